@@ -70,6 +70,19 @@ internal static class ShapeRules
                 return;
             }
             case "CastLike": Out(0, Ty(1), Sh(0)); return;
+            case "Sum" or "Mean":
+                Out(0, Ty(0), n.Inputs.Select(s.Shape).Aggregate(Shapes.Broadcast));
+                return;
+            case "Pad":
+            {
+                var x = Sh(0);
+                var pads = s.RequireInts(n.Inputs[1], n);
+                var axes = n.Input(3) is { } pa ? s.RequireInts(pa, n).Select(a => Shapes.Axis(a, x.Length)).ToArray() : Enumerable.Range(0, x.Length).ToArray();
+                var shape = (long[])x.Clone();
+                for (int i = 0; i < axes.Length; i++) shape[axes[i]] += pads[i] + pads[i + axes.Length];
+                Out(0, Ty(0), shape);
+                return;
+            }
             case "MatMul": Out(0, Ty(0), MatMulShape(Sh(0), Sh(1))); return;
             case "Gemm":
             {

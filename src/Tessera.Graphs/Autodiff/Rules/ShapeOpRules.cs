@@ -1,0 +1,78 @@
+namespace Tessera.Graphs.Autodiff;
+
+/// <summary>Ops that move data without arithmetic: their gradient moves it back.</summary>
+internal static class ShapeOpRules
+{
+    public static void Register(Dictionary<string, GradientRule> r)
+    {
+        GradientRule reshapeBack = (c, n) => ElementwiseRules.Unary(c, n, g => c.B.Reshape(g, c.Shape(n.Inputs[0])));
+        r["Reshape"] = reshapeBack;
+        r["Flatten"] = reshapeBack;
+        r["Squeeze"] = reshapeBack;
+        r["Unsqueeze"] = reshapeBack;
+        r["Dropout"] = (c, n) => ElementwiseRules.Unary(c, n, g => g); // inference-mode Dropout is the identity
+        r["Transpose"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
+        {
+            int rank = c.Rank(n.Inputs[0]);
+            var perm = n.Ints("perm") ?? Enumerable.Range(0, rank).Reverse().Select(i => (long)i).ToArray();
+            var inverse = new long[rank];
+            for (int i = 0; i < rank; i++) inverse[perm[i]] = i;
+            return c.B.Transpose(g, inverse);
+        });
+        r["Concat"] = (c, n) =>
+        {
+            var g = c.Grad(n.Outputs[0])!;
+            int axis = Shapes.Axis(n.Int("axis", 0), c.Rank(n.Outputs[0]));
+            var sizes = n.Inputs.Select(i => c.Shape(i)[axis]).ToArray();
+            var parts = c.B.Ops("Split", [g, c.B.Ints(sizes)], n.Inputs.Count, ("axis", (long)axis));
+            for (int i = 0; i < parts.Length; i++) c.Accumulate(n.Inputs[i], parts[i]);
+        };
+        r["Split"] = (c, n) =>
+        {
+            int axis = Shapes.Axis(n.Int("axis", 0), c.Rank(n.Inputs[0]));
+            var parts = n.Outputs.Select(c.GradOrZeros).ToArray();
+            c.Accumulate(n.Inputs[0], c.B.Op("Concat", parts, ("axis", (long)axis)));
+        };
+        r["Slice"] = Slice;
+        r["Gather"] = Gather;
+        r["GatherElements"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
+            c.B.Op("ScatterElements", [c.Zeros(n.Inputs[0]), n.Inputs[1], g],
+                ("axis", n.Int("axis", 0)), ("reduction", "add")));
+    }
+
+    /// <summary>Slice's gradient pads the incoming gradient with zeros back to the input's extent (unit steps).</summary>
+    static void Slice(GradientContext c, Node n)
+    {
+        var g = c.Grad(n.Outputs[0]);
+        if (g is null || !c.Needs(n.Inputs[0])) return;
+        var x = c.Shape(n.Inputs[0]);
+        var (starts, ends, axes, steps) = ShapeRules.SliceParams(c.Shapes, n, x.Length);
+        var pads = new long[2 * x.Length];
+        for (int i = 0; i < axes.Length; i++)
+        {
+            if (steps[i] != 1) throw new UnsupportedOpException($"{n.Describe()}: Slice gradient supports unit steps only");
+            var (st, en) = ShapeRules.SliceRange(x[axes[i]], starts[i], ends[i], 1);
+            pads[axes[i]] = st;
+            pads[axes[i] + x.Length] = x[axes[i]] - Math.Max(en, st);
+        }
+        c.Accumulate(n.Inputs[0], c.B.Op("Pad", [g, c.B.Ints(pads)], ("mode", "constant")));
+    }
+
+    /// <summary>Gather along axis 0 (embeddings): scatter-add each looked-up row's gradient into a zero table.</summary>
+    static void Gather(GradientContext c, Node n)
+    {
+        var g = c.Grad(n.Outputs[0]);
+        if (g is null || !c.Needs(n.Inputs[0])) return;
+        var data = c.Shape(n.Inputs[0]);
+        if (Shapes.Axis(n.Int("axis", 0), data.Length) != 0)
+            throw new UnsupportedOpException($"{n.Describe()}: Gather gradient supports axis 0 only");
+        long row = Shapes.Numel(data[1..]);
+        long count = Shapes.Numel(c.Shape(n.Inputs[1]));
+        var idx = c.B.Reshape(n.Inputs[1], count, 1);
+        var idxRows = c.B.Expand(idx, c.B.Ints(count, row));
+        var updates = c.B.Reshape(g, count, row);
+        var table = c.B.Op("ConstantOfShape", [c.B.Ints(data[0], row)], ("value", TensorData.FromFloats([1], [0f])));
+        var scattered = c.B.Op("ScatterElements", [table, idxRows, updates], ("axis", 0L), ("reduction", "add"));
+        c.Accumulate(n.Inputs[0], c.B.Reshape(scattered, data));
+    }
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Tessera.Graphs.Training;
+
+public sealed record TensorSpec(string Name, long[] Shape);
+
+/// <summary>
+/// How to call an artifact: its input and output names, shapes and hyperparameters. Stored inside the artifact
+/// (ONNX metadata "tessera.manifest") so any runtime — .NET, browser, Python — can drive it from the bytes alone.
+/// </summary>
+public sealed record ArtifactManifest
+{
+    public const string MetadataKey = "tessera.manifest";
+    public const string ParamPrefix = "param/";
+    public const string ParamOutPrefix = "param_out/";
+    public const string StatePrefix = "state/";
+    public const string StateOutPrefix = "state_out/";
+    public const string GlobalPrefix = "global/";
+    public const string ServerControlPrefix = "control/server/";
+    public const string ClientControlPrefix = "control/client/";
+
+    public required string Kind { get; init; }          // "train" or "eval"
+    public required string Model { get; init; }
+    public required int BatchSize { get; init; }
+    public required long[] SampleShape { get; init; }
+    public required DType InputType { get; init; }
+    public required long[] LabelShape { get; init; }
+    public required DType LabelType { get; init; }
+    public required LossKind Loss { get; init; }
+    public required IReadOnlyList<TensorSpec> Parameters { get; init; }
+    /// <summary>Optimizer state carried between calls; starts at zero.</summary>
+    public IReadOnlyList<TensorSpec> State { get; init; } = [];
+    /// <summary>Scalar float inputs (plus "dropout_seed", int64) in the order they appear.</summary>
+    public IReadOnlyList<string> Hyperparameters { get; init; } = [];
+    public IReadOnlyList<string> ExtraInputs { get; init; } = [];
+    public string? Optimizer { get; init; }
+    public long FlopsPerSample { get; init; }
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public static ArtifactManifest FromJson(string json) =>
+        JsonSerializer.Deserialize<ArtifactManifest>(json, Json) ?? throw new FormatException("empty manifest");
+}

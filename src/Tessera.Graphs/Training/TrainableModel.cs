@@ -1,0 +1,53 @@
+namespace Tessera.Graphs.Training;
+
+public enum LossKind { SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
+
+/// <summary>
+/// A model as Tessera trains it: an ONNX forward graph with one data input (batch first) and one output,
+/// its initializers holding initial weights, and the names of the trainable ones (the rest are frozen).
+/// </summary>
+public sealed class TrainableModel
+{
+    public string Name { get; }
+    public Graph Forward { get; }
+    public LossKind Loss { get; }
+    public IReadOnlyList<string> Trainable { get; }
+    /// <summary>Per-sample label shape: [] for a class index, [T] for a sequence of them, the output's shape for regression.</summary>
+    public long[] LabelShape { get; }
+
+    public TrainableModel(string name, Graph forward, LossKind loss, IReadOnlyList<string>? trainable = null, long[]? labelShape = null)
+    {
+        if (forward.Inputs.Count != 1) throw new ArgumentException($"model '{name}' must have exactly one data input, has {forward.Inputs.Count}");
+        if (forward.Outputs.Count < 1) throw new ArgumentException($"model '{name}' has no output");
+        Name = name;
+        Forward = forward;
+        Loss = loss;
+        Trainable = trainable ?? forward.Initializers.Where(kv => kv.Value.Type == DType.Float).Select(kv => kv.Key).ToList();
+        foreach (var t in Trainable)
+        {
+            if (!forward.Initializers.TryGetValue(t, out var init)) throw new ArgumentException($"trainable parameter '{t}' is not an initializer of model '{name}'");
+            if (init.Type != DType.Float) throw new ArgumentException($"trainable parameter '{t}' is {init.Type}; only float parameters train");
+        }
+        var outShape = forward.Outputs[0].Shape;
+        LabelShape = labelShape ?? (loss == LossKind.SoftmaxCrossEntropy ? outShape[1..^1] : outShape[1..]);
+    }
+
+    public ValueInfo Input => Forward.Inputs[0];
+    public string Output => Forward.Outputs[0].Name;
+    public long[] SampleShape => Input.Shape[1..];
+    public DType LabelType => Loss == LossKind.SoftmaxCrossEntropy ? DType.Int64 : DType.Float;
+
+    public ParameterSet InitialParameters() =>
+        new(Trainable.Select(t => new NamedTensor(t, Forward.Initializers[t].Shape, Forward.Initializers[t].ToFloats())));
+
+    public long ParameterCount => Trainable.Sum(t => Forward.Initializers[t].ElementCount);
+
+    /// <summary>The forward graph with its batch dimension fixed, as compiled into artifacts.</summary>
+    internal Graph ForwardWithBatch(long batch)
+    {
+        var g = Forward.Clone();
+        var input = g.Inputs[0];
+        g.Inputs[0] = input with { Shape = [batch, .. input.Shape[1..]], DimNames = null };
+        return g;
+    }
+}

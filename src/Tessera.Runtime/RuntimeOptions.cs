@@ -1,0 +1,13 @@
+namespace Tessera.Runtime;
+
+public enum ExecutionProvider { Cpu, Cuda, DirectML, CoreML }
+
+/// <summary>How ONNX Runtime runs artifacts on this machine.</summary>
+public sealed record RuntimeOptions
+{
+    /// <summary>Threads for one op; 0 lets ONNX Runtime choose (one per physical core).</summary>
+    public int IntraOpThreads { get; init; }
+    public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+
+    public static RuntimeOptions Default { get; } = new();
+}
