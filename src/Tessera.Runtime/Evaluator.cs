@@ -16,6 +16,7 @@ public sealed class Evaluator : IDisposable
     readonly RuntimeOptions _options;
     readonly Dictionary<int, (Artifact Artifact, InferenceSession Session)> _sessions = new();
     public int BatchSize { get; }
+    public DType InputType => _model.Input.Type;
 
     public Evaluator(TrainableModel model, int batchSize = 500, RuntimeOptions? options = null)
     {
