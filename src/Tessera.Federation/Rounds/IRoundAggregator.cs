@@ -1,0 +1,18 @@
+namespace Tessera.Federation;
+
+/// <summary>
+/// Folds one round's uploads as they arrive, in O(model) memory. Fold is thread-safe: the
+/// coordinator calls it from concurrent requests. Finish closes the round; later folds throw.
+/// </summary>
+public interface IRoundAggregator
+{
+    int Round { get; }
+
+    /// <summary>Updates folded so far.</summary>
+    int Count { get; }
+
+    /// <summary>Validates and folds; throws <see cref="InvalidUpdateException"/> without side effects if rejected.</summary>
+    void Fold(ClientUpdate update);
+
+    RoundAggregate Finish();
+}
