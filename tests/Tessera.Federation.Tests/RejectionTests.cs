@@ -86,4 +86,16 @@ public class RejectionTests
         Assert.Throws<InvalidUpdateException>(() => agg.Fold(Updates.Of("bad", [1f, 1f, 1f], dc: [0f, 0f])));
         Assert.Equal(0, agg.Count);
     }
+
+    [Fact]
+    public void Update_trained_from_another_version_is_rejected_in_a_synchronous_round()
+    {
+        var strategy = new FedAvg();
+        var model = new GlobalModel([0f], 4, ServerState.Empty);
+        var agg = strategy.BeginRound(5, model);
+        var error = Assert.Throws<InvalidUpdateException>(() => agg.Fold(Updates.Of("old", [1f], baseVersion: 3)));
+        Assert.Contains("version 3", error.Message);
+        agg.Fold(Updates.Of("current", [1f], baseVersion: 4));
+        Assert.Equal(1, agg.Count);
+    }
 }

@@ -30,7 +30,7 @@ public class ScaffoldTests
 
         // A second round keeps accumulating: c = [0.2, 0] + (1/10)·[−1, 3]
         var agg2 = strategy.BeginRound(2, next);
-        agg2.Fold(Updates.Of("c", [0f, 0f], dc: [-1f, 3f]));
+        agg2.Fold(Updates.Of("c", [0f, 0f], dc: [-1f, 3f], baseVersion: next.Version));
         var after = strategy.Apply(next, agg2.Finish());
         Approx.Equal([0.1, 0.3], after.State.Get(Scaffold.ControlVariateKey)!, 1e-7);
         Assert.Equal(2, after.Version);

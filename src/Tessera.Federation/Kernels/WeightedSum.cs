@@ -35,6 +35,16 @@ public sealed class WeightedSum
         Count++;
     }
 
+    /// <summary>Adds another accumulator's already-weighted sum (e.g. a partial from another node).</summary>
+    public void AddSum(ReadOnlySpan<float> weightedSum, double totalWeight, int count)
+    {
+        if (weightedSum.Length != _sum.Length)
+            throw new ArgumentException($"Expected {_sum.Length} elements, got {weightedSum.Length}.", nameof(weightedSum));
+        TensorPrimitives.Add(_sum, weightedSum, _sum);
+        TotalWeight += totalWeight;
+        Count += count;
+    }
+
     /// <summary>A fresh copy of the sum times <paramref name="scale"/>.</summary>
     public float[] Scaled(double scale)
     {

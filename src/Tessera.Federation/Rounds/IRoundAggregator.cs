@@ -15,4 +15,10 @@ public interface IRoundAggregator
     void Fold(ClientUpdate update);
 
     RoundAggregate Finish();
+
+    /// <summary>Closes this aggregator and hands its unnormalized sums to the node that finishes the round.</summary>
+    RoundPartial TakePartial();
+
+    /// <summary>Folds another node's partial; rejected whole (nothing merged) if any of its clients was already counted.</summary>
+    void Merge(RoundPartial partial);
 }

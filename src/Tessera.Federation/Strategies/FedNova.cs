@@ -22,5 +22,6 @@ public sealed class FedNova : FedAvg
             round,
             model.Length,
             u => (double)u.SampleCount / u.LocalSteps,
-            t => (double)t.TotalSamples * t.TotalSamples / t.SampleWeightedSteps);
+            t => (double)t.TotalSamples * t.TotalSamples / t.SampleWeightedSteps,
+            expectedBaseVersion: model.Version);
 }

@@ -36,7 +36,7 @@ public sealed class Scaffold : Strategy
         GlobalModel.Initial(initialWeights) with { State = ServerState.Empty.With(ControlVariateKey, new float[initialWeights.Length]) };
 
     public override IRoundAggregator BeginRound(int round, GlobalModel model) =>
-        new RoundAggregator(round, model.Length, u => _weightDeltasBySamples ? u.SampleCount : 1.0, collectControlVariates: true);
+        new RoundAggregator(round, model.Length, u => _weightDeltasBySamples ? u.SampleCount : 1.0, collectControlVariates: true, expectedBaseVersion: model.Version);
 
     public override GlobalModel Apply(GlobalModel current, RoundAggregate aggregate)
     {

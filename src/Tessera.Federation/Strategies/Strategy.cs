@@ -31,7 +31,7 @@ public abstract class Strategy : IStrategy
     }
 
     public virtual IRoundAggregator BeginRound(int round, GlobalModel model) =>
-        RoundAggregator.SampleWeighted(round, model.Length);
+        RoundAggregator.SampleWeighted(round, model.Length, expectedBaseVersion: model.Version);
 
     public abstract GlobalModel Apply(GlobalModel current, RoundAggregate aggregate);
 
