@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Tessera.Federation.Strategies;
 
 /// <summary>
@@ -22,7 +24,7 @@ public sealed class FedAvgM : FedAvg
     {
         RequireSameLength(current, aggregate);
         float[] m = StateOrZeros(current, MomentumKey);
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(m, Momentum, aggregate.Delta, m);
+        TensorPrimitives.MultiplyAdd(m, Momentum, aggregate.Delta, m);
         return new GlobalModel(Step(current.Weights, m, ServerLearningRate), current.Version + 1, current.State.With(MomentumKey, m));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Numerics.Tensors;
 
 namespace Tessera.Federation.Strategies;
 
@@ -54,7 +55,7 @@ public abstract class Strategy : IStrategy
     protected static float[] Step(ReadOnlySpan<float> weights, ReadOnlySpan<float> delta, float lr)
     {
         var next = new float[weights.Length];
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(delta, lr, weights, next);
+        TensorPrimitives.MultiplyAdd(delta, lr, weights, next);
         return next;
     }
 
