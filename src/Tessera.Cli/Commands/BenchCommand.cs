@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using Tessera.Graphs;
+using Tessera.Graphs.Training;
+using Tessera.Graphs.Zoo;
+using Tessera.Runtime;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>`tessera bench ...`: measured costs that go into docs/PERFORMANCE.md.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks whose figures go in docs/PERFORMANCE.md");
+        bench.Subcommands.Add(TrainBench());
+        return bench;
+    }
+
+    static Command TrainBench()
+    {
+        var models = new Option<string[]>("--models") { Description = "zoo models", DefaultValueFactory = _ => ["2nn", "cnn"], AllowMultipleArgumentsPerToken = true };
+        var batches = new Option<int[]>("--batches") { Description = "batch sizes", DefaultValueFactory = _ => [10, 50], AllowMultipleArgumentsPerToken = true };
+        var steps = new Option<int>("--steps-per-call") { Description = "K, optimizer steps per artifact call", DefaultValueFactory = _ => 50 };
+        var seconds = new Option<double>("--seconds") { Description = "measuring time per configuration", DefaultValueFactory = _ => 5 };
+        var threads = CliOptions.Threads();
+        var cmd = new Command("train", "Training speed of zoo models: samples/s, achieved FLOP/s and the per-call overhead of the K-step Loop")
+        {
+            models, batches, steps, seconds, threads,
+        };
+        cmd.SetAction(pr => Guarded.Run(() =>
+        {
+            int k = pr.GetValue(steps);
+            double budget = pr.GetValue(seconds);
+            CliOptions.Require(k >= 2, "--steps-per-call", "must be at least 2 (the overhead fit needs K=1 and K)");
+            CliOptions.Require(budget > 0, "--seconds", "must be positive");
+            var runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads) };
+            var table = new Table().AddColumns("model", "batch", "K", "samples/s", "GFLOP/s", "ms/step", "call overhead ms", "K=1 samples/s");
+            foreach (var name in pr.GetValue(models)!)
+            foreach (var batch in pr.GetValue(batches)!)
+            {
+                var r = Measure(ModelZoo.Create(name), batch, k, budget, runtime);
+                table.AddRow(name, batch.ToString(), k.ToString(), r.SamplesPerSecond.ToString("N0"), (r.FlopsPerSecond / 1e9).ToString("F2"),
+                    r.StepMs.ToString("F3"), r.CallOverheadMs.ToString("F3"), r.SingleStepSamplesPerSecond.ToString("N0"));
+            }
+            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}[/]");
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    sealed record Result(double SamplesPerSecond, double FlopsPerSecond, double StepMs, double CallOverheadMs, double SingleStepSamplesPerSecond);
+
+    static Result Measure(TrainableModel model, int batch, int k, double seconds, RuntimeOptions runtime)
+    {
+        var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = batch, Momentum = true });
+        using var trainer = new Trainer(artifact, model.InitialParameters(), runtime);
+        var hp = new Hyperparameters { LearningRate = 0.01f };
+        BatchData Data(int steps)
+        {
+            var init = new WeightInit(3);
+            long sample = Shapes.Numel(model.SampleShape), label = Shapes.Numel(model.LabelShape);
+            var y = Enumerable.Range(0, (int)(steps * batch * label)).Select(i => (long)(i % 10)).ToArray();
+            return model.Input.Type == DType.Int64
+                ? BatchData.Sequence(y.Select(v => v % 96).ToArray(), y, steps)
+                : BatchData.Classification(init.Uniform(steps * batch * sample, 1f), y, steps);
+        }
+        var one = Data(1);
+        var many = Data(k);
+        double PerCall(BatchData d)
+        {
+            trainer.Train(d, hp); // warm-up
+            var times = new List<double>();
+            var total = Stopwatch.StartNew();
+            while (total.Elapsed.TotalSeconds < seconds / 2 || times.Count < 3)
+            {
+                var w = Stopwatch.StartNew();
+                trainer.Train(d, hp);
+                times.Add(w.Elapsed.TotalMilliseconds);
+            }
+            times.Sort();
+            return times[times.Count / 2]; // median: robust to noise on shared machines
+        }
+        double tOne = PerCall(one), tMany = PerCall(many);
+        double step = (tMany - tOne) / (k - 1);
+        double samplesPerSecond = k * batch / (tMany / 1000);
+        return new Result(samplesPerSecond, samplesPerSecond * artifact.Manifest.FlopsPerSample, step, Math.Max(0, tOne - step), batch / (tOne / 1000));
+    }
+}

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Tessera.Graphs.Training;
+using Tessera.Runtime;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>Options several commands share, defined once.</summary>
+internal static class CliOptions
+{
+    public static Option<string> Model() => new("--model") { Description = "zoo model: logreg, 2nn, cnn, chartransformer", DefaultValueFactory = _ => "2nn" };
+    public static Option<int> Batch(int fallback) => new("--batch") { Description = "batch size", DefaultValueFactory = _ => fallback };
+    public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };
+    public static Option<ExecutionProvider> Provider() => new("--provider") { Description = "execution provider: Cpu, Cuda, DirectML, CoreML", DefaultValueFactory = _ => ExecutionProvider.Cpu };
+    public static Option<OptimizerKind> Optimizer() => new("--optimizer") { Description = "Sgd, Adam or AdamW", DefaultValueFactory = _ => OptimizerKind.Sgd };
+
+    /// <summary>Fails with a message naming the option when a value is out of range.</summary>
+    public static void Require(bool ok, string option, string message)
+    {
+        if (!ok) throw new CliUsageException($"{option}: {message}");
+    }
+}
+
+internal sealed class CliUsageException(string message) : Exception(message);

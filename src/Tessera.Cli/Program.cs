@@ -1,0 +1,12 @@
+using System.CommandLine;
+using Tessera.Cli.Commands;
+
+// tessera: one command per job a user has; each lives in Commands/.
+var root = new RootCommand("Tessera: federated and volunteer training on every kind of device")
+{
+    TrainCommand.Create(),
+    CompileCommand.Create(),
+    BenchCommand.Create(),
+    DemoCommand.Create(),
+};
+return root.Parse(args).Invoke();

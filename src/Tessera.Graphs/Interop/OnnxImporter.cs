@@ -1,0 +1,67 @@
+using Tessera.Graphs.Autodiff;
+using Tessera.Graphs.Training;
+
+namespace Tessera.Graphs.Interop;
+
+/// <summary>
+/// Turns a user's forward ONNX model (for example exported from PyTorch) into a trainable model:
+/// float initializers become parameters unless frozen, and every op on a path from a parameter to the output
+/// must have a gradient rule — otherwise the error names the op and its node.
+/// </summary>
+public static class OnnxImporter
+{
+    /// <param name="frozen">Initializer names (or name prefixes ending in '.') to keep fixed.</param>
+    /// <param name="output">Which graph output is the prediction; the first by default.</param>
+    public static TrainableModel Import(byte[] onnx, LossKind loss, string? name = null, IEnumerable<string>? frozen = null, string? output = null)
+    {
+        var model = OnnxModel.FromBytes(onnx);
+        OpsetNormalizer.Normalize(model);
+        var g = model.Graph;
+        if (g.Inputs.Count != 1)
+            throw new OnnxFormatException($"model has {g.Inputs.Count} data inputs ({string.Join(", ", g.Inputs.Select(i => i.Name))}); Tessera trains models with exactly one");
+        if (output is not null)
+        {
+            var chosen = g.Outputs.FirstOrDefault(o => o.Name == output) ?? throw new OnnxFormatException($"model has no output named '{output}'");
+            g.Outputs.Clear();
+            g.Outputs.Add(chosen);
+        }
+        else if (g.Outputs.Count > 1) g.Outputs.RemoveRange(1, g.Outputs.Count - 1);
+
+        var frozenList = (frozen ?? []).ToList();
+        foreach (var f in frozenList.Where(f => !f.EndsWith('.') && !g.Initializers.ContainsKey(f)))
+            throw new ArgumentException($"frozen parameter '{f}' is not an initializer of the model");
+        bool IsFrozen(string p) => frozenList.Any(f => f == p || (f.EndsWith('.') && p.StartsWith(f, StringComparison.Ordinal)));
+        // Rank-0 float initializers are exporter constants (scales, epsilons), not weights.
+        var trainable = g.Initializers.Where(kv => kv.Value.Type == DType.Float && kv.Value.Shape.Length > 0 && !IsFrozen(kv.Key))
+            .Select(kv => kv.Key).ToList();
+        if (trainable.Count == 0) throw new OnnxFormatException("model has no trainable float initializers");
+
+        var input = g.Inputs[0];
+        if (input.Shape.Length == 0) throw new OnnxFormatException($"input '{input.Name}' must have a batch dimension");
+        g.Inputs[0] = input with { Shape = [-1, .. input.Shape[1..]], DimNames = ["batch", .. Enumerable.Repeat<string?>(null, input.Shape.Length - 1)] };
+        var outInfo = g.Outputs[0];
+        if (outInfo.Shape.Length > 0) g.Outputs[0] = outInfo with { Shape = [-1, .. outInfo.Shape[1..]] };
+
+        CheckDifferentiable(g, trainable);
+        var trainableModel = new TrainableModel(name ?? (g.Name.Length > 0 ? g.Name : "imported"), g, loss, trainable);
+        return trainableModel;
+    }
+
+    /// <summary>Runs shape inference at batch 2 (unknown ops fail here) and checks each op between a parameter and the output has a gradient rule.</summary>
+    static void CheckDifferentiable(Graph g, IReadOnlyList<string> trainable)
+    {
+        var probe = g.Clone();
+        probe.Inputs[0] = probe.Inputs[0] with { Shape = [2, .. probe.Inputs[0].Shape[1..]] };
+        var shapes = ShapeInference.Run(probe);
+        var reach = new HashSet<string>(trainable);
+        foreach (var n in probe.Nodes)
+        {
+            if (!n.Inputs.Any(reach.Contains) || GradientRules.NonDifferentiable.Contains(n.OpType)) continue;
+            bool floatOut = n.Outputs.Any(o => o.Length > 0 && shapes.Knows(o) && shapes.Type(o) == DType.Float);
+            if (!floatOut) continue;
+            if (GradientRules.For(n.OpType) is null)
+                throw new UnsupportedOpException($"{n.Describe()}: op '{n.OpType}' has no gradient rule in Tessera, so the model cannot be trained; supported ops: {string.Join(", ", GradientRules.SupportedOps.Order())}");
+            reach.UnionWith(n.Outputs);
+        }
+    }
+}
