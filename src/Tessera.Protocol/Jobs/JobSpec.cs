@@ -1,0 +1,81 @@
+namespace Tessera.Protocol.Jobs;
+
+/// <summary>
+/// A federated training job as a user writes it (YAML or JSON, snake_case keys). The simulator and the
+/// coordinator read the same spec, so a simulated job and a deployed job mean the same thing.
+/// </summary>
+public sealed record JobSpec
+{
+    public required string Name { get; init; }
+    /// <summary>A zoo model name (logreg, 2nn, cnn, chartransformer).</summary>
+    public required string Model { get; init; }
+    public required DataSpec Data { get; init; }
+    public required StrategySpec Strategy { get; init; }
+    public required LocalTrainingSpec Local { get; init; }
+    public int Rounds { get; init; } = 10;
+    /// <summary>Clients per round as a count; when null, <see cref="Fraction"/> of all clients.</summary>
+    public int? ClientsPerRound { get; init; }
+    public double Fraction { get; init; } = 0.1;
+    public int MinClients { get; init; } = 1;
+    /// <summary>Select this many times the clients needed, so stragglers never stall a round.</summary>
+    public double OverSelection { get; init; } = 1.0;
+    /// <summary>Stop early once test accuracy reaches this.</summary>
+    public double? TargetAccuracy { get; init; }
+    public int EvalEvery { get; init; } = 1;
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Round deadline in (simulated) seconds; results after it are dropped. Null: no deadline.</summary>
+    public double? DeadlineSeconds { get; init; }
+    public RequirementsSpec Requirements { get; init; } = new();
+}
+
+public sealed record DataSpec
+{
+    /// <summary>mnist or synthetic.</summary>
+    public string Dataset { get; init; } = "mnist";
+    /// <summary>iid, pathological, dirichlet or quantity.</summary>
+    public string Partition { get; init; } = "iid";
+    public int Clients { get; init; } = 100;
+    public double Alpha { get; init; } = 0.5;
+    public int ShardsPerClient { get; init; } = 2;
+    /// <summary>Use only the first N training samples (0 = all).</summary>
+    public int TrainSamples { get; init; }
+}
+
+public sealed record StrategySpec
+{
+    /// <summary>fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedprox, scaffold, fednova or fedbuff.</summary>
+    public string Name { get; init; } = "fedavg";
+    public double ServerLearningRate { get; init; } = 1.0;
+    public double ServerMomentum { get; init; } = 0.9;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.99;
+    public double Tau { get; init; } = 1e-3;
+    /// <summary>FedProx proximal weight.</summary>
+    public double Mu { get; init; } = 0.01;
+    /// <summary>FedBuff: updates per server step.</summary>
+    public int BufferSize { get; init; } = 10;
+    public int? MaxStaleness { get; init; }
+}
+
+public sealed record LocalTrainingSpec
+{
+    public int Epochs { get; init; } = 1;
+    /// <summary>Batch size; 0 means each client's whole data set as one batch (FedSGD uses E=1 with it).</summary>
+    public int BatchSize { get; init; } = 10;
+    public double LearningRate { get; init; } = 0.1;
+    /// <summary>sgd, adam or adamw.</summary>
+    public string Optimizer { get; init; } = "sgd";
+    public double Momentum { get; init; }
+    public double WeightDecay { get; init; }
+    public double? ClipNorm { get; init; }
+    public int? MaxSteps { get; init; }
+}
+
+/// <summary>What a worker must offer to receive this job's tasks.</summary>
+public sealed record RequirementsSpec
+{
+    public long MinMemoryMb { get; init; }
+    /// <summary>Accepted runtimes (dotnet, browser, python); empty accepts all.</summary>
+    public IReadOnlyList<string> Runtimes { get; init; } = [];
+    public double MinSamplesPerSecond { get; init; }
+}

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Tessera.Protocol.Jobs;
+
+/// <summary>Parses and validates a job spec from YAML or JSON. Every error names the field at fault.</summary>
+public static class JobSpecParser
+{
+    public static readonly string[] Strategies = ["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
+    public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity"];
+    public static readonly string[] Datasets = ["mnist", "synthetic"];
+    public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
+    public static readonly string[] Runtimes = ["dotnet", "browser", "python"];
+
+    public static JobSpec Parse(string text)
+    {
+        var trimmed = text.TrimStart();
+        JsonNode? root;
+        if (trimmed.StartsWith('{'))
+        {
+            try { root = JsonNode.Parse(text); }
+            catch (JsonException e) { throw new JobSpecException("(root)", $"invalid JSON: {e.Message}"); }
+        }
+        else root = YamlToJson(text);
+        return Read(new SpecReader(root, ""));
+    }
+
+    public static JobSpec Load(string path) => Parse(File.ReadAllText(path));
+
+    static JobSpec Read(SpecReader r)
+    {
+        var d = r.Child("data");
+        var data = new DataSpec
+        {
+            Dataset = d.String("dataset", "mnist", Datasets)!,
+            Partition = d.String("partition", "iid", Partitions)!,
+            Clients = d.Int("clients", 100, 1, 10_000_000)!.Value,
+            Alpha = d.Double("alpha", 0.5, 0, exclusiveMin: true)!.Value,
+            ShardsPerClient = d.Int("shards_per_client", 2, 1, 1000)!.Value,
+            TrainSamples = d.Int("train_samples", 0, 0)!.Value,
+        };
+        d.RejectUnknown();
+
+        var s = r.Child("strategy");
+        var strategy = new StrategySpec
+        {
+            Name = s.String("name", "fedavg", Strategies)!,
+            ServerLearningRate = s.Double("server_lr", 1.0, 0, exclusiveMin: true)!.Value,
+            ServerMomentum = s.Double("server_momentum", 0.9, 0, 1)!.Value,
+            Beta1 = s.Double("beta1", 0.9, 0, 1)!.Value,
+            Beta2 = s.Double("beta2", 0.99, 0, 1)!.Value,
+            Tau = s.Double("tau", 1e-3, 0, exclusiveMin: true)!.Value,
+            Mu = s.Double("mu", 0.01, 0)!.Value,
+            BufferSize = s.Int("buffer_size", 10, 1)!.Value,
+            MaxStaleness = s.Int("max_staleness", null, 0),
+        };
+        s.RejectUnknown();
+
+        var l = r.Child("local");
+        var local = new LocalTrainingSpec
+        {
+            Epochs = l.Int("epochs", 1, 1, 10_000)!.Value,
+            BatchSize = l.String("batch_size") is "full" or "inf" ? 0 : l.Int("batch_size", 10, 0, 1_000_000)!.Value,
+            LearningRate = l.Double("lr", 0.1, 0, exclusiveMin: true)!.Value,
+            Optimizer = l.String("optimizer", "sgd", Optimizers)!,
+            Momentum = l.Double("momentum", 0, 0, 1)!.Value,
+            WeightDecay = l.Double("weight_decay", 0, 0)!.Value,
+            ClipNorm = l.Double("clip_norm", null, 0, exclusiveMin: true),
+            MaxSteps = l.Int("max_steps", null, 1),
+        };
+        l.RejectUnknown();
+
+        var q = r.Child("requirements");
+        var requirements = new RequirementsSpec
+        {
+            MinMemoryMb = q.Int("min_memory_mb", 0, 0)!.Value,
+            Runtimes = q.Strings("runtimes").Select((x, i) => Runtimes.Contains(x) ? x
+                : throw new JobSpecException($"requirements.runtimes[{i}]", $"'{x}' is not one of {string.Join(", ", Runtimes)}")).ToList(),
+            MinSamplesPerSecond = q.Double("min_samples_per_second", 0, 0)!.Value,
+        };
+        q.RejectUnknown();
+
+        var spec = new JobSpec
+        {
+            Name = r.RequiredString("name"),
+            Model = r.String("model", "2nn")!,
+            Data = data,
+            Strategy = strategy,
+            Local = local,
+            Rounds = r.Int("rounds", 10, 1, 1_000_000)!.Value,
+            ClientsPerRound = r.Int("clients_per_round", null, 1),
+            Fraction = r.Double("fraction", 0.1, 0, 1, exclusiveMin: true)!.Value,
+            MinClients = r.Int("min_clients", 1, 1)!.Value,
+            OverSelection = r.Double("over_selection", 1.0, 1.0, 10)!.Value,
+            TargetAccuracy = r.Double("target_accuracy", null, 0, 1),
+            EvalEvery = r.Int("eval_every", 1, 1)!.Value,
+            Seed = (ulong)r.Int("seed", 1, 0)!.Value,
+            DeadlineSeconds = r.Double("deadline_seconds", null, 0, exclusiveMin: true),
+            Requirements = requirements,
+        };
+        r.RejectUnknown();
+        if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+            throw new JobSpecException("name", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
+        if (spec.ClientsPerRound > spec.Data.Clients)
+            throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");
+        return spec;
+    }
+
+    static JsonNode? YamlToJson(string text)
+    {
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(text)); }
+        catch (YamlException e) { throw new JobSpecException("(root)", $"invalid YAML at line {e.Start.Line}: {e.Message}"); }
+        if (stream.Documents.Count == 0) throw new JobSpecException("(root)", "the spec is empty");
+        return Convert(stream.Documents[0].RootNode);
+    }
+
+    static JsonNode? Convert(YamlNode node) => node switch
+    {
+        YamlMappingNode map => new JsonObject(map.Children.Select(kv =>
+            KeyValuePair.Create(((YamlScalarNode)kv.Key).Value ?? "", Convert(kv.Value)))),
+        YamlSequenceNode seq => new JsonArray(seq.Children.Select(Convert).ToArray()),
+        YamlScalarNode { Value: null or "" or "~" or "null" } => null,
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value),
+        _ => throw new JobSpecException("(root)", $"unsupported YAML node {node.NodeType}"),
+    };
+}
