@@ -153,20 +153,31 @@ public static class ArtifactCompiler
         main.Inputs.Add(new ValueInfo("y", model.LabelType, [-1, batch, .. model.LabelShape], labelNames));
     }
 
-    /// <summary>Copies the forward nodes into a loop body (weights renamed), feeding batch <paramref name="iter"/>, then the loss head.</summary>
+    /// <summary>
+    /// Copies the forward nodes into a loop body (weights renamed), feeding batch <paramref name="iter"/>, then the loss head.
+    /// Forward values whose names clash with the artifact's own inputs ("x", "y", "lr"...) are renamed in the copy.
+    /// </summary>
     static (string Loss, string Correct) AppendForwardAndLoss(GraphBuilder bb, TrainableModel model, int batch, string iter, Dictionary<string, string> rename)
     {
         var forward = model.ForwardWithBatch(batch);
-        bb.AddNode("Gather", ["x", iter], [bb.Claim(model.Input.Name)], ("axis", 0L));
+        var names = new Dictionary<string, string>(rename);
+        string Local(string value)
+        {
+            if (value.Length == 0 || forward.Initializers.ContainsKey(value)) return value; // frozen constants live in the main graph
+            if (names.TryGetValue(value, out var mapped)) return mapped;
+            try { return names[value] = bb.Claim(value); }
+            catch (InvalidOperationException) { return names[value] = bb.Fresh("fwd"); }
+        }
+        bb.AddNode("Gather", ["x", iter], [Local(model.Input.Name)], ("axis", 0L));
         var labels = bb.Op("Gather", "y", iter);
         foreach (var n in forward.Nodes)
         {
-            foreach (var o in n.Outputs.Where(o => o.Length > 0)) bb.Claim(o);
-            var copy = new Node(n.OpType, n.Inputs.Select(i => rename.GetValueOrDefault(i, i)), n.Outputs, n.Name) { Domain = n.Domain };
+            var outputs = n.Outputs.Select(Local).ToList();
+            var copy = new Node(n.OpType, n.Inputs.Select(i => i.Length == 0 ? i : names.GetValueOrDefault(i, i)), outputs, n.Name) { Domain = n.Domain };
             foreach (var (k, v) in n.Attributes) copy.Attributes[k] = v;
             bb.Graph.Nodes.Add(copy);
         }
-        return LossHead.Append(bb, model.Loss, model.Output, labels);
+        return LossHead.Append(bb, model.Loss, names[model.Output], labels);
     }
 
     static void AddFrozen(Graph main, TrainableModel model)
