@@ -25,11 +25,14 @@ internal static class GradValues
     /// <summary>Values in [lo, hi], for Log, Sqrt, Reciprocal and Pow's base.</summary>
     public static float[] Positive(long[] shape, ulong seed = 1, float lo = 0.5f, float hi = 2f) => Uniform(shape, seed, lo, hi);
 
-    /// <summary>A shuffled ladder with steps of <paramref name="spacing"/>: no ties, so max/min winners stay put under perturbation.</summary>
+    /// <summary>
+    /// A shuffled ladder with steps of <paramref name="spacing"/> at half-step offsets (so never 0): no ties, so
+    /// max/min winners stay put under perturbation.
+    /// </summary>
     public static float[] Distinct(long[] shape, ulong seed = 1, float spacing = 0.05f)
     {
         int n = (int)Shapes.Numel(shape);
-        var v = Enumerable.Range(0, n).Select(i => (i - n / 2) * spacing).ToArray();
+        var v = Enumerable.Range(0, n).Select(i => (i - n / 2 + 0.5f) * spacing).ToArray();
         var r = new WeightInit(seed);
         for (int i = n - 1; i > 0; i--)
         {
