@@ -13,6 +13,13 @@ public class ConvPoolGradientTests
         ["Conv 3x3 stride 2 pad 0 on 8x8 (output_padding 1)"] = () => Conv([1, 2, 8, 8], 2, 3, stride: 2, pad: 0, bias: true),
         ["Conv 1x1, no bias"] = () => Conv([2, 3, 4, 4], 2, 1, stride: 1, pad: 0, bias: false),
         ["Conv 2x2 dilation 2"] = () => Conv([1, 2, 6, 6], 2, 2, stride: 1, pad: 0, bias: true, dilation: 2),
+        ["Conv stride 2 dilation 2"] = () => Conv([1, 2, 9, 9], 2, 3, stride: 2, pad: 1, bias: true, dilation: 2),
+        ["Conv asymmetric pads"] = () =>
+        {
+            var c = new GradientCheck("Conv asymmetric pads");
+            var x = c.Input("x", [1, 2, 5, 6]); var w = c.Input("w", [2, 2, 3, 2]);
+            c.Check(c.B.Op("Conv", [x, w], ("pads", new long[] { 0, 1, 2, 0 }), ("strides", new long[] { 2, 1 })));
+        },
         ["Conv auto_pad SAME_UPPER stride 2"] = () =>
         {
             var c = new GradientCheck("Conv SAME_UPPER");
@@ -27,6 +34,13 @@ public class ConvPoolGradientTests
         },
         ["MaxPool 2x2 stride 2"] = () => Pool("MaxPool", [1, 2, 4, 4], 2, 2, 0),
         ["MaxPool 3x3 stride 2 pad 1"] = () => Pool("MaxPool", [2, 2, 5, 5], 3, 2, 1),
+        ["MaxPool 2x2 stride 2 ceil_mode"] = () => Pool("MaxPool", [1, 2, 5, 5], 2, 2, 0, ("ceil_mode", 1L)),
+        ["AveragePool 1-D k3 s2 p1"] = () =>
+        {
+            var c = new GradientCheck("AveragePool 1-D");
+            c.Check(c.B.Op("AveragePool", [c.Input("x", [2, 2, 7])], ("kernel_shape", new long[] { 3 }),
+                ("strides", new long[] { 2 }), ("pads", new long[] { 1, 1 })));
+        },
         ["AveragePool 2x2 stride 2 on 5x5"] = () => Pool("AveragePool", [1, 2, 5, 5], 2, 2, 0),
         ["AveragePool 3x3 stride 1 pad 1, count_include_pad 0"] = () => Pool("AveragePool", [1, 2, 4, 4], 3, 1, 1, ("count_include_pad", 0L)),
         ["AveragePool 3x3 stride 1 pad 1, count_include_pad 1"] = () => Pool("AveragePool", [1, 2, 4, 4], 3, 1, 1, ("count_include_pad", 1L)),

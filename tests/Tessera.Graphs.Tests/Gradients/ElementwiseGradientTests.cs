@@ -18,6 +18,22 @@ public class ElementwiseGradientTests
         ["Div [2,1,4]/[3,1]"] = () => Binary("Div", [2, 1, 4], [3, 1], bValues: Positive([3, 1], 2)),
         ["Pow [3,4]^[4]"] = () => Binary("Pow", [3, 4], [4], Positive([3, 4], 1), Uniform([4], 2, -1.5f, 1.5f)),
         ["Pow [2,1,4]^[3,1]"] = () => Binary("Pow", [2, 1, 4], [3, 1], Positive([2, 1, 4], 1), Uniform([3, 1], 2, -1.5f, 1.5f)),
+        ["Pow constant float exponent, negative base"] = () =>
+        {
+            var c = new GradientCheck("Pow");
+            c.Check(c.B.Op("Pow", c.Input("x", [3, 4]), c.B.Scalar(3f)));
+        },
+        ["Pow int64 exponent"] = () =>
+        {
+            var c = new GradientCheck("Pow");
+            c.Check(c.B.Op("Pow", c.Input("x", [3, 4]), c.B.Ints(2, 3, 1, 2)));
+        },
+        ["Mul x*x (two contributions to one input)"] = () =>
+        {
+            var c = new GradientCheck("Mul");
+            var x = c.Input("x", [3, 4]);
+            c.Check(c.B.Mul(x, x));
+        },
         ["Max [3,4],[4]"] = () => MaxMin("Max"),
         ["Min [3,4],[4]"] = () => MaxMin("Min"),
         ["Sum of three, broadcast"] = () =>

@@ -45,6 +45,17 @@ public class ShapeOpGradientTests
             One("Slice", [3, 4, 5], (b, x) => b.Op("Slice", x, b.Ints(-3, -2), b.Ints(long.MaxValue, -1), b.Ints(2, -2))),
         ["Slice one axis, steps 1"] = () =>
             One("Slice", [3, 6], (b, x) => b.Op("Slice", x, b.Ints(2), b.Ints(5), b.Ints(1), b.Ints(1))),
+        ["Slice step 2"] = () =>
+            One("Slice", [3, 7], (b, x) => b.Op("Slice", x, b.Ints(1, 0), b.Ints(7, 3), b.Ints(1, 0), b.Ints(2, 1))),
+        ["Slice step -1 (reverse)"] = () =>
+            One("Slice", [3, 5], (b, x) => b.Op("Slice", x, b.Ints(-1), b.Ints(long.MinValue), b.Ints(1), b.Ints(-1))),
+        ["Slice step -2, negative start"] = () =>
+            One("Slice", [2, 7], (b, x) => b.Op("Slice", x, b.Ints(-2), b.Ints(0), b.Ints(-1), b.Ints(-2))),
+        ["Split equal, no sizes"] = () =>
+        {
+            var c = new GradientCheck("Split");
+            c.Check(c.B.Ops("Split", [c.Input("x", [2, 6])], 2, ("axis", -1L), ("num_outputs", 2L)));
+        },
         ["Gather embedding, repeated indices"] = () =>
         {
             var c = new GradientCheck("Gather");
