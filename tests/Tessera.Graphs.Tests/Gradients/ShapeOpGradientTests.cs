@@ -63,6 +63,22 @@ public class ShapeOpGradientTests
             var idx = c.B.Const(TensorData.FromLongs([2, 3], [1, 3, 1, 4, 0, 1]));
             c.Check(c.B.Op("Gather", table, idx));
         },
+        ["Gather axis 0, scalar index"] = () =>
+        {
+            var c = new GradientCheck("Gather");
+            c.Check(c.B.Op("Gather", c.Input("x", [4, 3]), c.B.ScalarInt(2)));
+        },
+        ["Gather axis 1, scalar index (x[:, 0])"] = () =>
+        {
+            var c = new GradientCheck("Gather");
+            c.Check(c.B.Op("Gather", [c.Input("x", [2, 3, 4]), c.B.ScalarInt(0)], ("axis", 1L)));
+        },
+        ["Gather axis -1, negative and repeated indices"] = () =>
+        {
+            var c = new GradientCheck("Gather");
+            var idx = c.B.Const(TensorData.FromLongs([2, 2], [-1, 0, 2, -1]));
+            c.Check(c.B.Op("Gather", [c.Input("x", [2, 3, 4]), idx], ("axis", -1L)));
+        },
         ["GatherElements axis 1, repeated indices"] = () =>
         {
             var c = new GradientCheck("GatherElements");

@@ -75,21 +75,22 @@ internal static class ShapeOpRules
         c.Accumulate(n.Inputs[0], c.B.Reshape(scattered, x));
     }
 
-    /// <summary>Gather along axis 0 (embeddings): scatter-add each looked-up row's gradient into a zero table.</summary>
+    /// <summary>
+    /// Gather (embeddings on axis 0, or any axis): viewing the data as [outer, axis, inner] and the gradient as
+    /// [outer, count, inner], scatter-add each looked-up slice's gradient into a zero table (repeated indices add).
+    /// </summary>
     static void Gather(GradientContext c, Node n)
     {
         var g = c.Grad(n.Outputs[0]);
         if (g is null || !c.Needs(n.Inputs[0])) return;
         var data = c.Shape(n.Inputs[0]);
-        if (Shapes.Axis(n.Int("axis", 0), data.Length) != 0)
-            throw new UnsupportedOpException($"{n.Describe()}: Gather gradient supports axis 0 only");
-        long row = Shapes.Numel(data[1..]);
+        int axis = Shapes.Axis(n.Int("axis", 0), data.Length);
+        long outer = Shapes.Numel(data[..axis]), inner = Shapes.Numel(data[(axis + 1)..]);
         long count = Shapes.Numel(c.Shape(n.Inputs[1]));
-        var idx = c.B.Reshape(n.Inputs[1], count, 1);
-        var idxRows = c.B.Expand(idx, c.B.Ints(count, row));
-        var updates = c.B.Reshape(g, count, row);
-        var table = c.B.Op("ConstantOfShape", [c.B.Ints(data[0], row)], ("value", TensorData.FromFloats([1], [0f])));
-        var scattered = c.B.Op("ScatterElements", [table, idxRows, updates], ("axis", 0L), ("reduction", "add"));
+        var idx = c.B.Expand(c.B.Reshape(n.Inputs[1], 1, count, 1), c.B.Ints(outer, count, inner));
+        var updates = c.B.Reshape(g, outer, count, inner);
+        var table = c.B.Op("ConstantOfShape", [c.B.Ints(outer, data[axis], inner)], ("value", TensorData.FromFloats([1], [0f])));
+        var scattered = c.B.Op("ScatterElements", [table, idx, updates], ("axis", 1L), ("reduction", "add"));
         c.Accumulate(n.Inputs[0], c.B.Reshape(scattered, data));
     }
 }
