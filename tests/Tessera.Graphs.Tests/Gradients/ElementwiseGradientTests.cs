@@ -75,6 +75,12 @@ public class ElementwiseGradientTests
             var x = c.Input("x", [4, 5], Distinct([4, 5], 3, 0.07f));
             c.Check(c.B.Op("Clip", x, c.B.Scalar(-0.42f), c.B.Scalar(0.35f)));
         },
+        ["Clip with trainable bounds"] = () =>
+        {
+            var c = new GradientCheck("Clip");
+            var x = c.Input("x", [4, 5], Distinct([4, 5], 5, 0.07f));
+            c.Check(c.B.Op("Clip", x, c.Input("lo", [], [-0.42f]), c.Input("hi", [], [0.35f])));
+        },
         ["Clip max only"] = () =>
         {
             var c = new GradientCheck("Clip");

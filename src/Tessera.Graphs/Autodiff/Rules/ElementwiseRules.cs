@@ -59,6 +59,12 @@ internal static class ElementwiseRules
                 keep = keep is null ? le : c.B.Op("And", keep, le);
             }
             c.Accumulate(x, keep is null ? g : c.B.Op("Where", keep, g, c.B.Scalar(0f)));
+            // Bounds computed from trainable values get the gradient of the elements they clipped.
+            var outShape = c.Shape(n.Outputs[0]);
+            if (c.Needs(n.Input(1)))
+                c.Accumulate(n.Inputs[1], c.Unbroadcast(c.B.Op("Where", c.B.Op("Less", x, n.Inputs[1]), g, c.B.Scalar(0f)), n.Inputs[1], outShape));
+            if (c.Needs(n.Input(2)))
+                c.Accumulate(n.Inputs[2], c.Unbroadcast(c.B.Op("Where", c.B.Op("Greater", x, n.Inputs[2]), g, c.B.Scalar(0f)), n.Inputs[2], outShape));
         };
     }
 
