@@ -12,7 +12,12 @@ internal static class ElementwiseRules
             g => c.B.Div(g, n.Inputs[1]),
             g => c.B.Neg(c.B.Div(c.B.Mul(g, n.Outputs[0]), n.Inputs[1])));
         r["Pow"] = (c, n) => Binary(c, n,
-            g => c.B.Mul(g, c.B.Mul(n.Inputs[1], c.B.Op("Pow", n.Inputs[0], c.B.Sub(n.Inputs[1], c.B.Scalar(1f))))),
+            g =>
+            {
+                // ONNX allows an integer exponent; the derivative's arithmetic needs it in the base's type.
+                var e = c.Type(n.Inputs[1]) == c.Type(n.Inputs[0]) ? n.Inputs[1] : c.B.Cast(n.Inputs[1], c.Type(n.Inputs[0]));
+                return c.B.Mul(g, c.B.Mul(e, c.B.Op("Pow", n.Inputs[0], c.B.Sub(e, c.B.Scalar(1f)))));
+            },
             g => c.B.Mul(g, c.B.Mul(n.Outputs[0], c.B.Op("Log", n.Inputs[0]))));
         r["Max"] = (c, n) => Select(c, n, "GreaterOrEqual");
         r["Min"] = (c, n) => Select(c, n, "LessOrEqual");
@@ -54,6 +59,12 @@ internal static class ElementwiseRules
                 keep = keep is null ? le : c.B.Op("And", keep, le);
             }
             c.Accumulate(x, keep is null ? g : c.B.Op("Where", keep, g, c.B.Scalar(0f)));
+            // Bounds computed from trainable values get the gradient of the elements they clipped.
+            var outShape = c.Shape(n.Outputs[0]);
+            if (c.Needs(n.Input(1)))
+                c.Accumulate(n.Inputs[1], c.Unbroadcast(c.B.Op("Where", c.B.Op("Less", x, n.Inputs[1]), g, c.B.Scalar(0f)), n.Inputs[1], outShape));
+            if (c.Needs(n.Input(2)))
+                c.Accumulate(n.Inputs[2], c.Unbroadcast(c.B.Op("Where", c.B.Op("Greater", x, n.Inputs[2]), g, c.B.Scalar(0f)), n.Inputs[2], outShape));
         };
     }
 
