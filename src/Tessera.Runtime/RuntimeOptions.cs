@@ -8,6 +8,8 @@ public sealed record RuntimeOptions
     /// <summary>Threads for one op; 0 lets ONNX Runtime choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
     public ExecutionProvider Provider { get; init; } = ExecutionProvider.Cpu;
+    /// <summary>When set, ONNX Runtime writes a per-op profile (Chrome trace JSON) with this path prefix.</summary>
+    public string? ProfilePrefix { get; init; }
 
     public static RuntimeOptions Default { get; } = new();
 }

@@ -23,6 +23,11 @@ public static class SessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+        if (options.ProfilePrefix is not null)
+        {
+            so.EnableProfiling = true;
+            so.ProfileOutputPathPrefix = options.ProfilePrefix;
+        }
         if (options.Provider != ExecutionProvider.Cpu)
         {
             string name = ProviderNames[options.Provider];

@@ -86,6 +86,9 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    /// <summary>Stops ONNX Runtime profiling (enabled by <see cref="RuntimeOptions.ProfilePrefix"/>) and returns the profile's path.</summary>
+    public string EndProfiling() => _session.EndProfiling();
+
     /// <summary>Copies the current weights out to managed memory.</summary>
     public ParameterSet GetParameters() =>
         new(Manifest.Parameters.Select((p, i) => new NamedTensor(p.Name, p.Shape, _params[i].GetTensorDataAsSpan<float>().ToArray())));

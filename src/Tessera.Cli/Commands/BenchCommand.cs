@@ -25,9 +25,10 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps-per-call") { Description = "K, optimizer steps per artifact call", DefaultValueFactory = _ => 50 };
         var seconds = new Option<double>("--seconds") { Description = "measuring time per configuration", DefaultValueFactory = _ => 5 };
         var threads = CliOptions.Threads();
+        var profile = new Option<bool>("--profile") { Description = "also print where the time goes, by op type (ONNX Runtime profiling)" };
         var cmd = new Command("train", "Training speed of zoo models: samples/s, achieved FLOP/s and the per-call overhead of the K-step Loop")
         {
-            models, batches, steps, seconds, threads,
+            models, batches, steps, seconds, threads, profile,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -46,9 +47,40 @@ internal static class BenchCommand
             }
             AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}[/]");
             AnsiConsole.Write(table);
+            if (pr.GetValue(profile))
+                foreach (var name in pr.GetValue(models)!)
+                    PrintProfile(ModelZoo.Create(name), pr.GetValue(batches)!.Max(), k, runtime);
             return 0;
         }));
         return cmd;
+    }
+
+    static void PrintProfile(TrainableModel model, int batch, int k, RuntimeOptions runtime)
+    {
+        var prefix = Path.Combine(Path.GetTempPath(), $"tessera-profile-{model.Name}");
+        var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = batch, Momentum = true });
+        string file;
+        using (var trainer = new Trainer(artifact, model.InitialParameters(), runtime with { ProfilePrefix = prefix }))
+        {
+            trainer.Train(SyntheticBatches(model, batch, k), new Hyperparameters { LearningRate = 0.01f });
+            file = trainer.EndProfiling();
+        }
+        var entries = OpProfile.Summarize(file);
+        double total = entries.Sum(e => e.Milliseconds);
+        var table = new Table().Title($"{model.Name}, batch {batch}, {k} steps: time by op").AddColumns("op", "ms", "share", "kernel calls");
+        foreach (var e in entries.Take(12))
+            table.AddRow(e.OpType, e.Milliseconds.ToString("F1"), (e.Milliseconds / total).ToString("P1"), e.Calls.ToString());
+        AnsiConsole.Write(table);
+    }
+
+    static BatchData SyntheticBatches(TrainableModel model, int batch, int steps)
+    {
+        var init = new WeightInit(3);
+        long sample = Shapes.Numel(model.SampleShape), label = Shapes.Numel(model.LabelShape);
+        var y = Enumerable.Range(0, (int)(steps * batch * label)).Select(i => (long)(i % 10)).ToArray();
+        return model.Input.Type == DType.Int64
+            ? BatchData.Sequence(y.Select(v => v % 96).ToArray(), y, steps)
+            : BatchData.Classification(init.Uniform(steps * batch * sample, 1f), y, steps);
     }
 
     sealed record Result(double SamplesPerSecond, double FlopsPerSecond, double StepMs, double CallOverheadMs, double SingleStepSamplesPerSecond);
@@ -58,17 +90,8 @@ internal static class BenchCommand
         var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = batch, Momentum = true });
         using var trainer = new Trainer(artifact, model.InitialParameters(), runtime);
         var hp = new Hyperparameters { LearningRate = 0.01f };
-        BatchData Data(int steps)
-        {
-            var init = new WeightInit(3);
-            long sample = Shapes.Numel(model.SampleShape), label = Shapes.Numel(model.LabelShape);
-            var y = Enumerable.Range(0, (int)(steps * batch * label)).Select(i => (long)(i % 10)).ToArray();
-            return model.Input.Type == DType.Int64
-                ? BatchData.Sequence(y.Select(v => v % 96).ToArray(), y, steps)
-                : BatchData.Classification(init.Uniform(steps * batch * sample, 1f), y, steps);
-        }
-        var one = Data(1);
-        var many = Data(k);
+        var one = SyntheticBatches(model, batch, 1);
+        var many = SyntheticBatches(model, batch, k);
         double PerCall(BatchData d)
         {
             trainer.Train(d, hp); // warm-up

@@ -79,6 +79,7 @@ internal static class ConvPoolRules
         var g = c.Grad(n.Outputs[0]);
         if (g is null || !c.Needs(n.Inputs[0])) return;
         if (n.Int("storage_order", 0) != 0) throw new UnsupportedOpException($"{n.Describe()}: MaxPool gradient needs storage_order=0");
+        if (TryTiledMaxPool(c, n, g)) return;
         // The forward node reports which input element won each window (flat indices over the whole tensor).
         if (n.Outputs.Count < 2 || n.Outputs[1].Length == 0)
         {
@@ -92,6 +93,38 @@ internal static class ConvPoolRules
         var zeros = c.B.Op("ConstantOfShape", [c.B.Ints(total)], ("value", TensorData.FromFloats([1], [0f])));
         var scattered = c.B.Op("ScatterElements", [zeros, flatIdx, flatG], ("axis", 0L), ("reduction", "add"));
         c.Accumulate(n.Inputs[0], c.B.Reshape(scattered, sx));
+    }
+
+    /// <summary>
+    /// Non-overlapping pools (kernel = stride, no padding, dims divisible): view the input as windows, mark the
+    /// elements equal to their window's max, and share the gradient among them. This keeps the forward MaxPool
+    /// on ONNX Runtime's fast path (no indices output) and needs no scatter. Ties split the gradient equally,
+    /// a valid subgradient.
+    /// </summary>
+    static bool TryTiledMaxPool(GradientContext c, Node n, string g)
+    {
+        var sx = c.Shape(n.Inputs[0]);
+        int sp = sx.Length - 2;
+        var kernel = n.Ints("kernel_shape")!;
+        var strides = n.Ints("strides") ?? Enumerable.Repeat(1L, sp).ToArray();
+        var geo = Geom(c, n, kernel);
+        bool tiled = strides.SequenceEqual(kernel) && geo.Pads.All(p => p == 0) && geo.Dilations.All(d => d == 1)
+                     && n.Int("ceil_mode", 0) == 0 && Enumerable.Range(0, sp).All(i => sx[i + 2] % kernel[i] == 0);
+        if (!tiled || (n.Outputs.Count > 1 && n.Outputs[1].Length > 0)) return false;
+        var windows = new List<long> { sx[0], sx[1] };
+        var pooled = new List<long> { sx[0], sx[1] };
+        var windowAxes = new List<long>();
+        for (int i = 0; i < sp; i++)
+        {
+            windows.Add(sx[i + 2] / kernel[i]); windows.Add(kernel[i]);
+            pooled.Add(sx[i + 2] / kernel[i]); pooled.Add(1);
+            windowAxes.Add(3 + 2 * i);
+        }
+        var b = c.B;
+        var mask = b.Cast(b.Op("Equal", b.Reshape(n.Inputs[0], windows.ToArray()), b.Reshape(n.Outputs[0], pooled.ToArray())), DType.Float);
+        var share = b.Div(b.Reshape(g, pooled.ToArray()), b.ReduceSum(mask, windowAxes.ToArray(), keepDims: true));
+        c.Accumulate(n.Inputs[0], b.Reshape(b.Mul(mask, share), sx));
+        return true;
     }
 
     static void AveragePool(GradientContext c, Node n)
