@@ -20,6 +20,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "passes over the training data", DefaultValueFactory = _ => 5 };
         var batch = CliOptions.Batch(50);
         var lr = new Option<float>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.05f };
+        var decay = new Option<float>("--lr-decay") { Description = "multiply the learning rate by this after each epoch (1 = constant)", DefaultValueFactory = _ => 1f };
         var momentum = new Option<float>("--momentum") { Description = "SGD momentum (0 = plain SGD)", DefaultValueFactory = _ => 0.9f };
         var optimizer = CliOptions.Optimizer();
         var subset = new Option<int>("--train-samples") { Description = "use only the first N training samples (0 = all)", DefaultValueFactory = _ => 0 };
@@ -31,20 +32,21 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a zoo model on MNIST on this machine (centralized), evaluating each epoch")
         {
-            model, epochs, batch, lr, momentum, optimizer, subset, steps, threads, provider, outDir, seed,
+            model, epochs, batch, lr, decay, momentum, optimizer, subset, steps, threads, provider, outDir, seed,
         };
-        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(model)!, pr.GetValue(epochs), pr.GetValue(batch), pr.GetValue(lr),
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(model)!, pr.GetValue(epochs), pr.GetValue(batch), pr.GetValue(lr), pr.GetValue(decay),
             pr.GetValue(momentum), pr.GetValue(optimizer), pr.GetValue(subset), pr.GetValue(steps),
             new RuntimeOptions { IntraOpThreads = pr.GetValue(threads), Provider = pr.GetValue(provider) }, pr.GetValue(outDir)!, pr.GetValue(seed))));
         return cmd;
     }
 
-    public static int Run(string modelName, int epochs, int batch, float lr, float momentum, OptimizerKind optimizer, int subset, int stepsPerCall,
+    public static int Run(string modelName, int epochs, int batch, float lr, float lrDecay, float momentum, OptimizerKind optimizer, int subset, int stepsPerCall,
         RuntimeOptions runtime, string outDir, ulong seed)
     {
         CliOptions.Require(epochs >= 1, "--epochs", "must be at least 1");
         CliOptions.Require(batch >= 1, "--batch", "must be at least 1");
         CliOptions.Require(lr > 0 && float.IsFinite(lr), "--lr", "must be a positive number");
+        CliOptions.Require(lrDecay > 0 && lrDecay <= 1, "--lr-decay", "must be in (0, 1]");
         CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
         CliOptions.Require(subset >= 0, "--train-samples", "must be 0 (all) or positive");
         var model = ModelZoo.Create(modelName, seed);
@@ -71,7 +73,7 @@ internal static class TrainCommand
                 {
                     var task = ctx.AddTask($"epoch {e}/{epochs}");
                     var watch = System.Diagnostics.Stopwatch.StartNew();
-                    var result = LocalTraining.Run(trainer, train, indices, 1, hp, seed * 1000 + (ulong)e, stepsPerCall,
+                    var result = LocalTraining.Run(trainer, train, indices, 1, hp with { LearningRate = lr * MathF.Pow(lrDecay, e - 1) }, seed * 1000 + (ulong)e, stepsPerCall,
                         progress: (done, total) => task.Value = 100.0 * done / total);
                     double rate = result.Samples / watch.Elapsed.TotalSeconds;
                     var eval = evaluator.Evaluate(trainer.GetParameters(), test);
