@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# The test suite: fetch dependencies, build warnings-as-errors, run every test project.
-set -euo pipefail
+# The test suite: fetch dependencies, build warnings-as-errors, run every test project,
+# and close with one summary line ("N passed, N failed") summed over all projects.
+set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bash scripts/fetch-deps.sh
-dotnet build Tessera.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
-dotnet test Tessera.slnx -c Release --no-build -nologo -v quiet --logger "console;verbosity=normal" "$@"
+bash scripts/fetch-deps.sh || exit 1
+dotnet build Tessera.slnx -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
+results="$root/TestResults"
+rm -rf "$results"
+dotnet test Tessera.slnx -c Release --no-build -nologo -v quiet \
+  --logger "console;verbosity=minimal" --logger "trx" --results-directory "$results" "$@"
+status=$?
+passed=0; failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+echo "$passed passed, $failed failed"
+exit $status
