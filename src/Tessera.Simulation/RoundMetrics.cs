@@ -17,6 +17,7 @@ public sealed record RoundMetrics(
     double SimulatedSeconds,
     double WallSeconds);
 
+/// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 public sealed record SimulationResult(
     IReadOnlyList<RoundMetrics> Rounds,
     int? RoundsToTarget,
@@ -24,7 +25,8 @@ public sealed record SimulationResult(
     double WallSeconds,
     long ClientUpdates,
     int TrainersCreated,
-    int PeakLiveTrainers)
+    int PeakLiveTrainers,
+    int ClientStatesHeld = 0)
 {
     public double? FinalAccuracy => Rounds.LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy;
     public double? BestAccuracy => Rounds.Where(r => r.TestAccuracy is not null).Select(r => r.TestAccuracy).Max();

@@ -47,7 +47,7 @@ internal sealed class SyncRounds(Simulator sim)
             }
             if (log.Record(round, model.Weights, tally, clock)) break;
         }
-        return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive);
+        return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);
     }
 
     /// <summary>Who finishes in time, fastest first, and when the round closes (simulated seconds after it opened).</summary>
