@@ -25,6 +25,22 @@ public class SpecMappingTests
     }
 
     [Fact]
+    public void Every_example_job_spec_parses_and_builds_its_strategy_and_local_setup()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Tessera.slnx"))) root = root.Parent;
+        var files = Directory.GetFiles(Path.Combine(root!.FullName, "jobs"), "*.yaml");
+        Assert.NotEmpty(files);
+        Assert.All(files, f =>
+        {
+            var spec = JobSpecParser.Load(f);
+            Assert.Equal(Path.GetFileNameWithoutExtension(f), spec.Name);
+            StrategyFactory.Create(spec, spec.Data.Clients);
+            LocalSetup.From(spec);
+        });
+    }
+
+    [Fact]
     public void Every_strategy_name_the_parser_accepts_is_covered() =>
         Assert.All(JobSpecParser.Strategies, name =>
             StrategyFactory.Create(JobSpecParser.Parse($"name: s\nstrategy: {{ name: {name} }}"), 10));
