@@ -8,5 +8,6 @@ var root = new RootCommand("Tessera: federated and volunteer training on every k
     CompileCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    SimulateCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Tessera.Protocol.Jobs;
 
 /// <summary>
@@ -26,6 +28,8 @@ public sealed record JobSpec
     /// <summary>Round deadline in (simulated) seconds; results after it are dropped. Null: no deadline.</summary>
     public double? DeadlineSeconds { get; init; }
     public RequirementsSpec Requirements { get; init; } = new();
+    /// <summary>Knobs only the in-process simulator reads (client speeds); the coordinator measures real ones.</summary>
+    public SimulationSpec Simulation { get; init; } = new();
 }
 
 public sealed record DataSpec
@@ -37,14 +41,20 @@ public sealed record DataSpec
     public int Clients { get; init; } = 100;
     public double Alpha { get; init; } = 0.5;
     public int ShardsPerClient { get; init; } = 2;
-    /// <summary>Use only the first N training samples (0 = all).</summary>
+    /// <summary>Use only the first N training samples (0 = all; synthetic: 6,000).</summary>
     public int TrainSamples { get; init; }
+    /// <summary>Evaluate on only the first N test samples (0 = all; synthetic: 1,000).</summary>
+    public int TestSamples { get; init; }
 }
 
 public sealed record StrategySpec
 {
-    /// <summary>fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedprox, scaffold, fednova or fedbuff.</summary>
+    /// <summary>
+    /// fedsgd, fedavg, fedavgm, fedadam, fedyogi, fedadagrad, fedprox, scaffold, fednova or fedbuff.
+    /// fedsgd is FedAvg with local.batch_size 0 (full batch) and local.epochs 1: one gradient step per client.
+    /// </summary>
     public string Name { get; init; } = "fedavg";
+    [JsonPropertyName("server_lr")]
     public double ServerLearningRate { get; init; } = 1.0;
     public double ServerMomentum { get; init; } = 0.9;
     public double Beta1 { get; init; } = 0.9;
@@ -62,6 +72,7 @@ public sealed record LocalTrainingSpec
     public int Epochs { get; init; } = 1;
     /// <summary>Batch size; 0 means each client's whole data set as one batch (FedSGD uses E=1 with it).</summary>
     public int BatchSize { get; init; } = 10;
+    [JsonPropertyName("lr")]
     public double LearningRate { get; init; } = 0.1;
     /// <summary>sgd, adam or adamw.</summary>
     public string Optimizer { get; init; } = "sgd";
@@ -78,4 +89,17 @@ public sealed record RequirementsSpec
     /// <summary>Accepted runtimes (dotnet, browser, python); empty accepts all.</summary>
     public IReadOnlyList<string> Runtimes { get; init; } = [];
     public double MinSamplesPerSecond { get; init; }
+}
+
+/// <summary>
+/// Simulated client speeds: each client's speed is drawn log-normally under the job seed around
+/// <see cref="SamplesPerSecond"/>; its simulated time for a task is samples trained / speed, compared
+/// with <see cref="JobSpec.DeadlineSeconds"/> and used to order asynchronous (FedBuff) arrivals.
+/// </summary>
+public sealed record SimulationSpec
+{
+    /// <summary>Median client speed in training samples per second.</summary>
+    public double SamplesPerSecond { get; init; } = 1000;
+    /// <summary>σ of ln(speed); 0 makes every client equally fast.</summary>
+    public double SpeedSigma { get; init; }
 }

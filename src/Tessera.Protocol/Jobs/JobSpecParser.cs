@@ -8,7 +8,7 @@ namespace Tessera.Protocol.Jobs;
 /// <summary>Parses and validates a job spec from YAML or JSON. Every error names the field at fault.</summary>
 public static class JobSpecParser
 {
-    public static readonly string[] Strategies = ["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
+    public static readonly string[] Strategies = ["fedsgd", "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
     public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity"];
     public static readonly string[] Datasets = ["mnist", "synthetic"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
@@ -29,6 +29,16 @@ public static class JobSpecParser
 
     public static JobSpec Load(string path) => Parse(File.ReadAllText(path));
 
+    static readonly JsonSerializerOptions WriteOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = true,
+    };
+
+    /// <summary>The spec as JSON with the same snake_case keys <see cref="Parse"/> reads (round-trips).</summary>
+    public static string ToJson(JobSpec spec) => JsonSerializer.Serialize(spec, WriteOptions);
+
     static JobSpec Read(SpecReader r)
     {
         var d = r.Child("data");
@@ -40,6 +50,7 @@ public static class JobSpecParser
             Alpha = d.Double("alpha", 0.5, 0, exclusiveMin: true)!.Value,
             ShardsPerClient = d.Int("shards_per_client", 2, 1, 1000)!.Value,
             TrainSamples = d.Int("train_samples", 0, 0)!.Value,
+            TestSamples = d.Int("test_samples", 0, 0)!.Value,
         };
         d.RejectUnknown();
 
@@ -82,6 +93,24 @@ public static class JobSpecParser
         };
         q.RejectUnknown();
 
+        var m = r.Child("simulation");
+        var simulation = new SimulationSpec
+        {
+            SamplesPerSecond = m.Double("samples_per_second", 1000, 0, exclusiveMin: true)!.Value,
+            SpeedSigma = m.Double("speed_sigma", 0, 0, 10)!.Value,
+        };
+        m.RejectUnknown();
+
+        if (strategy.Name == "fedsgd")
+        {
+            // FedSGD is one full-batch gradient step per client: anything else set explicitly is a contradiction.
+            if (l.Has("batch_size") && local.BatchSize != 0)
+                throw new JobSpecException("local.batch_size", "fedsgd trains each client's full data as one batch; use 0 or 'full'");
+            if (l.Has("epochs") && local.Epochs != 1)
+                throw new JobSpecException("local.epochs", "fedsgd takes exactly 1 epoch");
+            local = local with { BatchSize = 0, Epochs = 1 };
+        }
+
         var spec = new JobSpec
         {
             Name = r.RequiredString("name"),
@@ -99,6 +128,7 @@ public static class JobSpecParser
             Seed = (ulong)r.Int("seed", 1, 0)!.Value,
             DeadlineSeconds = r.Double("deadline_seconds", null, 0, exclusiveMin: true),
             Requirements = requirements,
+            Simulation = simulation,
         };
         r.RejectUnknown();
         if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))

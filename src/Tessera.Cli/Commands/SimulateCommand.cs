@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Tessera.Cli.Reports;
+using Tessera.Protocol.Jobs;
+using Tessera.Simulation;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>`tessera simulate job.yaml`: a federated job with virtual clients in this process, with progress, CSV and plot.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create()
+    {
+        var job = new Argument<string>("job") { Description = "job spec (YAML or JSON)" };
+        var outDir = new Option<string?>("--out") { Description = "folder for metrics.csv and test-accuracy.png (default out/simulate/<job name>)" };
+        var rounds = new Option<int?>("--rounds") { Description = "override the spec's rounds (a cap when target_accuracy is set)" };
+        var parallel = new Option<int>("--parallel") { Description = "clients trained at once (one single-threaded ONNX Runtime session each)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var steps = new Option<int>("--steps-per-call") { Description = "optimizer steps per artifact call (K)", DefaultValueFactory = _ => 50 };
+        var cmd = new Command("simulate", "Run a federated job spec with virtual clients in one process (paper reproductions, strategy comparisons)")
+        {
+            job, outDir, rounds, parallel, steps,
+        };
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(job)!, pr.GetValue(outDir), pr.GetValue(rounds), pr.GetValue(parallel), pr.GetValue(steps))));
+        return cmd;
+    }
+
+    static int Run(string jobPath, string? outDir, int? rounds, int parallel, int stepsPerCall)
+    {
+        CliOptions.Require(rounds is null or >= 1, "--rounds", "must be at least 1");
+        CliOptions.Require(parallel >= 1, "--parallel", "must be at least 1");
+        CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
+        var spec = JobSpecParser.Load(jobPath);
+        outDir ??= Path.Combine("out", "simulate", spec.Name);
+        Directory.CreateDirectory(outDir);
+        var csvPath = Path.Combine(outDir, "metrics.csv");
+        using var csv = new MetricsCsv(csvPath);
+
+        ProgressTask? bar = null;
+        var options = new SimulationOptions
+        {
+            Parallelism = parallel,
+            Rounds = rounds,
+            StepsPerCall = stepsPerCall,
+            Events = new SimulationEvents
+            {
+                RoundStarted = (r, selected) => { if (bar is { } b) { b.Description = $"round {r}"; b.MaxValue = Math.Max(1, selected); b.Value = 0; } },
+                ClientDone = (_, done, _) => { if (bar is { } b) b.Value = done; },
+                RoundFinished = m =>
+                {
+                    csv.Write(m);
+                    if (m.TestAccuracy is { } acc)
+                        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s"));
+                },
+            },
+        };
+
+        using var sim = new Simulator(spec, options);
+        AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
+                               $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
+                               $"B={(spec.Local.BatchSize == 0 ? "full" : spec.Local.BatchSize)} lr={spec.Local.LearningRate}, up to {sim.Rounds} rounds, {parallel} workers");
+        SimulationResult result = null!;
+        AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                bar = ctx.AddTask("round 1", maxValue: 1);
+                result = sim.Run();
+                bar.Value = bar.MaxValue;
+            });
+
+        var evaluated = result.Rounds.Where(r => r.TestAccuracy is not null).ToArray();
+        var pngPath = Path.Combine(outDir, "test-accuracy.png");
+        CurvePlot.Save(pngPath, $"{spec.Name}: test accuracy", "round", "test accuracy",
+            (spec.Name, evaluated.Select(r => (double)r.Round).ToArray(), evaluated.Select(r => r.TestAccuracy!.Value).ToArray()));
+
+        var last = result.Rounds[^1];
+        var table = new Table().AddColumns("rounds run", "rounds to target", "final test acc", "best test acc", "client updates", "client-rounds/s", "simulated time", "wall time");
+        table.AddRow(last.Round.ToString(CultureInfo.InvariantCulture),
+            spec.TargetAccuracy is { } t ? result.RoundsToTarget?.ToString(CultureInfo.InvariantCulture) ?? $"not reached ({t:P1})" : "-",
+            result.FinalAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
+            result.BestAccuracy?.ToString("P2", CultureInfo.InvariantCulture) ?? "-",
+            result.ClientUpdates.ToString("N0", CultureInfo.InvariantCulture),
+            (result.ClientUpdates / result.WallSeconds).ToString("F1", CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(last.SimulatedSeconds).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture),
+            TimeSpan.FromSeconds(result.WallSeconds).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"metrics {csvPath}, plot {pngPath}");
+        return 0;
+    }
+}

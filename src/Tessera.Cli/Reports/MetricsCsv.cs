@@ -1,0 +1,27 @@
+using System.Globalization;
+using Tessera.Simulation;
+
+namespace Tessera.Cli.Reports;
+
+/// <summary>Per-round simulation metrics as CSV, flushed every round so a long run stopped early keeps its curve.</summary>
+internal sealed class MetricsCsv : IDisposable
+{
+    readonly StreamWriter _writer;
+
+    public MetricsCsv(string path)
+    {
+        _writer = new StreamWriter(path);
+        _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds");
+    }
+
+    public void Write(RoundMetrics m)
+    {
+        static string F(double? v) => v is { } d && double.IsFinite(d) ? d.ToString("G6", CultureInfo.InvariantCulture) : "";
+        _writer.WriteLine(string.Join(',', m.Round.ToString(CultureInfo.InvariantCulture), F(m.TestAccuracy), F(m.TestLoss), F(m.MeanTrainLoss),
+            m.Clients.ToString(CultureInfo.InvariantCulture), m.Samples.ToString(CultureInfo.InvariantCulture), m.Dropped.ToString(CultureInfo.InvariantCulture),
+            F(m.SimulatedSeconds), F(m.WallSeconds)));
+        _writer.Flush();
+    }
+
+    public void Dispose() => _writer.Dispose();
+}

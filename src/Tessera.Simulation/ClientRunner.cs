@@ -1,0 +1,59 @@
+using System.Numerics.Tensors;
+using Tessera.Federation;
+using Tessera.Graphs.Training;
+using Tessera.Runtime;
+
+namespace Tessera.Simulation;
+
+/// <summary>What one virtual client produced: its update, its loss trace summary, and (SCAFFOLD) its new c_i.</summary>
+public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate);
+
+/// <summary>
+/// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
+/// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k).
+/// </summary>
+public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, ulong jobSeed, int stepsPerCall)
+{
+    /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
+    public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
+    {
+        var indices = data.ClientIndices[client];
+        var trainer = pool.Rent(setup.BatchFor(indices.Length));
+        try
+        {
+            var global = template.WithValues(model.Weights);
+            trainer.SetParameters(global);
+            trainer.ResetOptimizerState();   // every task starts a fresh local optimizer, as a real worker would
+            if (setup.UsesProx) trainer.SetGlobalWeights(global);
+            var ci = clientControl ?? (setup.UsesControlVariates ? new float[model.Length] : null);
+            if (setup.UsesControlVariates)
+                trainer.SetControlVariates(template.WithValues(serverControl ?? new float[model.Length]), template.WithValues(ci));
+
+            ulong seed = SeedMixer.Derive(jobSeed, SeedMixer.Training, round, client);
+            var hp = setup.Hyperparameters with { DropoutSeed = (long)(seed >> 1) };
+            var result = LocalTraining.Run(trainer, data.Train, indices, setup.Epochs, hp, seed, stepsPerCall, setup.MaxSteps);
+
+            var delta = new float[model.Length];
+            trainer.CopyParametersTo(delta);
+            TensorPrimitives.Subtract(delta, model.Weights, delta);
+
+            float[]? dc = null, newCi = null;
+            if (setup.UsesControlVariates)
+            {
+                // Option II of Karimireddy et al.: c_i+ = c_i − c + (x − y_i)/(K·lr) = c_i − c − Δy/(K·lr).
+                float scale = -1f / (result.Steps * hp.LearningRate);
+                newCi = new float[model.Length];
+                TensorPrimitives.Subtract(ci!, serverControl ?? new float[model.Length], newCi);
+                TensorPrimitives.MultiplyAdd(delta, scale, newCi, newCi);
+                dc = new float[model.Length];
+                TensorPrimitives.Subtract(newCi, ci!, dc);
+            }
+            var update = new ClientUpdate(clientId, delta, indices.Length, result.Steps, dc, model.Version);
+            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);
+        }
+        finally
+        {
+            pool.Return(trainer);
+        }
+    }
+}

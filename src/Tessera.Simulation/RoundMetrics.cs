@@ -1,0 +1,33 @@
+using Tessera.Federation;
+
+namespace Tessera.Simulation;
+
+/// <summary>
+/// One round's record (for FedBuff, one server step). Test metrics are null on rounds that were not evaluated.
+/// Times are cumulative since the start: simulated from client speeds, wall from this machine's clock.
+/// </summary>
+public sealed record RoundMetrics(
+    int Round,
+    double? TestAccuracy,
+    double? TestLoss,
+    double MeanTrainLoss,
+    int Clients,
+    long Samples,
+    int Dropped,
+    double SimulatedSeconds,
+    double WallSeconds);
+
+/// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
+public sealed record SimulationResult(
+    IReadOnlyList<RoundMetrics> Rounds,
+    int? RoundsToTarget,
+    GlobalModel Final,
+    double WallSeconds,
+    long ClientUpdates,
+    int TrainersCreated,
+    int PeakLiveTrainers,
+    int ClientStatesHeld = 0)
+{
+    public double? FinalAccuracy => Rounds.LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy;
+    public double? BestAccuracy => Rounds.Where(r => r.TestAccuracy is not null).Select(r => r.TestAccuracy).Max();
+}

@@ -1,0 +1,27 @@
+namespace Tessera.Simulation;
+
+/// <summary>
+/// Derives independent seeds from (job seed, stream, round, client) with SplitMix64 finalizers, so a client's
+/// shuffling does not depend on which worker thread trained it or in what order.
+/// </summary>
+public static class SeedMixer
+{
+    public static ulong Derive(ulong seed, ulong stream, long round = 0, long client = 0)
+    {
+        ulong h = Mix(seed ^ 0x9E3779B97F4A7C15UL);
+        h = Mix(h ^ stream);
+        h = Mix(h ^ unchecked((ulong)round));
+        return Mix(h ^ unchecked((ulong)client));
+    }
+
+    static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    // Named streams keep the derived seeds of different purposes apart.
+    public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7;
+}

@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Tessera.Federation;
+using Tessera.Federation.Strategies;
+using Tessera.Graphs.Training;
+using Tessera.Graphs.Zoo;
+using Tessera.Protocol.Jobs;
+using Tessera.Runtime;
+
+namespace Tessera.Simulation;
+
+/// <summary>
+/// Runs a job spec in one process with N virtual clients: partitions the data (deterministic under the seed),
+/// builds the strategy, compiles the training artifact per needed batch size, and drives rounds with a small
+/// pool of reusable Trainers. Synchronous strategies run <see cref="SyncRounds"/>; fedbuff runs <see cref="FedBuffLoop"/>.
+/// </summary>
+public sealed class Simulator : IDisposable
+{
+    readonly Evaluator _evaluator;
+
+    public Simulator(JobSpec spec, SimulationOptions? options = null)
+    {
+        Spec = spec;
+        Options = options ?? new SimulationOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.Parallelism);
+        Model = ModelZoo.Create(spec.Model, spec.Seed);
+        Data = FederatedData.Load(spec, Model);
+        Setup = LocalSetup.From(spec);
+        Template = Model.InitialParameters();
+        ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();
+        Available = Enumerable.Range(0, Data.ClientCount).Where(i => Data.ClientIndices[i].Length > 0).Select(i => ClientIds[i]).ToArray();
+        if (Available.Count == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
+        Strategy = StrategyFactory.Create(spec, Available.Count);
+        Speeds = Options.ClientSpeed is { } f ? new ClientSpeeds(f) : ClientSpeeds.From(spec);
+        // One ORT thread per Trainer when several train at once: the cores are shared between clients, not ops.
+        var runtime = new RuntimeOptions { IntraOpThreads = Options.Parallelism > 1 ? 1 : 0 };
+        Pool = new TrainerPool(new ArtifactCache(Model, Setup.Options), Template, Options.Parallelism, runtime);
+        Runner = new ClientRunner(Data, Setup, Pool, Template, spec.Seed, Options.StepsPerCall);
+        _evaluator = new Evaluator(Model, 1000);
+    }
+
+    public JobSpec Spec { get; }
+    public SimulationOptions Options { get; }
+    public TrainableModel Model { get; }
+    public FederatedData Data { get; }
+    public LocalSetup Setup { get; }
+    public ParameterSet Template { get; }
+    public IStrategy Strategy { get; }
+    public ClientSpeeds Speeds { get; }
+    public TrainerPool Pool { get; }
+    public ClientRunner Runner { get; }
+    internal string[] ClientIds { get; }
+    /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
+    public IReadOnlyList<string> Available { get; }
+    public int Rounds => Options.Rounds ?? Spec.Rounds;
+
+    public static string ClientId(int index) => $"c{index}";
+    public static int ClientIndex(string id) => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+
+    public SimulationResult Run(CancellationToken cancel = default) =>
+        StrategyFactory.IsAsync(Spec) ? new FedBuffLoop(this).Run(cancel) : new SyncRounds(this).Run(cancel);
+
+    /// <summary>Test accuracy and loss of flat global weights.</summary>
+    public EvaluationResult Evaluate(float[] weights) => _evaluator.Evaluate(Template.WithValues(weights), Data.Test);
+
+    /// <summary>Steps and simulated seconds of one client's task (known before it trains).</summary>
+    internal (int Steps, double Seconds) TaskCost(int client)
+    {
+        int n = Data.ClientIndices[client].Length;
+        int steps = Setup.StepsFor(n);
+        return (steps, Speeds.Seconds(client, (long)steps * Setup.BatchFor(n)));
+    }
+
+    internal bool ShouldEvaluate(int round) => round % Spec.EvalEvery == 0 || round == Rounds;
+
+    internal bool ReachedTarget(double? accuracy) => Spec.TargetAccuracy is { } target && accuracy >= target;
+
+    public void Dispose()
+    {
+        Pool.Dispose();
+        _evaluator.Dispose();
+    }
+}
+
+/// <summary>Accumulates one round's train loss, client and sample counts.</summary>
+internal sealed class RoundTally
+{
+    double _lossSum;
+    long _lossCount;
+    public int Clients { get; private set; }
+    public long Samples { get; private set; }
+    public int Dropped { get; set; }
+
+    public void Add(ClientOutcome o)
+    {
+        _lossSum += o.LossSum;
+        _lossCount += o.LossCount;
+        Clients++;
+        Samples += o.Update.SampleCount;
+    }
+
+    public double MeanLoss => _lossCount == 0 ? double.NaN : _lossSum / _lossCount;
+
+    public void Reset()
+    {
+        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0;
+    }
+}
+
+/// <summary>Builds each round's record, evaluating when due, and tracks rounds-to-target.</summary>
+internal sealed class MetricsLog(Simulator sim)
+{
+    readonly Stopwatch _wall = Stopwatch.StartNew();
+    public List<RoundMetrics> Rounds { get; } = new();
+    public int? RoundsToTarget { get; private set; }
+    public double WallSeconds => _wall.Elapsed.TotalSeconds;
+
+    public void Initial(float[] weights)
+    {
+        if (!sim.Options.EvaluateInitialModel) return;
+        var e = sim.Evaluate(weights);
+        Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds));
+    }
+
+    /// <returns>True when the target accuracy has been reached.</returns>
+    public bool Record(int round, float[] weights, RoundTally tally, double simulatedSeconds)
+    {
+        double? acc = null, loss = null;
+        if (sim.ShouldEvaluate(round))
+        {
+            var e = sim.Evaluate(weights);
+            (acc, loss) = (e.Accuracy, e.Loss);
+        }
+        Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds));
+        if (RoundsToTarget is null && sim.ReachedTarget(acc)) RoundsToTarget = round;
+        return RoundsToTarget is not null;
+    }
+
+    void Add(RoundMetrics m)
+    {
+        Rounds.Add(m);
+        sim.Options.Events.RoundFinished?.Invoke(m);
+    }
+}

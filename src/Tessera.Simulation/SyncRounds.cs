@@ -1,0 +1,97 @@
+using Tessera.Federation;
+
+namespace Tessera.Simulation;
+
+/// <summary>
+/// Synchronous rounds: select (with over-selection), decide from simulated client times who makes it, train
+/// those in waves of one client per worker, fold each wave's updates in selection order (deterministic sums,
+/// at most one update per worker held at once), apply, evaluate.
+///
+/// Stragglers: a client's simulated time is samples trained / its speed. Clients slower than
+/// deadline_seconds are dropped; of the rest, the round closes as soon as the round's target count has
+/// finished (over-selected extras that finish later are discarded, as in Bonawitz et al.), or at the
+/// deadline with whoever finished. Because task times are known before training, the simulator skips
+/// training clients whose results would be discarded: the outcome is the same, the wall time shorter.
+/// </summary>
+internal sealed class SyncRounds(Simulator sim)
+{
+    // SCAFFOLD's c_i, only for clients that have trained at least once: memory follows participation.
+    readonly Dictionary<int, float[]> _clientControl = new();
+
+    public SimulationResult Run(CancellationToken cancel)
+    {
+        var strategy = sim.Strategy;
+        var model = strategy.Initialize(sim.Template.Flatten());
+        var log = new MetricsLog(sim);
+        log.Initial(model.Weights);
+        double clock = 0;
+        long updates = 0;
+        var tally = new RoundTally();
+
+        for (int round = 1; round <= sim.Rounds; round++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            tally.Reset();
+            var plan = strategy.ConfigureRound(round, model, sim.Available);
+            var (accepted, closesAt) = Admit(plan);
+            tally.Dropped = plan.Clients.Count - accepted.Count;
+            sim.Options.Events.RoundStarted?.Invoke(round, accepted.Count);
+            clock += closesAt;
+
+            if (accepted.Count > 0)
+            {
+                var aggregator = strategy.BeginRound(round, model);
+                TrainAndFold(round, model, accepted, aggregator, tally);
+                model = strategy.Apply(model, aggregator.Finish());
+                updates += accepted.Count;
+            }
+            if (log.Record(round, model.Weights, tally, clock)) break;
+        }
+        return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);
+    }
+
+    /// <summary>Who finishes in time, fastest first, and when the round closes (simulated seconds after it opened).</summary>
+    (List<ClientConfig> Accepted, double ClosesAt) Admit(RoundPlan plan)
+    {
+        double deadline = sim.Spec.DeadlineSeconds ?? double.PositiveInfinity;
+        var timed = plan.Clients
+            .Select(c => (Config: c, Seconds: sim.TaskCost(Simulator.ClientIndex(c.ClientId)).Seconds))
+            .Where(t => t.Seconds <= deadline)
+            .OrderBy(t => t.Seconds).ThenBy(t => Simulator.ClientIndex(t.Config.ClientId))
+            .Take(plan.TargetResults)
+            .ToList();
+        double closes = timed.Count == plan.TargetResults ? (timed.Count == 0 ? 0 : timed[^1].Seconds) : deadline;
+        if (double.IsInfinity(closes)) closes = timed.Count == 0 ? 0 : timed[^1].Seconds;
+        // Fold in selection order, not finishing order: the sum then does not depend on speeds' tie-breaks.
+        var order = plan.Clients.Select((c, i) => (c.ClientId, i)).ToDictionary(x => x.ClientId, x => x.i);
+        return (timed.Select(t => t.Config).OrderBy(c => order[c.ClientId]).ToList(), closes);
+    }
+
+    void TrainAndFold(int round, GlobalModel model, List<ClientConfig> clients, IRoundAggregator aggregator, RoundTally tally)
+    {
+        int workers = sim.Options.Parallelism, done = 0;
+        var outcomes = new ClientOutcome[Math.Min(workers, clients.Count)];
+        for (int start = 0; start < clients.Count; start += workers)
+        {
+            int count = Math.Min(workers, clients.Count - start);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
+            {
+                var config = clients[start + i];
+                int index = Simulator.ClientIndex(config.ClientId);
+                float[]? ci;
+                lock (_clientControl) ci = _clientControl.GetValueOrDefault(index);
+                outcomes[i] = sim.Runner.Train(index, config.ClientId, round, model, config.ServerControlVariate, ci);
+                sim.Options.Events.ClientDone?.Invoke(round, Interlocked.Increment(ref done), clients.Count);
+            });
+            for (int i = 0; i < count; i++)
+            {
+                var o = outcomes[i];
+                aggregator.Fold(o.Update);
+                if (o.NewControlVariate is { } c) _clientControl[Simulator.ClientIndex(o.Update.ClientId)] = c;
+                tally.Add(o);
+                sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
+                outcomes[i] = null!;
+            }
+        }
+    }
+}
