@@ -59,8 +59,7 @@ internal static class IngestBench
         };
         try
         {
-            var sessions = new List<string>();
-            for (int i = 0; i < workers; i++) sessions.Add(await Join(http));
+            var sessions = await JoinMany(http, workers);
             // The job starts once every uploader is joined; evaluation is pushed past the measured rounds.
             var job = host.Jobs.Create($"""
                 name: ingest-bench
@@ -110,6 +109,8 @@ internal static class IngestBench
             table.AddRow("fold total (% of wall)", (100 * fold.Total / 1000 / seconds).ToString("F1"));
             table.AddRow("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
             table.AddRow("wall seconds", seconds.ToString("F2"));
+            // Cancelled first, so no idle poller is handed a task and the count is of truly idle connections.
+            job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
             if (idle > 0) await IdlePolls(http, host, idle, table);
             AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; client and coordinator in one process[/]");
             AnsiConsole.Write(table);
@@ -126,9 +127,8 @@ internal static class IngestBench
     /// <summary>Opens idle long-polls (each its own session and connection) and counts how many the coordinator holds at once.</summary>
     static async Task IdlePolls(HttpClient http, CoordinatorHost host, int count, Table table)
     {
-        var sessions = new List<string>();
-        for (int i = 0; i < count; i++) sessions.Add(await Join(http));
-        long before = Process.GetCurrentProcess().WorkingSet64;
+        var sessions = await JoinMany(http, count);
+        long before = GC.GetTotalMemory(forceFullCollection: true);
         using var cancel = new CancellationTokenSource();
         var polls = sessions.Select(s => Task.Run(async () =>
         {
@@ -148,13 +148,21 @@ internal static class IngestBench
             await Task.Delay(100);
         }
         double openSeconds = watch.Elapsed.TotalSeconds;
-        long after = Process.GetCurrentProcess().WorkingSet64;
+        long after = GC.GetTotalMemory(forceFullCollection: true);
         table.AddRow("idle long-polls requested", count.ToString("N0"));
         table.AddRow("idle long-polls held", held.ToString("N0"));
         table.AddRow("seconds to open them", openSeconds.ToString("F1"));
-        table.AddRow("memory per idle poll (KB, client+server)", ((after - before) / 1024.0 / Math.Max(1, held)).ToString("F1"));
+        table.AddRow("managed heap per idle poll (KB, client+server)", ((after - before) / 1024.0 / Math.Max(1, held)).ToString("F1"));
         cancel.Cancel();
         await Task.WhenAll(polls);
+    }
+
+    static async Task<List<string>> JoinMany(HttpClient http, int count)
+    {
+        var sessions = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (_, _) => sessions.Add(await Join(http)));
+        return sessions.ToList();
     }
 
     static async Task<string> Join(HttpClient http)
