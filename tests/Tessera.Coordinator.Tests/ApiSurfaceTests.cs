@@ -91,6 +91,50 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
         Assert.NotNull(artifact.Headers.ETag);
     }
 
+    [Fact]
+    public async Task Tasks_go_only_to_workers_that_meet_the_job_requirements_and_K_follows_measured_speed()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob("""
+            name: routing
+            model: logreg
+            rounds: 1
+            clients_per_round: 1
+            deadline_seconds: 10
+            data: { clients: 1, train_samples: 2000 }
+            local: { batch_size: 10, epochs: 5 }
+            requirements: { min_samples_per_second: 1000, runtimes: [dotnet] }
+            """);
+        var slow = await Join(job.JoinToken, new() { Runtime = "dotnet", SamplesPerSecond = 10 });
+        var browser = await Join(job.JoinToken, new() { Runtime = "browser", SamplesPerSecond = 5000 });
+        Assert.Equal(HttpStatusCode.NoContent, (await Poll(slow, 2)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await Poll(browser, 2)).StatusCode);
+
+        var fast = await Join(job.JoinToken, new() { Runtime = "dotnet", SamplesPerSecond = 1200 });
+        var res = await Poll(fast, 20);
+        Assert.Equal(HttpStatusCode.OK, res.StatusCode);
+        var task = System.Text.Json.JsonSerializer.Deserialize<Protocol.Wire.TaskMessage>(await res.Content.ReadAsStringAsync(), Protocol.Wire.WireJson.Options)!;
+        // 5 epochs over the 2000-sample shard would be 1000 steps, but 1200 samples/s for half the 10 s deadline
+        // at batch 10 fits only 600: K is sized so the worker finishes in time.
+        Assert.Equal(600, task.Steps);
+        Assert.Equal(HttpStatusCode.NoContent, (await Poll(slow, 1)).StatusCode);
+    }
+
+    async Task<string> Join(string token, Protocol.Wire.WorkerCapabilities caps)
+    {
+        var res = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(_http, "/api/v1/workers/join",
+            new Protocol.Wire.JoinRequest { Token = token, Capabilities = caps }, Protocol.Wire.WireJson.Options);
+        res.EnsureSuccessStatusCode();
+        return System.Text.Json.JsonDocument.Parse(await res.Content.ReadAsStringAsync()).RootElement.GetProperty("session_token").GetString()!;
+    }
+
+    async Task<HttpResponseMessage> Poll(string session, int wait)
+    {
+        var req = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tasks/next?wait={wait}");
+        req.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session);
+        return await _http.SendAsync(req);
+    }
+
     async Task<string> Admin(HttpMethod method, string url)
     {
         using var req = new HttpRequestMessage(method, url);

@@ -89,11 +89,14 @@ public sealed class JobRunner : IDisposable
     public void Tick(Func<WorkerSession, bool> isIdle)
     {
         bool changed = false, close = false;
+        // Idleness asks every job (this one included), so it is settled before taking this job's lock: no job
+        // ever waits for another's lock while holding its own.
+        var idle = _workers.Live(_options.WorkerTimeout).Where(w => Accepts(w) && isIdle(w)).ToList();
         lock (_gate)
         {
             if (Status != JobStatus.Running) return;
             var now = DateTimeOffset.UtcNow;
-            if (_round is null) changed = TryStartRound(now, isIdle);
+            if (_round is null) changed = TryStartRound(now, idle);
             else if (_round.Phase == RoundPhase.Collecting)
             {
                 var r = _round;
@@ -104,7 +107,7 @@ public sealed class JobRunner : IDisposable
                     if (w is null || !w.IsLive(_options.WorkerTimeout) || now > t.Deadline) { Expire(t); changed = true; }
                 }
                 int needed = r.Target - r.Accepted - r.Open.Count();
-                if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, now, isIdle) > 0;
+                if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, now, idle) > 0;
                 bool nothingPending = !r.Open.Any();
                 if ((now > r.Deadline || nothingPending) && r.Accepted >= Math.Max(1, Setup.Spec.MinClients)) close = BeginClose(r);
                 else if (now > r.Deadline)
@@ -123,11 +126,11 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    bool TryStartRound(DateTimeOffset now, Func<WorkerSession, bool> isIdle)
+    bool TryStartRound(DateTimeOffset now, List<WorkerSession> idle)
     {
         var spec = Setup.Spec;
         if (_model.Version >= spec.Rounds) return false;
-        var candidates = Candidates(isIdle, exclude: null);
+        var candidates = Candidates(idle, exclude: null);
         int wanted = spec.ClientsPerRound ?? spec.MinClients;
         bool windowOver = now - _waitingSince >= _options.SelectionWindow;
         if (candidates.Count < Math.Max(wanted, spec.MinClients) && !(windowOver && candidates.Count >= spec.MinClients)) return false;
@@ -149,16 +152,15 @@ public sealed class JobRunner : IDisposable
         return true;
     }
 
-    int Invite(RoundState r, int count, DateTimeOffset now, Func<WorkerSession, bool> isIdle)
+    int Invite(RoundState r, int count, DateTimeOffset now, List<WorkerSession> idle)
     {
-        var pool = Candidates(isIdle, exclude: r);
+        var pool = Candidates(idle, exclude: r);
         foreach (var w in pool.Take(count)) CreateTask(r, w, now);
         return Math.Min(count, pool.Count);
     }
 
-    List<WorkerSession> Candidates(Func<WorkerSession, bool> isIdle, RoundState? exclude) =>
-        _workers.Live(_options.WorkerTimeout)
-            .Where(w => Accepts(w) && isIdle(w) && (exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State == TaskState.Assigned))))
+    static List<WorkerSession> Candidates(List<WorkerSession> idle, RoundState? exclude) =>
+        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State == TaskState.Assigned)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
     void CreateTask(RoundState r, WorkerSession w, DateTimeOffset now)
