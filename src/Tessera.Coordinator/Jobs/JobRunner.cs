@@ -231,7 +231,8 @@ public sealed partial class JobRunner : IDisposable
         WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
         Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
         Hyperparameters = Setup.TaskHyperparameters(),
-        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + (ulong)(uint)t.Id.GetHashCode(StringComparison.Ordinal),
+        // Derived from the job seed and the task id's random hex, so a task's seed is the same on every node and after restarts.
+        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
     };
