@@ -16,6 +16,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks whose figures go in docs/PERFORMANCE.md");
         bench.Subcommands.Add(TrainBench());
         bench.Subcommands.Add(AggregateBench.Create());
+        bench.Subcommands.Add(IngestBench.Create());
         return bench;
     }
 

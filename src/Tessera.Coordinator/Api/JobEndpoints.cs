@@ -1,0 +1,115 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Tessera.Coordinator.Jobs;
+using Tessera.Coordinator.Storage;
+using Tessera.Coordinator.Workers;
+using Tessera.Graphs.Interop;
+using Tessera.Protocol;
+using Tessera.Protocol.Jobs;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Api;
+
+public sealed record JobCreated(string Id, string JoinToken, JobSnapshot Job);
+public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen);
+
+/// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model, the ledger.</summary>
+public static class JobEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/jobs", Create).Produces<JobCreated>(201)
+            .WithSummary("Create a job from a YAML or JSON spec (admin key)");
+        api.MapGet("/jobs", (JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
+            Results.Json(jobs.All.Select(j => j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts))).ToList(), WireJson.Options)).Produces<List<JobSnapshot>>();
+        api.MapGet("/jobs/{id}", (string id, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
+            jobs.Get(id) is { } j ? Results.Json(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options) : ApiErrors.NotFound($"no job {id}")).Produces<JobSnapshot>();
+        foreach (var (verb, status) in new[] { ("pause", JobStatus.Paused), ("resume", JobStatus.Running), ("cancel", JobStatus.Cancelled) })
+            api.MapPost($"/jobs/{{id}}/{verb}", (string id, HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
+            {
+                if (auth.RequireAdmin(req) is { } denied) return denied;
+                if (jobs.Get(id) is not { } j) return ApiErrors.NotFound($"no job {id}");
+                return j.SetStatus(status) is { } why ? ApiErrors.Conflict(why) : Results.Json(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options);
+            }).Produces<JobSnapshot>().WithSummary($"{verb} a job (admin key)");
+        api.MapGet("/jobs/{id}/metrics", (string id, JobRegistry jobs, Store store) =>
+            jobs.Get(id) is null ? ApiErrors.NotFound($"no job {id}") : Results.Json(store.Rounds(id), WireJson.Options)).Produces<List<RoundRow>>()
+            .WithSummary("Per-round metrics: updates, samples, losses, test accuracy, aggregation time");
+        api.MapGet("/jobs/{id}/model", Model).Produces(200, contentType: "application/octet-stream")
+            .WithSummary("The latest global model: ?format=onnx (inference model) or safetensors (weights)");
+        api.MapGet("/jobs/{id}/events", Events).Produces(200, contentType: "text/event-stream").WithSummary("Server-sent events of the job's live status");
+        api.MapGet("/ledger", (string? job, Store store) => Results.Json(store.LedgerTotals(job), WireJson.Options)).Produces<List<LedgerTotal>>()
+            .WithSummary("Credits per contributor (GFLOP of accepted work), optionally for one job");
+        api.MapGet("/workers", (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
+            auth.RequireAdmin(req) ?? Results.Json(workers.All.Select(w => new WorkerInfo(w.Id, w.Name, w.Capabilities.Runtime, w.Capabilities.Cores, w.Speed,
+                w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options)).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
+    }
+
+    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o)
+    {
+        if (auth.RequireAdmin(req) is { } denied) return denied;
+        string text;
+        using (var reader = new StreamReader(req.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) return ApiErrors.BadRequest("the body must be a job spec (YAML or JSON)");
+        try
+        {
+            var job = jobs.Create(text);
+            return Results.Json(new JobCreated(job.Id, job.JoinToken, job.Snapshot(w.Live(o.WorkerTimeout).Count(job.Accepts))), WireJson.Options, statusCode: 201);
+        }
+        catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }
+    }
+
+    static IResult Model(string id, string? format, JobRegistry jobs)
+    {
+        if (jobs.Get(id) is not { } j) return ApiErrors.NotFound($"no job {id}");
+        var model = j.Model;
+        var weights = j.Setup.Template.WithValues(model.Weights);
+        switch (format ?? "onnx")
+        {
+            case "onnx":
+                return Results.File(InferenceExport.ToOnnx(j.Setup.Model, weights).ToBytes(), "application/octet-stream", $"{j.Name}-v{model.Version}.onnx");
+            case "safetensors":
+                var file = new SafetensorsFile(weights.Tensors.Select(t => NamedTensor.FromFloats(t.Name, t.Shape, t.Values)),
+                    new Dictionary<string, string> { ["job"] = j.Id, ["version"] = model.Version.ToString() });
+                return Results.File(file.ToBytes(), "application/octet-stream", $"{j.Name}-v{model.Version}.safetensors");
+            default:
+                return ApiErrors.BadRequest($"format: '{format}' is not onnx or safetensors");
+        }
+    }
+
+    static async Task Events(string id, HttpContext ctx, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o)
+    {
+        if (jobs.Get(id) is not { } j)
+        {
+            await ApiErrors.NotFound($"no job {id}").ExecuteAsync(ctx);
+            return;
+        }
+        ctx.Response.Headers.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        var ct = ctx.RequestAborted;
+        string? last = null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var signal = j.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
+                var json = JsonSerializer.Serialize(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options);
+                if (json != last)
+                {
+                    await ctx.Response.WriteAsync($"event: status\ndata: {json}\n\n", ct);
+                    await ctx.Response.Body.FlushAsync(ct);
+                    last = json;
+                }
+                try { await signal.WaitAsync(TimeSpan.FromSeconds(15), ct); }
+                catch (TimeoutException)
+                {
+                    await ctx.Response.WriteAsync(": keep-alive\n\n", ct); // keeps proxies from closing an idle stream
+                    await ctx.Response.Body.FlushAsync(ct);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Http;
+using Tessera.Coordinator.Jobs;
+using Tessera.Federation;
+using Tessera.Graphs;
+using Tessera.Graphs.Training;
+using Tessera.Protocol;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Api;
+
+/// <summary>
+/// Turns an uploaded safetensors body into a <see cref="ClientUpdate"/>, checking everything an untrusted
+/// worker could get wrong: format, metadata, that it answers this task and version, tensor names, dtypes,
+/// shapes, finite values and plausible counts. Throws <see cref="UploadRejectedException"/>; changes nothing.
+/// </summary>
+public static class UploadDecoder
+{
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, RoundTask task, ParameterSet template, int batchSize, string workerId)
+    {
+        SafetensorsFile file;
+        try { file = SafetensorsFile.Read(body); }
+        catch (Exception e) when (e is SafetensorsFormatException or ArgumentException or OverflowException)
+        { throw Bad($"the body is not a valid safetensors file: {e.Message}"); }
+
+        UpdateEnvelope env;
+        try { env = UpdateEnvelope.FromMetadata(file.Metadata); }
+        catch (Exception e) when (e is FormatException or OverflowException) { throw Bad(e.Message); }
+        if (env.TaskId != task.Id) throw Bad($"metadata task_id '{env.TaskId}' does not match task {task.Id} of the URL");
+        if (env.BaseVersion != task.Version)
+            throw new UploadRejectedException(StatusCodes.Status409Conflict, $"update was trained from version {env.BaseVersion} but task {task.Id} is on version {task.Version} (stale)");
+        if (env.Steps < 1 || env.Steps > task.Steps) throw Bad($"steps {env.Steps} is outside 1..{task.Steps} (the task's K)");
+        if (env.SampleCount < 1 || env.SampleCount > (long)env.Steps * batchSize)
+            throw Bad($"sample_count {env.SampleCount} is outside 1..{(long)env.Steps * batchSize} (steps x batch size)");
+        if (env.Commitment.Length != 64 || !env.Commitment.All(char.IsAsciiHexDigit)) throw Bad("commitment must be 64 hex digits (sha256 of the final weights)");
+
+        var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var t in file.Tensors)
+            if (!expected.Contains(t.Name)) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
+        var flat = new float[template.Count];
+        int offset = 0;
+        foreach (var p in template.Tensors)
+        {
+            if (!file.TryGet(p.Name, out var t)) throw Bad($"missing tensor '{p.Name}'");
+            if (t.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
+                throw Bad($"tensor '{p.Name}' is {t.DType.ToHeaderName()}; updates must be F32, F16 or BF16");
+            if (!t.Shape.SequenceEqual(p.Shape))
+                throw Bad($"tensor '{p.Name}' has shape [{string.Join(",", t.Shape)}], expected {Shapes.Format(p.Shape)}");
+            var target = flat.AsSpan(offset, (int)t.ElementCount());
+            // F32 on a little-endian host is the wire layout already: one block copy instead of per-element decoding.
+            if (t.DType == SafetensorsDType.F32 && BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(t.Data.Span).CopyTo(target);
+            else t.ToFloatArray().CopyTo(target);
+            try { UpdateValidator.RequireFinite(target, workerId, $"tensor '{p.Name}'"); }
+            catch (InvalidUpdateException e) { throw Bad(e.Message); }
+            offset += target.Length;
+        }
+        return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
+    }
+
+    static UploadRejectedException Bad(string message) => new(StatusCodes.Status400BadRequest, message);
+}

@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Tessera.Coordinator.Jobs;
+using Tessera.Coordinator.Telemetry;
+using Tessera.Coordinator.Workers;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Api;
+
+/// <summary>The worker side of the protocol: join, long-poll for a task, heartbeat, upload a result.</summary>
+public static class WorkerEndpoints
+{
+    public const string RateLimitPolicy = "worker";
+
+    static readonly SemaphoreSlim UploadGate = new(Math.Max(2, 2 * Environment.ProcessorCount));
+
+    /// <summary>Reads the body into one exact-size array when its length is declared (no growth copies).</summary>
+    static async Task<byte[]> ReadBody(HttpRequest req, long limit)
+    {
+        if (req.ContentLength is { } n and <= int.MaxValue)
+        {
+            var buffer = new byte[n];
+            await req.Body.ReadExactlyAsync(buffer, req.HttpContext.RequestAborted);
+            return buffer;
+        }
+        using var ms = new MemoryStream();
+        await req.Body.CopyToAsync(ms, req.HttpContext.RequestAborted);
+        return ms.Length > limit ? throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge) : ms.ToArray();
+    }
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapPost("/workers/join", Join).Accepts<JoinRequest>("application/json").Produces<JoinResponse>()
+            .WithSummary("Join with a job or pool token and capabilities; returns a session bearer token").RequireRateLimiting(RateLimitPolicy);
+        api.MapGet("/tasks/next", Next).Produces<TaskMessage>().Produces(StatusCodes.Status204NoContent)
+            .WithSummary("Long-poll (?wait=seconds) for this worker's next task; 204 when none came in time").RequireRateLimiting(RateLimitPolicy);
+        api.MapPost("/workers/heartbeat", Heartbeat).Accepts<HeartbeatRequest>("application/json").Produces<HeartbeatResponse>()
+            .WithSummary("Keeps the session live while training; says whether the task is still wanted").RequireRateLimiting(RateLimitPolicy);
+        api.MapPost("/tasks/{id}/result", Result).Produces<ResultResponse>()
+            .WithSummary("Upload a task's update delta as safetensors (tensors named like the parameters + metadata)").RequireRateLimiting(RateLimitPolicy);
+    }
+
+    static async Task<IResult> Join(HttpRequest req, WorkerRegistry workers, JobRegistry jobs, CoordinatorOptions options)
+    {
+        var (body, error) = await JsonBody.Read<JoinRequest>(req);
+        if (error is not null) return error;
+        if (string.IsNullOrEmpty(body!.Token)) return ApiErrors.BadRequest("token: a join token is required");
+        string? scope;
+        if (options.PoolToken is { } pool && body.Token == pool) scope = null;
+        else if (jobs.ByJoinToken(body.Token) is { } job) scope = job.Id;
+        else return ApiErrors.Unauthorized("token: not a valid join token for any job or pool");
+        var caps = body.Capabilities;
+        if (caps.Cores < 0 || caps.MemoryMb < 0 || !double.IsFinite(caps.SamplesPerSecond) || caps.SamplesPerSecond < 0)
+            return ApiErrors.BadRequest("capabilities: cores, memory_mb and samples_per_second must be finite and non-negative");
+        if (body.Name is { Length: > 100 }) return ApiErrors.BadRequest("name: at most 100 characters");
+        var (session, token) = workers.Join(body.Name, scope, caps);
+        return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
+    }
+
+    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorOptions options, double? wait)
+    {
+        var (w, error) = auth.Worker(req);
+        if (error is not null) return error;
+        var timeout = TimeSpan.FromSeconds(Math.Clamp(wait ?? 20, 0, options.MaxLongPoll.TotalSeconds));
+        var until = DateTimeOffset.UtcNow + timeout;
+        var ct = req.HttpContext.RequestAborted;
+        w!.BeginPoll();
+        try
+        {
+            while (true)
+            {
+                // Take the signal before checking, so a pulse between the check and the wait is not missed.
+                var signal = workers.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
+                if (jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
+                var left = until - DateTimeOffset.UtcNow;
+                if (left <= TimeSpan.Zero) return Results.NoContent();
+                try { await signal.WaitAsync(left, ct); }
+                catch (TimeoutException) { return Results.NoContent(); }
+                catch (OperationCanceledException) { return Results.NoContent(); }
+            }
+        }
+        finally { w.EndPoll(); }
+    }
+
+    static async Task<IResult> Heartbeat(HttpRequest req, RequestAuth auth, JobRegistry jobs)
+    {
+        var (w, error) = auth.Worker(req);
+        if (error is not null) return error;
+        var (body, bad) = await JsonBody.Read<HeartbeatRequest>(req);
+        if (bad is not null) return bad;
+        bool wanted = body!.TaskId is not { } id || (jobs.FindTask(id) is { } found && found.Task.WorkerId == w!.Id && found.Job.StillWanted(id));
+        return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
+    }
+
+    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorMetrics metrics)
+    {
+        var (w, error) = auth.Worker(ctx.Request);
+        if (error is not null) return error;
+        var found = jobs.FindTask(id);
+        if (found is null) return Rejected(ApiErrors.NotFound($"unknown task {id} (tasks of a round interrupted by a coordinator restart are void)"));
+        var (job, task) = found.Value;
+        if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
+        if (job.CheckUpload(task) is { } why) return Rejected(ApiErrors.Conflict(why));
+
+        long limit = job.Setup.Template.Count * 4 + (1 << 20);
+        if (ctx.Request.ContentLength is { } length && length > limit)
+            return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+        // Bounded concurrency: memory is O(gate width x model), however many workers upload at once; the rest
+        // wait with their bodies still in the socket (TCP backpressure), not in our heap.
+        await UploadGate.WaitAsync(ctx.RequestAborted);
+        try
+        {
+            byte[] body;
+            try { body = await ReadBody(ctx.Request, limit); }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
+            metrics.BytesIn.Add(body.Length);
+
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
+            if (job.Accept(task, w, update, envelope, body.Length) is { } refused) return Rejected(ApiErrors.Conflict(refused));
+            workers.RecordSpeed(w, envelope.SamplesPerSecond);
+            return Results.Json(new ResultResponse(true, task.Id, task.Round, job.RoundUpdates), WireJson.Options);
+        }
+        catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }
+        finally { UploadGate.Release(); }
+
+        IResult Rejected(IResult r)
+        {
+            metrics.UpdatesRejected.Add(1);
+            return r;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Tessera.Coordinator.Api;
+using Tessera.Coordinator.Jobs;
+using Tessera.Coordinator.Storage;
+using Tessera.Coordinator.Telemetry;
+using Tessera.Coordinator.Workers;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator;
+
+/// <summary>
+/// Builds and runs the coordinator: Kestrel, the /api/v1 endpoints, the job registry (which resumes unfinished
+/// jobs from SQLite and the checkpoint folder), Prometheus metrics and the OpenAPI document.
+/// </summary>
+public sealed class CoordinatorHost : IAsyncDisposable
+{
+    public WebApplication App { get; }
+    public string BaseUrl { get; private set; } = "";
+    public JobRegistry Jobs => App.Services.GetRequiredService<JobRegistry>();
+    public WorkerRegistry Workers => App.Services.GetRequiredService<WorkerRegistry>();
+    public Store Store => App.Services.GetRequiredService<Store>();
+
+    CoordinatorHost(WebApplication app) => App = app;
+
+    public static CoordinatorHost Create(CoordinatorOptions options)
+    {
+        Directory.CreateDirectory(options.DataDirectory);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (!options.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(options.Host), options.Port);
+            // Per-endpoint limits are set below; this is the ceiling for the largest model update.
+            k.Limits.MaxRequestBodySize = 512L << 20;
+            k.Limits.MaxConcurrentConnections = null;
+        });
+        builder.Services.ConfigureHttpJsonOptions(j => WireJson.Configure(j.SerializerOptions));
+
+        var s = builder.Services;
+        s.AddSingleton(options);
+        s.AddSingleton(new Store(Path.Combine(options.DataDirectory, "tessera.db")));
+        s.AddSingleton(new BlobStore(Path.Combine(options.DataDirectory, "blobs")));
+        s.AddSingleton(new DataCatalog(options.MnistDirectory));
+        s.AddSingleton<CoordinatorMetrics>();
+        s.AddSingleton<WorkerRegistry>();
+        s.AddSingleton<RequestAuth>();
+        s.AddSingleton<JobRegistry>();
+        s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
+        s.AddOpenApi("v1");
+        s.AddOpenTelemetry().WithMetrics(m => m.AddMeter(CoordinatorMetrics.MeterName).AddPrometheusExporter());
+        s.AddRateLimiter(r =>
+        {
+            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            r.OnRejected = (ctx, ct) => new ValueTask(ApiErrors.Error(429, "too many requests from this worker; back off and retry").ExecuteAsync(ctx.HttpContext));
+            r.AddPolicy(WorkerEndpoints.RateLimitPolicy, ctx => RateLimitPartition.GetTokenBucketLimiter(
+                RequestAuth.Bearer(ctx.Request) ?? ctx.Connection.RemoteIpAddress?.ToString() ?? "anonymous",
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = 2 * options.WorkerRequestsPerSecond, TokensPerPeriod = options.WorkerRequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1), QueueLimit = 0, AutoReplenishment = true,
+                }));
+        });
+
+        var app = builder.Build();
+        app.Use(async (ctx, next) =>
+        {
+            // JSON bodies are small; only result uploads get the (per-model) larger limit, set by their handler.
+            if (!ctx.Request.Path.Value!.EndsWith("/result", StringComparison.Ordinal) &&
+                ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f)
+            {
+                f.MaxRequestBodySize = options.MaxJsonBytes;
+                if (ctx.Request.ContentLength > options.MaxJsonBytes)
+                {
+                    await ApiErrors.TooLarge($"body exceeds the {options.MaxJsonBytes}-byte limit").ExecuteAsync(ctx);
+                    return;
+                }
+            }
+            try { await next(ctx); }
+            catch (BadHttpRequestException e) when (!ctx.Response.HasStarted)
+            {
+                await ApiErrors.Error(e.StatusCode, e.Message).ExecuteAsync(ctx);
+            }
+            catch (Exception e) when (!ctx.Response.HasStarted && e is not OperationCanceledException)
+            {
+                ctx.RequestServices.GetRequiredService<ILogger<CoordinatorHost>>().LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+                await ApiErrors.Error(500, $"internal error: {e.Message}").ExecuteAsync(ctx);
+            }
+        });
+        app.UseRateLimiter();
+        var metrics = app.Services.GetRequiredService<CoordinatorMetrics>();
+        var workers = app.Services.GetRequiredService<WorkerRegistry>();
+        metrics.ObserveWorkers(() => workers.Live(options.WorkerTimeout).Count, () => workers.All.Count(w => w.IsPolling));
+
+        var api = app.MapGroup("/api/v1");
+        WorkerEndpoints.Map(api);
+        BlobEndpoints.Map(api);
+        JobEndpoints.Map(api);
+        app.MapOpenApi("/api/v1/openapi.json");
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGet("/", () => Results.Text("Tessera coordinator. API: /api/v1 (OpenAPI at /api/v1/openapi.json), metrics: /metrics\n"));
+        return new CoordinatorHost(app);
+    }
+
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        await App.StartAsync(ct);
+        var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseUrl = address.Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1");
+    }
+
+    public Task StopAsync() => App.StopAsync();
+
+    public async ValueTask DisposeAsync() => await App.DisposeAsync();
+}

@@ -1,0 +1,33 @@
+namespace Tessera.Coordinator;
+
+/// <summary>How a coordinator runs; `tessera serve` fills it from the command line.</summary>
+public sealed record CoordinatorOptions
+{
+    /// <summary>Folder holding the SQLite file and the blob folder (artifacts, checkpoints, shards).</summary>
+    public required string DataDirectory { get; init; }
+    /// <summary>Key for the job-management API (header X-Api-Key).</summary>
+    public required string AdminKey { get; init; }
+    /// <summary>Join token for the shared pool (any job); each job also gets its own.</summary>
+    public string? PoolToken { get; init; }
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; } = 5080;
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>Requests per second a worker session may make (token bucket, burst of twice this).</summary>
+    public int WorkerRequestsPerSecond { get; init; } = 50;
+    /// <summary>Largest JSON body accepted (job specs, joins, heartbeats).</summary>
+    public long MaxJsonBytes { get; init; } = 1 << 20;
+    /// <summary>Longest a GET /tasks/next waits for a task.</summary>
+    public TimeSpan MaxLongPoll { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>A worker not heard from for this long is no longer offered tasks and its open task counts as dropped.</summary>
+    public TimeSpan WorkerTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>A round waits this long for its full client count before starting with at least min_clients.</summary>
+    public TimeSpan SelectionWindow { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Round deadline when the job spec sets none.</summary>
+    public TimeSpan DefaultDeadline { get; init; } = TimeSpan.FromSeconds(120);
+    /// <summary>Directory of MNIST's IDX files; null searches as MnistLoader does.</summary>
+    public string? MnistDirectory { get; init; }
+    /// <summary>Evaluate on the first N test samples (0 = all).</summary>
+    public int EvalSamples { get; init; }
+    public bool Quiet { get; init; }
+}

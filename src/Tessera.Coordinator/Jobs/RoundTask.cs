@@ -1,0 +1,18 @@
+namespace Tessera.Coordinator.Jobs;
+
+public enum TaskState { Assigned, Accepted, Expired }
+
+/// <summary>One task of a round as the job tracks it: who has it, how many steps, by when.</summary>
+public sealed class RoundTask
+{
+    public required string Id { get; init; }
+    public required string WorkerId { get; init; }
+    public required int Round { get; init; }
+    public required long Version { get; init; }
+    public required int Steps { get; init; }
+    public required int? Shard { get; init; }
+    public required string? LocalData { get; init; }
+    public required int Samples { get; init; }
+    public required DateTimeOffset Deadline { get; init; }
+    public TaskState State { get; set; } = TaskState.Assigned;
+}

@@ -1,0 +1,71 @@
+using Tessera.Federation;
+using Tessera.Graphs.Training;
+using Tessera.Protocol;
+
+namespace Tessera.Coordinator.Storage;
+
+/// <summary>
+/// Immutable files under the data folder: artifacts by sha256, one checkpoint per job and global version
+/// (the weights workers download, plus the strategy's server state), and encoded data shards. Every file is
+/// written to a temporary name, flushed and renamed, so a crash never leaves a half-written blob under its name.
+/// </summary>
+public sealed class BlobStore(string root)
+{
+    public string Root { get; } = root;
+
+    public string ArtifactPath(string sha256) => Path.Combine(Root, "artifacts", $"{sha256}.onnx");
+    public string WeightsPath(string job, long version) => Path.Combine(Root, "checkpoints", job, $"v{version}.safetensors");
+    public string ServerStatePath(string job, long version) => Path.Combine(Root, "checkpoints", job, $"v{version}.state.safetensors");
+    public string ShardPath(string job, int shard) => Path.Combine(Root, "shards", job, $"{shard}.safetensors");
+
+    public void PutArtifact(Artifact a)
+    {
+        var path = ArtifactPath(a.Sha256);
+        if (!File.Exists(path)) WriteAtomic(path, a.Bytes);
+    }
+
+    /// <summary>Writes the weights (named and shaped like the parameters) and the server state of one version.</summary>
+    public void PutCheckpoint(string job, ParameterSet template, GlobalModel model)
+    {
+        var weights = template.WithValues(model.Weights);
+        var file = new SafetensorsFile(weights.Tensors.Select(t => Protocol.NamedTensor.FromFloats(t.Name, t.Shape, t.Values)),
+            new Dictionary<string, string> { ["version"] = model.Version.ToString(), ["job"] = job });
+        var state = new SafetensorsFile(model.State.Names.Select(n => Protocol.NamedTensor.FromFloats(n, [model.State.Get(n)!.LongLength], model.State.Get(n)!)));
+        // State first: the weights file is what marks a version as present.
+        WriteAtomic(ServerStatePath(job, model.Version), state.ToBytes());
+        WriteAtomic(WeightsPath(job, model.Version), file.ToBytes());
+    }
+
+    public GlobalModel LoadCheckpoint(string job, long version, ParameterSet template)
+    {
+        var weights = SafetensorsFile.Read(File.ReadAllBytes(WeightsPath(job, version)));
+        var flat = template.Tensors.SelectMany(t => weights.GetFloats(t.Name)).ToArray();
+        var state = ServerState.Empty;
+        var statePath = ServerStatePath(job, version);
+        if (File.Exists(statePath))
+            foreach (var t in SafetensorsFile.Read(File.ReadAllBytes(statePath)).Tensors)
+                state = state.With(t.Name, t.ToFloatArray());
+        return new GlobalModel(flat, version, state);
+    }
+
+    public byte[] GetOrCreateShard(string job, int shard, Func<byte[]> encode)
+    {
+        var path = ShardPath(job, shard);
+        if (File.Exists(path)) return File.ReadAllBytes(path);
+        var bytes = encode();
+        WriteAtomic(path, bytes);
+        return bytes;
+    }
+
+    public static void WriteAtomic(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+        {
+            f.Write(bytes);
+            f.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,59 @@
+namespace Tessera.Coordinator.Storage;
+
+// Rows as stored; Dapper maps snake_case columns onto these (MatchNamesWithUnderscores).
+
+public sealed class JobRow
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Spec { get; set; } = "";
+    public string Status { get; set; } = "";
+    public string JoinToken { get; set; } = "";
+    /// <summary>Global version = completed rounds; a checkpoint exists for it.</summary>
+    public long Version { get; set; }
+    public string Created { get; set; } = "";
+    public string? Error { get; set; }
+}
+
+public sealed class RoundRow
+{
+    public string JobId { get; set; } = "";
+    public int Round { get; set; }
+    public int Attempt { get; set; }
+    public string Status { get; set; } = "";
+    public long Version { get; set; }
+    public string Started { get; set; } = "";
+    public string? Closed { get; set; }
+    public int Updates { get; set; }
+    public long Samples { get; set; }
+    public double? TrainLoss { get; set; }
+    public double? TestLoss { get; set; }
+    public double? TestAccuracy { get; set; }
+    public double? AggregationMs { get; set; }
+    public double? DurationSeconds { get; set; }
+}
+
+public sealed class WorkerRow
+{
+    public string Id { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string TokenHash { get; set; } = "";
+    public string? ScopeJob { get; set; }
+    public string Capabilities { get; set; } = "";
+    public double Speed { get; set; }
+    public string Joined { get; set; } = "";
+}
+
+public sealed class LedgerRow
+{
+    public long Seq { get; set; }
+    public string JobId { get; set; } = "";
+    public int Round { get; set; }
+    public string WorkerId { get; set; } = "";
+    public string TaskId { get; set; } = "";
+    public long Samples { get; set; }
+    public double Credits { get; set; }
+    public string At { get; set; } = "";
+}
+
+public sealed record LedgerTotal(string WorkerId, string Name, long Updates, long Samples, double Credits);

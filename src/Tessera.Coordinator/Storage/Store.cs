@@ -1,0 +1,195 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Tessera.Coordinator.Storage;
+
+/// <summary>
+/// The coordinator's record of truth in one SQLite file: jobs, rounds, tasks, workers, accepted updates (ids
+/// and counts, never tensors) and the append-only ledger. A round's ledger entries are written in the same
+/// transaction that closes the round, so a crash either counts a round's work once or not at all.
+/// </summary>
+public sealed class Store
+{
+    readonly string _connectionString;
+
+    static Store() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public Store(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+        using var c = Open();
+        c.Execute("PRAGMA journal_mode=WAL;");
+        c.Execute(Schema);
+    }
+
+    const string Schema = """
+        CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
+          join_token TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL, error TEXT);
+        CREATE TABLE IF NOT EXISTS rounds (job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL,
+          version INTEGER NOT NULL, started TEXT NOT NULL, closed TEXT, updates INTEGER NOT NULL DEFAULT 0, samples INTEGER NOT NULL DEFAULT 0,
+          train_loss REAL, test_loss REAL, test_accuracy REAL, aggregation_ms REAL, duration_seconds REAL, PRIMARY KEY (job_id, round));
+        CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,
+          worker_id TEXT NOT NULL, status TEXT NOT NULL, steps INTEGER NOT NULL, created TEXT NOT NULL, deadline TEXT NOT NULL, finished TEXT);
+        CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, scope_job TEXT,
+          capabilities TEXT NOT NULL, speed REAL NOT NULL, joined TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS updates (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
+          samples INTEGER NOT NULL, steps INTEGER NOT NULL, commitment TEXT NOT NULL, bytes INTEGER NOT NULL, accepted_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, round INTEGER NOT NULL,
+          worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples INTEGER NOT NULL, credits REAL NOT NULL, at TEXT NOT NULL);
+        """;
+
+    SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        c.Execute("PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL;");
+        return c;
+    }
+
+    static string Now() => DateTimeOffset.UtcNow.ToString("O");
+
+    // ---- jobs
+    public void InsertJob(JobRow j)
+    {
+        using var c = Open();
+        c.Execute("INSERT INTO jobs (id, name, spec, status, join_token, version, created) VALUES (@Id, @Name, @Spec, @Status, @JoinToken, @Version, @Created)", j);
+    }
+
+    public IReadOnlyList<JobRow> Jobs()
+    {
+        using var c = Open();
+        return c.Query<JobRow>("SELECT * FROM jobs ORDER BY created").ToList();
+    }
+
+    public void SetJobStatus(string id, string status, string? error = null)
+    {
+        using var c = Open();
+        c.Execute("UPDATE jobs SET status = @status, error = COALESCE(@error, error) WHERE id = @id", new { id, status, error });
+    }
+
+    // ---- rounds
+    /// <summary>Opens (or re-opens after a restart) a round; the attempt counter says how often it started.</summary>
+    public int StartRound(string jobId, int round, long version)
+    {
+        using var c = Open();
+        c.Execute("""
+            INSERT INTO rounds (job_id, round, attempt, status, version, started) VALUES (@jobId, @round, 1, 'collecting', @version, @now)
+            ON CONFLICT (job_id, round) DO UPDATE SET attempt = attempt + 1, status = 'collecting', started = @now
+            """, new { jobId, round, version, now = Now() });
+        return c.ExecuteScalar<int>("SELECT attempt FROM rounds WHERE job_id = @jobId AND round = @round", new { jobId, round });
+    }
+
+    public IReadOnlyList<RoundRow> Rounds(string jobId)
+    {
+        using var c = Open();
+        return c.Query<RoundRow>("SELECT * FROM rounds WHERE job_id = @jobId ORDER BY round", new { jobId }).ToList();
+    }
+
+    /// <summary>
+    /// Closes a round atomically: round metrics, the job's new version, and one ledger entry per accepted update.
+    /// The checkpoint file for the new version is written before this runs, so the version never points at nothing.
+    /// </summary>
+    public void CompleteRound(RoundRow r, long newVersion, double creditsPerSample, string jobStatus)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        c.Execute("""
+            UPDATE rounds SET status = 'closed', closed = @Closed, updates = @Updates, samples = @Samples, train_loss = @TrainLoss,
+              test_loss = @TestLoss, test_accuracy = @TestAccuracy, aggregation_ms = @AggregationMs, duration_seconds = @DurationSeconds
+            WHERE job_id = @JobId AND round = @Round
+            """, r, tx);
+        c.Execute("UPDATE jobs SET version = @newVersion, status = @jobStatus WHERE id = @JobId", new { r.JobId, newVersion, jobStatus }, tx);
+        c.Execute("""
+            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at)
+            SELECT job_id, round, worker_id, task_id, samples, samples * @creditsPerSample, @now FROM updates
+            WHERE job_id = @JobId AND round = @Round ORDER BY accepted_at
+            """, new { r.JobId, r.Round, creditsPerSample, now = Now() }, tx);
+        c.Execute("UPDATE tasks SET status = 'expired' WHERE job_id = @JobId AND round = @Round AND status = 'assigned'", r, tx);
+        tx.Commit();
+    }
+
+    /// <summary>
+    /// After a restart: a round that did not complete is re-run from its start. Its accepted updates are dropped
+    /// (they lived only in the lost in-memory partial sum and were never credited) and its open tasks abandoned.
+    /// </summary>
+    public (int Tasks, int Updates) AbandonOpenRound(string jobId, int round)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        int t = c.Execute("UPDATE tasks SET status = 'abandoned' WHERE job_id = @jobId AND round >= @round AND status IN ('assigned', 'accepted')", new { jobId, round }, tx);
+        int u = c.Execute("DELETE FROM updates WHERE job_id = @jobId AND round >= @round", new { jobId, round }, tx);
+        c.Execute("UPDATE rounds SET status = 'interrupted' WHERE job_id = @jobId AND round >= @round AND status = 'collecting'", new { jobId, round }, tx);
+        tx.Commit();
+        return (t, u);
+    }
+
+    // ---- tasks and updates
+    public void InsertTask(string id, string jobId, int round, int attempt, string workerId, int steps, DateTimeOffset deadline)
+    {
+        using var c = Open();
+        c.Execute("INSERT INTO tasks (id, job_id, round, attempt, worker_id, status, steps, created, deadline) VALUES (@id, @jobId, @round, @attempt, @workerId, 'assigned', @steps, @now, @deadline)",
+            new { id, jobId, round, attempt, workerId, steps, now = Now(), deadline = deadline.ToString("O") });
+    }
+
+    public void SetTaskStatus(string id, string status)
+    {
+        using var c = Open();
+        c.Execute("UPDATE tasks SET status = @status, finished = @now WHERE id = @id", new { id, status, now = Now() });
+    }
+
+    /// <summary>Records an accepted update (ids and counts only); the primary key on task_id makes a replay impossible.</summary>
+    public void AcceptUpdate(string taskId, string jobId, int round, string workerId, long samples, int steps, string commitment, long bytes)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        c.Execute("INSERT INTO updates (task_id, job_id, round, worker_id, samples, steps, commitment, bytes, accepted_at) VALUES (@taskId, @jobId, @round, @workerId, @samples, @steps, @commitment, @bytes, @now)",
+            new { taskId, jobId, round, workerId, samples, steps, commitment, bytes, now = Now() }, tx);
+        c.Execute("UPDATE tasks SET status = 'accepted', finished = @now WHERE id = @taskId", new { taskId, now = Now() }, tx);
+        tx.Commit();
+    }
+
+    public long AcceptedUpdates(string jobId)
+    {
+        using var c = Open();
+        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM updates WHERE job_id = @jobId", new { jobId });
+    }
+
+    // ---- workers
+    public void UpsertWorker(WorkerRow w)
+    {
+        using var c = Open();
+        c.Execute("""
+            INSERT INTO workers (id, name, token_hash, scope_job, capabilities, speed, joined) VALUES (@Id, @Name, @TokenHash, @ScopeJob, @Capabilities, @Speed, @Joined)
+            ON CONFLICT (id) DO UPDATE SET token_hash = @TokenHash, capabilities = @Capabilities, speed = @Speed
+            """, w);
+    }
+
+    public void SetWorkerSpeed(string id, double speed)
+    {
+        using var c = Open();
+        c.Execute("UPDATE workers SET speed = @speed WHERE id = @id", new { id, speed });
+    }
+
+    public IReadOnlyList<WorkerRow> Workers()
+    {
+        using var c = Open();
+        return c.Query<WorkerRow>("SELECT * FROM workers").ToList();
+    }
+
+    // ---- ledger
+    public IReadOnlyList<LedgerTotal> LedgerTotals(string? jobId = null)
+    {
+        using var c = Open();
+        return c.Query<LedgerTotal>("""
+            SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name, COUNT(*) AS Updates, SUM(l.samples) AS Samples, SUM(l.credits) AS Credits
+            FROM ledger l LEFT JOIN workers w ON w.id = l.worker_id
+            WHERE @jobId IS NULL OR l.job_id = @jobId GROUP BY l.worker_id ORDER BY Credits DESC
+            """, new { jobId }).ToList();
+    }
+
+    public long LedgerEntries(string jobId)
+    {
+        using var c = Open();
+        return c.ExecuteScalar<long>("SELECT COUNT(*) FROM ledger WHERE job_id = @jobId", new { jobId });
+    }
+}

@@ -1,0 +1,71 @@
+namespace Tessera.Protocol.Wire;
+
+/// <summary>A data set a worker holds locally; its samples never leave the worker.</summary>
+public sealed record LocalDataset(string Name, int Samples);
+
+/// <summary>What a worker offers: the coordinator routes tasks by it and sizes K from the measured speed.</summary>
+public sealed record WorkerCapabilities
+{
+    /// <summary>dotnet, browser or python.</summary>
+    public string Runtime { get; init; } = "dotnet";
+    public int Cores { get; init; } = 1;
+    public long MemoryMb { get; init; }
+    public IReadOnlyList<string> Providers { get; init; } = [];
+    /// <summary>Measured training samples per second (a short benchmark at join, refreshed by every result).</summary>
+    public double SamplesPerSecond { get; init; }
+    public IReadOnlyList<LocalDataset> Datasets { get; init; } = [];
+}
+
+public sealed record JoinRequest
+{
+    public required string Token { get; init; }
+    /// <summary>Contributor name shown in the ledger; defaults to the worker id.</summary>
+    public string? Name { get; init; }
+    public WorkerCapabilities Capabilities { get; init; } = new();
+}
+
+public sealed record JoinResponse(string WorkerId, string SessionToken, double HeartbeatSeconds);
+
+public sealed record ArtifactRef(string Sha256, string Url);
+
+/// <summary>Where a task's samples come from: a shard the coordinator serves, or a data set local to the worker.</summary>
+public sealed record TaskData
+{
+    public string? ShardUrl { get; init; }
+    public int? Shard { get; init; }
+    public string? Local { get; init; }
+    public int Samples { get; init; }
+}
+
+/// <summary>One unit of work: train K steps from a global version and send back the delta.</summary>
+public sealed record TaskMessage
+{
+    public required string TaskId { get; init; }
+    public required string JobId { get; init; }
+    public required int Round { get; init; }
+    public required long Version { get; init; }
+    public required string Model { get; init; }
+    public required ArtifactRef Artifact { get; init; }
+    public required string WeightsUrl { get; init; }
+    public required TaskData Data { get; init; }
+    public required IReadOnlyDictionary<string, double> Hyperparameters { get; init; }
+    public required ulong Seed { get; init; }
+    public required int Steps { get; init; }
+    public required int BatchSize { get; init; }
+    public required int Epochs { get; init; }
+    public required DateTimeOffset Deadline { get; init; }
+    public required string ResultUrl { get; init; }
+}
+
+public sealed record HeartbeatRequest
+{
+    public string? TaskId { get; init; }
+    public int StepsDone { get; init; }
+}
+
+/// <summary>Continue = false tells the worker its task is no longer wanted (round closed, job paused).</summary>
+public sealed record HeartbeatResponse(bool Continue);
+
+public sealed record ResultResponse(bool Accepted, string TaskId, int Round, int UpdatesInRound);
+
+public sealed record ErrorResponse(string Error);

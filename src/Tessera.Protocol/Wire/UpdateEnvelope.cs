@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Tessera.Protocol.Wire;
+
+/// <summary>
+/// A task's result as a safetensors file: one tensor per trainable parameter (the delta, named and shaped like
+/// the parameter) plus metadata saying what produced it. The commitment is the sha256 of the final weights'
+/// F32 bytes, so a verifier that re-runs the task can check it without the worker's help.
+/// </summary>
+public sealed record UpdateEnvelope
+{
+    public const string Format = "tessera.update.v1";
+    public const string FormatKey = "format";
+
+    public required string TaskId { get; init; }
+    public required long BaseVersion { get; init; }
+    public required long SampleCount { get; init; }
+    public required int Steps { get; init; }
+    public required float[] LossTrace { get; init; }
+    public required string Commitment { get; init; }
+    public double SamplesPerSecond { get; init; }
+
+    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    {
+        [FormatKey] = Format,
+        ["task_id"] = TaskId,
+        ["base_version"] = BaseVersion.ToString(CultureInfo.InvariantCulture),
+        ["sample_count"] = SampleCount.ToString(CultureInfo.InvariantCulture),
+        ["steps"] = Steps.ToString(CultureInfo.InvariantCulture),
+        ["loss_trace"] = JsonSerializer.Serialize(LossTrace),
+        ["commitment"] = Commitment,
+        ["samples_per_second"] = SamplesPerSecond.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>Reads the metadata; every missing or malformed key is named in the error.</summary>
+    public static UpdateEnvelope FromMetadata(IReadOnlyDictionary<string, string> m)
+    {
+        string Get(string key) => m.TryGetValue(key, out var v) ? v : throw new FormatException($"update metadata lacks '{key}'");
+        long Long(string key) => long.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new FormatException($"update metadata '{key}' is not an integer");
+        if (Get(FormatKey) != Format) throw new FormatException($"update metadata 'format' must be '{Format}'");
+        float[] losses;
+        try { losses = JsonSerializer.Deserialize<float[]>(Get("loss_trace")) ?? []; }
+        catch (JsonException) { throw new FormatException("update metadata 'loss_trace' is not a JSON array of numbers"); }
+        int steps = checked((int)Long("steps"));
+        double sps = m.TryGetValue("samples_per_second", out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;
+        return new UpdateEnvelope
+        {
+            TaskId = Get("task_id"), BaseVersion = Long("base_version"), SampleCount = Long("sample_count"), Steps = steps,
+            LossTrace = losses, Commitment = Get("commitment"), SamplesPerSecond = double.IsFinite(sps) ? sps : 0,
+        };
+    }
+}
