@@ -8,5 +8,7 @@ var root = new RootCommand("Tessera: federated and volunteer training on every k
     CompileCommand.Create(),
     BenchCommand.Create(),
     DemoCommand.Create(),
+    ServeCommand.Create(),
+    WorkerCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -93,6 +93,11 @@ public sealed class CoordinatorHost : IAsyncDisposable
             {
                 await ApiErrors.Error(e.StatusCode, e.Message).ExecuteAsync(ctx);
             }
+            catch (Exception e) when (!ctx.Response.HasStarted && e is not OperationCanceledException)
+            {
+                ctx.RequestServices.GetRequiredService<ILogger<CoordinatorHost>>().LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+                await ApiErrors.Error(500, $"internal error: {e.Message}").ExecuteAsync(ctx);
+            }
         });
         app.UseRateLimiter();
         var metrics = app.Services.GetRequiredService<CoordinatorMetrics>();

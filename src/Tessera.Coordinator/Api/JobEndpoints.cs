@@ -21,7 +21,7 @@ public static class JobEndpoints
 {
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/jobs", Create).Accepts<string>("application/yaml", "application/json").Produces<JobCreated>(201)
+        api.MapPost("/jobs", Create).Produces<JobCreated>(201)
             .WithSummary("Create a job from a YAML or JSON spec (admin key)");
         api.MapGet("/jobs", (JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
             Results.Json(jobs.All.Select(j => j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts))).ToList(), WireJson.Options)).Produces<List<JobSnapshot>>();

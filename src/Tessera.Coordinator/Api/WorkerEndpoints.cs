@@ -22,7 +22,7 @@ public static class WorkerEndpoints
             .WithSummary("Long-poll (?wait=seconds) for this worker's next task; 204 when none came in time").RequireRateLimiting(RateLimitPolicy);
         api.MapPost("/workers/heartbeat", Heartbeat).Accepts<HeartbeatRequest>("application/json").Produces<HeartbeatResponse>()
             .WithSummary("Keeps the session live while training; says whether the task is still wanted").RequireRateLimiting(RateLimitPolicy);
-        api.MapPost("/tasks/{id}/result", Result).Accepts<byte[]>("application/octet-stream").Produces<ResultResponse>()
+        api.MapPost("/tasks/{id}/result", Result).Produces<ResultResponse>()
             .WithSummary("Upload a task's update delta as safetensors (tensors named like the parameters + metadata)").RequireRateLimiting(RateLimitPolicy);
     }
 

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Spectre.Console;
+using Tessera.Runtime;
+using Tessera.Worker;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>`tessera worker`: joins a coordinator and trains its tasks until Ctrl+C.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var server = new Option<string>("--server") { Description = "coordinator URL", Required = true };
+        var token = new Option<string>("--token") { Description = "join token of a job or of the pool", Required = true };
+        var name = new Option<string?>("--name") { Description = "contributor name shown in the ledger" };
+        var data = new Option<string?>("--data") { Description = "train on this local data set (mnist) instead of shards from the coordinator; it never leaves this machine" };
+        var samples = new Option<int>("--data-samples") { Description = "use only N local samples (0 = all)", DefaultValueFactory = _ => 0 };
+        var offset = new Option<int>("--data-offset") { Description = "first local sample to use", DefaultValueFactory = _ => 0 };
+        var cache = new Option<string?>("--cache") { Description = "folder to cache artifacts in (by sha256)" };
+        var maxTasks = new Option<int>("--max-tasks") { Description = "stop after N uploaded results (0 = run until stopped)", DefaultValueFactory = _ => 0 };
+        var threads = CliOptions.Threads();
+        var provider = CliOptions.Provider();
+        var cmd = new Command("worker", "Join a coordinator and train its tasks (pulls work; needs no inbound port)")
+        {
+            server, token, name, data, samples, offset, cache, maxTasks, threads, provider,
+        };
+        cmd.SetAction(pr => Guarded.Run(() =>
+        {
+            CliOptions.Require(Uri.TryCreate(pr.GetValue(server), UriKind.Absolute, out var uri), "--server", "must be an absolute URL like http://127.0.0.1:5080");
+            CliOptions.Require(pr.GetValue(data) is null or "mnist", "--data", "the only local data set known is mnist");
+            var options = new WorkerOptions
+            {
+                Server = uri!, Token = pr.GetValue(token)!, Name = pr.GetValue(name), LocalData = pr.GetValue(data),
+                LocalDataSamples = pr.GetValue(samples), LocalDataOffset = pr.GetValue(offset), CacheDirectory = pr.GetValue(cache),
+                MaxTasks = pr.GetValue(maxTasks) > 0 ? pr.GetValue(maxTasks) : null,
+                Runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads), Provider = pr.GetValue(provider) },
+            };
+            using var agent = new WorkerAgent(options);
+            agent.Event += e => { if (Describe(e) is { Length: > 0 } line) Console.WriteLine(line); };
+            using var cts = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+            try { agent.RunAsync(cts.Token).GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) { }
+            catch (CoordinatorRefusedException e) { throw new CliUsageException($"the coordinator refused: {e.Message}"); }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static string Describe(WorkerEvent e) => e switch
+    {
+        Joined j => $"joined as {j.WorkerId} (measured {j.SamplesPerSecond:N0} samples/s)",
+        TaskStarted t => $"task {t.TaskId}: job {t.JobId} round {t.Round}, {t.Steps} steps",
+        TaskUploaded u => $"task {u.TaskId}: uploaded {u.Bytes:N0} bytes, mean loss {u.MeanLoss:F4}, {u.SamplesPerSecond:N0} samples/s",
+        TaskDropped d => $"task {d.TaskId}: dropped ({d.Reason})",
+        ConnectionProblem c => $"coordinator unreachable or refusing ({c.Message}); retrying in {c.RetryIn.TotalSeconds:F1}s",
+        _ => "",
+    };
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Tessera.Data;
+using Tessera.Graphs.Training;
+using Tessera.Protocol;
+using Tessera.Protocol.Wire;
+using Tessera.Runtime;
+
+namespace Tessera.Worker;
+
+/// <summary>The outcome of one task, ready to upload.</summary>
+public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond);
+
+/// <summary>
+/// Runs one task: load the global weights into a (cached) trainer for the artifact, train K steps on the
+/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment.
+/// </summary>
+public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
+{
+    string? _trainerSha;
+    Trainer? _trainer;
+
+    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress)
+    {
+        if (_trainerSha != artifact.Sha256)
+        {
+            // One ORT session per artifact, reused across rounds: creating it costs far more than a round's setup.
+            _trainer?.Dispose();
+            _trainer = null;
+            _trainer = new Trainer(artifact, Template(artifact.Manifest), runtime);
+            _trainerSha = artifact.Sha256;
+        }
+        var trainer = _trainer!;
+        var global = ReadWeights(weightsFile, artifact.Manifest);
+        trainer.SetParameters(global);
+        trainer.ResetOptimizerState();
+        if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
+            trainer.SetGlobalWeights(global);
+
+        var hp = Hyperparameters(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
+        var watch = Stopwatch.StartNew();
+        var result = LocalTraining.Run(trainer, data, null, task.Epochs, hp, task.Seed, stepsPerCall: 50, maxSteps: task.Steps, progress: progress);
+        double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
+
+        var after = trainer.GetParameters();
+        var tensors = new List<Protocol.NamedTensor>();
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (int i = 0; i < after.Tensors.Count; i++)
+        {
+            var a = after.Tensors[i];
+            var b = global.Tensors[i];
+            hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
+            var delta = new float[a.Values.Length];
+            System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
+            tensors.Add(Protocol.NamedTensor.FromFloats(a.Name, a.Shape, delta));
+        }
+        var envelope = new UpdateEnvelope
+        {
+            TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
+            LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
+        };
+        return new TaskOutcome(new SafetensorsFile(tensors, envelope.ToMetadata()).ToBytes(), result.MeanLoss, sps);
+    }
+
+    static ParameterSet Template(ArtifactManifest m) =>
+        new(m.Parameters.Select(p => new Graphs.Training.NamedTensor(p.Name, p.Shape, new float[Graphs.Shapes.Numel(p.Shape)])));
+
+    /// <summary>Reads a weights file in the artifact's parameter order, checking names and shapes.</summary>
+    public static ParameterSet ReadWeights(byte[] bytes, ArtifactManifest m)
+    {
+        var file = SafetensorsFile.Read(bytes);
+        return new ParameterSet(m.Parameters.Select(p =>
+        {
+            var t = file[p.Name];
+            if (!t.Shape.SequenceEqual(p.Shape)) throw new FormatException($"weights tensor '{p.Name}' has shape [{string.Join(",", t.Shape)}], the artifact expects [{string.Join(",", p.Shape)}]");
+            return new Graphs.Training.NamedTensor(p.Name, p.Shape, t.ToFloatArray());
+        }));
+    }
+
+    static Hyperparameters Hyperparameters(IReadOnlyDictionary<string, double> h)
+    {
+        float Get(string k, float fallback) => h.TryGetValue(k, out var v) ? (float)v : fallback;
+        var d = new Hyperparameters();
+        return d with
+        {
+            LearningRate = Get("lr", d.LearningRate), Momentum = Get("momentum", d.Momentum), WeightDecay = Get("weight_decay", d.WeightDecay),
+            Beta1 = Get("beta1", d.Beta1), Beta2 = Get("beta2", d.Beta2), Epsilon = Get("epsilon", d.Epsilon),
+            ClipNorm = Get("clip_norm", d.ClipNorm), ProxMu = Get("prox_mu", d.ProxMu),
+        };
+    }
+
+    public void Dispose() => _trainer?.Dispose();
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Tessera.Data;
+using Tessera.Data.Loading;
+using Tessera.Graphs.Training;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Worker;
+
+/// <summary>
+/// The worker loop: join (with capabilities and a measured speed), long-poll for tasks, fetch what a task
+/// needs (artifacts cached by sha256, shards cached per URL), train, upload, repeat. Network failures and
+/// 5xx/429 answers are retried with exponential backoff; an unknown session (a coordinator that lost it)
+/// triggers a fresh join, so the worker rides through coordinator restarts.
+/// </summary>
+public sealed class WorkerAgent : IDisposable
+{
+    readonly WorkerOptions _options;
+    readonly CoordinatorClient _client;
+    readonly TaskExecutor _executor;
+    readonly ConcurrentDictionary<string, Artifact> _artifacts = new();
+    readonly ConcurrentDictionary<string, Dataset> _shards = new();
+    readonly Dictionary<MnistLayout, Dataset> _local = new();
+    readonly string _name;
+    double _speed;
+
+    public event Action<WorkerEvent>? Event;
+    public string? WorkerId { get; private set; }
+    public int TasksUploaded { get; private set; }
+
+    public WorkerAgent(WorkerOptions options, HttpMessageHandler? handler = null)
+    {
+        _options = options;
+        _client = new CoordinatorClient(options.Server, handler);
+        _executor = new TaskExecutor(options.Runtime);
+        _name = options.Name ?? Environment.MachineName.ToLowerInvariant();
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _speed = _options.ReportedSpeed ?? SpeedBenchmark.Measure(_options.Runtime);
+        await Retry(() => Join(ct), ct);
+        int backoffs = 0;
+        while (!ct.IsCancellationRequested && (_options.MaxTasks is not { } max || TasksUploaded < max))
+        {
+            try
+            {
+                var task = await _client.NextTaskAsync(_options.LongPoll, ct);
+                if (task is not null) await Execute(task, ct);
+                backoffs = 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { break; }
+            catch (CoordinatorRefusedException e) when (e.Status == HttpStatusCode.Unauthorized)
+            {
+                // The coordinator does not know our session (e.g. its data folder was reset): join again.
+                Report(new ConnectionProblem(_name, e.Message, TimeSpan.Zero));
+                await Retry(() => Join(ct), ct);
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or CoordinatorRefusedException)
+            {
+                await Backoff(++backoffs, e.Message, ct);
+            }
+        }
+    }
+
+    async Task<bool> Join(CancellationToken ct)
+    {
+        var caps = new WorkerCapabilities
+        {
+            Runtime = "dotnet", Cores = Environment.ProcessorCount, MemoryMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20,
+            Providers = Runtime.SessionFactory.AvailableProviders().ToList(), SamplesPerSecond = _speed,
+            Datasets = _options.LocalData is { } name ? [new LocalDataset(name, LocalSamples())] : [],
+        };
+        var joined = await _client.JoinAsync(new JoinRequest { Token = _options.Token, Name = _options.Name, Capabilities = caps }, ct);
+        _client.SessionToken = joined.SessionToken;
+        WorkerId = joined.WorkerId;
+        Report(new Joined(_name, joined.WorkerId, _speed));
+        return true;
+    }
+
+    async Task Execute(TaskMessage task, CancellationToken ct)
+    {
+        Report(new TaskStarted(_name, task.TaskId, task.JobId, task.Round, task.Steps));
+        var artifact = _artifacts.TryGetValue(task.Artifact.Sha256, out var a) ? a : await FetchArtifact(task.Artifact, ct);
+        var weights = await _client.GetBytesAsync(task.WeightsUrl, ct);
+        var data = await DataFor(task, artifact.Manifest, ct);
+
+        // Heartbeats keep the session live while training and tell us when the round no longer wants the task.
+        using var training = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int stepsDone = 0;
+        var heartbeat = Task.Run(async () =>
+        {
+            while (!training.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), training.Token);
+                    var hb = await _client.HeartbeatAsync(task.TaskId, Volatile.Read(ref stepsDone), training.Token);
+                    if (!hb.Continue) { training.Cancel(); return; }
+                }
+                catch (OperationCanceledException) { return; }
+                catch (Exception e) when (e is HttpRequestException or CoordinatorRefusedException or IOException) { /* next beat retries */ }
+            }
+        }, CancellationToken.None);
+
+        TaskOutcome outcome;
+        try
+        {
+            outcome = await Task.Run(() => _executor.Run(task, artifact, weights, data, (done, total) =>
+            {
+                Volatile.Write(ref stepsDone, done);
+                Report(new TaskProgress(_name, task.TaskId, done, total));
+                training.Token.ThrowIfCancellationRequested();
+            }), CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            Report(new TaskDropped(_name, task.TaskId, "the round closed without this task"));
+            return;
+        }
+        finally
+        {
+            training.Cancel();
+            await heartbeat;
+        }
+
+        try
+        {
+            await Retry(() => _client.UploadAsync(task.ResultUrl, outcome.Body, ct), ct);
+            TasksUploaded++;
+            _speed = outcome.SamplesPerSecond;
+            Report(new TaskUploaded(_name, task.TaskId, task.Round, outcome.MeanLoss, outcome.SamplesPerSecond, outcome.Body.Length));
+        }
+        catch (CoordinatorRefusedException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            // Late (round closed) or void (coordinator restarted mid-round): drop it and ask for new work.
+            Report(new TaskDropped(_name, task.TaskId, e.Message));
+        }
+    }
+
+    async Task<Artifact> FetchArtifact(ArtifactRef r, CancellationToken ct)
+    {
+        string? path = _options.CacheDirectory is { } dir ? Path.Combine(dir, $"{r.Sha256}.onnx") : null;
+        byte[] bytes = path is not null && File.Exists(path) ? await File.ReadAllBytesAsync(path, ct) : await Retry(() => _client.GetBytesAsync(r.Url, ct), ct);
+        var artifact = Artifact.FromBytes(bytes);
+        if (artifact.Sha256 != r.Sha256) throw new IOException($"artifact download hashed to {artifact.Sha256}, expected {r.Sha256}");
+        if (path is not null && !File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes, ct);
+        }
+        return _artifacts[r.Sha256] = artifact;
+    }
+
+    async Task<Dataset> DataFor(TaskMessage task, ArtifactManifest m, CancellationToken ct)
+    {
+        if (task.Data.Local is { } local)
+        {
+            if (local != _options.LocalData) throw new IOException($"task wants local data set '{local}' which this worker does not have");
+            var layout = m.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
+            if (!_local.TryGetValue(layout, out var ds))
+            {
+                var all = MnistLoader.LoadTrain(layout, _options.MnistDirectory);
+                int n = _options.LocalDataSamples > 0 ? Math.Min(_options.LocalDataSamples, all.Count - _options.LocalDataOffset) : all.Count - _options.LocalDataOffset;
+                _local[layout] = ds = all.Select(Enumerable.Range(_options.LocalDataOffset, n).ToArray());
+            }
+            return ds;
+        }
+        var url = task.Data.ShardUrl ?? throw new IOException("task names neither a shard nor a local data set");
+        if (_shards.TryGetValue(url, out var cached)) return cached;
+        var bytes = await Retry(() => _client.GetBytesAsync(url, ct), ct);
+        return _shards[url] = ShardCodec.Decode(bytes);
+    }
+
+    int LocalSamples()
+    {
+        if (_options.LocalDataSamples > 0) return _options.LocalDataSamples;
+        return 60_000 - _options.LocalDataOffset; // MNIST's training set; loaded lazily when a task needs it
+    }
+
+    async Task<T> Retry<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try { return await call(); }
+            catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            {
+                await Backoff(attempt, e.Message, ct);
+            }
+        }
+    }
+
+    async Task Backoff(int attempt, string why, CancellationToken ct)
+    {
+        double seconds = Math.Min(_options.MaxBackoff.TotalSeconds, 0.25 * Math.Pow(2, Math.Min(attempt, 10)));
+        var delay = TimeSpan.FromSeconds(seconds * (0.5 + Random.Shared.NextDouble() / 2)); // jitter spreads a reconnecting crowd
+        Report(new ConnectionProblem(_name, why, delay));
+        await Task.Delay(delay, ct);
+    }
+
+    void Report(WorkerEvent e) => Event?.Invoke(e);
+
+    public void Dispose()
+    {
+        _executor.Dispose();
+        _client.Dispose();
+    }
+}

@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tessera.Protocol;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Tests;
+
+/// <summary>
+/// Untrusted input: every hostile request gets a 4xx with a message saying what was wrong, and the job is
+/// left exactly as it was (no update folded, no version change, nothing credited).
+/// </summary>
+[Collection("coordinator")]
+public sealed class HostileRequestTests : IAsyncLifetime
+{
+    readonly string _data = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
+    CoordinatorHost _host = null!;
+    HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = _data, AdminKey = "k", PoolToken = "pool", Port = 0, Quiet = true, EvalSamples = 500, SelectionWindow = TimeSpan.FromSeconds(1),
+        });
+        await _host.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl) };
+    }
+
+    sealed record RawWorker(string Id, string Token, TaskMessage Task);
+
+    async Task<string> JoinRaw(string joinToken, string name)
+    {
+        var res = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = joinToken, Name = name }, WireJson.Options);
+        res.EnsureSuccessStatusCode();
+        var joined = (await res.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!;
+        return joined.SessionToken + "|" + joined.WorkerId;
+    }
+
+    async Task<TaskMessage> NextTask(string session)
+    {
+        while (true)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
+            using var res = await _http.SendAsync(req);
+            if (res.StatusCode == HttpStatusCode.OK) return (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
+        }
+    }
+
+    async Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) };
+        if (session is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
+        using var res = await _http.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        string error = res.IsSuccessStatusCode ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
+        return (res.StatusCode, error);
+    }
+
+    /// <summary>An update shaped like the global weights (optionally corrupted), as a worker would send it.</summary>
+    async Task<byte[]> Update(TaskMessage task, Func<Tessera.Protocol.NamedTensor, Tessera.Protocol.NamedTensor>? corrupt = null,
+        Func<UpdateEnvelope, UpdateEnvelope>? meta = null)
+    {
+        var weights = SafetensorsFile.Read(await _http.GetByteArrayAsync(task.WeightsUrl));
+        var tensors = weights.Tensors.Select(t =>
+        {
+            var delta = Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), new float[t.ElementCount()].Select(_ => 0.001f).ToArray());
+            return corrupt is null ? delta : corrupt(delta);
+        });
+        var env = new UpdateEnvelope
+        {
+            TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 5, LossTrace = [1f, 0.9f],
+            Commitment = new string('a', 64),
+        };
+        return new SafetensorsFile(tensors, (meta?.Invoke(env) ?? env).ToMetadata()).ToBytes();
+    }
+
+    [Fact]
+    public async Task Hostile_requests_are_refused_with_a_reason_and_leave_the_job_intact()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        // Pool members join before the job exists, so all three are there when its first round selects.
+        var a = await JoinRaw("pool", "a");
+        var b = await JoinRaw("pool", "b");
+        var c = await JoinRaw("pool", "c");
+        var job = await admin.CreateJob("""
+            name: hostile
+            model: logreg
+            rounds: 3
+            clients_per_round: 2
+            over_selection: 1.5
+            min_clients: 2
+            data: { clients: 3, train_samples: 3000 }
+            local: { batch_size: 10 }
+            """);
+        // Three invited (2 x 1.5), quorum 2.
+        var tasks = await Task.WhenAll(NextTask(a), NextTask(b), NextTask(c));
+        var (ta, tb, tc) = (tasks[0], tasks[1], tasks[2]);
+        var good = await Update(ta);
+
+        async Task Refused(HttpStatusCode status, string fragment, (HttpStatusCode Status, string Error) r)
+        {
+            Assert.Equal(status, r.Status);
+            Assert.Contains(fragment, r.Error, StringComparison.OrdinalIgnoreCase);
+            var s = await admin.Job(job.Id);
+            Assert.Equal(0, s.RoundUpdates);
+            Assert.Equal(0, s.Version);
+        }
+
+        await Refused(HttpStatusCode.Unauthorized, "bearer", await Upload(null, ta.TaskId, good));
+        await Refused(HttpStatusCode.Unauthorized, "unknown", await Upload("forged-token|x", ta.TaskId, good));
+        await Refused(HttpStatusCode.Forbidden, "another worker", await Upload(b, ta.TaskId, good));
+        await Refused(HttpStatusCode.NotFound, "unknown task", await Upload(a, "t-doesnotexist", good));
+        await Refused(HttpStatusCode.BadRequest, "shape", await Upload(a, ta.TaskId, await Update(ta,
+            t => Tessera.Protocol.NamedTensor.FromFloats(t.Name, [t.ElementCount()], t.ToFloatArray()))));
+        await Refused(HttpStatusCode.BadRequest, "NaN", await Upload(a, ta.TaskId, await Update(ta,
+            t => Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), t.ToFloatArray().Select((v, i) => i == 3 ? float.NaN : v).ToArray()))));
+        await Refused(HttpStatusCode.BadRequest, "I64", await Upload(a, ta.TaskId, await Update(ta,
+            t => Tessera.Protocol.NamedTensor.FromInt64s(t.Name, t.Shape.ToArray(), new long[t.ElementCount()]))));
+        await Refused(HttpStatusCode.BadRequest, "task_id", await Upload(a, ta.TaskId, await Update(ta, meta: e => e with { TaskId = tb.TaskId })));
+        await Refused(HttpStatusCode.Conflict, "stale", await Upload(a, ta.TaskId, await Update(ta, meta: e => e with { BaseVersion = 7 })));
+        await Refused(HttpStatusCode.BadRequest, "sample_count", await Upload(a, ta.TaskId, await Update(ta, meta: e => e with { SampleCount = 1_000_000 })));
+        await Refused(HttpStatusCode.BadRequest, "safetensors", await Upload(a, ta.TaskId, "not a tensor file"u8.ToArray()));
+        await Refused(HttpStatusCode.RequestEntityTooLarge, "limit", await Upload(a, ta.TaskId, new byte[good.Length + (2 << 20)]));
+
+        // The honest upload still works after all that, and a replay of it is refused.
+        Assert.Equal(HttpStatusCode.OK, (await Upload(a, ta.TaskId, good)).Status);
+        Assert.Equal(1, (await admin.Job(job.Id)).RoundUpdates);
+        var replay = await Upload(a, ta.TaskId, good);
+        Assert.Equal(HttpStatusCode.Conflict, replay.Status);
+        Assert.Contains("already accepted", replay.Error);
+        Assert.Equal(1, (await admin.Job(job.Id)).RoundUpdates);
+
+        // b completes the quorum; c's upload then arrives for a closed round (stale) and is refused.
+        Assert.Equal(HttpStatusCode.OK, (await Upload(b, tb.TaskId, await Update(tb))).Status);
+        await admin.WaitFor(job.Id, s => s.Version == 1);
+        var late = await Upload(c, tc.TaskId, await Update(tc));
+        Assert.Equal(HttpStatusCode.Conflict, late.Status);
+        Assert.Contains("closed", late.Error);
+        var rounds = await admin.Rounds(job.Id);
+        Assert.Equal(2, rounds.Single(r => r.Round == 1).Updates);
+        Assert.Equal(2, (await admin.Ledger(job.Id)).Sum(l => l.Updates));
+    }
+
+    [Fact]
+    public async Task Job_management_needs_the_admin_key_and_bad_specs_name_the_field()
+    {
+        var noKey = await _http.PostAsync("/api/v1/jobs", new StringContent("name: x"));
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        Assert.Contains("X-Api-Key", await noKey.Content.ReadAsStringAsync());
+
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = new StringContent("name: x\nlocal: { lr: -1 }") };
+        req.Headers.Add("X-Api-Key", "k");
+        var bad = await _http.SendAsync(req);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("local.lr", await bad.Content.ReadAsStringAsync());
+
+        var join = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "not-a-token" }, WireJson.Options);
+        Assert.Equal(HttpStatusCode.Unauthorized, join.StatusCode);
+
+        var big = await _http.PostAsync("/api/v1/workers/join", new ByteArrayContent(new byte[3 << 20]));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _host.DisposeAsync();
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+    }
+}
