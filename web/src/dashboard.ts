@@ -51,9 +51,10 @@ async function refresh() {
     const list = await get<JobSnapshot[]>('/api/v1/jobs');
     for (const j of list) { jobs.set(j.id, j); watch(j); }
     await Promise.all(list.map(async j => metrics.set(j.id, await get<RoundRow[]>(`/api/v1/jobs/${j.id}/metrics`))));
-    view.overview = await get<Overview>('/api/v1/overview');
-    view.ledger = await get<LedgerTotal[]>('/api/v1/ledger');
   } catch (e) { $('message').textContent = String((e as Error).message); }
+  // Each panel refreshes on its own: one failing endpoint must not blank the others.
+  view.overview = await get<Overview>('/api/v1/overview').catch(() => view.overview);
+  view.ledger = await get<LedgerTotal[]>('/api/v1/ledger').catch(() => view.ledger);
   render();
 }
 
@@ -91,6 +92,10 @@ function render() {
       }));
       container.append(card);
     }
+    const terminal = ['completed', 'cancelled', 'failed'].includes(j.status);
+    card.querySelectorAll<HTMLButtonElement>('button').forEach(b => {
+      b.disabled = terminal || (b.dataset.verb === 'pause' && j.status !== 'running') || (b.dataset.verb === 'resume' && j.status !== 'paused');
+    });
     card.querySelector('h3')!.textContent = `${j.name} (${j.id}) — ${j.status}`;
     (card.querySelector('.progress > div') as HTMLElement).style.width = `${(100 * j.version / Math.max(1, j.rounds)).toFixed(1)}%`;
     card.querySelector('.facts')!.textContent = `model ${j.model}, ${j.strategy}; round ${j.version}/${j.rounds}` +

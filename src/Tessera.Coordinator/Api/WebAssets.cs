@@ -37,6 +37,7 @@ public static class WebAssets
             return;
         }
         app.MapGet("/", (HttpContext ctx) => Serve(ctx, Path.Combine(dist, "dashboard.html"))).ExcludeFromDescription();
+        app.MapGet("/favicon.ico", () => Results.NoContent()).ExcludeFromDescription(); // keeps browsers from logging a 404
         app.MapGet("/worker", (HttpContext ctx) => Serve(ctx, Path.Combine(dist, "worker.html"))).ExcludeFromDescription();
         app.MapGet("/bench", (HttpContext ctx) => Serve(ctx, Path.Combine(dist, "bench.html"))).ExcludeFromDescription();
         app.MapGet("/assets/{**path}", (string path, HttpContext ctx) =>
