@@ -17,6 +17,7 @@ public sealed class BrowserTrainingTests
             model: 2nn
             rounds: 5
             clients_per_round: 3
+            min_clients: 3
             deadline_seconds: 120
             data: { clients: 3, train_samples: 6000 }
             local: { epochs: 1, batch_size: 20, lr: 0.05, momentum: 0.5 }
