@@ -53,9 +53,11 @@ public sealed class BrowserTrainingTests
         Assert.Single(ledger, l => RuntimeOf(l.WorkerId) == "dotnet" && l.Updates == 5);
 
         // The pages saw it too: tasks done, credits, charts; the dashboard lists the job as completed.
-        var state = await browser.WaitFor(s => s.GetProperty("browser-0").GetProperty("credits").GetDouble() > 0
-            && s.GetProperty("browser-1").GetProperty("credits").GetDouble() > 0
-            && s.GetProperty("dashboard").GetProperty("jobs").EnumerateArray().Any(j => j.GetProperty("status").GetString() == "completed"),
+        double Credits(string name) => ledger.Single(l => l.Name == name).Credits;
+        var state = await browser.WaitFor(s => Math.Abs(s.GetProperty("browser-0").GetProperty("credits").GetDouble() - Credits("browser-0")) < 1e-6
+            && Math.Abs(s.GetProperty("browser-1").GetProperty("credits").GetDouble() - Credits("browser-1")) < 1e-6
+            && s.GetProperty("dashboard").GetProperty("jobs").EnumerateArray().Any(j => j.GetProperty("status").GetString() == "completed")
+            && s.GetProperty("dashboard").GetProperty("ledger").EnumerateArray().Sum(l => l.GetProperty("updates").GetInt32()) == 15,
             TimeSpan.FromSeconds(30), "pages showing the finished job");
         foreach (var page in new[] { "browser-0", "browser-1" })
         {

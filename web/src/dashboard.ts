@@ -52,10 +52,14 @@ async function refresh() {
     for (const j of list) { jobs.set(j.id, j); watch(j); }
     await Promise.all(list.map(async j => metrics.set(j.id, await get<RoundRow[]>(`/api/v1/jobs/${j.id}/metrics`))));
   } catch (e) { $('message').textContent = String((e as Error).message); }
-  // Each panel refreshes on its own: one failing endpoint must not blank the others.
+  await refreshTotals();
+  render();
+}
+
+// Each panel refreshes on its own: one failing endpoint must not blank the others.
+async function refreshTotals() {
   view.overview = await get<Overview>('/api/v1/overview').catch(() => view.overview);
   view.ledger = await get<LedgerTotal[]>('/api/v1/ledger').catch(() => view.ledger);
-  render();
 }
 
 function watch(j: JobSnapshot) {
@@ -65,7 +69,11 @@ function watch(j: JobSnapshot) {
     const snap = JSON.parse((ev as MessageEvent<string>).data) as JobSnapshot;
     const before = jobs.get(snap.id);
     jobs.set(snap.id, snap);
-    if (!before || before.version !== snap.version) void get<RoundRow[]>(`/api/v1/jobs/${snap.id}/metrics`).then(m => { metrics.set(snap.id, m); render(); });
+    if (!before || before.version !== snap.version || before.status !== snap.status) {
+      // A closed round moved metrics, the ledger and traffic: fetch them now rather than at the next tick.
+      void get<RoundRow[]>(`/api/v1/jobs/${snap.id}/metrics`).then(m => { metrics.set(snap.id, m); render(); });
+      void refreshTotals().then(render);
+    }
     if (['completed', 'cancelled', 'failed'].includes(snap.status)) { es.close(); streams.delete(snap.id); }
     render();
   });

@@ -51,7 +51,7 @@ function onMessage(m: FromWorker) {
       $('worker-id').textContent = m.workerId;
       $('provider').textContent = `${m.provider} (${Object.entries(m.benchmark).map(([p, s]) => `${p} ${s.toFixed(0)}/s`).join(', ') || 'not measured'})`;
       break;
-    case 'task': state.job = m.jobId; state.round = m.round; break;
+    case 'task': state.job = m.jobId; state.round = m.round; void refreshCredits(m.jobId); break;
     case 'progress': state.losses.push(...m.losses); if (state.losses.length > 5000) state.losses.splice(0, state.losses.length - 5000); break;
     case 'uploaded':
       state.samplesPerSecond = m.samplesPerSecond;
@@ -65,6 +65,8 @@ function onMessage(m: FromWorker) {
     case 'error': state.errors.push(m.message); setStatus(`error: ${m.message}`); break;
   }
   render();
+// Credits land in the ledger when a round closes, after the upload: look again now and then.
+setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
 }
 
 async function refreshCredits(job: string) {
@@ -72,6 +74,8 @@ async function refreshCredits(job: string) {
     const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
     state.credits = rows.find(r => r.worker_id === state.workerId)?.credits ?? state.credits;
     render();
+// Credits land in the ledger when a round closes, after the upload: look again now and then.
+setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
   } catch { /* credits refresh on the next upload */ }
 }
 
@@ -98,3 +102,5 @@ function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 render();
+// Credits land in the ledger when a round closes, after the upload: look again now and then.
+setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
