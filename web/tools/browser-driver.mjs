@@ -1,6 +1,6 @@
 // Drives headless Chromium (the system's /usr/bin/chromium, via playwright-core: no browser download) for the
 // .NET browser tests and `tessera bench browser`. Line protocol on stdin/stdout:
-//   node browser-driver.mjs '<json config>'   config: { executable?, pages: [{ name, url }] }
+//   node browser-driver.mjs '<json config>'   config: { executable?, pages: [{ name, url }], files?: { urlPath: localFile } }
 //   stdin  "state"                 -> stdout "STATE <json>"   every page's window.tessera / tesseraDashboard (no update bodies)
 //   stdin  "uploads <page>"        -> stdout "UPLOADS <json>" that page's recent uploads, bodies in base64
 //   stdin  "screenshot <page> <file>" -> stdout "OK"
@@ -18,6 +18,9 @@ const browser = await chromium.launch({
     '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
 });
 const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+// config.files: { "/path": "/local/file" } are answered from disk (the benchmark's artifacts).
+for (const [urlPath, file] of Object.entries(config.files ?? {}))
+  await context.route(u => new URL(u).pathname === urlPath, r => r.fulfill({ path: file, contentType: 'application/octet-stream' }));
 const pages = new Map();
 for (const p of config.pages ?? []) {
   const page = await context.newPage();
