@@ -75,9 +75,14 @@ async function tensorflow(model: '2nn' | 'cnn', backend: string, batch: number, 
   const x = tf.randomUniform(model === '2nn' ? [batch, 784] : [batch, 28, 28, 1]);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
   // One call = 20 steps, as the ONNX artifact's K; trainOnBatch awaits the loss, so each step is complete.
-  const ms = await medianMs(seconds, async () => { for (let i = 0; i < 20; i++) await net.trainOnBatch(x, y); });
-  net.dispose();
-  return 20 * batch / (ms / 1000);
+  try {
+    const ms = await medianMs(seconds, async () => { for (let i = 0; i < 20; i++) await net.trainOnBatch(x, y); });
+    return 20 * batch / (ms / 1000);
+  } catch (e) {
+    // e.g. TF.js's WASM backend has no Conv2DBackpropFilter kernel, so it cannot train the CNN.
+    console.warn(`TF.js ${backend} cannot train ${model}: ${(e as Error).message}`);
+    return NaN;
+  } finally { net.dispose(); }
 }
 
 (window as unknown as { bench: unknown }).bench = { onnxruntime, tensorflow, crossOriginIsolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency };

@@ -64,8 +64,8 @@ internal static class BrowserBench
             var table = new Table().AddColumns("model", "batch", ".NET ORT (CPU)", "onnxruntime-web WASM", "onnxruntime-web WebGPU", "TF.js WASM", "TF.js CPU", "TF.js WebGL", "WASM / .NET");
             foreach (var name in models)
             {
-                double Ort(string provider) => driver.Eval($"window.bench.onnxruntime('/bench-data/{name}.onnx', '{provider}', {seconds.ToString(CultureInfo.InvariantCulture)}, {cores})").GetDouble();
-                double Tf(string backend) => driver.Eval($"window.bench.tensorflow('{name}', '{backend}', {batch}, {seconds.ToString(CultureInfo.InvariantCulture)})").GetDouble();
+                double Ort(string provider) => driver.Eval($"window.bench.onnxruntime('/bench-data/{name}.onnx', '{provider}', {seconds.ToString(CultureInfo.InvariantCulture)}, {cores})").Number();
+                double Tf(string backend) => driver.Eval($"window.bench.tensorflow('{name}', '{backend}', {batch}, {seconds.ToString(CultureInfo.InvariantCulture)})").Number();
                 double wasm = Ort("wasm");
                 table.AddRow(name, batch.ToString(), F(dotnet[name]), F(wasm), F(Ort("webgpu")), F(Tf("wasm")), F(Tf("cpu")), F(Tf("webgl")), (wasm / dotnet[name]).ToString("P0"));
             }
@@ -78,6 +78,9 @@ internal static class BrowserBench
         }
         finally { try { Directory.Delete(temp, true); } catch (IOException) { } }
     }
+
+    /// <summary>NaN (a backend this browser lacks) arrives as JSON null.</summary>
+    static double Number(this JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN;
 
     static string F(double v) => double.IsFinite(v) ? v.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
 
