@@ -56,6 +56,9 @@ public sealed class BrowserDriver : IDisposable
 
     public void Screenshot(string page, string file) => Command($"screenshot {page} {file}", "OK");
 
+    /// <summary>Closes a tab the way a user would: its Web Worker dies with it, mid-task or not.</summary>
+    public void Close(string page) => Command($"close {page}", "OK");
+
     /// <summary>Polls the pages' state until the condition holds.</summary>
     public async Task<JsonElement> WaitFor(Func<JsonElement, bool> condition, TimeSpan timeout, string what)
     {

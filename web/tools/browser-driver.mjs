@@ -5,6 +5,7 @@
 //   stdin  "uploads <page>"        -> stdout "UPLOADS <json>" that page's recent uploads, bodies in base64
 //   stdin  "screenshot <page> <file>" -> stdout "OK"
 //   stdin  "eval <page> <js>"     -> stdout "EVAL <json>"     result of an async expression in the page
+//   stdin  "close <page>"          -> stdout "OK"           closes that tab (as a user would, mid-task)
 //   stdin  "quit"                  -> closes the browser and exits
 // Console errors and page errors of every page go to stderr, prefixed with the page name.
 import { chromium } from 'playwright-core';
@@ -51,6 +52,10 @@ for await (const line of rl) {
       console.log('UPLOADS ' + JSON.stringify(await pages.get(rest[0]).evaluate(() => window.tessera.uploads)));
     } else if (cmd === 'screenshot') {
       await pages.get(rest[0]).screenshot({ path: rest.slice(1).join(' '), fullPage: true });
+      console.log('OK');
+    } else if (cmd === 'close') {
+      await pages.get(rest[0]).close();
+      pages.delete(rest[0]);
       console.log('OK');
     } else if (cmd === 'eval') {
       const value = await pages.get(rest[0]).evaluate(`(async () => (${rest.slice(1).join(' ')}))()`);
