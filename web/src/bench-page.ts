@@ -7,12 +7,12 @@ import { BrowserTrainer, OrtModule } from './trainer';
 
 let ort: OrtModule | undefined;
 
-/** Median time of repeated calls after one warm-up; at least 3 calls, about `seconds` in all. */
+/** Median time of repeated calls after one warm-up, for about `seconds` (at least one call, slow backends included). */
 async function medianMs(seconds: number, call: () => Promise<unknown>): Promise<number> {
   await call();
   const times: number[] = [];
   const started = performance.now();
-  while (times.length < 3 || performance.now() - started < seconds * 1000) {
+  while (times.length < 1 || performance.now() - started < seconds * 1000) {
     const t = performance.now();
     await call();
     times.push(performance.now() - t);
@@ -74,10 +74,10 @@ async function tensorflow(model: '2nn' | 'cnn', backend: string, batch: number, 
   net.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
   const x = tf.randomUniform(model === '2nn' ? [batch, 784] : [batch, 28, 28, 1]);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
-  // One call = 20 steps, as the ONNX artifact's K; trainOnBatch awaits the loss, so each step is complete.
+  // One call = one step (trainOnBatch awaits the loss, so the step is complete): TF.js has no multi-step call.
   try {
-    const ms = await medianMs(seconds, async () => { for (let i = 0; i < 20; i++) await net.trainOnBatch(x, y); });
-    return 20 * batch / (ms / 1000);
+    const ms = await medianMs(seconds, () => net.trainOnBatch(x, y));
+    return batch / (ms / 1000);
   } catch (e) {
     // e.g. TF.js's WASM backend has no Conv2DBackpropFilter kernel, so it cannot train the CNN.
     console.warn(`TF.js ${backend} cannot train ${model}: ${(e as Error).message}`);
