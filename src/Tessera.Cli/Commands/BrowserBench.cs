@@ -62,16 +62,26 @@ internal static class BrowserBench
             using var driver = Driver.Start(web, chromium, $"{host.BaseUrl}/bench", files);
             var info = driver.Eval("({ isolated: window.bench.crossOriginIsolated, cores: window.bench.cores, ua: navigator.userAgent })");
             var table = new Table().AddColumns("model", "batch", ".NET ORT (CPU)", "onnxruntime-web WASM", "onnxruntime-web WebGPU", "TF.js WASM", "TF.js CPU", "TF.js WebGL", "WASM / .NET");
+            // Also as Markdown, ready for docs/PERFORMANCE.md (the console table wraps on narrow terminals).
+            var markdown = new List<string>
+            {
+                "| model | batch | .NET ORT (CPU) | onnxruntime-web WASM | onnxruntime-web WebGPU | TF.js WASM | TF.js CPU | TF.js WebGL | WASM / .NET |",
+                "|---|---|---|---|---|---|---|---|---|",
+            };
             foreach (var name in models)
             {
                 double Ort(string provider) => driver.Eval($"window.bench.onnxruntime('/bench-data/{name}.onnx', '{provider}', {seconds.ToString(CultureInfo.InvariantCulture)}, {cores})").Number();
                 double Tf(string backend) => driver.Eval($"window.bench.tensorflow('{name}', '{backend}', {batch}, {seconds.ToString(CultureInfo.InvariantCulture)})").Number();
                 double wasm = Ort("wasm");
-                table.AddRow(name, batch.ToString(), F(dotnet[name]), F(wasm), F(Ort("webgpu")), F(Tf("wasm")), F(Tf("cpu")), F(Tf("webgl")), (wasm / dotnet[name]).ToString("P0"));
+                string[] row = [name, batch.ToString(), F(dotnet[name]), F(wasm), F(Ort("webgpu")), F(Tf("wasm")), F(Tf("cpu")), F(Tf("webgl")), (wasm / dotnet[name]).ToString("P1")];
+                table.AddRow(row);
+                markdown.Add($"| {string.Join(" | ", row)} |");
             }
             AnsiConsole.MarkupLine($"[grey]samples/s, median of calls of 20 steps; {Environment.ProcessorCount} logical cores; .NET threads={(threads == 0 ? "default" : threads)}, WASM threads={cores} " +
                 $"(cross-origin isolated: {info.GetProperty("isolated")}); {Markup.Escape(info.GetProperty("ua").GetString() ?? "")}[/]");
             AnsiConsole.Write(table);
+            Console.WriteLine();
+            foreach (var line in markdown) Console.WriteLine(line);
             host.StopAsync().GetAwaiter().GetResult();
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return 0;
