@@ -23,6 +23,7 @@ public sealed class WorkerAgent : IDisposable
     readonly Dictionary<MnistLayout, Dataset> _local = new();
     readonly string _name;
     double _speed;
+    TimeSpan _heartbeat = TimeSpan.FromSeconds(2);
 
     public event Action<WorkerEvent>? Event;
     public string? WorkerId { get; private set; }
@@ -74,6 +75,8 @@ public sealed class WorkerAgent : IDisposable
         var joined = await _client.JoinAsync(new JoinRequest { Token = _options.Token, Name = _options.Name, Capabilities = caps }, ct);
         _client.SessionToken = joined.SessionToken;
         WorkerId = joined.WorkerId;
+        // The coordinator says how often it wants to hear from us while we train.
+        if (joined.HeartbeatSeconds > 0) _heartbeat = TimeSpan.FromSeconds(Math.Clamp(joined.HeartbeatSeconds, 0.5, 30));
         Report(new Joined(_name, joined.WorkerId, _speed));
         return true;
     }
@@ -94,7 +97,7 @@ public sealed class WorkerAgent : IDisposable
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(2), training.Token);
+                    await Task.Delay(_heartbeat, training.Token);
                     var hb = await _client.HeartbeatAsync(task.TaskId, Volatile.Read(ref stepsDone), training.Token);
                     if (!hb.Continue) { training.Cancel(); return; }
                 }

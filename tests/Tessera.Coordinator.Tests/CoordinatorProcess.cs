@@ -55,9 +55,9 @@ public sealed class CoordinatorProcess : IDisposable
     }
 
 #if DEBUG
-    const string Configuration = "Debug";
+    internal const string Configuration = "Debug";
 #else
-    const string Configuration = "Release";
+    internal const string Configuration = "Release";
 #endif
 
     public void Dispose()

@@ -55,6 +55,37 @@ public sealed class DropoutTests : IAsyncLifetime
         Assert.DoesNotContain(await admin.Ledger(job.Id), l => l.Name == "victim");
     }
 
+    [Fact]
+    public async Task A_worker_process_killed_mid_round_does_not_stall_the_round()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob("""
+            name: dropout-process
+            model: 2nn
+            rounds: 2
+            clients_per_round: 2
+            over_selection: 1.5
+            min_clients: 2
+            deadline_seconds: 600
+            data: { clients: 3, train_samples: 6000 }
+            local: { epochs: 2, batch_size: 20, lr: 0.05 }
+            """);
+        // Real `tessera worker` processes; the victim is killed (SIGKILL) the moment it reports a task.
+        int killed = 0;
+        using var victim = new WorkerProcess(_host.BaseUrl, job.JoinToken, "victim", (p, line) =>
+        {
+            if (line.StartsWith("task ", StringComparison.Ordinal) && Interlocked.Exchange(ref killed, 1) == 0) p.Kill();
+        });
+        using var steady0 = new WorkerProcess(_host.BaseUrl, job.JoinToken, "steady-0");
+        using var steady1 = new WorkerProcess(_host.BaseUrl, job.JoinToken, "steady-1");
+
+        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed", maxSeconds: 300);
+        Assert.Equal("completed", done.Status);
+        Assert.Equal(1, killed);
+        Assert.All(await admin.Rounds(job.Id), r => Assert.Equal(2, r.Updates));
+        Assert.DoesNotContain(await admin.Ledger(job.Id), l => l.Name == "victim");
+    }
+
     public async Task DisposeAsync()
     {
         await _host.DisposeAsync();

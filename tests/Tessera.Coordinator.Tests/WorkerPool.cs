@@ -8,13 +8,16 @@ public sealed class WorkerPool : IAsyncDisposable
 {
     readonly List<(WorkerAgent Agent, CancellationTokenSource Stop, Task Run)> _workers = [];
 
-    public WorkerAgent Add(string url, string token, string name, Action<WorkerAgent, WorkerEvent>? onEvent = null)
-    {
-        var agent = new WorkerAgent(new WorkerOptions
+    public WorkerAgent Add(string url, string token, string name, Action<WorkerAgent, WorkerEvent>? onEvent = null) =>
+        Add(new WorkerOptions
         {
             Server = new Uri(url), Token = token, Name = name, Runtime = new RuntimeOptions { IntraOpThreads = 1 },
             ReportedSpeed = 0, LongPoll = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromSeconds(1),
-        });
+        }, onEvent);
+
+    public WorkerAgent Add(WorkerOptions options, Action<WorkerAgent, WorkerEvent>? onEvent = null)
+    {
+        var agent = new WorkerAgent(options);
         var stop = new CancellationTokenSource();
         if (onEvent is not null) agent.Event += e => onEvent(agent, e);
         var run = Task.Run(() => agent.RunAsync(stop.Token));

@@ -15,6 +15,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Benchmarks whose figures go in docs/PERFORMANCE.md");
         bench.Subcommands.Add(TrainBench());
+        bench.Subcommands.Add(IngestBench.Create());
         bench.Subcommands.Add(BrowserBench.Create());
         return bench;
     }

@@ -1,18 +1,139 @@
 using System.CommandLine;
-using Tessera.Graphs.Training;
+using System.Security.Cryptography;
+using Spectre.Console;
+using Tessera.Coordinator;
+using Tessera.Coordinator.Jobs;
+using Tessera.Graphs.Interop;
 using Tessera.Runtime;
+using Tessera.Worker;
 
 namespace Tessera.Cli.Commands;
 
-/// <summary>`tessera demo`: the main job on a fresh machine — fetches MNIST, trains, shows progress and results.</summary>
+/// <summary>
+/// `tessera demo`: the whole system on one machine — a coordinator on embedded storage, three .NET workers
+/// talking to it over loopback HTTP, and a federated MNIST job, with live progress and per-round accuracy.
+/// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("demo", "Train the McMahan et al. 2NN on MNIST end to end and show the results");
-        cmd.SetAction(_ => Guarded.Run(() =>
-            TrainCommand.Run("2nn", epochs: 3, batch: 50, lr: 0.05f, momentum: 0.9f, OptimizerKind.Sgd, subset: 0, stepsPerCall: 50,
-                RuntimeOptions.Default, "out/demo", seed: 1)));
+        var quick = new Option<bool>("--quick") { Description = "train the small 2NN instead of the CNN (about a minute less)" };
+        var rounds = new Option<int>("--rounds") { Description = "federated rounds", DefaultValueFactory = _ => 5 };
+        var workers = new Option<int>("--workers") { Description = "local workers", DefaultValueFactory = _ => 3 };
+        var outDir = new Option<string>("--out") { Description = "folder for the coordinator's data and the exported model", DefaultValueFactory = _ => "out/demo" };
+        var cmd = new Command("demo", "Run a coordinator and 3 local workers, train MNIST federated over HTTP, and export the model")
+        {
+            quick, rounds, workers, outDir,
+        };
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(quick), pr.GetValue(rounds), pr.GetValue(workers), pr.GetValue(outDir)!)));
         return cmd;
+    }
+
+    static int Run(bool quick, int rounds, int workerCount, string outDir)
+    {
+        CliOptions.Require(rounds >= 1, "--rounds", "must be at least 1");
+        CliOptions.Require(workerCount is >= 1 and <= 16, "--workers", "must be 1..16");
+        var dataDir = Path.GetFullPath(Path.Combine(outDir, "coordinator"));
+        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true); // each demo starts from an empty store
+        var host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = dataDir, AdminKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Port = 0, Quiet = true,
+            SelectionWindow = TimeSpan.FromSeconds(1),
+        });
+        host.StartAsync().GetAwaiter().GetResult();
+        try
+        {
+            string model = quick ? "2nn" : "cnn";
+            var job = host.Jobs.Create($"""
+                name: demo-{model}
+                model: {model}
+                rounds: {rounds}
+                clients_per_round: {workerCount}
+                min_clients: 1
+                data: {"{"} clients: {workerCount}, train_samples: {(quick ? 30000 : 15000)} {"}"}
+                local: {"{"} epochs: 1, batch_size: {(quick ? 20 : 50)}, lr: 0.05, momentum: 0.9 {"}"}
+                """);
+            var url = host.BaseUrl;
+            AnsiConsole.MarkupLine($"[bold]coordinator[/] {url}  (data in {Markup.Escape(dataDir)})");
+            AnsiConsole.MarkupLine($"  job status   {url}/api/v1/jobs/{job.Id}");
+            AnsiConsole.MarkupLine($"  live events  {url}/api/v1/jobs/{job.Id}/events");
+            AnsiConsole.MarkupLine($"  per round    {url}/api/v1/jobs/{job.Id}/metrics");
+            AnsiConsole.MarkupLine($"  ledger       {url}/api/v1/ledger");
+            AnsiConsole.MarkupLine($"  OpenAPI      {url}/api/v1/openapi.json    metrics {url}/metrics");
+            AnsiConsole.MarkupLine($"[bold]{model}[/]: {job.Setup.Model.ParameterCount:N0} parameters, FedAvg over {workerCount} workers, {rounds} rounds; join token [grey]{job.JoinToken}[/]");
+
+            var agents = new List<(WorkerAgent Agent, Task Run)>();
+            using var stop = new CancellationTokenSource();
+            var progress = new Dictionary<string, (int Done, int Total, int Round)>();
+            var gate = new Lock();
+            for (int i = 0; i < workerCount; i++)
+            {
+                var agent = new WorkerAgent(new WorkerOptions
+                {
+                    Server = new Uri(url), Token = job.JoinToken, Name = $"worker-{i + 1}", ReportedSpeed = 0,
+                    Runtime = new RuntimeOptions { IntraOpThreads = Math.Max(1, Environment.ProcessorCount / workerCount) },
+                });
+                agent.Event += e =>
+                {
+                    lock (gate)
+                    {
+                        if (e is TaskStarted s) progress[s.WorkerName] = (0, s.Steps, s.Round);
+                        else if (e is TaskProgress p && progress.TryGetValue(p.WorkerName, out var v)) progress[p.WorkerName] = (p.StepsDone, p.Steps, v.Round);
+                    }
+                };
+                agents.Add((agent, Task.Run(() => agent.RunAsync(stop.Token))));
+            }
+
+            AnsiConsole.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(ctx =>
+                {
+                    var overall = ctx.AddTask("rounds", maxValue: rounds);
+                    var bars = Enumerable.Range(1, workerCount).ToDictionary(i => $"worker-{i}", i => ctx.AddTask($"worker-{i}", maxValue: 1));
+                    while (true)
+                    {
+                        var snap = job.Snapshot(workerCount);
+                        overall.Value = snap.Version;
+                        overall.Description = snap.LastAccuracy is { } acc ? $"rounds (test acc {acc:P2})" : "rounds";
+                        lock (gate)
+                            foreach (var (name, p) in progress)
+                            {
+                                bars[name].MaxValue = Math.Max(1, p.Total);
+                                bars[name].Value = p.Done;
+                                bars[name].Description = $"{name} round {p.Round}";
+                            }
+                        if (job.Status is not (JobStatus.Running or JobStatus.Paused)) break;
+                        Thread.Sleep(200);
+                    }
+                    foreach (var b in bars.Values) b.Value = b.MaxValue;
+                });
+            stop.Cancel();
+            foreach (var (agent, run) in agents)
+            {
+                try { run.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+                agent.Dispose();
+            }
+            if (job.Status == JobStatus.Failed) throw new CliUsageException($"the job failed: {job.Error}");
+
+            var table = new Table().AddColumns("round", "updates", "samples", "train loss", "test loss", "test acc", "aggregation ms", "seconds");
+            foreach (var r in host.Store.Rounds(job.Id))
+                table.AddRow(r.Round.ToString(), r.Updates.ToString(), r.Samples.ToString("N0"), $"{r.TrainLoss:F4}", $"{r.TestLoss:F4}",
+                    $"{r.TestAccuracy:P2}", $"{r.AggregationMs:F1}", $"{r.DurationSeconds:F1}");
+            AnsiConsole.Write(table);
+            var ledger = new Table().AddColumns("contributor", "updates", "samples", "credits (GFLOP)");
+            foreach (var l in host.Store.LedgerTotals(job.Id)) ledger.AddRow(l.Name, l.Updates.ToString(), l.Samples.ToString("N0"), l.Credits.ToString("F2"));
+            AnsiConsole.Write(ledger);
+
+            var final = job.Model;
+            var onnx = Path.GetFullPath(Path.Combine(outDir, $"{job.Name}.onnx"));
+            File.WriteAllBytes(onnx, InferenceExport.ToOnnx(job.Setup.Model, job.Setup.Template.WithValues(final.Weights)).ToBytes());
+            AnsiConsole.MarkupLine($"final test accuracy [bold green]{job.Snapshot(0).LastAccuracy:P2}[/] after {final.Version} rounds; ONNX model {Markup.Escape(onnx)}");
+            return 0;
+        }
+        finally
+        {
+            host.StopAsync().GetAwaiter().GetResult();
+            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 }

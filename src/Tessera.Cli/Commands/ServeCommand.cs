@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Tessera.Coordinator;
 
 namespace Tessera.Cli.Commands;
@@ -52,6 +51,4 @@ internal static class ServeCommand
         host.StopAsync().GetAwaiter().GetResult();
         return 0;
     }
-
-    public static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 }

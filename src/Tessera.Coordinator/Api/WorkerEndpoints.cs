@@ -14,6 +14,22 @@ public static class WorkerEndpoints
 {
     public const string RateLimitPolicy = "worker";
 
+    static readonly SemaphoreSlim UploadGate = new(Math.Max(2, 2 * Environment.ProcessorCount));
+
+    /// <summary>Reads the body into one exact-size array when its length is declared (no growth copies).</summary>
+    static async Task<byte[]> ReadBody(HttpRequest req, long limit)
+    {
+        if (req.ContentLength is { } n and <= int.MaxValue)
+        {
+            var buffer = new byte[n];
+            await req.Body.ReadExactlyAsync(buffer, req.HttpContext.RequestAborted);
+            return buffer;
+        }
+        using var ms = new MemoryStream();
+        await req.Body.CopyToAsync(ms, req.HttpContext.RequestAborted);
+        return ms.Length > limit ? throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge) : ms.ToArray();
+    }
+
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/workers/join", Join).Accepts<JoinRequest>("application/json").Produces<JoinResponse>()
@@ -92,25 +108,24 @@ public static class WorkerEndpoints
         if (ctx.Request.ContentLength is { } length && length > limit)
             return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        byte[] body;
+        // Bounded concurrency: memory is O(gate width x model), however many workers upload at once; the rest
+        // wait with their bodies still in the socket (TCP backpressure), not in our heap.
+        await UploadGate.WaitAsync(ctx.RequestAborted);
         try
         {
-            using var ms = new MemoryStream((int)Math.Min(ctx.Request.ContentLength ?? 0, limit));
-            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
-            body = ms.ToArray();
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
-        metrics.BytesIn.Add(body.Length);
+            byte[] body;
+            try { body = await ReadBody(ctx.Request, limit); }
+            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
+            metrics.BytesIn.Add(body.Length);
 
-        try
-        {
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
             if (job.Accept(task, w, update, envelope, body.Length) is { } refused) return Rejected(ApiErrors.Conflict(refused));
             workers.RecordSpeed(w, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, job.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }
+        finally { UploadGate.Release(); }
 
         IResult Rejected(IResult r)
         {

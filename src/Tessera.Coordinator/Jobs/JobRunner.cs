@@ -7,6 +7,7 @@ using Tessera.Coordinator.Workers;
 using Tessera.Data;
 using Tessera.Data.Loading;
 using Tessera.Federation;
+using Tessera.Federation.Async;
 using Tessera.Protocol.Wire;
 using Tessera.Runtime;
 
@@ -20,7 +21,7 @@ public enum JobStatus { Running, Paused, Cancelled, Completed, Failed }
 /// everything it decides is a small notice (task created, update accepted, round closed).
 /// All transitions happen under one lock; the slow part of closing (aggregate, evaluate, write) runs outside it.
 /// </summary>
-public sealed class JobRunner : IDisposable
+public sealed partial class JobRunner : IDisposable
 {
     readonly Lock _gate = new();
     readonly Store _store;
@@ -64,6 +65,8 @@ public sealed class JobRunner : IDisposable
         _options = options;
         _metrics = metrics;
         _log = log;
+        if (setup.Spec.Strategy.Name == "fedbuff")
+            _fedBuff = new FedBuffAggregator(setup.Strategy, model, setup.Spec.Strategy.BufferSize, maxStaleness: setup.Spec.Strategy.MaxStaleness);
     }
 
     public long Version { get { lock (_gate) return _model.Version; } }
@@ -89,11 +92,15 @@ public sealed class JobRunner : IDisposable
     public void Tick(Func<WorkerSession, bool> isIdle)
     {
         bool changed = false, close = false;
+        // Idleness asks every job (this one included), so it is settled before taking this job's lock: no job
+        // ever waits for another's lock while holding its own.
+        var idle = _workers.Live(_options.WorkerTimeout).Where(w => Accepts(w) && isIdle(w)).ToList();
         lock (_gate)
         {
             if (Status != JobStatus.Running) return;
             var now = DateTimeOffset.UtcNow;
-            if (_round is null) changed = TryStartRound(now, isIdle);
+            if (_fedBuff is not null) changed = TickAsync(now, idle);
+            else if (_round is null) changed = TryStartRound(now, idle);
             else if (_round.Phase == RoundPhase.Collecting)
             {
                 var r = _round;
@@ -104,7 +111,7 @@ public sealed class JobRunner : IDisposable
                     if (w is null || !w.IsLive(_options.WorkerTimeout) || now > t.Deadline) { Expire(t); changed = true; }
                 }
                 int needed = r.Target - r.Accepted - r.Open.Count();
-                if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, now, isIdle) > 0;
+                if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, now, idle) > 0;
                 bool nothingPending = !r.Open.Any();
                 if ((now > r.Deadline || nothingPending) && r.Accepted >= Math.Max(1, Setup.Spec.MinClients)) close = BeginClose(r);
                 else if (now > r.Deadline)
@@ -123,11 +130,11 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    bool TryStartRound(DateTimeOffset now, Func<WorkerSession, bool> isIdle)
+    bool TryStartRound(DateTimeOffset now, List<WorkerSession> idle)
     {
         var spec = Setup.Spec;
         if (_model.Version >= spec.Rounds) return false;
-        var candidates = Candidates(isIdle, exclude: null);
+        var candidates = Candidates(idle, exclude: null);
         int wanted = spec.ClientsPerRound ?? spec.MinClients;
         bool windowOver = now - _waitingSince >= _options.SelectionWindow;
         if (candidates.Count < Math.Max(wanted, spec.MinClients) && !(windowOver && candidates.Count >= spec.MinClients)) return false;
@@ -143,25 +150,24 @@ public sealed class JobRunner : IDisposable
         };
         _round = r;
         var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
-        foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r, w, now);
+        foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
         _log.LogInformation("job {Job} round {Round} (attempt {Attempt}): invited {Invited} of {Available} workers, quorum {Target}",
             Id, round, attempt, r.Invited, candidates.Count, r.Target);
         return true;
     }
 
-    int Invite(RoundState r, int count, DateTimeOffset now, Func<WorkerSession, bool> isIdle)
+    int Invite(RoundState r, int count, DateTimeOffset now, List<WorkerSession> idle)
     {
-        var pool = Candidates(isIdle, exclude: r);
-        foreach (var w in pool.Take(count)) CreateTask(r, w, now);
+        var pool = Candidates(idle, exclude: r);
+        foreach (var w in pool.Take(count)) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
         return Math.Min(count, pool.Count);
     }
 
-    List<WorkerSession> Candidates(Func<WorkerSession, bool> isIdle, RoundState? exclude) =>
-        _workers.Live(_options.WorkerTimeout)
-            .Where(w => Accepts(w) && isIdle(w) && (exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State == TaskState.Assigned))))
+    static List<WorkerSession> Candidates(List<WorkerSession> idle, RoundState? exclude) =>
+        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State == TaskState.Assigned)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
-    void CreateTask(RoundState r, WorkerSession w, DateTimeOffset now)
+    void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerSession w)
     {
         var spec = Setup.Spec;
         string? local = w.Capabilities.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
@@ -181,11 +187,11 @@ public sealed class JobRunner : IDisposable
         if (w.Speed > 0) steps = Math.Clamp((int)(w.Speed * Deadline.TotalSeconds * 0.5 / batch), 1, steps);
         var task = new RoundTask
         {
-            Id = "t-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), WorkerId = w.Id, Round = r.Round, Version = r.Version,
-            Steps = steps, Shard = shard, LocalData = local, Samples = samples, Deadline = r.Deadline,
+            Id = "t-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), WorkerId = w.Id, Round = round, Version = version,
+            Steps = steps, Shard = shard, LocalData = local, Samples = samples, Deadline = deadline,
         };
-        _store.InsertTask(task.Id, Id, r.Round, r.Attempt, w.Id, steps, r.Deadline);
-        r.Tasks[task.Id] = task;
+        _store.InsertTask(task.Id, Id, round, attempt, w.Id, steps, deadline);
+        into[task.Id] = task;
         _allTasks[task.Id] = task;
         _metrics.TasksAssigned.Add(1);
     }
@@ -202,15 +208,20 @@ public sealed class JobRunner : IDisposable
     {
         lock (_gate)
         {
-            if (Status != JobStatus.Running || _round is not { Phase: RoundPhase.Collecting } r) return null;
-            var t = r.Tasks.Values.FirstOrDefault(t => t.WorkerId == w.Id && t.State == TaskState.Assigned);
+            if (Status != JobStatus.Running) return null;
+            var open = _fedBuff is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
+            var t = open?.Values.FirstOrDefault(t => t.WorkerId == w.Id && t.State == TaskState.Assigned);
             return t is null ? null : Describe(t, baseUrl);
         }
     }
 
     public bool HasOpenTask(string workerId)
     {
-        lock (_gate) return _round is { } r && r.Tasks.Values.Any(t => t.WorkerId == workerId && t.State == TaskState.Assigned);
+        lock (_gate)
+        {
+            var open = _fedBuff is not null ? _asyncTasks : _round?.Tasks;
+            return open is not null && open.Values.Any(t => t.WorkerId == workerId && t.State == TaskState.Assigned);
+        }
     }
 
     TaskMessage Describe(RoundTask t, string baseUrl) => new()
@@ -220,7 +231,8 @@ public sealed class JobRunner : IDisposable
         WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
         Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
         Hyperparameters = Setup.TaskHyperparameters(),
-        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + (ulong)(uint)t.Id.GetHashCode(StringComparison.Ordinal),
+        // Derived from the job seed and the task id's random hex, so a task's seed is the same on every node and after restarts.
+        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
     };
@@ -237,6 +249,7 @@ public sealed class JobRunner : IDisposable
         {
             if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
             if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
+            if (_fedBuff is not null) return CheckAsyncUpload(t);
             if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
                 return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
             if (_round.Phase != RoundPhase.Collecting) return $"round {t.Round} is closing; late results are not counted";
@@ -253,6 +266,7 @@ public sealed class JobRunner : IDisposable
         lock (_gate)
         {
             if (CheckUpload(t) is { } why) return why;
+            if (_fedBuff is not null) return AcceptAsync(t, w, update, envelope, bytes);
             var r = _round!;
             // Recorded first, then folded: the fold cannot fail after the checks above, and the record is what a restart reads.
             _store.AcceptUpdate(t.Id, Id, r.Round, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, bytes);
@@ -272,12 +286,16 @@ public sealed class JobRunner : IDisposable
         return null;
     }
 
-    public int RoundUpdates { get { lock (_gate) return _round?.Accepted ?? 0; } }
+    public int RoundUpdates { get { lock (_gate) return _fedBuff?.Buffered ?? _round?.Accepted ?? 0; } }
 
     /// <summary>Whether the worker should keep training this task (false once the round closed without it).</summary>
     public bool StillWanted(string taskId)
     {
-        lock (_gate) return Status == JobStatus.Running && _round is { Phase: RoundPhase.Collecting } r && r.Tasks.TryGetValue(taskId, out var t) && t.State == TaskState.Assigned;
+        lock (_gate)
+        {
+            var open = _fedBuff is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
+            return Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State == TaskState.Assigned;
+        }
     }
 
     // ---------------------------------------------------------------- closing
@@ -366,6 +384,7 @@ public sealed class JobRunner : IDisposable
                 _store.AbandonOpenRound(Id, r.Round);
                 _round = null;
             }
+            if (target == JobStatus.Cancelled && _fedBuff is not null) _store.AbandonOpenRound(Id, (int)_model.Version + 1);
             if (target == JobStatus.Running) _waitingSince = DateTimeOffset.UtcNow;
             _store.SetJobStatus(Id, target.ToString().ToLowerInvariant());
         }
@@ -378,6 +397,10 @@ public sealed class JobRunner : IDisposable
     {
         lock (_gate)
         {
+            if (_fedBuff is not null)
+                return new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
+                    Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _fedBuff.Buffered, _fedBuff.BufferSize,
+                    _asyncTasks.Values.Count(t => t.State == TaskState.Assigned), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256);
             return new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
                 Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
                 _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256);

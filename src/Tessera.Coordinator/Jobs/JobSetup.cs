@@ -26,7 +26,7 @@ public sealed class JobSetup
     public required int[][] Shards { get; init; }
 
     /// <summary>Strategies whose server side the coordinator runs; the rest need client state it does not keep yet.</summary>
-    public static readonly string[] Supported = ["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox"];
+    public static readonly string[] Supported = ["fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "fedbuff"];
 
     /// <summary>Builds the setup, or throws <see cref="JobSpecException"/> naming the field the coordinator cannot serve.</summary>
     public static JobSetup Create(JobSpec spec, DataCatalog data)
@@ -66,6 +66,7 @@ public sealed class JobSetup
             "fedyogi" => new FedYogi(selector, hp, slr, (float)s.Beta1, (float)s.Beta2, (float)s.Tau),
             "fedadagrad" => new FedAdagrad(selector, hp, slr, (float)s.Beta1, (float)s.Tau),
             "fedprox" => new FedProx(s.Mu, selector, hp, slr),
+            // fedbuff: FedAvg is the server step applied to each full buffer.
             _ => new FedAvg(selector, hp, slr),
         };
 
