@@ -66,8 +66,6 @@ function onMessage(m: FromWorker) {
     case 'error': state.errors.push(m.message); setStatus(`error: ${m.message}`); break;
   }
   render();
-// Credits land in the ledger when a round closes, after the upload: look again now and then.
-setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
 }
 
 async function refreshCredits(job: string) {
@@ -75,8 +73,6 @@ async function refreshCredits(job: string) {
     const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
     state.credits = rows.find(r => r.worker_id === state.workerId)?.credits ?? state.credits;
     render();
-// Credits land in the ledger when a round closes, after the upload: look again now and then.
-setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
   } catch { /* credits refresh on the next upload */ }
 }
 

@@ -59,7 +59,7 @@ for await (const line of rl) {
       console.log('OK');
     } else if (cmd === 'eval') {
       const value = await pages.get(rest[0]).evaluate(`(async () => (${rest.slice(1).join(' ')}))()`);
-      console.log('EVAL ' + JSON.stringify(value));
+      console.log('EVAL ' + JSON.stringify(value ?? null)); // undefined (a statement) reads as null
     } else console.log('ERROR unknown command ' + cmd);
   } catch (e) {
     console.log('ERROR ' + String(e?.message ?? e).split('\n')[0]);
