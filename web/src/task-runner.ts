@@ -66,6 +66,9 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
     losses.push(...trace.losses);
     done += k;
     if (onCall && !(await onCall(done, total, trace.losses))) return null;
+    // Yield to the event loop between calls: a single-threaded WASM run never does, and heartbeats, pause and
+    // progress messages would otherwise wait for the whole task (and the coordinator would think us gone).
+    await new Promise(resolve => setTimeout(resolve, 0));
   }
   const seconds = Math.max(1e-6, (performance.now() - started) / 1000);
   const samples = total * B;

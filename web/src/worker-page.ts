@@ -52,7 +52,7 @@ function onMessage(m: FromWorker) {
       $('worker-id').textContent = m.workerId;
       $('provider').textContent = `${m.provider} (${Object.entries(m.benchmark).map(([p, s]) => `${p} ${s.toFixed(0)}/s`).join(', ') || 'not measured'})`;
       break;
-    case 'task': state.job = m.jobId; state.round = m.round; void refreshCredits(m.jobId); break;
+    case 'task': state.job = m.jobId; state.round = m.round; if (state.tasksDone > 0) void refreshCredits(m.jobId); break;
     case 'progress': state.losses.push(...m.losses); if (state.losses.length > 5000) state.losses.splice(0, state.losses.length - 5000); break;
     case 'uploaded':
       state.samplesPerSecond = m.samplesPerSecond;
@@ -100,4 +100,4 @@ function base64(bytes: Uint8Array): string {
 }
 render();
 // Credits land in the ledger when a round closes, after the upload: look again now and then.
-setInterval(() => { if (state.job) void refreshCredits(state.job); }, 5000);
+setInterval(() => { if (state.job && state.tasksDone > 0) void refreshCredits(state.job); }, 5000);
