@@ -34,6 +34,8 @@ public sealed partial class BrowserConformanceTests
         var done = await c.WaitFor(job.Id, s => s.Status is "completed" or "failed", TimeSpan.FromMinutes(5));
         Assert.Equal("completed", done.Status);
 
+        // The round can close before the page hears back from its Web Worker: wait for the page to record the upload.
+        await browser.WaitFor(s => s.GetProperty("browser").GetProperty("uploads").GetArrayLength() == 1, TimeSpan.FromSeconds(30), "the page recording its upload");
         var upload = browser.Uploads("browser").EnumerateArray().Single();
         Assert.True(upload.GetProperty("accepted").GetBoolean());
         var taskJson = SeedString().Replace(upload.GetProperty("task").GetString()!, "\"seed\":$1");
