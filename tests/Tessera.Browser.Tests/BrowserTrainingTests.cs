@@ -54,7 +54,9 @@ public sealed class BrowserTrainingTests
 
         // The pages saw it too: tasks done, credits, charts; the dashboard lists the job as completed.
         double Credits(string name) => ledger.Single(l => l.Name == name).Credits;
-        var state = await browser.WaitFor(s => Math.Abs(s.GetProperty("browser-0").GetProperty("credits").GetDouble() - Credits("browser-0")) < 1e-6
+        var state = await browser.WaitFor(s => s.GetProperty("browser-0").GetProperty("tasksDone").GetInt32() == 5
+            && s.GetProperty("browser-1").GetProperty("tasksDone").GetInt32() == 5
+            && Math.Abs(s.GetProperty("browser-0").GetProperty("credits").GetDouble() - Credits("browser-0")) < 1e-6
             && Math.Abs(s.GetProperty("browser-1").GetProperty("credits").GetDouble() - Credits("browser-1")) < 1e-6
             && s.GetProperty("dashboard").GetProperty("jobs").EnumerateArray().Any(j => j.GetProperty("status").GetString() == "completed")
             && s.GetProperty("dashboard").GetProperty("ledger").EnumerateArray().Sum(l => l.GetProperty("updates").GetInt32()) == 15,
