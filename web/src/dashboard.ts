@@ -1,0 +1,136 @@
+// The dashboard at /: jobs with status and progress, per-round test accuracy and loss, workers by kind with
+// speed, bytes in/out, top contributors. Live through each job's server-sent events; job control (create,
+// pause, resume, cancel) with the admin key typed into the page (kept in this tab's sessionStorage only).
+import { Series, drawChart } from './chart';
+import { JobSnapshot, LedgerTotal, RoundRow } from './wire';
+
+interface Overview { workers: { runtime: string; live: number; polling: number; samples_per_second: number }[]; bytes_in: number; bytes_out: number; updates_accepted: number; updates_rejected: number }
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const jobs = new Map<string, JobSnapshot>();
+const metrics = new Map<string, RoundRow[]>();
+const streams = new Map<string, EventSource>();
+const view = { jobs: [] as JobSnapshot[], overview: null as Overview | null, ledger: [] as LedgerTotal[] };
+(window as unknown as { tesseraDashboard: typeof view }).tesseraDashboard = view;
+
+$<HTMLInputElement>('admin-key').value = sessionStorage.getItem('tessera.admin') ?? '';
+$('admin-key').addEventListener('change', () => sessionStorage.setItem('tessera.admin', $<HTMLInputElement>('admin-key').value));
+$('create').addEventListener('click', () => void createJob());
+
+async function get<T>(url: string): Promise<T> {
+  const r = await fetch(url, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return (await r.json()) as T;
+}
+
+async function admin(method: string, url: string, body?: string): Promise<Response> {
+  const r = await fetch(url, { method, body, headers: { 'X-Api-Key': $<HTMLInputElement>('admin-key').value, 'Content-Type': 'application/yaml' } });
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = ((await r.json()) as { error: string }).error; } catch { /* plain */ }
+    $('message').textContent = `${r.status}: ${msg}`;
+  } else $('message').textContent = '';
+  return r;
+}
+
+async function createJob() {
+  const r = await admin('POST', '/api/v1/jobs', $<HTMLTextAreaElement>('spec').value);
+  if (r.ok) {
+    const created = (await r.json()) as { id: string; join_token: string };
+    $('message').innerHTML = '';
+    const link = document.createElement('a');
+    link.href = `/worker?token=${encodeURIComponent(created.join_token)}`;
+    link.textContent = `job ${created.id} created — join link for workers`;
+    $('message').append(link);
+    await refresh();
+  }
+}
+
+async function refresh() {
+  try {
+    const list = await get<JobSnapshot[]>('/api/v1/jobs');
+    for (const j of list) { jobs.set(j.id, j); watch(j); }
+    await Promise.all(list.map(async j => metrics.set(j.id, await get<RoundRow[]>(`/api/v1/jobs/${j.id}/metrics`))));
+  } catch (e) { $('message').textContent = String((e as Error).message); }
+  await refreshTotals();
+  render();
+}
+
+// Each panel refreshes on its own: one failing endpoint must not blank the others.
+async function refreshTotals() {
+  view.overview = await get<Overview>('/api/v1/overview').catch(() => view.overview);
+  view.ledger = await get<LedgerTotal[]>('/api/v1/ledger').catch(() => view.ledger);
+}
+
+function watch(j: JobSnapshot) {
+  if (streams.has(j.id) || ['completed', 'cancelled', 'failed'].includes(j.status)) return;
+  const es = new EventSource(`/api/v1/jobs/${j.id}/events`);
+  es.addEventListener('status', ev => {
+    const snap = JSON.parse((ev as MessageEvent<string>).data) as JobSnapshot;
+    const before = jobs.get(snap.id);
+    jobs.set(snap.id, snap);
+    if (!before || before.version !== snap.version || before.status !== snap.status) {
+      // A closed round moved metrics, the ledger and traffic: fetch them now rather than at the next tick.
+      void get<RoundRow[]>(`/api/v1/jobs/${snap.id}/metrics`).then(m => { metrics.set(snap.id, m); render(); });
+      void refreshTotals().then(render);
+    }
+    if (['completed', 'cancelled', 'failed'].includes(snap.status)) { es.close(); streams.delete(snap.id); }
+    render();
+  });
+  streams.set(j.id, es);
+}
+
+function render() {
+  view.jobs = [...jobs.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const container = $('jobs');
+  const ids = new Set(view.jobs.map(j => j.id));
+  for (const el of [...container.children]) if (!ids.has((el as HTMLElement).dataset.job!)) el.remove();
+  for (const j of view.jobs) {
+    let card = container.querySelector<HTMLElement>(`[data-job="${j.id}"]`);
+    if (!card) {
+      card = document.createElement('section');
+      card.className = 'card';
+      card.dataset.job = j.id;
+      card.innerHTML = `<h3></h3><div class="progress"><div></div></div><p class="facts"></p>
+        <div class="buttons"><button data-verb="pause">Pause</button><button data-verb="resume">Resume</button><button data-verb="cancel">Cancel</button></div>
+        <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas></div>`;
+      card.querySelectorAll<HTMLButtonElement>('button').forEach(b => b.addEventListener('click', async () => {
+        await admin('POST', `/api/v1/jobs/${j.id}/${b.dataset.verb}`);
+        await refresh();
+      }));
+      container.append(card);
+    }
+    const terminal = ['completed', 'cancelled', 'failed'].includes(j.status);
+    card.querySelectorAll<HTMLButtonElement>('button').forEach(b => {
+      b.disabled = terminal || (b.dataset.verb === 'pause' && j.status !== 'running') || (b.dataset.verb === 'resume' && j.status !== 'paused');
+    });
+    card.querySelector('h3')!.textContent = `${j.name} (${j.id}) — ${j.status}`;
+    (card.querySelector('.progress > div') as HTMLElement).style.width = `${(100 * j.version / Math.max(1, j.rounds)).toFixed(1)}%`;
+    card.querySelector('.facts')!.textContent = `model ${j.model}, ${j.strategy}; round ${j.version}/${j.rounds}` +
+      (j.round ? ` — round ${j.round} ${j.phase}: ${j.round_updates}/${j.round_target} updates` : j.phase ? ` — ${j.phase.replaceAll('_', ' ')}` : '') +
+      `; ${j.live_workers} live workers; test accuracy ${j.last_accuracy != null ? (100 * j.last_accuracy).toFixed(2) + '%' : '–'}`;
+    const rows = metrics.get(j.id) ?? [];
+    drawChart(card.querySelector<HTMLCanvasElement>('.acc')!, [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }],
+      { title: 'test accuracy per round' });
+    const loss: Series[] = [
+      { label: 'train', color: '#2a6fdb', points: rows.filter(r => r.train_loss != null).map(r => [r.round, r.train_loss!]) },
+      { label: 'test', color: '#d9480f', points: rows.filter(r => r.test_loss != null).map(r => [r.round, r.test_loss!]) },
+    ];
+    drawChart(card.querySelector<HTMLCanvasElement>('.loss')!, loss, { title: 'loss per round' });
+  }
+  const o = view.overview;
+  if (o) {
+    $('workers').innerHTML = o.workers.length
+      ? o.workers.map(w => `<tr><td>${esc(w.runtime)}</td><td>${w.live}</td><td>${w.polling}</td><td>${w.samples_per_second.toFixed(0)}</td></tr>`).join('')
+      : '<tr><td colspan="4">no workers yet</td></tr>';
+    $('traffic').textContent = `in ${mb(o.bytes_in)}, out ${mb(o.bytes_out)}; updates accepted ${o.updates_accepted}, rejected ${o.updates_rejected}`;
+  }
+  $('ledger').innerHTML = view.ledger.slice(0, 10).map(l => `<tr><td>${esc(l.name)}</td><td>${l.updates}</td><td>${l.samples}</td><td>${l.credits.toFixed(2)}</td></tr>`).join('')
+    || '<tr><td colspan="4">no accepted work yet</td></tr>';
+}
+
+const mb = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
+const esc = (s: string) => s.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
+
+void refresh();
+setInterval(() => void refresh(), 5000); // workers and bytes have no event stream; jobs are live via SSE

@@ -1,0 +1,112 @@
+// Executes one task the way src/Tessera.Worker/TaskExecutor.cs does, so the browser's update agrees with the
+// .NET worker's: global weights in, the task's seed gives the batch order, K steps in calls of 50, and the
+// update is weights-after minus weights-before with the sha256 of the final weights as its commitment.
+import { ArtifactManifest, numel } from './manifest';
+import { trainingOrder } from './random';
+import { Tensor, fromFloat32, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
+import { BrowserTrainer } from './trainer';
+import { TaskMessage } from './wire';
+
+export const StepsPerCall = 50;
+
+export interface Shard { x: Float32Array; y?: BigInt64Array; t?: Float32Array; count: number; sampleSize: number; labelSize: number }
+
+export interface TaskOutcome { body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number }
+
+export function readWeights(bytes: Uint8Array, m: ArtifactManifest): Float32Array[] {
+  const file = readSafetensors(bytes);
+  return m.parameters.map(p => {
+    const t = require(file, p.name);
+    if (t.shape.join(',') !== p.shape.join(',')) throw new Error(`weights tensor '${p.name}' has shape [${t.shape}], the artifact expects [${p.shape}]`);
+    return toFloat32(t);
+  });
+}
+
+export function readShard(bytes: Uint8Array): Shard {
+  const file = readSafetensors(bytes);
+  if (file.metadata['format'] !== 'tessera.shard.v1') throw new Error(`shard: metadata format is '${file.metadata['format']}', expected tessera.shard.v1`);
+  const xt = require(file, 'x');
+  const count = xt.shape[0];
+  const y = file.tensors.get('y'), t = file.tensors.get('t');
+  return {
+    x: toFloat32(xt), y: y ? toInt64(y) : undefined, t: t ? toFloat32(t) : undefined, count,
+    sampleSize: numel(xt.shape.slice(1)), labelSize: t ? numel(t.shape.slice(1)) : 1,
+  };
+}
+
+export async function sha256Hex(data: BufferSource): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+  return Array.from(digest, b => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Trains the task. `onCall` runs after each call with the steps done, total and that call's losses; returning
+ * false stops the task (the round no longer wants it, or the user paused).
+ */
+export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weightsFile: Uint8Array, shard: Shard,
+  onCall?: (done: number, total: number, losses: Float32Array) => boolean | Promise<boolean>): Promise<TaskOutcome | null> {
+  const m = trainer.manifest;
+  const global = readWeights(weightsFile, m);
+  trainer.setParameters(global);
+  trainer.resetOptimizerState();
+  trainer.setGlobalWeights(global);
+  const dropoutBase = task.seed & 0x7fffffffn;
+
+  const B = m.batchSize;
+  if (shard.sampleSize !== numel(m.sampleShape)) throw new Error(`shard samples have ${shard.sampleSize} values but model '${m.model}' takes ${numel(m.sampleShape)}`);
+  const order = trainingOrder(shard.count, B, task.epochs, task.seed);
+  const total = Math.min(order.length / B, task.steps);
+  const losses: number[] = [];
+  const started = performance.now();
+  let done = 0;
+  while (done < total) {
+    const k = Math.min(StepsPerCall, total - done);
+    const { x, y } = gather(shard, order.subarray(done * B, (done + k) * B), m);
+    const trace = await trainer.train(x, y, k, task.hyperparameters, dropoutBase + BigInt(done));
+    losses.push(...trace.losses);
+    done += k;
+    if (onCall && !(await onCall(done, total, trace.losses))) return null;
+    // Yield to the event loop between calls: a single-threaded WASM run never does, and heartbeats, pause and
+    // progress messages would otherwise wait for the whole task (and the coordinator would think us gone).
+    await new Promise(resolve => setTimeout(resolve, 0));
+  }
+  const seconds = Math.max(1e-6, (performance.now() - started) / 1000);
+  const samples = total * B;
+
+  const after = trainer.getParameters();
+  const tensors: Tensor[] = [];
+  const finalBytes = new Uint8Array(after.reduce((n, a) => n + a.byteLength, 0));
+  let at = 0;
+  m.parameters.forEach((p, i) => {
+    const a = after[i], b = global[i], delta = new Float32Array(a.length);
+    for (let j = 0; j < a.length; j++) delta[j] = a[j] - b[j];
+    tensors.push(fromFloat32(p.name, p.shape, delta));
+    finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+    at += a.byteLength;
+  });
+  const samplesPerSecond = samples / seconds;
+  const metadata = {
+    format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
+    steps: String(total), loss_trace: JSON.stringify(losses), commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+  };
+  const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
+  return { body: writeSafetensors(tensors, metadata), losses, samples, steps: total, samplesPerSecond, meanLoss };
+}
+
+/** Lays out the chosen samples as [k, B, ...] features and labels (LocalTraining.Gather). */
+function gather(shard: Shard, positions: Int32Array, m: ArtifactManifest): { x: Float32Array | BigInt64Array; y: BigInt64Array | Float32Array } {
+  const s = shard.sampleSize, n = positions.length;
+  const x = new Float32Array(n * s);
+  for (let i = 0; i < n; i++) x.set(shard.x.subarray(positions[i] * s, (positions[i] + 1) * s), i * s);
+  const xs = m.inputType === 'Int64' ? BigInt64Array.from(x, v => BigInt(Math.trunc(v))) : x;
+  if (m.labelType === 'Int64') {
+    if (!shard.y) throw new Error('the artifact takes class labels; the shard has none');
+    const l = numel(m.labelShape), y = new BigInt64Array(n * l);
+    for (let i = 0; i < n; i++) y.set(shard.y.subarray(positions[i] * l, (positions[i] + 1) * l), i * l);
+    return { x: xs, y };
+  }
+  if (!shard.t) throw new Error('the artifact takes regression targets; the shard has none');
+  const l = shard.labelSize, t = new Float32Array(n * l);
+  for (let i = 0; i < n; i++) t.set(shard.t.subarray(positions[i] * l, (positions[i] + 1) * l), i * l);
+  return { x: xs, y: t };
+}

@@ -1,0 +1,183 @@
+// The browser worker's loop, in a Web Worker so training never blocks the page: benchmark, join, long-poll,
+// fetch (cached), train with onnxruntime-web, upload, heartbeat; pause/resume from the page. Mirrors
+// src/Tessera.Worker/WorkerAgent.cs. A tab closed mid-task just goes silent: the coordinator expires the task
+// after the worker timeout and invites another worker, so nothing is lost.
+import { CoordinatorClient, RefusedError } from './api';
+import { cachedBytes } from './blob-cache';
+import { ArtifactManifest, readManifest } from './manifest';
+import { FromWorker, ToWorker } from './messages';
+import { hasWebGpu, loadOrt } from './ort-loader';
+import { measureSamplesPerSecond } from './speed';
+import { Shard, readShard, readWeights, runTask, sha256Hex } from './task-runner';
+import { BrowserTrainer, OrtModule } from './trainer';
+import { JobSnapshot, TaskMessage } from './wire';
+
+const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+const post = (m: FromWorker, transfer?: Transferable[]) => scope.postMessage(m, transfer);
+
+let client: CoordinatorClient;
+let config: Extract<ToWorker, { type: 'start' }>;
+let ort: OrtModule;
+let provider = 'wasm';
+let providers: string[] = ['wasm'];
+let speed = 0;
+let paused = false;
+let resume: (() => void) | null = null;
+const trainers = new Map<string, BrowserTrainer>();
+const shards = new Map<string, Shard>();
+const manifests = new Map<string, ArtifactManifest>();
+
+scope.onmessage = e => {
+  const m = e.data;
+  if (m.type === 'start') { config = m; void main().catch(err => post({ type: 'error', message: String(err?.message ?? err) })); }
+  else if (m.type === 'pause') { paused = true; post({ type: 'paused', paused: true }); }
+  else if (m.type === 'resume') { paused = false; resume?.(); resume = null; post({ type: 'paused', paused: false }); }
+};
+
+async function main() {
+  client = new CoordinatorClient(config.server);
+  const webgpu = await hasWebGpu();
+  post({ type: 'status', text: `loading onnxruntime-web (${webgpu ? 'WebGPU + WASM' : 'WASM'})` });
+  ort = await loadOrt(webgpu, config.threads);
+  const benchmark = await benchmarkProviders(webgpu);
+  await retry(join);
+  post({ type: 'joined', workerId: workerId!, samplesPerSecond: speed, providers, provider, benchmark });
+  let failures = 0;
+  for (;;) {
+    if (paused) { post({ type: 'status', text: 'paused' }); await new Promise<void>(r => { resume = r; }); }
+    try {
+      post({ type: 'status', text: 'waiting for a task' });
+      const task = await client.nextTask(20);
+      if (task) await execute(task);
+      failures = 0;
+    } catch (err) {
+      if (err instanceof RefusedError && err.status === 401) { await retry(join); continue; }
+      await backoff(++failures, String((err as Error)?.message ?? err));
+    }
+  }
+}
+
+let workerId: string | undefined;
+
+async function join() {
+  const nav = navigator as unknown as { deviceMemory?: number; hardwareConcurrency?: number };
+  const joined = await client.join(config.token, config.name, {
+    runtime: 'browser', cores: nav.hardwareConcurrency ?? 1, memory_mb: Math.round((nav.deviceMemory ?? 0) * 1024),
+    providers, samples_per_second: speed, datasets: [],
+  });
+  workerId = joined.worker_id;
+}
+
+/** Times a real artifact (the first running job's) on each provider; WebGPU is used only when it is faster. */
+async function benchmarkProviders(webgpu: boolean): Promise<Record<string, number>> {
+  const result: Record<string, number> = {};
+  try {
+    const jobs = await client.json<JobSnapshot[]>('GET', '/api/v1/jobs');
+    const job = jobs.find(j => j.status === 'running') ?? jobs[0];
+    if (!job) return result;
+    post({ type: 'status', text: 'measuring training speed' });
+    const artifact = await artifactBytes({ sha256: job.artifact_sha256, url: `/api/v1/artifacts/${job.artifact_sha256}` });
+    const m = manifestOf(job.artifact_sha256, artifact);
+    const weights = readWeights((await cachedBytes(`weights:/api/v1/weights/${job.id}/${job.version}`, () => client.bytes(`/api/v1/weights/${job.id}/${job.version}`))).bytes, m);
+    for (const p of webgpu ? ['wasm', 'webgpu'] : ['wasm']) {
+      try {
+        const r = await measureSamplesPerSecond(ort, artifact, m, weights, p);
+        result[p] = r.samplesPerSecond;
+        trainers.set(`${job.artifact_sha256}:${p}`, r.trainer);
+      } catch (err) { post({ type: 'status', text: `${p} unavailable: ${(err as Error).message}` }); }
+    }
+  } catch (err) { post({ type: 'status', text: `speed benchmark skipped: ${(err as Error).message}` }); }
+  providers = Object.keys(result).length ? Object.keys(result) : ['wasm'];
+  provider = (result['webgpu'] ?? 0) > (result['wasm'] ?? 0) ? 'webgpu' : 'wasm';
+  speed = result[provider] ?? 0;
+  return result;
+}
+
+async function artifactBytes(ref: { sha256: string; url: string }): Promise<Uint8Array> {
+  const { bytes } = await cachedBytes(`artifact:${ref.sha256}`, async () => {
+    const b = await client.bytes(ref.url);
+    const got = await sha256Hex(b as Uint8Array<ArrayBuffer>);
+    if (got !== ref.sha256) throw new Error(`artifact download hashed to ${got}, expected ${ref.sha256}`);
+    return b;
+  });
+  return bytes;
+}
+
+function manifestOf(sha: string, bytes: Uint8Array): ArtifactManifest {
+  let m = manifests.get(sha);
+  if (!m) manifests.set(sha, m = readManifest(bytes));
+  return m;
+}
+
+async function trainerFor(sha: string, bytes: Uint8Array): Promise<BrowserTrainer> {
+  const key = `${sha}:${provider}`;
+  let t = trainers.get(key);
+  if (!t) trainers.set(key, t = await BrowserTrainer.create(ort, bytes, manifestOf(sha, bytes), provider));
+  return t;
+}
+
+async function execute(task: TaskMessage) {
+  post({ type: 'task', taskId: task.task_id, jobId: task.job_id, round: task.round, steps: task.steps, version: task.version });
+  post({ type: 'status', text: `fetching task ${task.task_id}` });
+  const artifact = await retry(() => artifactBytes(task.artifact));
+  const trainer = await trainerFor(task.artifact.sha256, artifact);
+  const weights = (await retry(() => cachedBytes(`weights:${task.weights_url}`, () => client.bytes(task.weights_url)))).bytes;
+  if (!task.data.shard_url) throw new Error(`task wants local data set '${task.data.local}'; a browser worker has none`);
+  const url = task.data.shard_url;
+  let shard = shards.get(url);
+  if (!shard) {
+    shard = readShard((await retry(() => cachedBytes(`shard:${url}`, () => client.bytes(url)))).bytes);
+    if (shards.size > 4) shards.delete(shards.keys().next().value!);
+    shards.set(url, shard);
+  }
+
+  // Heartbeats keep the session live and say when the round no longer wants the task. A paused tab stays
+  // silent instead, so the coordinator reassigns its task after the worker timeout.
+  let stepsDone = 0, wanted = true;
+  const beat = setInterval(() => {
+    if (paused) return;
+    client.heartbeat(task.task_id, stepsDone).then(r => { if (!r.continue) wanted = false; }, () => { /* next beat retries */ });
+  }, 2000);
+  let outcome;
+  try {
+    post({ type: 'status', text: `training round ${task.round} (${task.steps} steps)` });
+    outcome = await runTask(trainer, task, weights, shard, (done, total, losses) => {
+      stepsDone = done;
+      post({ type: 'progress', taskId: task.task_id, done, total, losses: Array.from(losses) });
+      return wanted && !paused;
+    });
+  } finally { clearInterval(beat); }
+  if (!outcome) {
+    post({ type: 'dropped', taskId: task.task_id, reason: paused ? 'paused' : 'the round closed without this task' });
+    return;
+  }
+  try {
+    post({ type: 'status', text: `uploading ${outcome.body.byteLength} bytes` });
+    const response = await retry(() => client.upload(task.result_url, outcome.body));
+    speed = outcome.samplesPerSecond;
+    post({
+      type: 'uploaded', taskId: task.task_id, jobId: task.job_id, round: task.round, meanLoss: outcome.meanLoss,
+      samplesPerSecond: outcome.samplesPerSecond, bytes: outcome.body.byteLength, response, body: outcome.body,
+      task: JSON.stringify(task, (_, v) => typeof v === 'bigint' ? v.toString() : v),
+    }, [outcome.body.buffer as ArrayBuffer]);
+  } catch (err) {
+    if (err instanceof RefusedError && (err.status === 409 || err.status === 404)) post({ type: 'dropped', taskId: task.task_id, reason: err.message });
+    else throw err;
+  }
+}
+
+async function retry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try { return await call(); }
+    catch (err) {
+      if (err instanceof RefusedError) throw err;
+      await backoff(attempt, String((err as Error)?.message ?? err));
+    }
+  }
+}
+
+async function backoff(attempt: number, why: string) {
+  const seconds = Math.min(30, 0.25 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2); // jitter spreads a reconnecting crowd
+  post({ type: 'status', text: `${why}; retrying in ${seconds.toFixed(1)} s` });
+  await new Promise(r => setTimeout(r, seconds * 1000));
+}

@@ -1,0 +1,55 @@
+// The control protocol's JSON messages (src/Tessera.Protocol/Wire/Messages.cs), snake_case as WireJson writes them.
+
+export interface WorkerCapabilities {
+  runtime: 'browser';
+  cores: number;
+  memory_mb: number;
+  providers: string[];
+  samples_per_second: number;
+  datasets: { name: string; samples: number }[];
+}
+
+export interface JoinResponse { worker_id: string; session_token: string; heartbeat_seconds: number }
+
+export interface TaskMessage {
+  task_id: string;
+  job_id: string;
+  round: number;
+  version: number;
+  model: string;
+  artifact: { sha256: string; url: string };
+  weights_url: string;
+  data: { shard_url?: string; shard?: number; local?: string; samples: number };
+  hyperparameters: Record<string, number>;
+  /** A ulong: read from the raw JSON text as a BigInt, since a JS number would round it. */
+  seed: bigint;
+  steps: number;
+  batch_size: number;
+  epochs: number;
+  deadline: string;
+  result_url: string;
+}
+
+export interface ResultResponse { accepted: boolean; task_id: string; round: number; updates_in_round: number }
+
+export interface JobSnapshot {
+  id: string; name: string; status: string; model: string; strategy: string; version: number; rounds: number;
+  round?: number; phase?: string; round_updates: number; round_target: number; round_tasks: number; live_workers: number;
+  last_accuracy?: number; error?: string; artifact_sha256: string;
+}
+
+export interface RoundRow {
+  job_id: string; round: number; updates: number; samples: number; train_loss?: number; test_loss?: number;
+  test_accuracy?: number; aggregation_ms?: number; duration_seconds?: number; closed?: string;
+}
+
+export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number }
+
+/** Parses a task, keeping the 64-bit seed exact. */
+export function parseTask(text: string): TaskMessage {
+  const task = JSON.parse(text) as TaskMessage;
+  const m = /"seed"\s*:\s*(\d+)/.exec(text);
+  if (!m) throw new Error('task has no seed');
+  task.seed = BigInt(m[1]);
+  return task;
+}

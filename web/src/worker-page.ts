@@ -1,0 +1,103 @@
+// The /worker page: paste a token (or open a join link ?token=...&server=...), then watch this tab train.
+// All work happens in a Web Worker; this page only renders what it reports. `window.tessera` exposes the
+// same figures to automation (the browser tests read them).
+import { drawChart } from './chart';
+import { FromWorker, ToWorker } from './messages';
+import { LedgerTotal } from './wire';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const state = {
+  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, credits: 0,
+  provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
+  uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
+};
+(window as unknown as { tessera: typeof state }).tessera = state;
+
+let worker: Worker | null = null;
+const server = params.get('server') ?? location.origin;
+$<HTMLInputElement>('token').value = params.get('token') ?? localStorage.getItem('tessera.token') ?? '';
+$<HTMLInputElement>('name').value = params.get('name') ?? localStorage.getItem('tessera.name') ?? '';
+$('server').textContent = server;
+
+$('join').addEventListener('click', start);
+$('pause').addEventListener('click', () => {
+  send(state.paused ? { type: 'resume' } : { type: 'pause' });
+});
+if (params.get('token') && params.get('autostart') !== '0') start();
+
+function send(m: ToWorker) { worker?.postMessage(m); }
+
+function start() {
+  const token = $<HTMLInputElement>('token').value.trim();
+  const name = $<HTMLInputElement>('name').value.trim() || undefined;
+  if (!token) { setStatus('paste a join token first'); return; }
+  localStorage.setItem('tessera.token', token);
+  if (name) localStorage.setItem('tessera.name', name);
+  $<HTMLButtonElement>('join').disabled = true;
+  $<HTMLButtonElement>('pause').disabled = false;
+  worker = new Worker('/assets/training-worker.js', { type: 'module' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = e => { state.errors.push(e.message); setStatus(`error: ${e.message}`); };
+  // ORT's WASM threads: leave a core to the page and the browser (on 2 cores one thread measured 2.8x faster than two).
+  const threads = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
+  send({ type: 'start', server, token, name, threads });
+}
+
+function onMessage(m: FromWorker) {
+  switch (m.type) {
+    case 'status': setStatus(m.text); break;
+    case 'joined':
+      state.workerId = m.workerId; state.samplesPerSecond = m.samplesPerSecond; state.provider = m.provider; state.benchmark = m.benchmark;
+      $('worker-id').textContent = m.workerId;
+      $('provider').textContent = `${m.provider} (${Object.entries(m.benchmark).map(([p, s]) => `${p} ${s.toFixed(0)}/s`).join(', ') || 'not measured'})`;
+      break;
+    case 'task': state.job = m.jobId; state.round = m.round; if (state.tasksDone > 0) void refreshCredits(m.jobId); break;
+    case 'progress': state.losses.push(...m.losses); if (state.losses.length > 5000) state.losses.splice(0, state.losses.length - 5000); break;
+    case 'uploaded':
+      state.samplesPerSecond = m.samplesPerSecond;
+      if (m.response.accepted) state.tasksDone++;
+      state.uploads.push({ taskId: m.taskId, round: m.round, accepted: m.response.accepted, task: m.task, body: base64(m.body) });
+      if (state.uploads.length > 3) state.uploads.shift(); // keeps memory flat; tests read the latest ones
+      void refreshCredits(m.jobId);
+      break;
+    case 'dropped': state.dropped++; setStatus(`task dropped: ${m.reason}`); break;
+    case 'paused': state.paused = m.paused; $('pause').textContent = m.paused ? 'Resume' : 'Pause'; break;
+    case 'error': state.errors.push(m.message); setStatus(`error: ${m.message}`); break;
+  }
+  render();
+}
+
+async function refreshCredits(job: string) {
+  try {
+    const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
+    state.credits = rows.find(r => r.worker_id === state.workerId)?.credits ?? state.credits;
+    render();
+  } catch { /* credits refresh on the next upload */ }
+}
+
+function setStatus(text: string) { state.status = text; $('status').textContent = text; }
+
+let pending = false;
+function render() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    $('job').textContent = state.job || '–';
+    $('round').textContent = state.round ? String(state.round) : '–';
+    $('sps').textContent = state.samplesPerSecond ? state.samplesPerSecond.toFixed(0) : '–';
+    $('tasks').textContent = String(state.tasksDone);
+    $('credits').textContent = state.credits.toFixed(2);
+    drawChart($<HTMLCanvasElement>('loss'), [{ label: 'loss', color: '#2a6fdb', points: state.losses.map((l, i) => [i + 1, l]) }], { title: 'training loss per step' });
+  });
+}
+
+function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+render();
+// Credits land in the ledger when a round closes, after the upload: look again now and then.
+setInterval(() => { if (state.job && state.tasksDone > 0) void refreshCredits(state.job); }, 5000);
