@@ -46,9 +46,14 @@ public static class JobEndpoints
         api.MapGet("/jobs/{id}/events", Events).Produces(200, contentType: "text/event-stream").WithSummary("Server-sent events of the job's live status");
         api.MapGet("/ledger", (string? job, Store store) => Results.Json(store.LedgerTotals(job), WireJson.Options)).Produces<List<LedgerTotal>>()
             .WithSummary("Credits per contributor (GFLOP of accepted work), optionally for one job");
-        api.MapGet("/workers", (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
-            auth.RequireAdmin(req) ?? Results.Json(workers.All.Select(w => new WorkerInfo(w.Id, w.Name, w.Capabilities.Runtime, w.Capabilities.Cores, w.Speed,
-                w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options)).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
+        api.MapGet("/workers", async (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
+        {
+            if (auth.RequireAdmin(req) is { } denied) return denied;
+            var sessions = workers.All.ToList();
+            var profiles = (await workers.Profiles(sessions)).ToDictionary(p => p.Id);
+            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => new WorkerInfo(w.Id, w.Name, profiles[w.Id].Runtime, profiles[w.Id].Cores,
+                profiles[w.Id].Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options);
+        }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 
     static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs)

@@ -55,7 +55,7 @@ public static class WorkerEndpoints
         if (caps.Cores < 0 || caps.MemoryMb < 0 || !double.IsFinite(caps.SamplesPerSecond) || caps.SamplesPerSecond < 0)
             return ApiErrors.BadRequest("capabilities: cores, memory_mb and samples_per_second must be finite and non-negative");
         if (body.Name is { Length: > 100 }) return ApiErrors.BadRequest("name: at most 100 characters");
-        var (session, token) = workers.Join(body.Name, scope, caps);
+        var (session, token) = await workers.Join(body.Name, scope, caps);
         return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
     }
 
@@ -138,7 +138,7 @@ public static class WorkerEndpoints
             var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
                 losses.Sum(l => (double)l), losses.Count, stepped));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
-            workers.RecordSpeed(w, envelope.SamplesPerSecond);
+            await workers.RecordSpeed(w, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }

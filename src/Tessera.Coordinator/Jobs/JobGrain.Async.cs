@@ -22,7 +22,7 @@ public sealed partial class JobGrain
     /// <summary>Step label an update accepted now will be credited under: the version its buffer will produce.</summary>
     int NextStep => (int)_async!.Version + 1;
 
-    bool TickAsync(DateTimeOffset now, List<WorkerSession> idle)
+    bool TickAsync(DateTimeOffset now, List<WorkerProfile> idle)
     {
         bool changed = false;
         foreach (var t in _asyncTasks.Values.Where(t => t.State == TaskState.Assigned).ToList())

@@ -79,11 +79,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     // ---------------------------------------------------------------- selection and configuration
 
     /// <summary>Periodic step: start a round when enough workers wait, expire dropped tasks, close on deadline.</summary>
-    public Task<string[]> Tick(string[] idleWorkers)
+    public async Task<string[]> Tick(WorkerProfile[] idleWorkers)
     {
-        if (Status != JobStatus.Running) return Task.FromResult(Array.Empty<string>());
-        var idle = idleWorkers.Select(workers.Get).OfType<WorkerSession>().ToList();
+        if (Status != JobStatus.Running) return [];
+        var idle = idleWorkers.ToList();
         var before = BusySet();
+        _assigned.Clear();
         bool changed = false;
         var now = DateTimeOffset.UtcNow;
         if (_async is not null) changed = TickAsync(now, idle);
@@ -113,10 +114,15 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             Pulse();
             workers.Changes.Pulse(); // wakes long-polls: a task may be waiting for one of them
         }
-        return Task.FromResult(BusySet().Except(before).ToArray());
+        // Each worker's grain learns which job handed it a task (a small notice; worker grains never call jobs).
+        var assigned = _assigned.ToList();
+        await Task.WhenAll(assigned.Select(a => GrainFactory.GetGrain<IWorkerGrain>(a.Worker).Assign(Id, a.Task)));
+        return BusySet().Except(before).ToArray();
     }
 
-    bool TryStartRound(DateTimeOffset now, List<WorkerSession> idle)
+    readonly List<(string Worker, string Task)> _assigned = [];
+
+    bool TryStartRound(DateTimeOffset now, List<WorkerProfile> idle)
     {
         var spec = Setup.Spec;
         if (_model.Version >= spec.Rounds) return false;
@@ -143,24 +149,24 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return true;
     }
 
-    int Invite(RoundState r, int count, List<WorkerSession> idle)
+    int Invite(RoundState r, int count, List<WorkerProfile> idle)
     {
         var pool = Candidates(idle, exclude: r);
         foreach (var w in pool.Take(count)) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
         return Math.Min(count, pool.Count);
     }
 
-    static List<WorkerSession> Candidates(List<WorkerSession> idle, RoundState? exclude) =>
+    static List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
         idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
-    void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerSession w)
+    void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
     {
         var spec = Setup.Spec;
-        string? local = w.Capabilities.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
+        string? local = w.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
         int? shard = null;
         int samples;
-        if (local is not null) samples = w.Capabilities.Datasets.First(d => d.Name == local).Samples;
+        if (local is not null) samples = w.Datasets.First(d => d.Name == local).Samples;
         else
         {
             if (!_shardOf.TryGetValue(w.Id, out var s)) _shardOf[w.Id] = s = _shardOf.Count % Setup.Shards.Length;
@@ -180,6 +186,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         store.InsertTask(task.Id, Id, round, attempt, w.Id, steps, deadline);
         into[task.Id] = task;
         _allTasks[task.Id] = task;
+        _assigned.Add((w.Id, task.Id));
         metrics.TasksAssigned.Add(1);
     }
 

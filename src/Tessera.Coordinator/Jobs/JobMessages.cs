@@ -10,7 +10,7 @@ namespace Tessera.Coordinator.Jobs;
 public interface IJobGrain : IGrainWithStringKey
 {
     /// <summary>Periodic step; <paramref name="idleWorkers"/> are live workers with no open task in any job that may take this job's tasks.</summary>
-    Task<string[]> Tick(string[] idleWorkers);
+    Task<string[]> Tick(Workers.WorkerProfile[] idleWorkers);
     Task<TaskInfo?> PendingTask(string workerId);
     /// <summary>Workers holding an open task of this job (one task at a time per worker).</summary>
     Task<string[]> BusyWorkers();

@@ -94,13 +94,12 @@ public sealed class JobRegistry : BackgroundService
     }
 
     /// <summary>Can this worker take this job's tasks at all (token scope and the job's requirements)?</summary>
-    public static bool Accepts(JobHandle job, WorkerSession w)
+    public static bool Accepts(JobHandle job, WorkerProfile w)
     {
         if (w.ScopeJob is { } scope && scope != job.Id) return false;
         var req = job.Setup.Spec.Requirements;
-        var caps = w.Capabilities;
-        if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(caps.Runtime)) return false;
-        if (req.MinMemoryMb > 0 && caps.MemoryMb < req.MinMemoryMb) return false;
+        if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(w.Runtime)) return false;
+        if (req.MinMemoryMb > 0 && w.MemoryMb < req.MinMemoryMb) return false;
         if (req.MinSamplesPerSecond > 0 && w.Speed < req.MinSamplesPerSecond) return false;
         return true;
     }
@@ -108,8 +107,12 @@ public sealed class JobRegistry : BackgroundService
     /// <summary>The first open task for this worker in any job it may serve.</summary>
     public async Task<TaskMessage?> PendingTask(WorkerSession w, string baseUrl)
     {
-        foreach (var job in All)
-            if (Accepts(job, w) && await job.Grain.PendingTask(w.Id) is { } t) return job.Describe(t, baseUrl);
+        var grain = _workers.Grain(w.Id);
+        if (await grain.Profile() is not { } profile) return null;
+        // The worker grain knows which job handed it a task last; that job is asked first.
+        var hint = await grain.PendingJob() is { } id ? Get(id) : null;
+        foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
+            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id) is { } t) return job.Describe(t, baseUrl);
         return null;
     }
 
@@ -120,8 +123,11 @@ public sealed class JobRegistry : BackgroundService
         return null;
     }
 
-    public async Task<JobSnapshot> Snapshot(JobHandle job) =>
-        await job.Grain.Snapshot(_workers.Live(_options.WorkerTimeout).Count(w => Accepts(job, w)));
+    public async Task<JobSnapshot> Snapshot(JobHandle job)
+    {
+        var live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout));
+        return await job.Grain.Snapshot(live.Count(w => Accepts(job, w)));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -136,12 +142,14 @@ public sealed class JobRegistry : BackgroundService
                 try { busy.UnionWith(await job.Grain.BusyWorkers()); }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "job {Job} could not be asked for its tasks", job.Id); }
             }
-            var live = _workers.Live(_options.WorkerTimeout);
+            IReadOnlyList<WorkerProfile> live;
+            try { live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout)); }
+            catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "worker profiles could not be read"); continue; }
             foreach (var job in jobs)
             {
                 try
                 {
-                    var idle = live.Where(w => !busy.Contains(w.Id) && Accepts(job, w)).Select(w => w.Id).ToArray();
+                    var idle = live.Where(w => !busy.Contains(w.Id) && Accepts(job, w)).ToArray();
                     busy.UnionWith(await job.Grain.Tick(idle));
                 }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
