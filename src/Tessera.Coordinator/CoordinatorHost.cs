@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -10,6 +11,8 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
+using Orleans.Configuration;
+using Orleans.Hosting;
 using Tessera.Coordinator.Api;
 using Tessera.Coordinator.Jobs;
 using Tessera.Coordinator.Storage;
@@ -20,8 +23,9 @@ using Tessera.Protocol.Wire;
 namespace Tessera.Coordinator;
 
 /// <summary>
-/// Builds and runs the coordinator: Kestrel, the /api/v1 endpoints, the job registry (which resumes unfinished
-/// jobs from SQLite and the checkpoint folder), Prometheus metrics and the OpenAPI document.
+/// Builds and runs the coordinator: an Orleans silo co-hosted with Kestrel (localhost clustering; the job grains hold
+/// the round state machines), the /api/v1 endpoints, the job registry (which ticks the job grains; they resume
+/// unfinished jobs from SQLite and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
 /// </summary>
 public sealed class CoordinatorHost : IAsyncDisposable
 {
@@ -30,6 +34,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
     public JobRegistry Jobs => App.Services.GetRequiredService<JobRegistry>();
     public WorkerRegistry Workers => App.Services.GetRequiredService<WorkerRegistry>();
     public Store Store => App.Services.GetRequiredService<Store>();
+    public BlobStore Blobs => App.Services.GetRequiredService<BlobStore>();
 
     CoordinatorHost(WebApplication app) => App = app;
 
@@ -39,7 +44,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (!options.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
-        builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Orleans", LogLevel.Warning);
         builder.WebHost.UseKestrel(k =>
         {
             k.Listen(IPAddress.Parse(options.Host), options.Port);
@@ -49,6 +54,17 @@ public sealed class CoordinatorHost : IAsyncDisposable
         });
         builder.Services.ConfigureHttpJsonOptions(j => WireJson.Configure(j.SerializerOptions));
 
+        // The silo comes first so it is up before the job registry's ticks call the grains. Each coordinator gets its
+        // own silo and gateway ports (free ones unless given), so several can run on one machine or in one process.
+        int siloPort = options.SiloPort == 0 ? FreePort() : options.SiloPort;
+        int gatewayPort = options.GatewayPort == 0 ? FreePort() : options.GatewayPort;
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "tessera", clusterId: $"tessera-{siloPort}");
+            // Job grains are ticked every 250 ms, so they stay active; an idle one is simply rebuilt from SQLite.
+            silo.Configure<GrainCollectionOptions>(g => g.CollectionAge = TimeSpan.FromMinutes(10));
+        });
+
         var s = builder.Services;
         s.AddSingleton(options);
         s.AddSingleton(new Store(Path.Combine(options.DataDirectory, "tessera.db")));
@@ -57,6 +73,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<CoordinatorMetrics>();
         s.AddSingleton<WorkerRegistry>();
         s.AddSingleton<RequestAuth>();
+        s.AddSingleton<NodeAggregators>();
         s.AddSingleton<JobRegistry>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
         s.AddOpenApi("v1");
@@ -113,6 +130,13 @@ public sealed class CoordinatorHost : IAsyncDisposable
         DashboardEndpoints.Map(app);
         WebAssets.Map(app); // dashboard at /, browser worker at /worker, bundles and onnxruntime-web at /assets
         return new CoordinatorHost(app);
+    }
+
+    static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     public async Task StartAsync(CancellationToken ct = default)

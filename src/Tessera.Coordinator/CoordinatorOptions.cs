@@ -12,6 +12,10 @@ public sealed record CoordinatorOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; } = 5080;
     public string Host { get; init; } = "127.0.0.1";
+    /// <summary>Orleans silo-to-silo port (localhost clustering); 0 picks a free port.</summary>
+    public int SiloPort { get; init; }
+    /// <summary>Orleans gateway port for cluster clients; 0 picks a free port.</summary>
+    public int GatewayPort { get; init; }
     /// <summary>Requests per second a worker session may make (token bucket, burst of twice this).</summary>
     public int WorkerRequestsPerSecond { get; init; } = 50;
     /// <summary>Largest JSON body accepted (job specs, joins, heartbeats).</summary>

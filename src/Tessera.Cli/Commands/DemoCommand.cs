@@ -92,7 +92,7 @@ internal static class DemoCommand
                     var bars = Enumerable.Range(1, workerCount).ToDictionary(i => $"worker-{i}", i => ctx.AddTask($"worker-{i}", maxValue: 1));
                     while (true)
                     {
-                        var snap = job.Snapshot(workerCount);
+                        var snap = job.Grain.Snapshot(workerCount).GetAwaiter().GetResult();
                         overall.Value = snap.Version;
                         overall.Description = snap.LastAccuracy is { } acc ? $"rounds (test acc {acc:P2})" : "rounds";
                         lock (gate)
@@ -102,7 +102,7 @@ internal static class DemoCommand
                                 bars[name].Value = p.Done;
                                 bars[name].Description = $"{name} round {p.Round}";
                             }
-                        if (job.Status is not (JobStatus.Running or JobStatus.Paused)) break;
+                        if (snap.Status is not ("running" or "paused")) break;
                         Thread.Sleep(200);
                     }
                     foreach (var b in bars.Values) b.Value = b.MaxValue;
@@ -113,7 +113,8 @@ internal static class DemoCommand
                 try { run.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
                 agent.Dispose();
             }
-            if (job.Status == JobStatus.Failed) throw new CliUsageException($"the job failed: {job.Error}");
+            var last = job.Grain.Snapshot(0).GetAwaiter().GetResult();
+            if (last.Status == "failed") throw new CliUsageException($"the job failed: {last.Error}");
 
             var table = new Table().AddColumns("round", "updates", "samples", "train loss", "test loss", "test acc", "aggregation ms", "seconds");
             foreach (var r in host.Store.Rounds(job.Id))
@@ -124,10 +125,10 @@ internal static class DemoCommand
             foreach (var l in host.Store.LedgerTotals(job.Id)) ledger.AddRow(l.Name, l.Updates.ToString(), l.Samples.ToString("N0"), l.Credits.ToString("F2"));
             AnsiConsole.Write(ledger);
 
-            var final = job.Model;
+            var final = host.Blobs.LoadCheckpoint(job.Id, last.Version, job.Setup.Template);
             var onnx = Path.GetFullPath(Path.Combine(outDir, $"{job.Name}.onnx"));
             File.WriteAllBytes(onnx, InferenceExport.ToOnnx(job.Setup.Model, job.Setup.Template.WithValues(final.Weights)).ToBytes());
-            AnsiConsole.MarkupLine($"final test accuracy [bold green]{job.Snapshot(0).LastAccuracy:P2}[/] after {final.Version} rounds; ONNX model {Markup.Escape(onnx)}");
+            AnsiConsole.MarkupLine($"final test accuracy [bold green]{last.LastAccuracy:P2}[/] after {final.Version} rounds; ONNX model {Markup.Escape(onnx)}");
             return 0;
         }
         finally

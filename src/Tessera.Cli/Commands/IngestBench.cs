@@ -98,7 +98,7 @@ internal static class IngestBench
                 }
             }));
             // The last measured round closes on its final upload; wait for its checkpoint so close time is complete.
-            while (job.Version < rounds) await Task.Delay(20);
+            while (await job.Version() < rounds) await Task.Delay(20);
             double seconds = watch.Elapsed.TotalSeconds;
 
             var table = new Table().AddColumns("figure", "value");
@@ -110,7 +110,7 @@ internal static class IngestBench
             table.AddRow("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
             table.AddRow("wall seconds", seconds.ToString("F2"));
             // Cancelled first, so no idle poller is handed a task and the count is of truly idle connections.
-            job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
+            await job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
             if (idle > 0) await IdlePolls(http, host, idle, table);
             AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; client and coordinator in one process[/]");
             AnsiConsole.Write(table);

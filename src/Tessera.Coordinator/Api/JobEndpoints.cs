@@ -23,16 +23,20 @@ public static class JobEndpoints
     {
         api.MapPost("/jobs", Create).Produces<JobCreated>(201)
             .WithSummary("Create a job from a YAML or JSON spec (admin key)");
-        api.MapGet("/jobs", (JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
-            Results.Json(jobs.All.Select(j => j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts))).ToList(), WireJson.Options)).Produces<List<JobSnapshot>>();
-        api.MapGet("/jobs/{id}", (string id, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
-            jobs.Get(id) is { } j ? Results.Json(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options) : ApiErrors.NotFound($"no job {id}")).Produces<JobSnapshot>();
+        api.MapGet("/jobs", async (JobRegistry jobs) =>
+        {
+            var list = new List<JobSnapshot>();
+            foreach (var j in jobs.All) list.Add(await jobs.Snapshot(j));
+            return Results.Json(list, WireJson.Options);
+        }).Produces<List<JobSnapshot>>();
+        api.MapGet("/jobs/{id}", async (string id, JobRegistry jobs) =>
+            jobs.Get(id) is { } j ? Results.Json(await jobs.Snapshot(j), WireJson.Options) : ApiErrors.NotFound($"no job {id}")).Produces<JobSnapshot>();
         foreach (var (verb, status) in new[] { ("pause", JobStatus.Paused), ("resume", JobStatus.Running), ("cancel", JobStatus.Cancelled) })
-            api.MapPost($"/jobs/{{id}}/{verb}", (string id, HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o) =>
+            api.MapPost($"/jobs/{{id}}/{verb}", async (string id, HttpRequest req, RequestAuth auth, JobRegistry jobs) =>
             {
                 if (auth.RequireAdmin(req) is { } denied) return denied;
                 if (jobs.Get(id) is not { } j) return ApiErrors.NotFound($"no job {id}");
-                return j.SetStatus(status) is { } why ? ApiErrors.Conflict(why) : Results.Json(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options);
+                return await j.SetStatus(status) is { } why ? ApiErrors.Conflict(why) : Results.Json(await jobs.Snapshot(j), WireJson.Options);
             }).Produces<JobSnapshot>().WithSummary($"{verb} a job (admin key)");
         api.MapGet("/jobs/{id}/metrics", (string id, JobRegistry jobs, Store store) =>
             jobs.Get(id) is null ? ApiErrors.NotFound($"no job {id}") : Results.Json(store.Rounds(id), WireJson.Options)).Produces<List<RoundRow>>()
@@ -42,12 +46,17 @@ public static class JobEndpoints
         api.MapGet("/jobs/{id}/events", Events).Produces(200, contentType: "text/event-stream").WithSummary("Server-sent events of the job's live status");
         api.MapGet("/ledger", (string? job, Store store) => Results.Json(store.LedgerTotals(job), WireJson.Options)).Produces<List<LedgerTotal>>()
             .WithSummary("Credits per contributor (GFLOP of accepted work), optionally for one job");
-        api.MapGet("/workers", (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
-            auth.RequireAdmin(req) ?? Results.Json(workers.All.Select(w => new WorkerInfo(w.Id, w.Name, w.Capabilities.Runtime, w.Capabilities.Cores, w.Speed,
-                w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options)).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
+        api.MapGet("/workers", async (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
+        {
+            if (auth.RequireAdmin(req) is { } denied) return denied;
+            var sessions = workers.All.ToList();
+            var profiles = (await workers.Profiles(sessions)).ToDictionary(p => p.Id);
+            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => new WorkerInfo(w.Id, w.Name, profiles[w.Id].Runtime, profiles[w.Id].Cores,
+                profiles[w.Id].Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options);
+        }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 
-    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o)
+    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs)
     {
         if (auth.RequireAdmin(req) is { } denied) return denied;
         string text;
@@ -56,15 +65,16 @@ public static class JobEndpoints
         try
         {
             var job = jobs.Create(text);
-            return Results.Json(new JobCreated(job.Id, job.JoinToken, job.Snapshot(w.Live(o.WorkerTimeout).Count(job.Accepts))), WireJson.Options, statusCode: 201);
+            return Results.Json(new JobCreated(job.Id, job.JoinToken, await jobs.Snapshot(job)), WireJson.Options, statusCode: 201);
         }
         catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }
     }
 
-    static IResult Model(string id, string? format, JobRegistry jobs)
+    static async Task<IResult> Model(string id, string? format, JobRegistry jobs, BlobStore blobs)
     {
         if (jobs.Get(id) is not { } j) return ApiErrors.NotFound($"no job {id}");
-        var model = j.Model;
+        // The grain says which version is current; its weights come from that version's checkpoint, not through a grain message.
+        var model = blobs.LoadCheckpoint(j.Id, await j.Version(), j.Setup.Template);
         var weights = j.Setup.Template.WithValues(model.Weights);
         switch (format ?? "onnx")
         {
@@ -79,7 +89,7 @@ public static class JobEndpoints
         }
     }
 
-    static async Task Events(string id, HttpContext ctx, JobRegistry jobs, WorkerRegistry w, CoordinatorOptions o)
+    static async Task Events(string id, HttpContext ctx, JobRegistry jobs)
     {
         if (jobs.Get(id) is not { } j)
         {
@@ -95,7 +105,7 @@ public static class JobEndpoints
             while (!ct.IsCancellationRequested)
             {
                 var signal = j.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
-                var json = JsonSerializer.Serialize(j.Snapshot(w.Live(o.WorkerTimeout).Count(j.Accepts)), WireJson.Options);
+                var json = JsonSerializer.Serialize(await jobs.Snapshot(j), WireJson.Options);
                 if (json != last)
                 {
                     await ctx.Response.WriteAsync($"event: status\ndata: {json}\n\n", ct);

@@ -16,7 +16,7 @@ namespace Tessera.Coordinator.Api;
 /// </summary>
 public static class UploadDecoder
 {
-    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, RoundTask task, ParameterSet template, int batchSize, string workerId)
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId)
     {
         SafetensorsFile file;
         try { file = SafetensorsFile.Read(body); }

@@ -55,7 +55,7 @@ public static class WorkerEndpoints
         if (caps.Cores < 0 || caps.MemoryMb < 0 || !double.IsFinite(caps.SamplesPerSecond) || caps.SamplesPerSecond < 0)
             return ApiErrors.BadRequest("capabilities: cores, memory_mb and samples_per_second must be finite and non-negative");
         if (body.Name is { Length: > 100 }) return ApiErrors.BadRequest("name: at most 100 characters");
-        var (session, token) = workers.Join(body.Name, scope, caps);
+        var (session, token) = await workers.Join(body.Name, scope, caps);
         return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
     }
 
@@ -73,7 +73,7 @@ public static class WorkerEndpoints
             {
                 // Take the signal before checking, so a pulse between the check and the wait is not missed.
                 var signal = workers.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
-                if (jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
+                if (await jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
                 var left = until - DateTimeOffset.UtcNow;
                 if (left <= TimeSpan.Zero) return Results.NoContent();
                 try { await signal.WaitAsync(left, ct); }
@@ -90,19 +90,19 @@ public static class WorkerEndpoints
         if (error is not null) return error;
         var (body, bad) = await JsonBody.Read<HeartbeatRequest>(req);
         if (bad is not null) return bad;
-        bool wanted = body!.TaskId is not { } id || (jobs.FindTask(id) is { } found && found.Task.WorkerId == w!.Id && found.Job.StillWanted(id));
+        bool wanted = body!.TaskId is not { } id || (await jobs.FindTask(id) is { } found && found.Task.WorkerId == w!.Id && await found.Job.Grain.StillWanted(id));
         return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
     }
 
-    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorMetrics metrics)
+    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics)
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
-        var found = jobs.FindTask(id);
+        var found = await jobs.FindTask(id);
         if (found is null) return Rejected(ApiErrors.NotFound($"unknown task {id} (tasks of a round interrupted by a coordinator restart are void)"));
         var (job, task) = found.Value;
         if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
-        if (job.CheckUpload(task) is { } why) return Rejected(ApiErrors.Conflict(why));
+        if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
         long limit = job.Setup.Template.Count * 4 + (1 << 20);
         if (ctx.Request.ContentLength is { } length && length > limit)
@@ -120,9 +120,26 @@ public static class WorkerEndpoints
             metrics.BytesIn.Add(body.Length);
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
-            if (job.Accept(task, w, update, envelope, body.Length) is { } refused) return Rejected(ApiErrors.Conflict(refused));
-            workers.RecordSpeed(w, envelope.SamplesPerSecond);
-            return Results.Json(new ResultResponse(true, task.Id, task.Round, job.RoundUpdates), WireJson.Options);
+            // The job grain claims the task (small notice), this node folds the tensors, then the grain counts it.
+            var ticket = await job.Grain.Reserve(task.Id);
+            if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
+            int? stepped = null;
+            try
+            {
+                if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
+                else nodes.Fold(job.Id, ticket.Round, ticket.Attempt, update);
+            }
+            catch
+            {
+                await job.Grain.Release(task.Id);
+                throw;
+            }
+            var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
+            var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
+                losses.Sum(l => (double)l), losses.Count, stepped));
+            if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
+            await workers.RecordSpeed(w, envelope.SamplesPerSecond);
+            return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }
         finally { UploadGate.Release(); }

@@ -3,42 +3,54 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans;
 using Tessera.Coordinator.Storage;
-using Tessera.Coordinator.Telemetry;
 using Tessera.Coordinator.Workers;
 using Tessera.Protocol.Jobs;
+using Tessera.Protocol.Wire;
 
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
-/// All jobs of this coordinator. At start it resumes every unfinished job from its last checkpoint (a round
-/// that did not complete is re-run from scratch), then ticks the round state machines a few times a second.
+/// This node's directory of jobs: their ids, join tokens and compiled setups (artifact, template, shards), each
+/// job's change signal, and the handle to its <see cref="IJobGrain"/>. The grains hold the state machines and
+/// rebuild from SQLite on activation (a round that did not complete is re-run from scratch); this service ticks
+/// them a few times a second, working out which workers are idle before asking each job (no grain ever waits
+/// on another).
 /// </summary>
 public sealed class JobRegistry : BackgroundService
 {
-    readonly ConcurrentDictionary<string, JobRunner> _jobs = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, JobHandle> _jobs = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, ChangeSignal> _changes = new(StringComparer.Ordinal);
     readonly Store _store;
     readonly BlobStore _blobs;
     readonly WorkerRegistry _workers;
     readonly DataCatalog _data;
     readonly CoordinatorOptions _options;
-    readonly CoordinatorMetrics _metrics;
+    readonly IGrainFactory _grains;
     readonly ILogger<JobRegistry> _log;
 
-    public JobRegistry(Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data, CoordinatorOptions options, CoordinatorMetrics metrics, ILogger<JobRegistry> log)
+    public JobRegistry(Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data, CoordinatorOptions options, IGrainFactory grains, ILogger<JobRegistry> log)
     {
-        (_store, _blobs, _workers, _data, _options, _metrics, _log) = (store, blobs, workers, data, options, metrics, log);
-        Resume();
+        (_store, _blobs, _workers, _data, _options, _grains, _log) = (store, blobs, workers, data, options, grains, log);
+        Load();
     }
 
-    public IEnumerable<JobRunner> All => _jobs.Values.OrderBy(j => j.Created);
-    public JobRunner? Get(string id) => _jobs.GetValueOrDefault(id);
+    public IEnumerable<JobHandle> All => _jobs.Values.OrderBy(j => j.Created);
+    public JobHandle? Get(string id) => _jobs.GetValueOrDefault(id);
 
-    public JobRunner? ByJoinToken(string token) =>
+    public JobHandle? ByJoinToken(string token) =>
         _jobs.Values.FirstOrDefault(j => CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(j.JoinToken), System.Text.Encoding.UTF8.GetBytes(token)));
 
+    /// <summary>The job's compiled setup at this node (built from its spec the first time it is needed).</summary>
+    public JobSetup SetupOf(string id) => _jobs.TryGetValue(id, out var j) ? j.Setup
+        : throw new InvalidOperationException($"job {id} is not known at this node");
+
+    /// <summary>Wakes the job's event streams when its status changes.</summary>
+    public ChangeSignal Changes(string id) => _changes.GetOrAdd(id, _ => new ChangeSignal());
+
     /// <summary>Parses, validates and starts a job; throws <see cref="JobSpecException"/> naming the bad field.</summary>
-    public JobRunner Create(string specText)
+    public JobHandle Create(string specText)
     {
         var spec = JobSpecParser.Parse(specText);
         var setup = JobSetup.Create(spec, _data);
@@ -53,14 +65,17 @@ public sealed class JobRegistry : BackgroundService
         _blobs.PutArtifact(setup.Artifact);
         _blobs.PutCheckpoint(row.Id, setup.Template, model);
         _store.InsertJob(row);
-        var job = new JobRunner(row, setup, model, _store, _blobs, _workers, _data, _options, _metrics, _log);
-        _jobs[row.Id] = job;
+        var job = Add(row, setup);
         _log.LogInformation("job {Job} '{Name}' created: {Model}, {Strategy}, {Rounds} rounds", row.Id, spec.Name, spec.Model, spec.Strategy.Name, spec.Rounds);
         _workers.Changes.Pulse();
         return job;
     }
 
-    void Resume()
+    JobHandle Add(JobRow row, JobSetup setup) =>
+        _jobs[row.Id] = new JobHandle(row.Id, row.JoinToken, DateTimeOffset.Parse(row.Created), setup, _grains.GetGrain<IJobGrain>(row.Id), Changes(row.Id));
+
+    /// <summary>Every job of the store; unfinished ones are resumed by their grain's activation.</summary>
+    void Load()
     {
         foreach (var row in _store.Jobs())
         {
@@ -68,17 +83,7 @@ public sealed class JobRegistry : BackgroundService
             {
                 var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data);
                 _blobs.PutArtifact(setup.Artifact);
-                var model = _blobs.LoadCheckpoint(row.Id, row.Version, setup.Template);
-                if (row.Status is "running" or "paused")
-                {
-                    var (tasks, updates) = _store.AbandonOpenRound(row.Id, (int)row.Version + 1);
-                    if (tasks + updates > 0)
-                        _log.LogWarning("job {Job}: round {Round} was interrupted by a restart; re-running it ({Tasks} tasks abandoned, {Updates} uncounted updates dropped)",
-                            row.Id, row.Version + 1, tasks, updates);
-                }
-                var job = new JobRunner(row, setup, model, _store, _blobs, _workers, _data, _options, _metrics, _log);
-                job.RestoreAccuracy(_store.Rounds(row.Id).LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy);
-                _jobs[row.Id] = job;
+                Add(row, setup);
             }
             catch (Exception e) when (e is JobSpecException or IOException or JsonException)
             {
@@ -88,22 +93,40 @@ public sealed class JobRegistry : BackgroundService
         }
     }
 
-    /// <summary>A worker is idle when no job has an open task for it: one task at a time per worker.</summary>
-    public bool IsIdle(WorkerSession w) => !_jobs.Values.Any(j => j.HasOpenTask(w.Id));
+    /// <summary>Can this worker take this job's tasks at all (token scope and the job's requirements)?</summary>
+    public static bool Accepts(JobHandle job, WorkerProfile w)
+    {
+        if (w.ScopeJob is { } scope && scope != job.Id) return false;
+        var req = job.Setup.Spec.Requirements;
+        if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(w.Runtime)) return false;
+        if (req.MinMemoryMb > 0 && w.MemoryMb < req.MinMemoryMb) return false;
+        if (req.MinSamplesPerSecond > 0 && w.Speed < req.MinSamplesPerSecond) return false;
+        return true;
+    }
 
     /// <summary>The first open task for this worker in any job it may serve.</summary>
-    public Protocol.Wire.TaskMessage? PendingTask(WorkerSession w, string baseUrl)
+    public async Task<TaskMessage?> PendingTask(WorkerSession w, string baseUrl)
     {
-        foreach (var job in All)
-            if (job.Accepts(w) && job.PendingTask(w, baseUrl) is { } t) return t;
+        var grain = _workers.Grain(w.Id);
+        if (await grain.Profile() is not { } profile) return null;
+        // The worker grain knows which job handed it a task last; that job is asked first.
+        var hint = await grain.PendingJob() is { } id ? Get(id) : null;
+        foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
+            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id) is { } t) return job.Describe(t, baseUrl);
         return null;
     }
 
-    public (JobRunner Job, RoundTask Task)? FindTask(string taskId)
+    public async Task<(JobHandle Job, TaskInfo Task)?> FindTask(string taskId)
     {
         foreach (var job in _jobs.Values)
-            if (job.FindTask(taskId) is { } t) return (job, t);
+            if (await job.Grain.FindTask(taskId) is { } t) return (job, t);
         return null;
+    }
+
+    public async Task<JobSnapshot> Snapshot(JobHandle job)
+    {
+        var live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout));
+        return await job.Grain.Snapshot(live.Count(w => Accepts(job, w)));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -111,17 +134,54 @@ public sealed class JobRegistry : BackgroundService
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var job in _jobs.Values)
+            // A worker is idle when no job has an open task for it: one task at a time per worker.
+            var busy = new HashSet<string>(StringComparer.Ordinal);
+            var jobs = _jobs.Values.ToList();
+            foreach (var job in jobs)
             {
-                try { job.Tick(IsIdle); }
-                catch (Exception e) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
+                try { busy.UnionWith(await job.Grain.BusyWorkers()); }
+                catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "job {Job} could not be asked for its tasks", job.Id); }
+            }
+            IReadOnlyList<WorkerProfile> live;
+            try { live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout)); }
+            catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "worker profiles could not be read"); continue; }
+            foreach (var job in jobs)
+            {
+                try
+                {
+                    var idle = live.Where(w => !busy.Contains(w.Id) && Accepts(job, w)).ToArray();
+                    busy.UnionWith(await job.Grain.Tick(idle));
+                }
+                catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
             }
         }
     }
+}
 
-    public override void Dispose()
+/// <summary>A job as this node knows it: identity, compiled setup and its grain.</summary>
+public sealed class JobHandle(string id, string joinToken, DateTimeOffset created, JobSetup setup, IJobGrain grain, ChangeSignal changes)
+{
+    public string Id { get; } = id;
+    public string JoinToken { get; } = joinToken;
+    public DateTimeOffset Created { get; } = created;
+    public JobSetup Setup { get; } = setup;
+    public string Name => Setup.Spec.Name;
+    public IJobGrain Grain { get; } = grain;
+    public ChangeSignal Changes { get; } = changes;
+
+    public Task<long> Version() => Grain.Version();
+    public Task<string?> SetStatus(JobStatus target) => Grain.SetStatus(target);
+
+    public TaskMessage Describe(TaskInfo t, string baseUrl) => new()
     {
-        foreach (var j in _jobs.Values) j.Dispose();
-        base.Dispose();
-    }
+        TaskId = t.Id, JobId = Id, Round = t.Round, Version = t.Version, Model = Setup.Model.Name,
+        Artifact = new ArtifactRef(Setup.Artifact.Sha256, $"{baseUrl}/api/v1/artifacts/{Setup.Artifact.Sha256}"),
+        WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
+        Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
+        Hyperparameters = Setup.TaskHyperparameters(),
+        // Derived from the job seed and the task id's random hex, so a task's seed is the same on every node and after restarts.
+        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
+        Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
+        ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
+    };
 }

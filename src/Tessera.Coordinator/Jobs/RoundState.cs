@@ -1,12 +1,11 @@
-using Tessera.Federation;
-
 namespace Tessera.Coordinator.Jobs;
 
 public enum RoundPhase { Collecting, Closing }
 
 /// <summary>
-/// The round in progress: its tasks, the quorum it needs, its deadline, and this node's aggregator, which
-/// folds each upload into a running sum as it lands (O(model) memory however many workers report).
+/// The round in progress as its job grain tracks it: its tasks, the quorum it needs, its deadline, and how many
+/// claimed uploads are still being folded by a node's aggregator (<see cref="NodeAggregators"/>, keyed by job,
+/// round and attempt), which holds the running sum.
 /// </summary>
 public sealed class RoundState
 {
@@ -15,13 +14,16 @@ public sealed class RoundState
     public required long Version { get; init; }
     public required int Target { get; init; }
     public required int Invited { get; init; }
-    public required IRoundAggregator NodeAggregator { get; init; }
     public required DateTimeOffset Started { get; init; }
     public DateTimeOffset Deadline { get; set; }
     public RoundPhase Phase { get; set; } = RoundPhase.Collecting;
+    public bool CloseStarted { get; set; }
     public Dictionary<string, RoundTask> Tasks { get; } = new(StringComparer.Ordinal);
     public HashSet<string> Contributors { get; } = new(StringComparer.Ordinal);
-    public List<float> Losses { get; } = [];
+    /// <summary>Uploads claimed (<see cref="IJobGrain.Reserve"/>) but not yet reported folded; the round closes only at zero.</summary>
+    public int Folding { get; set; }
+    public double LossSum { get; set; }
+    public int LossCount { get; set; }
     public long Samples { get; set; }
 
     public int Accepted => Contributors.Count;

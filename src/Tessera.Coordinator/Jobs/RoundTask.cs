@@ -1,8 +1,6 @@
 namespace Tessera.Coordinator.Jobs;
 
-public enum TaskState { Assigned, Accepted, Expired }
-
-/// <summary>One task of a round as the job tracks it: who has it, how many steps, by when.</summary>
+/// <summary>One task of a round as the job grain tracks it: who has it, how many steps, by when.</summary>
 public sealed class RoundTask
 {
     public required string Id { get; init; }
@@ -15,4 +13,6 @@ public sealed class RoundTask
     public required int Samples { get; init; }
     public required DateTimeOffset Deadline { get; init; }
     public TaskState State { get; set; } = TaskState.Assigned;
+
+    public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline);
 }

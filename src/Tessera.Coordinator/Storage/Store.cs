@@ -170,6 +170,12 @@ public sealed class Store
         c.Execute("UPDATE workers SET speed = @speed WHERE id = @id", new { id, speed });
     }
 
+    public WorkerRow? Worker(string id)
+    {
+        using var c = Open();
+        return c.QueryFirstOrDefault<WorkerRow>("SELECT * FROM workers WHERE id = @id", new { id });
+    }
+
     public IReadOnlyList<WorkerRow> Workers()
     {
         using var c = Open();

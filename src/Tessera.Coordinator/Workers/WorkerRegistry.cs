@@ -2,28 +2,29 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Orleans;
 using Tessera.Coordinator.Storage;
 using Tessera.Protocol.Wire;
 
 namespace Tessera.Coordinator.Workers;
 
 /// <summary>
-/// Sessions of joined workers. Bearer tokens are random and stored only as sha256 hashes; sessions are
-/// persisted, so workers keep working across a coordinator restart without re-joining.
+/// This node's directory of worker sessions: bearer tokens (random, stored only as sha256 hashes) to worker ids,
+/// and when each was last heard from. Sessions are persisted, so workers keep working across a coordinator
+/// restart without re-joining. Capabilities, measured speed and the pending task are the <see cref="IWorkerGrain"/>'s.
 /// </summary>
 public sealed class WorkerRegistry
 {
-    readonly Store _store;
+    readonly IGrainFactory _grains;
     readonly ConcurrentDictionary<string, WorkerSession> _byTokenHash = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkerSession> _byId = new(StringComparer.Ordinal);
 
-    public WorkerRegistry(Store store)
+    public WorkerRegistry(Store store, IGrainFactory grains)
     {
-        _store = store;
+        _grains = grains;
         foreach (var row in store.Workers())
         {
-            var caps = JsonSerializer.Deserialize<WorkerCapabilities>(row.Capabilities, WireJson.Options) ?? new();
-            var s = new WorkerSession(row.Id, row.Name, row.TokenHash, row.ScopeJob, caps) { Speed = row.Speed };
+            var s = new WorkerSession(row.Id, row.Name, row.TokenHash, row.ScopeJob);
             // Restored sessions start "not seen": they become live again on their next request.
             _byId[s.Id] = s;
             _byTokenHash[s.TokenHash] = s;
@@ -32,16 +33,14 @@ public sealed class WorkerRegistry
 
     public ChangeSignal Changes { get; } = new();
 
-    public (WorkerSession Session, string Token) Join(string? name, string? scopeJob, WorkerCapabilities caps)
+    public IWorkerGrain Grain(string id) => _grains.GetGrain<IWorkerGrain>(id);
+
+    public async Task<(WorkerSession Session, string Token)> Join(string? name, string? scopeJob, WorkerCapabilities caps)
     {
         var id = "w-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var session = new WorkerSession(id, string.IsNullOrWhiteSpace(name) ? id : name.Trim(), Hash(token), scopeJob, caps);
-        _store.UpsertWorker(new WorkerRow
-        {
-            Id = id, Name = session.Name, TokenHash = session.TokenHash, ScopeJob = scopeJob,
-            Capabilities = JsonSerializer.Serialize(caps, WireJson.Options), Speed = caps.SamplesPerSecond, Joined = DateTimeOffset.UtcNow.ToString("O"),
-        });
+        var session = new WorkerSession(id, string.IsNullOrWhiteSpace(name) ? id : name.Trim(), Hash(token), scopeJob);
+        await Grain(id).Join(session.Name, session.TokenHash, scopeJob, JsonSerializer.Serialize(caps, WireJson.Options));
         _byId[id] = session;
         _byTokenHash[session.TokenHash] = session;
         Changes.Pulse();
@@ -57,12 +56,11 @@ public sealed class WorkerRegistry
 
     public IReadOnlyList<WorkerSession> Live(TimeSpan timeout) => _byId.Values.Where(w => w.IsLive(timeout)).ToList();
 
-    public void RecordSpeed(WorkerSession w, double samplesPerSecond)
-    {
-        if (!(samplesPerSecond > 0) || !double.IsFinite(samplesPerSecond)) return;
-        w.Speed = samplesPerSecond;
-        _store.SetWorkerSpeed(w.Id, samplesPerSecond);
-    }
+    /// <summary>The profiles (capabilities, speed) of these workers, from their grains.</summary>
+    public async Task<IReadOnlyList<WorkerProfile>> Profiles(IEnumerable<WorkerSession> sessions) =>
+        (await Task.WhenAll(sessions.Select(s => Grain(s.Id).Profile()))).OfType<WorkerProfile>().ToList();
+
+    public Task RecordSpeed(WorkerSession w, double samplesPerSecond) => Grain(w.Id).RecordSpeed(samplesPerSecond);
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

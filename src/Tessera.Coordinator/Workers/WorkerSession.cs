@@ -1,18 +1,16 @@
-using Tessera.Protocol.Wire;
-
 namespace Tessera.Coordinator.Workers;
 
-/// <summary>A joined worker: who it is, what it offers, how fast it measured, when it was last heard from.</summary>
-public sealed class WorkerSession(string id, string name, string tokenHash, string? scopeJob, WorkerCapabilities capabilities)
+/// <summary>
+/// A joined worker as this node sees it: who it is (id, name, token hash, token scope) and when it was last heard
+/// from. What it offers and how fast it is live in its <see cref="IWorkerGrain"/>.
+/// </summary>
+public sealed class WorkerSession(string id, string name, string tokenHash, string? scopeJob)
 {
     public string Id { get; } = id;
     public string Name { get; } = name;
     public string TokenHash { get; } = tokenHash;
     /// <summary>Set when the worker joined with a job's token: it only gets that job's tasks.</summary>
     public string? ScopeJob { get; } = scopeJob;
-    public WorkerCapabilities Capabilities { get; set; } = capabilities;
-    /// <summary>Samples per second: the join benchmark at first, then what its results report.</summary>
-    public double Speed { get; set; } = capabilities.SamplesPerSecond;
     long _lastSeenTicks = DateTimeOffset.UtcNow.UtcTicks;
     int _polling;
 

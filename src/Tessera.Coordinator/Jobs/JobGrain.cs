@@ -1,0 +1,417 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Tessera.Coordinator.Storage;
+using Tessera.Coordinator.Telemetry;
+using Tessera.Coordinator.Workers;
+using Tessera.Data;
+using Tessera.Data.Loading;
+using Tessera.Federation;
+using Tessera.Federation.Async;
+using Tessera.Runtime;
+
+namespace Tessera.Coordinator.Jobs;
+
+public enum JobStatus { Running, Paused, Cancelled, Completed, Failed }
+
+/// <summary>
+/// One job's round state machine (the "Job" role of Bonawitz et al.) as an Orleans grain: select → configure →
+/// collect → close on quorum or deadline → aggregate → evaluate → checkpoint. Its turn is single-threaded, so
+/// every transition is atomic; the slow part of closing (aggregate, evaluate, write) runs off the turn and its
+/// result is applied in a later turn. It sees tensors only through this node's <see cref="NodeAggregators"/>;
+/// everything it is told is a small notice (task claimed, update folded, round closed).
+/// On activation it rebuilds from SQLite and the checkpoint folder: a round that did not complete is re-run.
+/// </summary>
+public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data,
+    CoordinatorOptions options, CoordinatorMetrics metrics, ILogger<JobGrain> log) : Grain, IJobGrain
+{
+    readonly Dictionary<string, int> _shardOf = new(StringComparer.Ordinal);
+    readonly Dictionary<string, RoundTask> _allTasks = new(StringComparer.Ordinal);
+    TaskScheduler _turns = TaskScheduler.Default;
+    Evaluator? _evaluator;
+    GlobalModel _model = null!;
+    RoundState? _round;
+    DateTimeOffset _waitingSince = DateTimeOffset.UtcNow;
+    double? _lastAccuracy;
+
+    string Id { get; set; } = "";
+    JobSetup Setup { get; set; } = null!;
+    JobStatus Status { get; set; }
+    string? Error { get; set; }
+    string Name => Setup.Spec.Name;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _turns = TaskScheduler.Current;
+        Id = this.GetPrimaryKeyString();
+        var row = store.Jobs().FirstOrDefault(j => j.Id == Id) ?? throw new InvalidOperationException($"no job {Id}");
+        Setup = jobs.SetupOf(Id);
+        Status = Enum.Parse<JobStatus>(row.Status, ignoreCase: true);
+        Error = row.Error;
+        _model = blobs.LoadCheckpoint(Id, row.Version, Setup.Template);
+        nodes.Drop(Id);
+        if (Status is JobStatus.Running or JobStatus.Paused)
+        {
+            // Whatever round was open before this activation lived only in memory: it is re-run from its start.
+            var (tasks, updates) = store.AbandonOpenRound(Id, (int)row.Version + 1);
+            if (tasks + updates > 0)
+                log.LogWarning("job {Job}: round {Round} was interrupted by a restart; re-running it ({Tasks} tasks abandoned, {Updates} uncounted updates dropped)",
+                    Id, row.Version + 1, tasks, updates);
+        }
+        _lastAccuracy = store.Rounds(Id).LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy;
+        if (Setup.Spec.Strategy.Name == "fedbuff")
+            _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness));
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _evaluator?.Dispose();
+        nodes.Drop(Id);
+        return Task.CompletedTask;
+    }
+
+    public Task<long> Version() => Task.FromResult(_model.Version);
+
+    TimeSpan Deadline => Setup.Spec.DeadlineSeconds is { } s ? TimeSpan.FromSeconds(s) : options.DefaultDeadline;
+
+    // ---------------------------------------------------------------- selection and configuration
+
+    /// <summary>Periodic step: start a round when enough workers wait, expire dropped tasks, close on deadline.</summary>
+    public async Task<string[]> Tick(WorkerProfile[] idleWorkers)
+    {
+        if (Status != JobStatus.Running) return [];
+        var idle = idleWorkers.ToList();
+        var before = BusySet();
+        _assigned.Clear();
+        bool changed = false;
+        var now = DateTimeOffset.UtcNow;
+        if (_async is not null) changed = TickAsync(now, idle);
+        else if (_round is null) changed = TryStartRound(now, idle);
+        else if (_round.Phase == RoundPhase.Collecting)
+        {
+            var r = _round;
+            foreach (var t in r.Open.ToList())
+            {
+                // A worker that stopped heartbeating dropped out: its task no longer counts towards the round.
+                var w = workers.Get(t.WorkerId);
+                if (w is null || !w.IsLive(options.WorkerTimeout) || now > t.Deadline) { Expire(t); changed = true; }
+            }
+            int needed = r.Target - r.Accepted - r.Folding - r.Open.Count();
+            if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, idle) > 0;
+            bool nothingPending = !r.Open.Any() && r.Folding == 0;
+            if ((now > r.Deadline || nothingPending) && r.Accepted + r.Folding >= Math.Max(1, Setup.Spec.MinClients)) BeginClose(r);
+            else if (now > r.Deadline)
+            {
+                // Too few results by the deadline: keep the round open for replacements rather than fail it.
+                r.Deadline = now + Deadline;
+                changed = true;
+            }
+        }
+        if (changed)
+        {
+            Pulse();
+            workers.Changes.Pulse(); // wakes long-polls: a task may be waiting for one of them
+        }
+        // Each worker's grain learns which job handed it a task (a small notice; worker grains never call jobs).
+        var assigned = _assigned.ToList();
+        await Task.WhenAll(assigned.Select(a => GrainFactory.GetGrain<IWorkerGrain>(a.Worker).Assign(Id, a.Task)));
+        return BusySet().Except(before).ToArray();
+    }
+
+    readonly List<(string Worker, string Task)> _assigned = [];
+
+    bool TryStartRound(DateTimeOffset now, List<WorkerProfile> idle)
+    {
+        var spec = Setup.Spec;
+        if (_model.Version >= spec.Rounds) return false;
+        var candidates = Candidates(idle, exclude: null);
+        int wanted = spec.ClientsPerRound ?? spec.MinClients;
+        bool windowOver = now - _waitingSince >= options.SelectionWindow;
+        if (candidates.Count < Math.Max(wanted, spec.MinClients) && !(windowOver && candidates.Count >= spec.MinClients)) return false;
+        if (spec.ClientsPerRound is null && !windowOver) return false;
+
+        int round = (int)_model.Version + 1;
+        var plan = Setup.Strategy.ConfigureRound(round, _model, candidates.Select(c => c.Id).ToList());
+        int attempt = store.StartRound(Id, round, _model.Version);
+        var r = new RoundState
+        {
+            Round = round, Attempt = attempt, Version = _model.Version, Target = plan.TargetResults, Invited = plan.Clients.Count,
+            Started = now, Deadline = now + Deadline,
+        };
+        nodes.Open(Id, round, attempt, Setup.Strategy.BeginRound(round, _model));
+        _round = r;
+        var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
+        foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
+        log.LogInformation("job {Job} round {Round} (attempt {Attempt}): invited {Invited} of {Available} workers, quorum {Target}",
+            Id, round, attempt, r.Invited, candidates.Count, r.Target);
+        return true;
+    }
+
+    int Invite(RoundState r, int count, List<WorkerProfile> idle)
+    {
+        var pool = Candidates(idle, exclude: r);
+        foreach (var w in pool.Take(count)) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
+        return Math.Min(count, pool.Count);
+    }
+
+    static List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
+        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding)))
+            .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
+
+    void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
+    {
+        var spec = Setup.Spec;
+        string? local = w.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
+        int? shard = null;
+        int samples;
+        if (local is not null) samples = w.Datasets.First(d => d.Name == local).Samples;
+        else
+        {
+            if (!_shardOf.TryGetValue(w.Id, out var s)) _shardOf[w.Id] = s = _shardOf.Count % Setup.Shards.Length;
+            shard = s;
+            samples = Setup.Shards[s].Length;
+        }
+        int batch = spec.Local.BatchSize;
+        int steps = spec.Local.Epochs * Math.Max(1, (samples + batch - 1) / batch);
+        if (spec.Local.MaxSteps is { } cap) steps = Math.Min(steps, cap);
+        // Size K from the worker's measured speed so that slow and fast workers finish inside the deadline together.
+        if (w.Speed > 0) steps = Math.Clamp((int)(w.Speed * Deadline.TotalSeconds * 0.5 / batch), 1, steps);
+        var task = new RoundTask
+        {
+            Id = "t-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), WorkerId = w.Id, Round = round, Version = version,
+            Steps = steps, Shard = shard, LocalData = local, Samples = samples, Deadline = deadline,
+        };
+        store.InsertTask(task.Id, Id, round, attempt, w.Id, steps, deadline);
+        into[task.Id] = task;
+        _allTasks[task.Id] = task;
+        _assigned.Add((w.Id, task.Id));
+        metrics.TasksAssigned.Add(1);
+    }
+
+    void Expire(RoundTask t)
+    {
+        t.State = TaskState.Expired;
+        store.SetTaskStatus(t.Id, "expired");
+        metrics.TasksExpired.Add(1);
+    }
+
+    Dictionary<string, RoundTask>? OpenTasks => _async is not null ? _asyncTasks : _round?.Tasks;
+
+    HashSet<string> BusySet() =>
+        OpenTasks is { } open ? open.Values.Where(t => t.State is TaskState.Assigned or TaskState.Folding).Select(t => t.WorkerId).ToHashSet(StringComparer.Ordinal) : [];
+
+    public Task<string[]> BusyWorkers() => Task.FromResult(BusySet().ToArray());
+
+    /// <summary>The task this worker should run now, if the current round has one open for it.</summary>
+    public Task<TaskInfo?> PendingTask(string workerId)
+    {
+        if (Status != JobStatus.Running) return Task.FromResult<TaskInfo?>(null);
+        var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
+        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned);
+        return Task.FromResult(t?.Info);
+    }
+
+    // ---------------------------------------------------------------- collection
+
+    public Task<TaskInfo?> FindTask(string taskId) => Task.FromResult(_allTasks.GetValueOrDefault(taskId)?.Info);
+
+    public Task<string?> CheckUpload(string taskId) =>
+        Task.FromResult(_allTasks.TryGetValue(taskId, out var t) ? Check(t) : $"unknown task {taskId}");
+
+    string? Check(RoundTask t)
+    {
+        if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
+        if (t.State == TaskState.Folding) return $"task {t.Id} is being uploaded already; a replayed upload is not counted twice";
+        if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
+        if (_async is not null) return CheckAsyncUpload(t);
+        if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
+            return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
+        if (_round.Phase != RoundPhase.Collecting) return $"round {t.Round} is closing; late results are not counted";
+        if (t.State == TaskState.Expired) return $"task {t.Id} expired (deadline or missed heartbeats); the round went on without it";
+        return null;
+    }
+
+    public Task<UploadTicket> Reserve(string taskId)
+    {
+        if (!_allTasks.TryGetValue(taskId, out var t)) return Task.FromResult(new UploadTicket($"unknown task {taskId}", 0, 0, false));
+        if (Check(t) is { } why) return Task.FromResult(new UploadTicket(why, 0, 0, false));
+        if (_async is not null)
+        {
+            t.State = TaskState.Folding;
+            return Task.FromResult(new UploadTicket(null, t.Round, 1, true));
+        }
+        var r = _round!;
+        // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
+        if (r.Accepted + r.Folding >= r.Target) return Task.FromResult(new UploadTicket($"round {t.Round} is closing; late results are not counted", 0, 0, false));
+        t.State = TaskState.Folding;
+        r.Folding++;
+        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
+    }
+
+    public Task Release(string taskId)
+    {
+        if (_allTasks.TryGetValue(taskId, out var t) && t.State == TaskState.Folding)
+        {
+            t.State = TaskState.Assigned;
+            if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
+            {
+                r.Folding--;
+                if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Records a folded update and counts it; closes the round when the quorum is reached.</summary>
+    public Task<FoldResult> Folded(UpdateNotice n)
+    {
+        if (!_allTasks.TryGetValue(n.TaskId, out var t) || t.State != TaskState.Folding)
+            return Task.FromResult(new FoldResult($"task {n.TaskId} was not claimed for upload", RoundUpdates));
+        if (_async is not null)
+        {
+            t.State = TaskState.Accepted;
+            metrics.UpdatesAccepted.Add(1);
+            return Task.FromResult(FoldedAsync(n));
+        }
+        if (_round is not { } r || !r.Tasks.ContainsKey(t.Id))
+            return Task.FromResult(new FoldResult($"task {t.Id} belongs to round {t.Round}, which was abandoned while the update was folded", RoundUpdates));
+        t.State = TaskState.Accepted;
+        metrics.UpdatesAccepted.Add(1);
+        store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
+        r.Folding--;
+        r.Contributors.Add(n.WorkerId);
+        r.LossSum += n.LossSum;
+        r.LossCount += n.LossCount;
+        r.Samples += n.SampleCount;
+        if (r.Accepted >= r.Target) BeginClose(r);
+        else if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
+        Pulse();
+        return Task.FromResult(new FoldResult(null, r.Accepted));
+    }
+
+    int RoundUpdates => _async?.Buffered ?? _round?.Accepted ?? 0;
+
+    /// <summary>Whether the worker should keep training this task (false once the round closed without it).</summary>
+    public Task<bool> StillWanted(string taskId)
+    {
+        var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
+        return Task.FromResult(Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State is TaskState.Assigned or TaskState.Folding);
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    /// <summary>Stops collection; the close itself starts once no claimed upload is still being folded.</summary>
+    void BeginClose(RoundState r)
+    {
+        if (r.Phase != RoundPhase.Collecting) return;
+        r.Phase = RoundPhase.Closing;
+        if (r.Folding == 0) StartClose(r);
+    }
+
+    /// <summary>Aggregates, evaluates and checkpoints off the grain's turn; the outcome is applied in a later turn.</summary>
+    void StartClose(RoundState r)
+    {
+        if (r.CloseStarted) return;
+        r.CloseStarted = true;
+        var current = _model;
+        var partials = nodes.TakePartials(Id, r.Round, r.Attempt);
+        _ = Task.Run(() => Aggregate(r, current, partials)).ContinueWith(done => ApplyClose(r, done), _turns);
+    }
+
+    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
+    {
+        var watch = Stopwatch.StartNew();
+        // The job combines one partial per aggregator node.
+        var final = Setup.Strategy.BeginRound(r.Round, current);
+        foreach (var p in partials) final.Merge(p);
+        var next = Setup.Strategy.Apply(current, final.Finish());
+        double aggregationMs = watch.Elapsed.TotalMilliseconds;
+        metrics.AggregationMs.Record(aggregationMs);
+
+        EvaluationResult? eval = null;
+        if (r.Round % Setup.Spec.EvalEvery == 0 || r.Round == Setup.Spec.Rounds) eval = Evaluate(next);
+        blobs.PutCheckpoint(Id, Setup.Template, next);
+        bool done = next.Version >= Setup.Spec.Rounds || (eval is not null && Setup.Spec.TargetAccuracy is { } target && eval.Accuracy >= target);
+        var row = new RoundRow
+        {
+            JobId = Id, Round = r.Round, Closed = DateTimeOffset.UtcNow.ToString("O"), Updates = r.Accepted, Samples = r.Samples,
+            TrainLoss = r.LossCount > 0 ? (float)(r.LossSum / r.LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
+            AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - r.Started).TotalSeconds,
+        };
+        return (next, row, eval, done);
+    }
+
+    void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done)> outcome)
+    {
+        if (!ReferenceEquals(_round, r)) return; // cancelled while closing
+        try
+        {
+            var (next, row, eval, done) = outcome.GetAwaiter().GetResult();
+            var status = done ? JobStatus.Completed : Status;
+            store.CompleteRound(row, next.Version, Setup.CreditsPerSample, status.ToString().ToLowerInvariant());
+            _model = next;
+            _round = null;
+            _waitingSince = DateTimeOffset.UtcNow;
+            Status = status;
+            if (eval is not null) _lastAccuracy = eval.Accuracy;
+            metrics.RoundsCompleted.Add(1);
+            log.LogInformation("job {Job} round {Round} closed: {Updates} updates, {Samples} samples, accuracy {Acc}", Id, r.Round, r.Accepted, r.Samples, eval?.Accuracy);
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "job {Job} round {Round} failed to close", Id, r.Round);
+            Status = JobStatus.Failed;
+            Error = e.Message;
+            _round = null;
+            store.SetJobStatus(Id, "failed", e.Message);
+        }
+        Pulse();
+        workers.Changes.Pulse();
+    }
+
+    EvaluationResult Evaluate(GlobalModel model)
+    {
+        var test = data.Mnist(MnistSplit.Test, Setup.Layout);
+        if (options.EvalSamples > 0 && options.EvalSamples < test.Count) test = test.Select(Enumerable.Range(0, options.EvalSamples).ToArray());
+        _evaluator ??= new Evaluator(Setup.Model, 500);
+        return _evaluator.Evaluate(Setup.Template.WithValues(model.Weights), test);
+    }
+
+    // ---------------------------------------------------------------- control
+
+    public Task<string?> SetStatus(JobStatus target)
+    {
+        if (Status is JobStatus.Completed or JobStatus.Cancelled or JobStatus.Failed)
+            return Task.FromResult<string?>($"job {Id} is {Status.ToString().ToLowerInvariant()} and cannot change");
+        if (target == JobStatus.Running && Status != JobStatus.Paused) return Task.FromResult<string?>($"job {Id} is not paused");
+        if (target == JobStatus.Paused && Status != JobStatus.Running) return Task.FromResult<string?>($"job {Id} is not running");
+        Status = target;
+        if (target == JobStatus.Cancelled && _round is { Phase: RoundPhase.Collecting } r)
+        {
+            store.AbandonOpenRound(Id, r.Round);
+            nodes.TakePartials(Id, r.Round, r.Attempt);
+            _round = null;
+        }
+        if (target == JobStatus.Cancelled && _async is not null) store.AbandonOpenRound(Id, (int)_model.Version + 1);
+        if (target == JobStatus.Running) _waitingSince = DateTimeOffset.UtcNow;
+        store.SetJobStatus(Id, target.ToString().ToLowerInvariant());
+        Pulse();
+        workers.Changes.Pulse();
+        return Task.FromResult<string?>(null);
+    }
+
+    public Task<JobSnapshot> Snapshot(int liveWorkers)
+    {
+        if (_async is not null)
+            return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
+                Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _async.Buffered, _async.BufferSize,
+                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256));
+        return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
+            Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
+            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256));
+    }
+
+    void Pulse() => jobs.Changes(Id).Pulse();
+}

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Tessera.Coordinator.Storage;
+using Tessera.Coordinator.Telemetry;
+using Tessera.Federation;
+using Tessera.Federation.Async;
+
+namespace Tessera.Coordinator.Jobs;
+
+/// <summary>
+/// The Aggregator role: this node's in-process aggregators, one per open round of each job (keyed by job, round
+/// and attempt) and one FedBuff buffer per asynchronous job. Uploads that land at this node are folded here, as
+/// they arrive (O(model) memory per round, not O(clients × model)); tensors never travel through grain messages.
+/// The job grain claims a task before the fold and is told about it after (ids and counts), and at round close
+/// takes this node's partial sum.
+/// </summary>
+public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
+{
+    readonly ConcurrentDictionary<(string Job, int Round, int Attempt), RoundSlot> _rounds = new();
+    readonly ConcurrentDictionary<string, AsyncBuffer> _async = new(StringComparer.Ordinal);
+
+    sealed class RoundSlot(IRoundAggregator aggregator)
+    {
+        public readonly Lock Gate = new();
+        public readonly IRoundAggregator Aggregator = aggregator;
+    }
+
+    /// <summary>Opens this node's aggregator for a round (the grain calls it when the round opens).</summary>
+    public void Open(string jobId, int round, int attempt, IRoundAggregator aggregator) => _rounds[(jobId, round, attempt)] = new RoundSlot(aggregator);
+
+    /// <summary>Folds a validated update into the round's aggregator at this node.</summary>
+    public void Fold(string jobId, int round, int attempt, ClientUpdate update)
+    {
+        if (!_rounds.TryGetValue((jobId, round, attempt), out var slot))
+            throw new InvalidOperationException($"no aggregator for job {jobId} round {round} attempt {attempt} at this node");
+        lock (slot.Gate)
+        {
+            var watch = Stopwatch.StartNew();
+            slot.Aggregator.Fold(update);
+            metrics.FoldMs.Record(watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>At round close: this node's partial sum (the grain merges one per node); the slot is gone afterwards.</summary>
+    public IReadOnlyList<RoundPartial> TakePartials(string jobId, int round, int attempt)
+    {
+        if (!_rounds.TryRemove((jobId, round, attempt), out var slot)) return [];
+        lock (slot.Gate) return [slot.Aggregator.TakePartial()];
+    }
+
+    /// <summary>Drops every aggregator of the job (round abandoned, job cancelled or the grain re-activated).</summary>
+    public void Drop(string jobId)
+    {
+        foreach (var key in _rounds.Keys.Where(k => k.Job == jobId).ToList()) _rounds.TryRemove(key, out _);
+        _async.TryRemove(jobId, out _);
+    }
+
+    // ---------------------------------------------------------------- asynchronous jobs (FedBuff)
+
+    /// <summary>A FedBuff job's buffer at this node: folds with staleness weighting and steps every buffer_size uploads.</summary>
+    public sealed class AsyncBuffer(FedBuffAggregator fedBuff)
+    {
+        internal readonly Lock Gate = new();
+        internal readonly FedBuffAggregator FedBuff = fedBuff;
+        internal readonly List<float> Losses = [];
+        internal long Samples;
+        internal int Updates;
+        internal DateTimeOffset Started = DateTimeOffset.UtcNow;
+        internal readonly ConcurrentDictionary<int, (GlobalModel Model, RoundRow Row)> Steps = new();
+
+        public long Version { get { lock (Gate) return FedBuff.Current.Version; } }
+        public int Buffered { get { lock (Gate) return FedBuff.Buffered; } }
+        public int BufferSize => FedBuff.BufferSize;
+    }
+
+    public AsyncBuffer OpenAsync(string jobId, FedBuffAggregator fedBuff) => _async[jobId] = new AsyncBuffer(fedBuff);
+
+    public AsyncBuffer? Async(string jobId) => _async.GetValueOrDefault(jobId);
+
+    /// <summary>
+    /// Records and folds an update of an asynchronous job under the buffer's lock, so the update is credited under
+    /// exactly the step its buffer produces. Returns the step taken by this fold, if any (its model and row wait
+    /// in <see cref="TakeStep"/> for the grain to record).
+    /// </summary>
+    public int? FoldAsync(string jobId, string taskId, string workerId, ClientUpdate update, string commitment, long bytes, IEnumerable<float> losses)
+    {
+        var buffer = _async.GetValueOrDefault(jobId) ?? throw new InvalidOperationException($"no buffer for job {jobId} at this node");
+        lock (buffer.Gate)
+        {
+            int step = (int)buffer.FedBuff.Current.Version + 1;
+            store.AcceptUpdate(taskId, jobId, step, workerId, update.SampleCount, update.LocalSteps, commitment, bytes);
+            buffer.Losses.AddRange(losses.Where(float.IsFinite));
+            buffer.Samples += update.SampleCount;
+            buffer.Updates++;
+            var watch = Stopwatch.StartNew();
+            bool stepped = buffer.FedBuff.Fold(update);
+            metrics.FoldMs.Record(watch.Elapsed.TotalMilliseconds);
+            if (!stepped) return null;
+            var model = buffer.FedBuff.Current;
+            var row = new RoundRow
+            {
+                JobId = jobId, Round = (int)model.Version, Updates = buffer.Updates, Samples = buffer.Samples,
+                TrainLoss = buffer.Losses.Count > 0 ? buffer.Losses.Average() : null, AggregationMs = watch.Elapsed.TotalMilliseconds,
+                DurationSeconds = (DateTimeOffset.UtcNow - buffer.Started).TotalSeconds,
+            };
+            buffer.Losses.Clear();
+            buffer.Samples = 0;
+            buffer.Updates = 0;
+            buffer.Started = DateTimeOffset.UtcNow;
+            buffer.Steps[(int)model.Version] = (model, row);
+            return (int)model.Version;
+        }
+    }
+
+    public (GlobalModel Model, RoundRow Row)? TakeStep(string jobId, int step) =>
+        _async.GetValueOrDefault(jobId) is { } b && b.Steps.TryRemove(step, out var s) ? s : null;
+}
