@@ -21,10 +21,14 @@ public static class DashboardEndpoints
         var tally = new TrafficTally(app.Services.GetService(typeof(CoordinatorMetrics)) as CoordinatorMetrics
             ?? throw new InvalidOperationException("CoordinatorMetrics is not registered"));
         app.Lifetime.ApplicationStopped.Register(tally.Dispose);
-        app.MapGet("/api/v1/overview", (WorkerRegistry workers, CoordinatorOptions o) =>
+        app.MapGet("/api/v1/overview", async (WorkerRegistry workers, CoordinatorOptions o) =>
         {
-            var kinds = workers.All.Where(w => w.IsLive(o.WorkerTimeout)).GroupBy(w => w.Capabilities.Runtime).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new WorkerKind(g.Key, g.Count(), g.Count(w => w.IsPolling), g.Sum(w => w.Speed))).ToList();
+            // Capabilities and speed live in the worker grains; liveness and polling in this node's sessions.
+            var live = workers.Live(o.WorkerTimeout);
+            var polling = live.Where(w => w.IsPolling).Select(w => w.Id).ToHashSet();
+            var profiles = await workers.Profiles(live);
+            var kinds = profiles.GroupBy(p => p.Runtime).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new WorkerKind(g.Key, g.Count(), g.Count(p => polling.Contains(p.Id)), g.Sum(p => p.Speed))).ToList();
             return Results.Json(new Overview(kinds, tally.BytesIn, tally.BytesOut, tally.Accepted, tally.Rejected), WireJson.Options);
         }).Produces<Overview>().WithSummary("Live workers by runtime with speed, bytes in/out, updates accepted/rejected (for the dashboard)");
     }
