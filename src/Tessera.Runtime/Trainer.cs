@@ -17,6 +17,7 @@ public sealed class Trainer : IDisposable
     OrtValue[] _params, _paramsNext, _state, _stateNext;
 
     public ArtifactManifest Manifest { get; }
+    /// <summary>Steps trained since the optimizer state was last reset (the start of a task); offsets the dropout seed.</summary>
     public int StepsDone { get; private set; }
 
     public Trainer(Artifact artifact, ParameterSet initial, RuntimeOptions? options = null)
@@ -117,8 +118,10 @@ public sealed class Trainer : IDisposable
         FillExtra(P.ClientControlPrefix, client);
     }
 
+    /// <summary>Starts a fresh local run: zero optimizer state and step count, so dropout masks depend only on the task's seed.</summary>
     public void ResetOptimizerState()
     {
+        StepsDone = 0;
         foreach (var s in _state) s.GetTensorMutableDataAsSpan<float>().Clear();
     }
 

@@ -49,6 +49,16 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ledger_of_a_job_without_credited_work_is_an_empty_list()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob(Spec);
+        Assert.Empty(await admin.Ledger(job.Id));
+        var all = await _http.GetAsync("/api/v1/ledger");
+        Assert.Equal(HttpStatusCode.OK, all.StatusCode);
+    }
+
+    [Fact]
     public async Task Pause_resume_and_cancel_change_the_job_and_need_the_admin_key()
     {
         using var admin = new AdminApi(_host.BaseUrl, "k");

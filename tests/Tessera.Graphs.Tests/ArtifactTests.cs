@@ -88,4 +88,20 @@ public class ArtifactTests
         var e = Assert.Throws<ArgumentException>(() => t.Train(BatchData.Classification(new float[7], new long[2], 1), new Hyperparameters()));
         Assert.Contains("expected 8", e.Message);
     }
+
+    [Fact]
+    public void A_reused_trainer_after_reset_reproduces_a_fresh_one_dropout_included()
+    {
+        var model = ModelZoo.CharTransformer(vocab: 11, context: 5, width: 8, heads: 2, seed: 3);
+        var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = 2, Optimizer = OptimizerKind.Adam });
+        var data = BatchData.Sequence(TestData.Classes(3 * 2 * 5, 11, 1), TestData.Classes(3 * 2 * 5, 11, 2), 3);
+        var hp = new Hyperparameters { LearningRate = 0.01f, DropoutSeed = 5 };
+        using var fresh = new Trainer(artifact, model.InitialParameters());
+        var expected = fresh.Train(data, hp).Losses;
+        using var reused = new Trainer(artifact, model.InitialParameters());
+        reused.Train(data, hp with { DropoutSeed = 99 }); // an earlier task
+        reused.SetParameters(model.InitialParameters());
+        reused.ResetOptimizerState();
+        Assert.Equal(expected, reused.Train(data, hp).Losses);
+    }
 }

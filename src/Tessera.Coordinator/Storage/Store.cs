@@ -186,16 +186,28 @@ public sealed class Store
     public IReadOnlyList<LedgerTotal> LedgerTotals(string? jobId = null)
     {
         using var c = Open();
-        return c.Query<LedgerTotal>("""
-            SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name, COUNT(*) AS Updates, SUM(l.samples) AS Samples, SUM(l.credits) AS Credits
+        // Mapped through settable properties: on an empty ledger SQLite reports untyped columns, and Dapper
+        // cannot then pick the record's constructor.
+        return c.Query<LedgerTotalRow>("""
+            SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name, COUNT(*) AS Updates,
+                   CAST(COALESCE(SUM(l.samples), 0) AS INTEGER) AS Samples, CAST(COALESCE(SUM(l.credits), 0) AS REAL) AS Credits
             FROM ledger l LEFT JOIN workers w ON w.id = l.worker_id
             WHERE @jobId IS NULL OR l.job_id = @jobId GROUP BY l.worker_id ORDER BY Credits DESC
-            """, new { jobId }).ToList();
+            """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Credits)).ToList();
     }
 
     public long LedgerEntries(string jobId)
     {
         using var c = Open();
         return c.ExecuteScalar<long>("SELECT COUNT(*) FROM ledger WHERE job_id = @jobId", new { jobId });
+    }
+
+    sealed class LedgerTotalRow
+    {
+        public string WorkerId { get; set; } = "";
+        public string Name { get; set; } = "";
+        public long Updates { get; set; }
+        public long Samples { get; set; }
+        public double Credits { get; set; }
     }
 }
