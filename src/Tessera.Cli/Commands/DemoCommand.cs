@@ -55,6 +55,8 @@ internal static class DemoCommand
                 """);
             var url = host.BaseUrl;
             AnsiConsole.MarkupLine($"[bold]coordinator[/] {url}  (data in {Markup.Escape(dataDir)})");
+            AnsiConsole.MarkupLine($"  dashboard    {url}/");
+            AnsiConsole.MarkupLine($"  join in a browser tab  {url}/worker?token={job.JoinToken}");
             AnsiConsole.MarkupLine($"  job status   {url}/api/v1/jobs/{job.Id}");
             AnsiConsole.MarkupLine($"  live events  {url}/api/v1/jobs/{job.Id}/events");
             AnsiConsole.MarkupLine($"  per round    {url}/api/v1/jobs/{job.Id}/metrics");
