@@ -42,21 +42,15 @@ public sealed class FederatedData
         if (train.Count < spec.Data.Clients)
             throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {train.Count} training samples");
 
-        var partitioner = Partitioner(spec.Data);
         int[][] parts;
-        try { parts = partitioner.Split(train, spec.Data.Clients, SeedMixer.Derive(spec.Seed, SeedMixer.Partition)); }
+        try
+        {
+            var partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient);
+            parts = partitioner.Split(train, spec.Data.Clients, SeedMixer.Derive(spec.Seed, SeedMixer.Partition));
+        }
         catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
         return new FederatedData(train, test, parts);
     }
-
-    static IPartitioner Partitioner(DataSpec d) => d.Partition switch
-    {
-        "iid" => new IidPartitioner(),
-        "pathological" => new PathologicalNonIidPartitioner(d.ShardsPerClient),
-        "dirichlet" => new DirichletPartitioner(d.Alpha),
-        "quantity" => QuantitySkewPartitioner.Dirichlet(d.Alpha),
-        var p => throw new JobSpecException("data.partition", $"'{p}' is not supported by the simulator"),
-    };
 
     static (Dataset, Dataset) LoadMnist(TrainableModel model)
     {

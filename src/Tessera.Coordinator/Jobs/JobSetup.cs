@@ -74,13 +74,7 @@ public sealed class JobSetup
         var train = data.Mnist(MnistSplit.Train, layout);
         int n = spec.Data.TrainSamples > 0 ? Math.Min(spec.Data.TrainSamples, train.Count) : train.Count;
         var labels = train.Labels!.AsSpan(0, n).ToArray();
-        IPartitioner partitioner = spec.Data.Partition switch
-        {
-            "dirichlet" => new DirichletPartitioner(spec.Data.Alpha),
-            "pathological" => new PathologicalNonIidPartitioner(spec.Data.ShardsPerClient),
-            "quantity" => QuantitySkewPartitioner.Dirichlet(spec.Data.Alpha),
-            _ => new IidPartitioner(),
-        };
+        var partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient);
         return new JobSetup
         {
             Spec = spec, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, options), Strategy = strategy,
