@@ -12,7 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using Orleans.Configuration;
+using Orleans;
 using Orleans.Hosting;
+using Tessera.Coordinator.Cluster;
 using Tessera.Coordinator.Api;
 using Tessera.Coordinator.Jobs;
 using Tessera.Coordinator.Storage;
@@ -23,8 +25,8 @@ using Tessera.Protocol.Wire;
 namespace Tessera.Coordinator;
 
 /// <summary>
-/// Builds and runs the coordinator: an Orleans silo co-hosted with Kestrel (localhost clustering; the job grains hold
-/// the round state machines), the /api/v1 endpoints, the job registry (which ticks the job grains; they resume
+/// Builds and runs the coordinator: an Orleans silo co-hosted with Kestrel (localhost clustering, or membership in the
+/// shared database with <see cref="CoordinatorOptions.Cluster"/>; the job grains hold the round state machines), the /api/v1 endpoints, the job registry (which ticks the job grains; they resume
 /// unfinished jobs from SQLite and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
 /// </summary>
 public sealed class CoordinatorHost : IAsyncDisposable
@@ -58,16 +60,24 @@ public sealed class CoordinatorHost : IAsyncDisposable
         // own silo and gateway ports (free ones unless given), so several can run on one machine or in one process.
         int siloPort = options.SiloPort == 0 ? FreePort() : options.SiloPort;
         int gatewayPort = options.GatewayPort == 0 ? FreePort() : options.GatewayPort;
+        var dbPath = Path.Combine(options.DataDirectory, "tessera.db");
+        var clusterDb = ClusterDatabase.Sqlite(dbPath);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "tessera", clusterId: $"tessera-{siloPort}");
+            if (options.Cluster) ClusterSetup.Configure(silo, options, siloPort, gatewayPort);
+            else silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "tessera", clusterId: $"tessera-{siloPort}");
+            // Each silo hands its partial sums of a round to the job grain closing it.
+            silo.AddGrainService<NodePartials>();
+            silo.Services.AddSingleton<INodePartialsClient, NodePartialsClient>();
             // Job grains are ticked every 250 ms, so they stay active; an idle one is simply rebuilt from SQLite.
             silo.Configure<GrainCollectionOptions>(g => g.CollectionAge = TimeSpan.FromMinutes(10));
         });
 
         var s = builder.Services;
         s.AddSingleton(options);
-        s.AddSingleton(new Store(Path.Combine(options.DataDirectory, "tessera.db")));
+        s.AddSingleton(new Store(dbPath));
+        s.AddSingleton(clusterDb);
+        s.AddSingleton<SessionLookup>();
         s.AddSingleton(new BlobStore(Path.Combine(options.DataDirectory, "blobs")));
         s.AddSingleton(new DataCatalog(options.MnistDirectory));
         s.AddSingleton<CoordinatorMetrics>();

@@ -12,8 +12,17 @@ public sealed record CoordinatorOptions
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; } = 5080;
     public string Host { get; init; } = "127.0.0.1";
-    /// <summary>Orleans silo-to-silo port (localhost clustering); 0 picks a free port.</summary>
+    /// <summary>Orleans silo-to-silo port; 0 picks a free port.</summary>
     public int SiloPort { get; init; }
+    /// <summary>
+    /// Join a multi-node cluster whose membership lives in the shared database (every node of one cluster uses the
+    /// same database and blob folder); false runs a single node with localhost clustering.
+    /// </summary>
+    public bool Cluster { get; init; }
+    /// <summary>Names the cluster in the membership table; nodes with the same id and database form one coordinator.</summary>
+    public string ClusterId { get; init; } = "tessera";
+    /// <summary>The address other nodes reach this node's silo at (cluster mode).</summary>
+    public string AdvertisedAddress { get; init; } = "127.0.0.1";
     /// <summary>Orleans gateway port for cluster clients; 0 picks a free port.</summary>
     public int GatewayPort { get; init; }
     /// <summary>Requests per second a worker session may make (token bucket, burst of twice this).</summary>

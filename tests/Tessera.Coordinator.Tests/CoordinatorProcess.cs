@@ -13,7 +13,8 @@ public sealed class CoordinatorProcess : IDisposable
 
     CoordinatorProcess(Process process, string url) => (_process, Url) = (process, url);
 
-    public static CoordinatorProcess Start(string dataDirectory, int port)
+    /// <param name="extra">more `tessera serve` options, e.g. --cluster and its ports.</param>
+    public static CoordinatorProcess Start(string dataDirectory, int port, params string[] extra)
     {
         var dll = Path.Combine(RepoPaths.Root, "src", "Tessera.Cli", "bin", Configuration, "net10.0", "tessera.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"build the CLI first: {dll}");
@@ -22,6 +23,7 @@ public sealed class CoordinatorProcess : IDisposable
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             ArgumentList = { dll, "serve", "--port", port.ToString(), "--data", dataDirectory, "--admin-key", AdminKey, "--eval-samples", "5000" },
         };
+        foreach (var arg in extra) psi.ArgumentList.Add(arg);
         var p = Process.Start(psi)!;
         string? url = null;
         var ready = new TaskCompletionSource<string>();

@@ -16,20 +16,31 @@ internal static class ServeCommand
         var poolToken = new Option<string?>("--pool-token") { Description = "join token for the shared pool; default: $TESSERA_POOL_TOKEN, else none" };
         var evalSamples = new Option<int>("--eval-samples") { Description = "evaluate each round on the first N test samples (0 = all)", DefaultValueFactory = _ => 0 };
         var rate = new Option<int>("--worker-rps") { Description = "requests per second allowed per worker session", DefaultValueFactory = _ => 50 };
+        var cluster = new Option<bool>("--cluster") { Description = "join a multi-node coordinator: nodes sharing --data's database (and blob folder) and --cluster-id form one cluster" };
+        var clusterId = new Option<string>("--cluster-id") { Description = "cluster name in the membership table (with --cluster)", DefaultValueFactory = _ => "tessera" };
+        var siloPort = new Option<int>("--silo-port") { Description = "Orleans silo-to-silo port (0 picks a free one)", DefaultValueFactory = _ => 0 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans gateway port (0 picks a free one)", DefaultValueFactory = _ => 0 };
+        var advertise = new Option<string>("--advertise") { Description = "IP address other nodes reach this node's silo at (with --cluster)", DefaultValueFactory = _ => "127.0.0.1" };
         var cmd = new Command("serve", "Run the coordinator: workers join and pull tasks over /api/v1; jobs survive restarts")
         {
-            port, host, data, adminKey, poolToken, evalSamples, rate,
+            port, host, data, adminKey, poolToken, evalSamples, rate, cluster, clusterId, siloPort, gatewayPort, advertise,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
             var key = pr.GetValue(adminKey) ?? Environment.GetEnvironmentVariable("TESSERA_ADMIN_KEY");
             CliOptions.Require(!string.IsNullOrEmpty(key), "--admin-key", "required (or set TESSERA_ADMIN_KEY)");
             CliOptions.Require(pr.GetValue(port) is >= 0 and <= 65535, "--port", "must be 0..65535");
+            CliOptions.Require(pr.GetValue(siloPort) is >= 0 and <= 65535, "--silo-port", "must be 0..65535");
+            CliOptions.Require(pr.GetValue(gatewayPort) is >= 0 and <= 65535, "--gateway-port", "must be 0..65535");
+            CliOptions.Require(System.Net.IPAddress.TryParse(pr.GetValue(advertise), out _), "--advertise", "must be an IP address");
+            CliOptions.Require(!string.IsNullOrWhiteSpace(pr.GetValue(clusterId)), "--cluster-id", "must not be empty");
             var options = new CoordinatorOptions
             {
                 DataDirectory = Path.GetFullPath(pr.GetValue(data)!), AdminKey = key!, Port = pr.GetValue(port), Host = pr.GetValue(host)!,
                 PoolToken = pr.GetValue(poolToken) ?? Environment.GetEnvironmentVariable("TESSERA_POOL_TOKEN"),
                 EvalSamples = pr.GetValue(evalSamples), WorkerRequestsPerSecond = pr.GetValue(rate),
+                Cluster = pr.GetValue(cluster), ClusterId = pr.GetValue(clusterId)!, SiloPort = pr.GetValue(siloPort), GatewayPort = pr.GetValue(gatewayPort),
+                AdvertisedAddress = pr.GetValue(advertise)!,
             };
             return Serve(options);
         }));

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Orleans.Runtime;
+using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Jobs;
 using Tessera.Coordinator.Telemetry;
 using Tessera.Coordinator.Workers;
@@ -94,7 +96,8 @@ public static class WorkerEndpoints
         return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
     }
 
-    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics)
+    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics,
+        BlobStore blobs, ILocalSiloDetails silo)
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
@@ -120,14 +123,16 @@ public static class WorkerEndpoints
             metrics.BytesIn.Add(body.Length);
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
-            // The job grain claims the task (small notice), this node folds the tensors, then the grain counts it.
-            var ticket = await job.Grain.Reserve(task.Id);
+            // The job grain claims the task for this node (small notice), this node folds the tensors, then the grain counts it
+            // and remembers that this node's partial holds it.
+            var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
             int? stepped = null;
             try
             {
                 if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
-                else nodes.Fold(job.Id, ticket.Round, ticket.Attempt, update);
+                else nodes.Fold(job.Id, ticket.Round, ticket.Attempt,
+                    () => job.Setup.Strategy.BeginRound(ticket.Round, blobs.LoadCheckpoint(job.Id, task.Version, job.Setup.Template)), update);
             }
             catch
             {
@@ -136,7 +141,7 @@ public static class WorkerEndpoints
             }
             var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
             var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
-                losses.Sum(l => (double)l), losses.Count, stepped));
+                losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
             await workers.RecordSpeed(w, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);

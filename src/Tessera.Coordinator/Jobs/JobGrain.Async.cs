@@ -27,8 +27,7 @@ public sealed partial class JobGrain
         bool changed = false;
         foreach (var t in _asyncTasks.Values.Where(t => t.State == TaskState.Assigned).ToList())
         {
-            var w = workers.Get(t.WorkerId);
-            if (w is null || !w.IsLive(options.WorkerTimeout) || now > t.Deadline) { Expire(t); changed = true; }
+            if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
         }
         // Finished and no longer worth tracking: keeps the dictionary O(open tasks).
         foreach (var old in _asyncTasks.Values.Where(t => t.State is TaskState.Accepted or TaskState.Expired && t.Version < _model.Version - 1).Select(t => t.Id).ToList())

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.Runtime;
+using Tessera.Coordinator.Cluster;
 using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Telemetry;
 using Tessera.Coordinator.Workers;
@@ -19,13 +21,18 @@ public enum JobStatus { Running, Paused, Cancelled, Completed, Failed }
 /// One job's round state machine (the "Job" role of Bonawitz et al.) as an Orleans grain: select → configure →
 /// collect → close on quorum or deadline → aggregate → evaluate → checkpoint. Its turn is single-threaded, so
 /// every transition is atomic; the slow part of closing (aggregate, evaluate, write) runs off the turn and its
-/// result is applied in a later turn. It sees tensors only through this node's <see cref="NodeAggregators"/>;
-/// everything it is told is a small notice (task claimed, update folded, round closed).
+/// result is applied in a later turn. Everything it is told is a small notice (task claimed, update folded and on
+/// which node); at close it takes one partial sum from each node that folded (<see cref="INodePartials"/>).
+/// Which workers are live and idle it learns from every node's ticks (<see cref="Presence"/>).
 /// On activation it rebuilds from SQLite and the checkpoint folder: a round that did not complete is re-run.
 /// </summary>
 public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data,
-    CoordinatorOptions options, CoordinatorMetrics metrics, ILogger<JobGrain> log) : Grain, IJobGrain
+    CoordinatorOptions options, CoordinatorMetrics metrics, ILogger<JobGrain> log, INodePartialsClient partials, ILocalSiloDetails silo,
+    IClusterMembershipService membership) : Grain, IJobGrain
 {
+    // Each node's view of live and idle workers, merged; a node that stops ticking drops out after a few seconds.
+    readonly Presence _presence = new(TimeSpan.FromSeconds(3));
+    SiloAddress _local = null!;
     readonly Dictionary<string, int> _shardOf = new(StringComparer.Ordinal);
     readonly Dictionary<string, RoundTask> _allTasks = new(StringComparer.Ordinal);
     TaskScheduler _turns = TaskScheduler.Default;
@@ -44,6 +51,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _turns = TaskScheduler.Current;
+        _local = silo.SiloAddress;
         Id = this.GetPrimaryKeyString();
         var row = store.Jobs().FirstOrDefault(j => j.Id == Id) ?? throw new InvalidOperationException($"no job {Id}");
         Setup = jobs.SetupOf(Id);
@@ -79,24 +87,30 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     // ---------------------------------------------------------------- selection and configuration
 
     /// <summary>Periodic step: start a round when enough workers wait, expire dropped tasks, close on deadline.</summary>
-    public async Task<string[]> Tick(WorkerProfile[] idleWorkers)
+    public async Task<string[]> Tick(NodeView view)
     {
+        _presence.Report(view);
         if (Status != JobStatus.Running) return [];
-        var idle = idleWorkers.ToList();
+        // FedBuff's buffer lives at the grain's node, so its tasks go to workers connected there (DECISIONS.md).
+        var idle = _async is not null ? _presence.Idle(_local) : _presence.Idle();
         var before = BusySet();
         _assigned.Clear();
         bool changed = false;
         var now = DateTimeOffset.UtcNow;
         if (_async is not null) changed = TickAsync(now, idle);
+        else if (_round is { CloseStarted: false } lostRound && LostNode(lostRound) is { } lost)
+        {
+            Rerun(lostRound, $"node {lost} left the cluster holding updates of this round that cannot be merged now");
+            changed = true;
+        }
         else if (_round is null) changed = TryStartRound(now, idle);
         else if (_round.Phase == RoundPhase.Collecting)
         {
             var r = _round;
             foreach (var t in r.Open.ToList())
             {
-                // A worker that stopped heartbeating dropped out: its task no longer counts towards the round.
-                var w = workers.Get(t.WorkerId);
-                if (w is null || !w.IsLive(options.WorkerTimeout) || now > t.Deadline) { Expire(t); changed = true; }
+                // A worker that stopped heartbeating (at every node) dropped out: its task no longer counts towards the round.
+                if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
             }
             int needed = r.Target - r.Accepted - r.Folding - r.Open.Count();
             if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, idle) > 0;
@@ -140,7 +154,6 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             Round = round, Attempt = attempt, Version = _model.Version, Target = plan.TargetResults, Invited = plan.Clients.Count,
             Started = now, Deadline = now + Deadline,
         };
-        nodes.Open(Id, round, attempt, Setup.Strategy.BeginRound(round, _model));
         _round = r;
         var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
         foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
@@ -205,9 +218,9 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     public Task<string[]> BusyWorkers() => Task.FromResult(BusySet().ToArray());
 
     /// <summary>The task this worker should run now, if the current round has one open for it.</summary>
-    public Task<TaskInfo?> PendingTask(string workerId)
+    public Task<TaskInfo?> PendingTask(string workerId, SiloAddress node)
     {
-        if (Status != JobStatus.Running) return Task.FromResult<TaskInfo?>(null);
+        if (Status != JobStatus.Running || (_async is not null && !node.Equals(_local))) return Task.FromResult<TaskInfo?>(null);
         var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
         var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned);
         return Task.FromResult(t?.Info);
@@ -233,19 +246,23 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return null;
     }
 
-    public Task<UploadTicket> Reserve(string taskId)
+    public Task<UploadTicket> Reserve(string taskId, SiloAddress node)
     {
         if (!_allTasks.TryGetValue(taskId, out var t)) return Task.FromResult(new UploadTicket($"unknown task {taskId}", 0, 0, false));
         if (Check(t) is { } why) return Task.FromResult(new UploadTicket(why, 0, 0, false));
         if (_async is not null)
         {
+            if (!node.Equals(_local))
+                return Task.FromResult(new UploadTicket($"task {t.Id} belongs to an asynchronous job whose buffer is on another coordinator node; upload to the node that handed out the task", 0, 0, false));
             t.State = TaskState.Folding;
+            t.Node = node;
             return Task.FromResult(new UploadTicket(null, t.Round, 1, true));
         }
         var r = _round!;
         // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
         if (r.Accepted + r.Folding >= r.Target) return Task.FromResult(new UploadTicket($"round {t.Round} is closing; late results are not counted", 0, 0, false));
         t.State = TaskState.Folding;
+        t.Node = node;
         r.Folding++;
         return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
     }
@@ -278,6 +295,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_round is not { } r || !r.Tasks.ContainsKey(t.Id))
             return Task.FromResult(new FoldResult($"task {t.Id} belongs to round {t.Round}, which was abandoned while the update was folded", RoundUpdates));
         t.State = TaskState.Accepted;
+        t.Node = n.Node;
         metrics.UpdatesAccepted.Add(1);
         store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
         r.Folding--;
@@ -316,16 +334,20 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (r.CloseStarted) return;
         r.CloseStarted = true;
         var current = _model;
-        var partials = nodes.TakePartials(Id, r.Round, r.Attempt);
-        _ = Task.Run(() => Aggregate(r, current, partials)).ContinueWith(done => ApplyClose(r, done), _turns);
+        var folded = FoldingNodes(r, TaskState.Accepted);
+        _ = Task.Run(async () => Aggregate(r, current, await GatherPartials(r, folded))).ContinueWith(done => ApplyClose(r, done), _turns);
     }
 
     (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
     {
         var watch = Stopwatch.StartNew();
-        // The job combines one partial per aggregator node.
+        // The job combines one partial per aggregator node; together they must hold exactly what the round counted.
         var final = Setup.Strategy.BeginRound(r.Round, current);
         foreach (var p in partials) final.Merge(p);
+        int clients = partials.Sum(p => p.Totals.ClientCount);
+        long samples = partials.Sum(p => p.Totals.TotalSamples);
+        if (clients != r.Accepted || samples != r.Samples)
+            throw new PartialLostException($"the nodes' partials hold {clients} updates ({samples} samples) but the round accepted {r.Accepted} ({r.Samples} samples)");
         var next = Setup.Strategy.Apply(current, final.Finish());
         double aggregationMs = watch.Elapsed.TotalMilliseconds;
         metrics.AggregationMs.Record(aggregationMs);
@@ -359,6 +381,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             metrics.RoundsCompleted.Add(1);
             log.LogInformation("job {Job} round {Round} closed: {Updates} updates, {Samples} samples, accuracy {Acc}", Id, r.Round, r.Accepted, r.Samples, eval?.Accuracy);
         }
+        catch (PartialLostException e)
+        {
+            Rerun(r, e.Message);
+        }
         catch (Exception e)
         {
             log.LogError(e, "job {Job} round {Round} failed to close", Id, r.Round);
@@ -391,7 +417,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (target == JobStatus.Cancelled && _round is { Phase: RoundPhase.Collecting } r)
         {
             store.AbandonOpenRound(Id, r.Round);
-            nodes.TakePartials(Id, r.Round, r.Attempt);
+            Discard(r);
             _round = null;
         }
         if (target == JobStatus.Cancelled && _async is not null) store.AbandonOpenRound(Id, (int)_model.Version + 1);
@@ -402,8 +428,9 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return Task.FromResult<string?>(null);
     }
 
-    public Task<JobSnapshot> Snapshot(int liveWorkers)
+    public Task<JobSnapshot> Snapshot()
     {
+        int liveWorkers = _presence.LiveCount;
         if (_async is not null)
             return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
                 Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _async.Buffered, _async.BufferSize,

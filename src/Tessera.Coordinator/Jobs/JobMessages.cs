@@ -1,31 +1,33 @@
 using Orleans;
+using Orleans.Runtime;
 
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// The Job role as an Orleans grain (key = job id): the round state machine. Every call is a small notice
 /// (ids and counts); tensors never travel through it — uploads are folded by the node's
-/// <see cref="NodeAggregators"/> where they land, and the grain merges one partial per node at round close.
+/// <see cref="NodeAggregators"/> where they land, and the grain merges one partial per node that folded at round close.
 /// </summary>
 public interface IJobGrain : IGrainWithStringKey
 {
-    /// <summary>Periodic step; <paramref name="idleWorkers"/> are live workers with no open task in any job that may take this job's tasks.</summary>
-    Task<string[]> Tick(Workers.WorkerProfile[] idleWorkers);
-    Task<TaskInfo?> PendingTask(string workerId);
+    /// <summary>Periodic step, called by every node with its view of the workers connected to it (merged by the grain).</summary>
+    Task<string[]> Tick(NodeView view);
+    /// <summary>The open task for this worker, asked by the node it is long-polling.</summary>
+    Task<TaskInfo?> PendingTask(string workerId, SiloAddress node);
     /// <summary>Workers holding an open task of this job (one task at a time per worker).</summary>
     Task<string[]> BusyWorkers();
     Task<TaskInfo?> FindTask(string taskId);
     /// <summary>Why an upload for this task cannot be accepted now, or null. Checked before the body is read.</summary>
     Task<string?> CheckUpload(string taskId);
-    /// <summary>Claims the task for one fold at this node; while claims are out the round does not close.</summary>
-    Task<UploadTicket> Reserve(string taskId);
+    /// <summary>Claims the task for one fold at <paramref name="node"/>; while claims are out the round does not close.</summary>
+    Task<UploadTicket> Reserve(string taskId, SiloAddress node);
     /// <summary>The node folded the claimed update: record it and count it towards the quorum.</summary>
     Task<FoldResult> Folded(UpdateNotice notice);
     /// <summary>The node could not fold the claimed update: the task is open again.</summary>
     Task Release(string taskId);
     Task<bool> StillWanted(string taskId);
     Task<string?> SetStatus(JobStatus target);
-    Task<JobSnapshot> Snapshot(int liveWorkers);
+    Task<JobSnapshot> Snapshot();
     Task<long> Version();
 }
 
@@ -39,9 +41,10 @@ public sealed record TaskInfo(string Id, string WorkerId, int Round, long Versio
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record UploadTicket(string? Error, int Round, int Attempt, bool Async);
 
-/// <summary>What the node reports after folding an update: ids and counts only.</summary>
+/// <summary>What the node reports after folding an update: ids and counts only, and which node holds it in its partial.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record UpdateNotice(string TaskId, string WorkerId, long SampleCount, int Steps, string Commitment, long Bytes, double LossSum, int LossCount, int? SteppedTo);
+public sealed record UpdateNotice(string TaskId, string WorkerId, long SampleCount, int Steps, string Commitment, long Bytes, double LossSum, int LossCount, int? SteppedTo,
+    SiloAddress Node);
 
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record FoldResult(string? Error, int RoundUpdates);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans;
+using Orleans.Runtime;
 using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Workers;
 using Tessera.Protocol.Jobs;
@@ -13,10 +14,11 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// This node's directory of jobs: their ids, join tokens and compiled setups (artifact, template, shards), each
-/// job's change signal, and the handle to its <see cref="IJobGrain"/>. The grains hold the state machines and
-/// rebuild from SQLite on activation (a round that did not complete is re-run from scratch); this service ticks
-/// them a few times a second, working out which workers are idle before asking each job (no grain ever waits
-/// on another).
+/// job's change signal, and the handle to its <see cref="IJobGrain"/>. Jobs created at other nodes of a cluster are
+/// picked up from the shared database (on a miss, and every couple of seconds). The grains hold the state machines
+/// and rebuild from the database on activation (a round that did not complete is re-run from scratch); this
+/// service ticks them a few times a second with this node's view of its workers (live, and idle: no open task in
+/// any job), so no grain ever waits on another and each grain merges the views of all nodes.
 /// </summary>
 public sealed class JobRegistry : BackgroundService
 {
@@ -29,22 +31,33 @@ public sealed class JobRegistry : BackgroundService
     readonly CoordinatorOptions _options;
     readonly IGrainFactory _grains;
     readonly ILogger<JobRegistry> _log;
+    readonly SiloAddress _local;
+    readonly Lock _loading = new();
 
-    public JobRegistry(Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data, CoordinatorOptions options, IGrainFactory grains, ILogger<JobRegistry> log)
+    public JobRegistry(Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data, CoordinatorOptions options, IGrainFactory grains,
+        ILocalSiloDetails silo, ILogger<JobRegistry> log)
     {
-        (_store, _blobs, _workers, _data, _options, _grains, _log) = (store, blobs, workers, data, options, grains, log);
+        (_store, _blobs, _workers, _data, _options, _grains, _local, _log) = (store, blobs, workers, data, options, grains, silo.SiloAddress, log);
         Load();
     }
 
     public IEnumerable<JobHandle> All => _jobs.Values.OrderBy(j => j.Created);
-    public JobHandle? Get(string id) => _jobs.GetValueOrDefault(id);
 
-    public JobHandle? ByJoinToken(string token) =>
+    /// <summary>The job, looked up in the shared database when this node has not seen it yet (created at another node).</summary>
+    public JobHandle? Get(string id)
+    {
+        if (_jobs.TryGetValue(id, out var j)) return j;
+        Load();
+        return _jobs.GetValueOrDefault(id);
+    }
+
+    public JobHandle? ByJoinToken(string token) => FindByJoinToken(token) ?? (Load() > 0 ? FindByJoinToken(token) : null);
+
+    JobHandle? FindByJoinToken(string token) =>
         _jobs.Values.FirstOrDefault(j => CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(j.JoinToken), System.Text.Encoding.UTF8.GetBytes(token)));
 
     /// <summary>The job's compiled setup at this node (built from its spec the first time it is needed).</summary>
-    public JobSetup SetupOf(string id) => _jobs.TryGetValue(id, out var j) ? j.Setup
-        : throw new InvalidOperationException($"job {id} is not known at this node");
+    public JobSetup SetupOf(string id) => Get(id)?.Setup ?? throw new InvalidOperationException($"job {id} is not known at this node");
 
     /// <summary>Wakes the job's event streams when its status changes.</summary>
     public ChangeSignal Changes(string id) => _changes.GetOrAdd(id, _ => new ChangeSignal());
@@ -64,8 +77,12 @@ public sealed class JobRegistry : BackgroundService
         // Version 0 is written before the job exists in the database, so every recorded version has a checkpoint.
         _blobs.PutArtifact(setup.Artifact);
         _blobs.PutCheckpoint(row.Id, setup.Template, model);
-        _store.InsertJob(row);
-        var job = Add(row, setup);
+        JobHandle job;
+        lock (_loading)
+        {
+            _store.InsertJob(row);
+            job = Add(row, setup);
+        }
         _log.LogInformation("job {Job} '{Name}' created: {Model}, {Strategy}, {Rounds} rounds", row.Id, spec.Name, spec.Model, spec.Strategy.Name, spec.Rounds);
         _workers.Changes.Pulse();
         return job;
@@ -74,22 +91,26 @@ public sealed class JobRegistry : BackgroundService
     JobHandle Add(JobRow row, JobSetup setup) =>
         _jobs[row.Id] = new JobHandle(row.Id, row.JoinToken, DateTimeOffset.Parse(row.Created), setup, _grains.GetGrain<IJobGrain>(row.Id), Changes(row.Id));
 
-    /// <summary>Every job of the store; unfinished ones are resumed by their grain's activation.</summary>
-    void Load()
+    /// <summary>Every job of the store this node does not know yet; unfinished ones are resumed by their grain's activation.</summary>
+    int Load()
     {
-        foreach (var row in _store.Jobs())
-        {
-            try
+        lock (_loading) return _store.Jobs().Count(row => !_jobs.ContainsKey(row.Id) && TryAdd(row));
+    }
+
+    bool TryAdd(JobRow row)
+    {
+        try
             {
                 var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data);
                 _blobs.PutArtifact(setup.Artifact);
                 Add(row, setup);
+                return true;
             }
-            catch (Exception e) when (e is JobSpecException or IOException or JsonException)
-            {
-                _log.LogError(e, "job {Job} could not be resumed", row.Id);
-                _store.SetJobStatus(row.Id, "failed", $"could not resume: {e.Message}");
-            }
+        catch (Exception e) when (e is JobSpecException or IOException or JsonException)
+        {
+            _log.LogError(e, "job {Job} could not be resumed", row.Id);
+            _store.SetJobStatus(row.Id, "failed", $"could not resume: {e.Message}");
+            return false;
         }
     }
 
@@ -112,7 +133,7 @@ public sealed class JobRegistry : BackgroundService
         // The worker grain knows which job handed it a task last; that job is asked first.
         var hint = await grain.PendingJob() is { } id ? Get(id) : null;
         foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
-            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id) is { } t) return job.Describe(t, baseUrl);
+            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id, _local) is { } t) return job.Describe(t, baseUrl);
         return null;
     }
 
@@ -123,17 +144,20 @@ public sealed class JobRegistry : BackgroundService
         return null;
     }
 
-    public async Task<JobSnapshot> Snapshot(JobHandle job)
-    {
-        var live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout));
-        return await job.Grain.Snapshot(live.Count(w => Accepts(job, w)));
-    }
+    /// <summary>The job's status as its grain sees it (live workers merged over every node's view).</summary>
+    public Task<JobSnapshot> Snapshot(JobHandle job) => job.Grain.Snapshot();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        for (long tick = 0; await timer.WaitForNextTickAsync(stoppingToken); tick++)
         {
+            // Jobs created at another node of the cluster.
+            if (tick % 8 == 0)
+            {
+                try { Load(); }
+                catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "jobs could not be read from the database"); }
+            }
             // A worker is idle when no job has an open task for it: one task at a time per worker.
             var busy = new HashSet<string>(StringComparer.Ordinal);
             var jobs = _jobs.Values.ToList();
@@ -142,6 +166,8 @@ public sealed class JobRegistry : BackgroundService
                 try { busy.UnionWith(await job.Grain.BusyWorkers()); }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "job {Job} could not be asked for its tasks", job.Id); }
             }
+            // A grain ticked by another node may have handed a task to a worker long-polling here: wake the polls.
+            if (busy.Any(id => _workers.Get(id) is { IsPolling: true })) _workers.Changes.Pulse();
             IReadOnlyList<WorkerProfile> live;
             try { live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout)); }
             catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "worker profiles could not be read"); continue; }
@@ -149,8 +175,9 @@ public sealed class JobRegistry : BackgroundService
             {
                 try
                 {
-                    var idle = live.Where(w => !busy.Contains(w.Id) && Accepts(job, w)).ToArray();
-                    busy.UnionWith(await job.Grain.Tick(idle));
+                    var serving = live.Where(w => Accepts(job, w)).ToList();
+                    var view = new NodeView(_local, serving.Select(w => w.Id).ToArray(), serving.Where(w => !busy.Contains(w.Id)).ToArray());
+                    busy.UnionWith(await job.Grain.Tick(view));
                 }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
             }

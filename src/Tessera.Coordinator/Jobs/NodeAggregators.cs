@@ -11,8 +11,8 @@ namespace Tessera.Coordinator.Jobs;
 /// The Aggregator role: this node's in-process aggregators, one per open round of each job (keyed by job, round
 /// and attempt) and one FedBuff buffer per asynchronous job. Uploads that land at this node are folded here, as
 /// they arrive (O(model) memory per round, not O(clients × model)); tensors never travel through grain messages.
-/// The job grain claims a task before the fold and is told about it after (ids and counts), and at round close
-/// takes this node's partial sum.
+/// The job grain claims a task before the fold and is told about it after (ids and counts, and which node folded),
+/// and at round close takes the partial sum of every node that folded (<see cref="Cluster.INodePartials"/>).
 /// </summary>
 public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
 {
@@ -25,27 +25,34 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         public readonly IRoundAggregator Aggregator = aggregator;
     }
 
-    /// <summary>Opens this node's aggregator for a round (the grain calls it when the round opens).</summary>
-    public void Open(string jobId, int round, int attempt, IRoundAggregator aggregator) => _rounds[(jobId, round, attempt)] = new RoundSlot(aggregator);
-
-    /// <summary>Folds a validated update into the round's aggregator at this node.</summary>
-    public void Fold(string jobId, int round, int attempt, ClientUpdate update)
+    /// <summary>
+    /// Folds a validated update into this node's aggregator of the round (job, round, attempt). The first upload of a
+    /// round at this node opens it (<paramref name="begin"/>); the grain never has to tell every node a round opened.
+    /// Aggregators of the job's earlier rounds or attempts are dropped then: their round closed or was re-run.
+    /// </summary>
+    public void Fold(string jobId, int round, int attempt, Func<IRoundAggregator> begin, ClientUpdate update)
     {
-        if (!_rounds.TryGetValue((jobId, round, attempt), out var slot))
-            throw new InvalidOperationException($"no aggregator for job {jobId} round {round} attempt {attempt} at this node");
+        var key = (jobId, round, attempt);
+        if (!_rounds.TryGetValue(key, out var slot))
+        {
+            slot = _rounds.GetOrAdd(key, _ => new RoundSlot(begin()));
+            foreach (var old in _rounds.Keys.Where(k => k.Job == jobId && (k.Round, k.Attempt).CompareTo((round, attempt)) < 0).ToList())
+                _rounds.TryRemove(old, out _);
+        }
         lock (slot.Gate)
         {
             var watch = Stopwatch.StartNew();
             slot.Aggregator.Fold(update);
             metrics.FoldMs.Record(watch.Elapsed.TotalMilliseconds);
         }
+        metrics.UpdatesFolded.Add(1);
     }
 
-    /// <summary>At round close: this node's partial sum (the grain merges one per node); the slot is gone afterwards.</summary>
-    public IReadOnlyList<RoundPartial> TakePartials(string jobId, int round, int attempt)
+    /// <summary>At round close: this node's partial sum (the grain merges one per node that folded); the slot is gone afterwards.</summary>
+    public RoundPartial? TakePartial(string jobId, int round, int attempt)
     {
-        if (!_rounds.TryRemove((jobId, round, attempt), out var slot)) return [];
-        lock (slot.Gate) return [slot.Aggregator.TakePartial()];
+        if (!_rounds.TryRemove((jobId, round, attempt), out var slot)) return null;
+        lock (slot.Gate) return slot.Aggregator.TakePartial();
     }
 
     /// <summary>Drops every aggregator of the job (round abandoned, job cancelled or the grain re-activated).</summary>
@@ -95,6 +102,7 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
             var watch = Stopwatch.StartNew();
             bool stepped = buffer.FedBuff.Fold(update);
             metrics.FoldMs.Record(watch.Elapsed.TotalMilliseconds);
+            metrics.UpdatesFolded.Add(1);
             if (!stepped) return null;
             var model = buffer.FedBuff.Current;
             var row = new RoundRow

@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>One task of a round as the job grain tracks it: who has it, how many steps, by when.</summary>
@@ -13,6 +15,8 @@ public sealed class RoundTask
     public required int Samples { get; init; }
     public required DateTimeOffset Deadline { get; init; }
     public TaskState State { get; set; } = TaskState.Assigned;
+    /// <summary>The node whose aggregator claimed (then folded) the upload; its partial is asked for at close.</summary>
+    public SiloAddress? Node { get; set; }
 
     public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline);
 }

@@ -9,6 +9,8 @@ public sealed class CoordinatorMetrics : IDisposable
     readonly Meter _meter = new(MeterName);
 
     public Counter<long> RoundsCompleted { get; }
+    public Counter<long> RoundsRerun { get; }
+    public Counter<long> UpdatesFolded { get; }
     public Counter<long> TasksAssigned { get; }
     public Counter<long> TasksExpired { get; }
     public Counter<long> UpdatesAccepted { get; }
@@ -21,6 +23,8 @@ public sealed class CoordinatorMetrics : IDisposable
     public CoordinatorMetrics()
     {
         RoundsCompleted = _meter.CreateCounter<long>("tessera.rounds.completed", description: "rounds aggregated and checkpointed");
+        UpdatesFolded = _meter.CreateCounter<long>("tessera.updates.folded", description: "updates folded into this node's aggregators (per node; the cluster's sum is what the rounds accepted)");
+        RoundsRerun = _meter.CreateCounter<long>("tessera.rounds.rerun", description: "round attempts abandoned because a node holding their updates left the cluster");
         TasksAssigned = _meter.CreateCounter<long>("tessera.tasks.assigned");
         TasksExpired = _meter.CreateCounter<long>("tessera.tasks.expired", description: "tasks dropped at deadline or for missed heartbeats");
         UpdatesAccepted = _meter.CreateCounter<long>("tessera.updates.accepted");

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Orleans;
+using Tessera.Coordinator.Cluster;
 using Tessera.Coordinator.Storage;
 using Tessera.Protocol.Wire;
 
@@ -10,18 +11,20 @@ namespace Tessera.Coordinator.Workers;
 
 /// <summary>
 /// This node's directory of worker sessions: bearer tokens (random, stored only as sha256 hashes) to worker ids,
-/// and when each was last heard from. Sessions are persisted, so workers keep working across a coordinator
-/// restart without re-joining. Capabilities, measured speed and the pending task are the <see cref="IWorkerGrain"/>'s.
+/// and when each was last heard from at this node. Sessions are persisted, so workers keep working across a
+/// coordinator restart without re-joining, and a token this node has not seen is looked up in the shared database
+/// (the worker joined at another node of the cluster). Capabilities, measured speed and the pending task are the <see cref="IWorkerGrain"/>'s.
 /// </summary>
 public sealed class WorkerRegistry
 {
     readonly IGrainFactory _grains;
+    readonly SessionLookup _lookup;
     readonly ConcurrentDictionary<string, WorkerSession> _byTokenHash = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkerSession> _byId = new(StringComparer.Ordinal);
 
-    public WorkerRegistry(Store store, IGrainFactory grains)
+    public WorkerRegistry(Store store, IGrainFactory grains, SessionLookup lookup)
     {
-        _grains = grains;
+        (_grains, _lookup) = (grains, lookup);
         foreach (var row in store.Workers())
         {
             var s = new WorkerSession(row.Id, row.Name, row.TokenHash, row.ScopeJob);
@@ -47,9 +50,18 @@ public sealed class WorkerRegistry
         return (session, token);
     }
 
-    public WorkerSession? Authenticate(string? token) =>
-        string.IsNullOrEmpty(token) ? null : _byTokenHash.GetValueOrDefault(Hash(token));
+    public WorkerSession? Authenticate(string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return null;
+        var hash = Hash(token);
+        if (_byTokenHash.TryGetValue(hash, out var known)) return known;
+        if (_lookup.ByTokenHash(hash) is not { } row) return null;
+        var session = _byId.GetOrAdd(row.Id, _ => new WorkerSession(row.Id, row.Name, row.TokenHash, row.ScopeJob));
+        _byTokenHash[hash] = session;
+        return session;
+    }
 
+    /// <summary>A session this node has seen (workers connected to other nodes are in their views, not here).</summary>
     public WorkerSession? Get(string id) => _byId.GetValueOrDefault(id);
 
     public IEnumerable<WorkerSession> All => _byId.Values;
