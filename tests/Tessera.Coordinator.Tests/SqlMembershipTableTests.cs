@@ -58,7 +58,7 @@ public sealed class SqlMembershipTableTests : IDisposable
         var read = await _table.ReadRow(entry.SiloAddress);
         var (updated, _) = Assert.Single(read.Members);
         Assert.Equal(SiloStatus.ShuttingDown, updated.Status);
-        Assert.Equal(suspect, Assert.Single(updated.SuspectTimes).Item1);
+        Assert.Equal(suspect, Assert.Single(updated.SuspectTimes!).Item1);
         Assert.Equal(2, read.Version.Version);
     }
 

@@ -94,7 +94,7 @@ internal static class DemoCommand
                     var bars = Enumerable.Range(1, workerCount).ToDictionary(i => $"worker-{i}", i => ctx.AddTask($"worker-{i}", maxValue: 1));
                     while (true)
                     {
-                        var snap = job.Grain.Snapshot(workerCount).GetAwaiter().GetResult();
+                        var snap = job.Grain.Snapshot().GetAwaiter().GetResult();
                         overall.Value = snap.Version;
                         overall.Description = snap.LastAccuracy is { } acc ? $"rounds (test acc {acc:P2})" : "rounds";
                         lock (gate)
@@ -115,7 +115,7 @@ internal static class DemoCommand
                 try { run.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
                 agent.Dispose();
             }
-            var last = job.Grain.Snapshot(0).GetAwaiter().GetResult();
+            var last = job.Grain.Snapshot().GetAwaiter().GetResult();
             if (last.Status == "failed") throw new CliUsageException($"the job failed: {last.Error}");
 
             var table = new Table().AddColumns("round", "updates", "samples", "train loss", "test loss", "test acc", "aggregation ms", "seconds");

@@ -12,6 +12,6 @@ public sealed class SessionLookup(ClusterDatabase db)
     public WorkerRow? ByTokenHash(string tokenHash)
     {
         using var c = db.Open();
-        return c.QueryFirstOrDefault<WorkerRow>("SELECT * FROM workers WHERE token_hash = @tokenHash", new { tokenHash });
+        return c.QueryFirstOrDefault<WorkerRow>("SELECT id AS Id, name AS Name, token_hash AS TokenHash, scope_job AS ScopeJob, capabilities AS Capabilities, speed AS Speed, joined AS Joined FROM workers WHERE token_hash = @tokenHash", new { tokenHash });
     }
 }

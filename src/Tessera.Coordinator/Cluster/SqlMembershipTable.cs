@@ -67,7 +67,12 @@ public sealed class SqlMembershipTable(ClusterDatabase db, IOptions<ClusterOptio
         await using var c = db.Open();
         await using var tx = await c.BeginTransactionAsync(IsolationLevel.RepeatableRead);
         var version = await c.QueryFirstOrDefaultAsync<VersionRow>("SELECT version, etag FROM cluster_version WHERE cluster_id = @id", new { id = _clusterId }, tx);
-        var sql = "SELECT * FROM cluster_members WHERE cluster_id = @id" +
+        // Aliased to the row's property names: no reliance on a global Dapper naming setting.
+        var sql = """
+            SELECT address AS Address, port AS Port, generation AS Generation, silo_name AS SiloName, host_name AS HostName, status AS Status,
+              proxy_port AS ProxyPort, suspect_times AS SuspectTimes, start_time AS StartTime, i_am_alive_time AS IAmAliveTime, etag AS Etag
+            FROM cluster_members WHERE cluster_id = @id
+            """ +
             (key is null ? "" : " AND address = @address AND port = @port AND generation = @generation");
         var rows = await c.QueryAsync<MemberRow>(sql, new
         {
