@@ -15,6 +15,7 @@ public sealed class ClusterTests : IDisposable
         model: 2nn
         rounds: {0}
         clients_per_round: 4
+        min_clients: 4
         data: {{ clients: 4, train_samples: 8000 }}
         local: {{ epochs: 1, batch_size: 20, lr: 0.05 }}
         """;

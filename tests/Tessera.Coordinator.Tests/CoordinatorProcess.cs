@@ -27,11 +27,16 @@ public sealed class CoordinatorProcess : IDisposable
         var p = Process.Start(psi)!;
         string? url = null;
         var ready = new TaskCompletionSource<string>();
+        // TESSERA_TEST_LOGS=folder keeps each coordinator's output, for debugging a failed run.
+        var log = Environment.GetEnvironmentVariable("TESSERA_TEST_LOGS") is { Length: > 0 } logs
+            ? TextWriter.Synchronized(new StreamWriter(Path.Combine(Directory.CreateDirectory(logs).FullName, $"coordinator-{p.Id}.log")) { AutoFlush = true })
+            : null;
         p.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is { } line) log?.WriteLine(line);
             if (e.Data?.StartsWith("listening on ", StringComparison.Ordinal) == true) ready.TrySetResult(e.Data["listening on ".Length..]);
         };
-        p.ErrorDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is { } line) log?.WriteLine(line); };
         p.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"coordinator exited with {p.ExitCode}"));
         p.EnableRaisingEvents = true;
         p.BeginOutputReadLine();

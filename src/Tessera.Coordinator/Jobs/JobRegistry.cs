@@ -51,7 +51,12 @@ public sealed class JobRegistry : BackgroundService
         return _jobs.GetValueOrDefault(id);
     }
 
-    public JobHandle? ByJoinToken(string token) => FindByJoinToken(token) ?? (Load() > 0 ? FindByJoinToken(token) : null);
+    public JobHandle? ByJoinToken(string token)
+    {
+        if (FindByJoinToken(token) is { } known) return known;
+        Load(); // another node may have created it (or this node's tick is loading it right now)
+        return FindByJoinToken(token);
+    }
 
     JobHandle? FindByJoinToken(string token) =>
         _jobs.Values.FirstOrDefault(j => CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(j.JoinToken), System.Text.Encoding.UTF8.GetBytes(token)));
