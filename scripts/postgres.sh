@@ -10,6 +10,7 @@ user="${TESSERA_PG_USER:-tessera}"
 password="${TESSERA_PG_PASSWORD:-tessera}"
 database="${TESSERA_PG_DATABASE:-tessera}"
 say() { echo "postgres.sh: $*" >&2; }
+cd / # the postgres user may not be allowed into the caller's folder, and nothing here is relative to it
 
 if ! command -v pg_ctlcluster >/dev/null; then
   say "pg_ctlcluster not found: install PostgreSQL first (scripts/fetch-deps.sh does, from Debian packages)"
