@@ -27,7 +27,7 @@ namespace Tessera.Coordinator;
 /// <summary>
 /// Builds and runs the coordinator: an Orleans silo co-hosted with Kestrel (localhost clustering, or membership in the
 /// shared database with <see cref="CoordinatorOptions.Cluster"/>; the job grains hold the round state machines), the /api/v1 endpoints, the job registry (which ticks the job grains; they resume
-/// unfinished jobs from SQLite and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
+/// unfinished jobs from the store (SQLite or PostgreSQL) and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
 /// </summary>
 public sealed class CoordinatorHost : IAsyncDisposable
 {
@@ -40,9 +40,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     CoordinatorHost(WebApplication app) => App = app;
 
+    /// <exception cref="DatabaseException">the store's database is misconfigured or unreachable</exception>
     public static CoordinatorHost Create(CoordinatorOptions options)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        // First, so a bad or unreachable database fails the start before anything else is set up.
+        var store = new Store(DatabaseLocation.Parse(options.Database, options.DataDirectory));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (!options.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
@@ -60,8 +63,8 @@ public sealed class CoordinatorHost : IAsyncDisposable
         // own silo and gateway ports (free ones unless given), so several can run on one machine or in one process.
         int siloPort = options.SiloPort == 0 ? FreePort() : options.SiloPort;
         int gatewayPort = options.GatewayPort == 0 ? FreePort() : options.GatewayPort;
-        var dbPath = Path.Combine(options.DataDirectory, "tessera.db");
-        var clusterDb = ClusterDatabase.Sqlite(dbPath);
+        // The cluster's tables (membership) and cross-node lookups use the store's database.
+        var clusterDb = ClusterDatabase.Of(store);
         builder.UseOrleans(silo =>
         {
             if (options.Cluster) ClusterSetup.Configure(silo, options, siloPort, gatewayPort);
@@ -75,7 +78,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         var s = builder.Services;
         s.AddSingleton(options);
-        s.AddSingleton(new Store(dbPath));
+        s.AddSingleton(store);
         s.AddSingleton(clusterDb);
         s.AddSingleton<SessionLookup>();
         s.AddSingleton(new BlobStore(Path.Combine(options.DataDirectory, "blobs")));

@@ -15,7 +15,7 @@ public sealed class SqlMembershipTableTests : IDisposable
 
     public SqlMembershipTableTests()
     {
-        var db = ClusterDatabase.Sqlite(Path.Combine(_dir, "tessera.db"));
+        var db = ClusterDatabase.Of(new Tessera.Coordinator.Storage.Store(Path.Combine(_dir, "tessera.db")));
         _table = new SqlMembershipTable(db, Options.Create(new ClusterOptions { ClusterId = "test" }));
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Orleans;
 using Orleans.Configuration;
 using Orleans.Runtime;
+using Tessera.Coordinator.Storage;
 
 namespace Tessera.Coordinator.Cluster;
 
@@ -21,11 +22,11 @@ public sealed class SqlMembershipTable(ClusterDatabase db, IOptions<ClusterOptio
 {
     readonly string _clusterId = cluster.Value.ClusterId;
 
-    public const string Schema = """
+    static string Schema(SqlDialect d) => $"""
         CREATE TABLE IF NOT EXISTS cluster_version (cluster_id VARCHAR(150) PRIMARY KEY, version INTEGER NOT NULL, etag VARCHAR(40) NOT NULL);
         CREATE TABLE IF NOT EXISTS cluster_members (cluster_id VARCHAR(150) NOT NULL, address VARCHAR(45) NOT NULL, port INTEGER NOT NULL,
           generation INTEGER NOT NULL, silo_name VARCHAR(150) NOT NULL, host_name VARCHAR(150) NOT NULL, status INTEGER NOT NULL,
-          proxy_port INTEGER NOT NULL, suspect_times TEXT NOT NULL, start_time BIGINT NOT NULL, i_am_alive_time BIGINT NOT NULL,
+          proxy_port INTEGER NOT NULL, suspect_times TEXT NOT NULL, start_time {d.BigInt} NOT NULL, i_am_alive_time {d.BigInt} NOT NULL,
           etag VARCHAR(40) NOT NULL, PRIMARY KEY (cluster_id, address, port, generation));
         """;
 
@@ -34,8 +35,14 @@ public sealed class SqlMembershipTable(ClusterDatabase db, IOptions<ClusterOptio
     public async Task InitializeMembershipTable(bool tryInitTableVersion)
     {
         await using var c = db.Open();
-        foreach (var statement in Schema.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            await c.ExecuteAsync(statement);
+        await using (var tx = await c.BeginTransactionAsync())
+        {
+            // Nodes starting together must not race on CREATE TABLE (see SqlDialect.LockSchema).
+            db.Dialect.LockSchema(c, tx);
+            foreach (var statement in Schema(db.Dialect).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                await c.ExecuteAsync(statement, transaction: tx);
+            await tx.CommitAsync();
+        }
         if (tryInitTableVersion)
             await c.ExecuteAsync("INSERT INTO cluster_version (cluster_id, version, etag) VALUES (@id, 0, @tag) ON CONFLICT (cluster_id) DO NOTHING",
                 new { id = _clusterId, tag = NewTag() });
