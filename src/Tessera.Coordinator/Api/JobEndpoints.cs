@@ -100,6 +100,7 @@ public static class JobEndpoints
         ctx.Response.Headers.CacheControl = "no-cache";
         var ct = ctx.RequestAborted;
         string? last = null;
+        var lastWrite = DateTimeOffset.UtcNow;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -111,13 +112,17 @@ public static class JobEndpoints
                     await ctx.Response.WriteAsync($"event: status\ndata: {json}\n\n", ct);
                     await ctx.Response.Body.FlushAsync(ct);
                     last = json;
+                    lastWrite = DateTimeOffset.UtcNow;
                 }
-                try { await signal.WaitAsync(TimeSpan.FromSeconds(15), ct); }
-                catch (TimeoutException)
+                // Re-read at least every second: in a cluster the grain may change on another node, whose signal this node never sees.
+                try { await signal.WaitAsync(TimeSpan.FromSeconds(1), ct); }
+                catch (TimeoutException) when (DateTimeOffset.UtcNow - lastWrite >= TimeSpan.FromSeconds(15))
                 {
                     await ctx.Response.WriteAsync(": keep-alive\n\n", ct); // keeps proxies from closing an idle stream
                     await ctx.Response.Body.FlushAsync(ct);
+                    lastWrite = DateTimeOffset.UtcNow;
                 }
+                catch (TimeoutException) { }
             }
         }
         catch (OperationCanceledException) { }
