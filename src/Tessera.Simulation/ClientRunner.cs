@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
+using Tessera.Federation.Planning;
 using Tessera.Graphs.Training;
 using Tessera.Runtime;
 
@@ -12,7 +13,7 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k).
 /// </summary>
-public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, ulong jobSeed, int stepsPerCall)
+public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
@@ -29,7 +30,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             if (setup.UsesControlVariates)
                 trainer.SetControlVariates(template.WithValues(serverControl ?? new float[model.Length]), template.WithValues(ci));
 
-            ulong seed = SeedMixer.Derive(jobSeed, SeedMixer.Training, round, client);
+            ulong seed = plan.TrainingSeed(round, client);
             var hp = setup.Hyperparameters with { DropoutSeed = (long)(seed >> 1) };
             var result = LocalTraining.Run(trainer, data.Train, indices, setup.Epochs, hp, seed, stepsPerCall, setup.MaxSteps);
 

@@ -38,7 +38,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
             trainer.SetGlobalWeights(global);
 
-        var hp = Hyperparameters(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
+        var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
         var watch = Stopwatch.StartNew();
         var result = LocalTraining.Run(trainer, data, null, task.Epochs, hp, task.Seed, stepsPerCall: 50, maxSteps: task.Steps, progress: progress);
         double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
@@ -76,18 +76,6 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             if (!t.Shape.SequenceEqual(p.Shape)) throw new FormatException($"weights tensor '{p.Name}' has shape [{string.Join(",", t.Shape)}], the artifact expects [{string.Join(",", p.Shape)}]");
             return new Graphs.Training.NamedTensor(p.Name, p.Shape, t.ToFloatArray());
         }));
-    }
-
-    static Hyperparameters Hyperparameters(IReadOnlyDictionary<string, double> h)
-    {
-        float Get(string k, float fallback) => h.TryGetValue(k, out var v) ? (float)v : fallback;
-        var d = new Hyperparameters();
-        return d with
-        {
-            LearningRate = Get("lr", d.LearningRate), Momentum = Get("momentum", d.Momentum), WeightDecay = Get("weight_decay", d.WeightDecay),
-            Beta1 = Get("beta1", d.Beta1), Beta2 = Get("beta2", d.Beta2), Epsilon = Get("epsilon", d.Epsilon),
-            ClipNorm = Get("clip_norm", d.ClipNorm), ProxMu = Get("prox_mu", d.ProxMu),
-        };
     }
 
     public void Dispose() => _trainer?.Dispose();

@@ -179,8 +179,8 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
         Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
         Hyperparameters = Setup.TaskHyperparameters(),
-        // Derived from the job seed and the task id's random hex, so a task's seed is the same on every node and after restarts.
-        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
+        // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
+        Seed = Setup.TaskSeed(t),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
     };
