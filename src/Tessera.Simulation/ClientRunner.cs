@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
 using Tessera.Federation.Planning;
+using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
 using Tessera.Runtime;
 
@@ -41,13 +42,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             float[]? dc = null, newCi = null;
             if (setup.UsesControlVariates)
             {
-                // Option II of Karimireddy et al.: c_i+ = c_i − c + (x − y_i)/(K·lr) = c_i − c − Δy/(K·lr).
-                float scale = -1f / (result.Steps * hp.LearningRate);
-                newCi = new float[model.Length];
-                TensorPrimitives.Subtract(ci!, serverControl ?? new float[model.Length], newCi);
-                TensorPrimitives.MultiplyAdd(delta, scale, newCi, newCi);
-                dc = new float[model.Length];
-                TensorPrimitives.Subtract(newCi, ci!, dc);
+                (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
             }
             var update = new ClientUpdate(clientId, delta, indices.Length, result.Steps, dc, model.Version);
             return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);

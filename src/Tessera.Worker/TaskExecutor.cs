@@ -12,16 +12,20 @@ namespace Tessera.Worker;
 /// <summary>The outcome of one task, ready to upload.</summary>
 public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond);
 
+/// <summary>SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights).</summary>
+public sealed record ControlVariateFiles(byte[] Server, byte[] Client);
+
 /// <summary>
 /// Runs one task: load the global weights into a (cached) trainer for the artifact, train K steps on the
-/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment.
+/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment
+/// (for SCAFFOLD, corrected by c − c_i and followed by the control variate delta Δc_i).
 /// </summary>
 public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 {
     string? _trainerSha;
     Trainer? _trainer;
 
-    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress)
+    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null)
     {
         if (_trainerSha != artifact.Sha256)
         {
@@ -37,6 +41,14 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         trainer.ResetOptimizerState();
         if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
             trainer.SetGlobalWeights(global);
+        ParameterSet? c = null, ci = null;
+        if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.ServerControlPrefix, StringComparison.Ordinal)))
+        {
+            if (controls is null) throw new FormatException("the artifact trains SCAFFOLD but the task names no control variates");
+            c = ReadWeights(controls.Server, artifact.Manifest);
+            ci = ReadWeights(controls.Client, artifact.Manifest);
+            trainer.SetControlVariates(c, ci);
+        }
 
         var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
         var watch = Stopwatch.StartNew();
@@ -55,12 +67,26 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
             tensors.Add(Protocol.NamedTensor.FromFloats(a.Name, a.Shape, delta));
         }
+        if (c is not null && ci is not null) tensors.AddRange(ControlDelta(tensors, c, ci, result.Steps, hp.LearningRate));
         var envelope = new UpdateEnvelope
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
             LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
         };
         return new TaskOutcome(new SafetensorsFile(tensors, envelope.ToMetadata()).ToBytes(), result.MeanLoss, sps);
+    }
+
+    /// <summary>Δc_i per parameter, named with the control-delta prefix (SCAFFOLD option II, as the simulator computes it).</summary>
+    static IEnumerable<Protocol.NamedTensor> ControlDelta(List<Protocol.NamedTensor> deltas, ParameterSet c, ParameterSet ci, int steps, float lr)
+    {
+        var flat = deltas.SelectMany(t => t.ToFloatArray()).ToArray();
+        var (_, dc) = Federation.Strategies.ScaffoldClient.Update(ci.Flatten(), c.Flatten(), flat, steps, lr);
+        int offset = 0;
+        foreach (var p in ci.Tensors)
+        {
+            yield return Protocol.NamedTensor.FromFloats(ControlVariateTensors.DeltaPrefix + p.Name, p.Shape, dc[offset..(offset + p.Values.Length)]);
+            offset += p.Values.Length;
+        }
     }
 
     static ParameterSet Template(ArtifactManifest m) =>

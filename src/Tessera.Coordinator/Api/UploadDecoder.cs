@@ -16,7 +16,8 @@ namespace Tessera.Coordinator.Api;
 /// </summary>
 public static class UploadDecoder
 {
-    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId)
+    /// <param name="controlVariates">SCAFFOLD: the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId, bool controlVariates = false)
     {
         SafetensorsFile file;
         try { file = SafetensorsFile.Read(body); }
@@ -36,7 +37,7 @@ public static class UploadDecoder
 
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
-            if (!expected.Contains(t.Name)) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
+            if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
         var flat = new float[template.Count];
         int offset = 0;
         foreach (var p in template.Tensors)
@@ -54,7 +55,8 @@ public static class UploadDecoder
             catch (InvalidUpdateException e) { throw Bad(e.Message); }
             offset += target.Length;
         }
-        return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
+        float[]? dc = controlVariates ? ControlDeltaDecoder.Read(file, template, workerId) : null;
+        return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, dc, env.BaseVersion), env);
     }
 
     static UploadRejectedException Bad(string message) => new(StatusCodes.Status400BadRequest, message);

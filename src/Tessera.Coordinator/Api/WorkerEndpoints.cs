@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Tessera.Coordinator.Jobs;
+using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Telemetry;
 using Tessera.Coordinator.Workers;
 using Tessera.Protocol.Wire;
@@ -94,7 +95,7 @@ public static class WorkerEndpoints
         return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
     }
 
-    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics)
+    static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics, ControlVariateStore controls)
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
@@ -104,7 +105,8 @@ public static class WorkerEndpoints
         if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
         if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
-        long limit = job.Setup.Template.Count * 4 + (1 << 20);
+        // SCAFFOLD uploads carry Δc_i as well: twice the tensors.
+        long limit = job.Setup.Template.Count * 4 * (job.Setup.UsesControlVariates ? 2 : 1) + (1 << 20);
         if (ctx.Request.ContentLength is { } length && length > limit)
             return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
@@ -119,13 +121,15 @@ public static class WorkerEndpoints
             { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
             metrics.BytesIn.Add(body.Length);
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, job.Setup.UsesControlVariates);
             // The job grain claims the task (small notice), this node folds the tensors, then the grain counts it.
             var ticket = await job.Grain.Reserve(task.Id);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
             int? stepped = null;
             try
             {
+                // c_i⁺ is written before the fold; it only counts once the round commits with this worker counted.
+                if (update.ControlVariateDelta is { } dc) controls.Advance(job.Id, w.Id, task.Version, ticket.Round, job.Setup.Template, dc);
                 if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
                 else nodes.Fold(job.Id, ticket.Round, ticket.Attempt, update);
             }

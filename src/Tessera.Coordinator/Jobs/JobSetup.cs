@@ -45,6 +45,9 @@ public sealed class JobSetup
         var shards = plan.Partition(train.Labels!.AsSpan(0, n).ToArray());
         int withData = shards.Count(s => s.Length > 0);
         if (withData == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
+        // c ← c + |S|/N·mean Δc needs |S| ≤ N: a round may not count more workers than the federation has clients.
+        if (plan.UsesControlVariates && (spec.ClientsPerRound is not { } k || k > withData))
+            throw new JobSpecException("clients_per_round", $"scaffold needs clients_per_round of at most the {withData} clients holding data (data.clients)");
         return new JobSetup
         {
             Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Layout = layout,
