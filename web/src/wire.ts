@@ -28,6 +28,10 @@ export interface TaskMessage {
   epochs: number;
   deadline: string;
   result_url: string;
+  /** SCAFFOLD: the server control variate c of this version. */
+  server_control_url?: string;
+  /** SCAFFOLD: this worker's control variate c_i (needs the session). */
+  client_control_url?: string;
 }
 
 export interface ResultResponse { accepted: boolean; task_id: string; round: number; updates_in_round: number }
