@@ -14,6 +14,10 @@ public sealed record SimulationOptions
     /// <summary>Per-client speed in samples/s by client index; null draws them from the spec.</summary>
     public Func<int, double>? ClientSpeed { get; init; }
     public SimulationEvents Events { get; init; } = new();
+    /// <summary>Continue a synchronous run from this checkpoint (its round is the last one done).</summary>
+    public SimulationCheckpoint? ResumeFrom { get; init; }
+    /// <summary>Hand a checkpoint to <see cref="SimulationEvents.Checkpoint"/> every this many rounds (and after the last).</summary>
+    public int CheckpointEvery { get; init; } = 5;
 }
 
 /// <summary>Callbacks for progress displays and tests; called on the simulation's thread unless noted.</summary>
@@ -26,4 +30,6 @@ public sealed record SimulationEvents
     /// <summary>(round, client id) for every update folded into the global model.</summary>
     public Action<int, string>? UpdateFolded { get; init; }
     public Action<RoundMetrics>? RoundFinished { get; init; }
+    /// <summary>State to continue from (synchronous strategies); null when nobody stores checkpoints.</summary>
+    public Action<SimulationCheckpoint>? Checkpoint { get; init; }
 }

@@ -22,7 +22,10 @@ public sealed class Simulator : IDisposable
         Spec = spec;
         Options = options ?? new SimulationOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.Parallelism);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.CheckpointEvery);
         Plan = JobPlan.From(spec);
+        if (Options.ResumeFrom is not null && Plan.IsAsync)
+            throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
         Model = Plan.CreateModel();
         Data = FederatedData.Load(Plan, Model);
         Setup = LocalSetup.From(Plan);
@@ -113,9 +116,18 @@ internal sealed class RoundTally
 internal sealed class MetricsLog(Simulator sim)
 {
     readonly Stopwatch _wall = Stopwatch.StartNew();
+    double _wallBefore;   // wall time of the runs this one continues
     public List<RoundMetrics> Rounds { get; } = new();
     public int? RoundsToTarget { get; private set; }
-    public double WallSeconds => _wall.Elapsed.TotalSeconds;
+    public double WallSeconds => _wallBefore + _wall.Elapsed.TotalSeconds;
+
+    /// <summary>Takes over the rounds recorded before a checkpoint (not re-announced: they were reported when run).</summary>
+    public void Restore(SimulationCheckpoint from)
+    {
+        Rounds.AddRange(from.Rounds);
+        RoundsToTarget = from.RoundsToTarget;
+        _wallBefore = from.WallSeconds;
+    }
 
     public void Initial(float[] weights)
     {

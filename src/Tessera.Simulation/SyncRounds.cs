@@ -21,14 +21,27 @@ internal sealed class SyncRounds(Simulator sim)
     public SimulationResult Run(CancellationToken cancel)
     {
         var strategy = sim.Strategy;
-        var model = strategy.Initialize(sim.Template.Flatten());
         var log = new MetricsLog(sim);
-        log.Initial(model.Weights);
+        GlobalModel model;
         double clock = 0;
         long updates = 0;
+        int first = 1;
+        if (sim.Options.ResumeFrom is { } from)
+        {
+            if (from.SpecDigest != SimulationCheckpoint.Digest(sim.Spec))
+                throw new InvalidOperationException("the checkpoint belongs to a different job spec (only rounds and target_accuracy may change between runs)");
+            (model, clock, updates, first) = (from.Model, from.SimulatedSeconds, from.ClientUpdates, from.Round + 1);
+            foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
+            log.Restore(from);
+        }
+        else
+        {
+            model = strategy.Initialize(sim.Template.Flatten());
+            log.Initial(model.Weights);
+        }
         var tally = new RoundTally();
 
-        for (int round = 1; round <= sim.Rounds; round++)
+        for (int round = first; round <= sim.Rounds && log.RoundsToTarget is null; round++)
         {
             cancel.ThrowIfCancellationRequested();
             tally.Reset();
@@ -45,7 +58,10 @@ internal sealed class SyncRounds(Simulator sim)
                 model = strategy.Apply(model, aggregator.Finish());
                 updates += accepted.Count;
             }
-            if (log.Record(round, model.Weights, tally, clock)) break;
+            bool reached = log.Record(round, model.Weights, tally, clock);
+            if (reached || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
+                sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(SimulationCheckpoint.Digest(sim.Spec), round, model,
+                    new Dictionary<int, float[]>(_clientControl), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.RoundsToTarget));
         }
         return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);
     }

@@ -17,16 +17,20 @@ internal static class SimulateCommand
         var rounds = new Option<int?>("--rounds") { Description = "override the spec's rounds (a cap when target_accuracy is set)" };
         var parallel = new Option<int>("--parallel") { Description = "clients trained at once (one single-threaded ONNX Runtime session each)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var steps = new Option<int>("--steps-per-call") { Description = "optimizer steps per artifact call (K)", DefaultValueFactory = _ => 50 };
+        var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in the output folder (written every --checkpoint-every rounds)" };
+        var every = new Option<int>("--checkpoint-every") { Description = "rounds between checkpoints (synchronous strategies)", DefaultValueFactory = _ => 5 };
         var cmd = new Command("simulate", "Run a federated job spec with virtual clients in one process (paper reproductions, strategy comparisons)")
         {
-            job, outDir, rounds, parallel, steps,
+            job, outDir, rounds, parallel, steps, resume, every,
         };
-        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(job)!, pr.GetValue(outDir), pr.GetValue(rounds), pr.GetValue(parallel), pr.GetValue(steps))));
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(job)!, pr.GetValue(outDir), pr.GetValue(rounds), pr.GetValue(parallel), pr.GetValue(steps),
+            pr.GetValue(resume), pr.GetValue(every))));
         return cmd;
     }
 
-    static int Run(string jobPath, string? outDir, int? rounds, int parallel, int stepsPerCall)
+    static int Run(string jobPath, string? outDir, int? rounds, int parallel, int stepsPerCall, bool resume, int checkpointEvery)
     {
+        CliOptions.Require(checkpointEvery >= 1, "--checkpoint-every", "must be at least 1");
         CliOptions.Require(rounds is null or >= 1, "--rounds", "must be at least 1");
         CliOptions.Require(parallel >= 1, "--parallel", "must be at least 1");
         CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
@@ -34,7 +38,18 @@ internal static class SimulateCommand
         outDir ??= Path.Combine("out", "simulate", spec.Name);
         Directory.CreateDirectory(outDir);
         var csvPath = Path.Combine(outDir, "metrics.csv");
+        var checkpointPath = Path.Combine(outDir, "checkpoint.safetensors");
+        SimulationCheckpoint? from = null;
+        if (resume)
+        {
+            CliOptions.Require(File.Exists(checkpointPath), "--resume", $"no checkpoint at {checkpointPath}");
+            from = SimulationCheckpoint.FromBytes(File.ReadAllBytes(checkpointPath));
+            CliOptions.Require(from.SpecDigest == SimulationCheckpoint.Digest(spec), "--resume",
+                $"{checkpointPath} belongs to a different job spec (only rounds and target_accuracy may change)");
+            AnsiConsole.MarkupLine($"resuming after round {from.Round} from {checkpointPath}");
+        }
         using var csv = new MetricsCsv(csvPath);
+        foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
 
         ProgressTask? bar = null;
         var options = new SimulationOptions
@@ -42,10 +57,13 @@ internal static class SimulateCommand
             Parallelism = parallel,
             Rounds = rounds,
             StepsPerCall = stepsPerCall,
+            ResumeFrom = from,
+            CheckpointEvery = checkpointEvery,
             Events = new SimulationEvents
             {
                 RoundStarted = (r, selected) => { if (bar is { } b) { b.Description = $"round {r}"; b.MaxValue = Math.Max(1, selected); b.Value = 0; } },
                 ClientDone = (_, done, _) => { if (bar is { } b) b.Value = done; },
+                Checkpoint = c => Tessera.Coordinator.Storage.BlobStore.WriteAtomic(checkpointPath, c.ToBytes()),
                 RoundFinished = m =>
                 {
                     csv.Write(m);

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Tessera.Federation;
+using Tessera.Protocol;
+using Tessera.Protocol.Jobs;
+
+namespace Tessera.Simulation;
+
+/// <summary>
+/// Everything a synchronous simulation carries from one round to the next, so a run stopped after round R
+/// (killed, machine rebooted, session over) continues at R+1 and produces the same numbers as an unbroken
+/// run: selection, partitions and client training are pure functions of (seed, round, client), so the only
+/// state is the global model with the strategy's server state, the clients' SCAFFOLD c_i, the clocks and the
+/// metrics so far. Encoded as one safetensors file (tensors + JSON metadata).
+/// </summary>
+public sealed record SimulationCheckpoint(
+    string SpecDigest,
+    int Round,
+    GlobalModel Model,
+    IReadOnlyDictionary<int, float[]> ClientControl,
+    double SimulatedSeconds,
+    long ClientUpdates,
+    double WallSeconds,
+    IReadOnlyList<RoundMetrics> Rounds,
+    int? RoundsToTarget)
+{
+    // Round 0's train loss is NaN; JSON has no NaN unless asked.
+    static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+    const string WeightsName = "weights", StatePrefix = "state/", ClientPrefix = "client/", MetaKey = "tessera.simulation";
+
+    /// <summary>
+    /// Identifies the computation a checkpoint belongs to: the spec without its stopping rules (rounds, target),
+    /// which may be raised to let a run go on.
+    /// </summary>
+    public static string Digest(JobSpec spec)
+    {
+        var json = JsonSerializer.Serialize(spec with { Rounds = 0, TargetAccuracy = null });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    public byte[] ToBytes()
+    {
+        var tensors = new List<NamedTensor> { NamedTensor.FromFloats(WeightsName, [Model.Weights.LongLength], Model.Weights) };
+        foreach (var name in Model.State.Names.Order(StringComparer.Ordinal))
+        {
+            var b = Model.State.Get(name)!;
+            tensors.Add(NamedTensor.FromFloats(StatePrefix + name, [b.LongLength], b));
+        }
+        foreach (var (client, c) in ClientControl.OrderBy(kv => kv.Key))
+            tensors.Add(NamedTensor.FromFloats(ClientPrefix + client.ToString(CultureInfo.InvariantCulture), [c.LongLength], c));
+        var meta = new Meta(SpecDigest, Round, Model.Version, SimulatedSeconds, ClientUpdates, WallSeconds, Rounds.ToArray(), RoundsToTarget);
+        return new SafetensorsFile(tensors, new Dictionary<string, string> { [MetaKey] = JsonSerializer.Serialize(meta, Json) }).ToBytes();
+    }
+
+    public static SimulationCheckpoint FromBytes(ReadOnlySpan<byte> bytes)
+    {
+        var file = SafetensorsFile.Read(bytes);
+        if (!file.Metadata.TryGetValue(MetaKey, out var json))
+            throw new InvalidDataException("not a simulation checkpoint (no tessera.simulation metadata)");
+        var meta = JsonSerializer.Deserialize<Meta>(json, Json) ?? throw new InvalidDataException("empty simulation checkpoint metadata");
+        var state = ServerState.Empty;
+        var clients = new Dictionary<int, float[]>();
+        foreach (var t in file.Tensors)
+        {
+            if (t.Name.StartsWith(StatePrefix, StringComparison.Ordinal)) state = state.With(t.Name[StatePrefix.Length..], t.ToFloatArray());
+            else if (t.Name.StartsWith(ClientPrefix, StringComparison.Ordinal))
+                clients[int.Parse(t.Name.AsSpan(ClientPrefix.Length), CultureInfo.InvariantCulture)] = t.ToFloatArray();
+        }
+        var model = new GlobalModel(file.GetFloats(WeightsName), meta.Version, state);
+        return new SimulationCheckpoint(meta.SpecDigest, meta.Round, model, clients, meta.SimulatedSeconds, meta.ClientUpdates,
+            meta.WallSeconds, meta.Rounds, meta.RoundsToTarget);
+    }
+
+    sealed record Meta(string SpecDigest, int Round, long Version, double SimulatedSeconds, long ClientUpdates, double WallSeconds,
+        RoundMetrics[] Rounds, int? RoundsToTarget);
+}
