@@ -19,7 +19,7 @@ public static class ControlEndpoints
         api.MapGet("/controls/{job}/{version:long}", Server).Produces(200, contentType: "application/octet-stream")
             .WithSummary("SCAFFOLD: the server control variate c of a version (safetensors named and shaped like the weights)");
         api.MapGet("/controls/{job}/{version:long}/workers/{worker}", Client).Produces(200, contentType: "application/octet-stream")
-            .WithSummary("SCAFFOLD: a worker's control variate c_i as of a version; the worker's own session or the admin key")
+            .WithSummary("SCAFFOLD: a worker's control variate c_i as of a version (the current one; superseded c_i are pruned); the worker's own session or the admin key")
             .RequireRateLimiting(WorkerEndpoints.RateLimitPolicy);
     }
 

@@ -20,22 +20,33 @@ public sealed class ControlVariateStore(BlobStore blobs)
     public string CountedPath(string job, int round) => Path.Combine(blobs.Root, "checkpoints", job, $"v{round}.controls.json");
 
     /// <summary>The worker's c_i as of <paramref name="version"/> (zeros if it never contributed), flat in parameter order.</summary>
-    public float[] Load(string job, string worker, long version, ParameterSet template)
+    public float[] Load(string job, string worker, long version, ParameterSet template) => LoadCommitted(job, worker, version, template).Values;
+
+    /// <summary>The c_i and the committed round it comes from (0: none).</summary>
+    (float[] Values, int Round) LoadCommitted(string job, string worker, long version, ParameterSet template)
+    {
+        foreach (int r in Rounds(job, worker).Where(r => r <= version).OrderDescending())
+            if (Counted(job, r).Contains(worker) && TryRead(ClientPath(job, worker, r)) is { } bytes)
+            {
+                var file = SafetensorsFile.Read(bytes);
+                return (template.Tensors.SelectMany(t => file.GetFloats(t.Name)).ToArray(), r);
+            }
+        return (new float[template.Count], 0);
+    }
+
+    /// <summary>Null when the file went (pruned by a newer upload of the same worker after it was listed).</summary>
+    static byte[]? TryRead(string path)
+    {
+        try { return File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { return null; }
+    }
+
+    IEnumerable<int> Rounds(string job, string worker)
     {
         var dir = WorkerDir(job, worker);
-        if (Directory.Exists(dir))
-        {
-            var rounds = Directory.GetFiles(dir, "r*.safetensors")
-                .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f)[1..], out var r) ? r : -1)
-                .Where(r => r > 0 && r <= version).OrderDescending();
-            foreach (int r in rounds)
-                if (Counted(job, r).Contains(worker))
-                {
-                    var file = SafetensorsFile.Read(File.ReadAllBytes(ClientPath(job, worker, r)));
-                    return template.Tensors.SelectMany(t => file.GetFloats(t.Name)).ToArray();
-                }
-        }
-        return new float[template.Count];
+        if (!Directory.Exists(dir)) return [];
+        return Directory.GetFiles(dir, "r*.safetensors")
+            .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f)[1..], out var r) ? r : -1).Where(r => r > 0).ToList();
     }
 
     /// <summary>Writes the worker's c_i after <paramref name="round"/>; valid only once that round commits with the worker counted.</summary>
@@ -46,12 +57,16 @@ public sealed class ControlVariateStore(BlobStore blobs)
         BlobStore.WriteAtomic(ClientPath(job, worker, round), file.ToBytes());
     }
 
-    /// <summary>c_i⁺ = c_i (as of the task's version) + Δc_i, written for the round the upload belongs to.</summary>
+    /// <summary>
+    /// c_i⁺ = c_i (as of the task's version) + Δc_i, written for the round the upload belongs to. Files older than the
+    /// committed one it started from can never be read again (a committed round stays committed), so they go.
+    /// </summary>
     public void Advance(string job, string worker, long version, int round, ParameterSet template, float[] controlDelta)
     {
-        var next = Load(job, worker, version, template);
+        var (next, from) = LoadCommitted(job, worker, version, template);
         System.Numerics.Tensors.TensorPrimitives.Add(next, controlDelta, next);
         Put(job, worker, round, template, next);
+        foreach (int r in Rounds(job, worker).Where(r => r < from)) File.Delete(ClientPath(job, worker, r));
     }
 
     /// <summary>At round close, before the checkpoint: the workers whose c_i the round counted.</summary>
