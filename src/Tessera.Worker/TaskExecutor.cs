@@ -20,6 +20,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 {
     string? _trainerSha;
     Trainer? _trainer;
+    readonly UpdateEncoder _encoder = new();
 
     public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress)
     {
@@ -53,14 +54,15 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
             var delta = new float[a.Values.Length];
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
-            tensors.Add(Protocol.NamedTensor.FromFloats(a.Name, a.Shape, delta));
+            tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, a.Name, a.Shape, delta));
         }
         var envelope = new UpdateEnvelope
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
             LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
         };
-        return new TaskOutcome(new SafetensorsFile(tensors, envelope.ToMetadata()).ToBytes(), result.MeanLoss, sps);
+        var metadata = UpdateEncoder.WithEncoding(envelope.ToMetadata(), task.Upload);
+        return new TaskOutcome(new SafetensorsFile(tensors, metadata).ToBytes(), result.MeanLoss, sps);
     }
 
     static ParameterSet Template(ArtifactManifest m) =>

@@ -104,7 +104,8 @@ public static class WorkerEndpoints
         if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
         if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
-        long limit = job.Setup.Template.Count * 4 + (1 << 20);
+        var encoding = job.Setup.Spec.Upload.ForTask();
+        long limit = CompressedUploadDecoder.MaxBodyBytes(job.Setup.Template, encoding);
         if (ctx.Request.ContentLength is { } length && length > limit)
             return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
@@ -117,9 +118,9 @@ public static class WorkerEndpoints
             try { body = await ReadBody(ctx.Request, limit); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
-            metrics.BytesIn.Add(body.Length);
+            metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, encoding);
             // The job grain claims the task (small notice), this node folds the tensors, then the grain counts it.
             var ticket = await job.Grain.Reserve(task.Id);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));

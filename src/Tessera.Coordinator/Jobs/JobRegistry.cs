@@ -183,5 +183,6 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
+        Upload = Setup.Spec.Upload.ForTask(),
     };
 }

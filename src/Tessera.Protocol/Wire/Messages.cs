@@ -55,6 +55,8 @@ public sealed record TaskMessage
     public required int Epochs { get; init; }
     public required DateTimeOffset Deadline { get; init; }
     public required string ResultUrl { get; init; }
+    /// <summary>How to encode the update; null means dense F32.</summary>
+    public UploadEncoding? Upload { get; init; }
 }
 
 public sealed record HeartbeatRequest
