@@ -30,7 +30,7 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
         _admin = new AdminApi(_host.BaseUrl, "k");
     }
 
-    // logreg: weight [784,10] (7,840 entries) and bias [10].
+    // logreg: fc.weight [10,784] (7,840 entries) and fc.bias [10].
     const int Weights = 7840;
 
     async Task<(string Session, TaskMessage Task, string JobId)> StartJob(string upload)
@@ -94,18 +94,18 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
 
         byte[] Int8(Func<string, NamedTensor>? weight = null, float weightScale = 0.001f, string encoding = "int8") => File(task, encoding,
         [
-            weight?.Invoke("weight") ?? I8("weight", [784, 10]), F32("weight:scales", weightScale),
-            I8("bias", [10]), F32("bias:scales", 0.001f),
+            weight?.Invoke("fc.weight") ?? I8("fc.weight", [10, 784]), F32("fc.weight:scales", weightScale),
+            I8("fc.bias", [10]), F32("fc.bias:scales", 0.001f),
         ]);
 
-        await Refused(session, task, job, Int8(weight: n => NamedTensor.FromFloats(n, [784, 10], new float[Weights])), "must be I8");
+        await Refused(session, task, job, Int8(weight: n => NamedTensor.FromFloats(n, [10, 784], new float[Weights])), "must be I8");
         await Refused(session, task, job, Int8(weightScale: float.NaN), "NaN");
         await Refused(session, task, job, Int8(weightScale: float.PositiveInfinity), "Infinity");
         await Refused(session, task, job, Int8(weight: n => I8(n, [7840])), "shape");
         await Refused(session, task, job, Int8(encoding: "topk"), "encoding");
-        await Refused(session, task, job, File(task, "int8", [I8("weight", [784, 10]), F32("weight:scales", 1, 2), I8("bias", [10]), F32("bias:scales", 1)]), "expected [1]");
+        await Refused(session, task, job, File(task, "int8", [I8("fc.weight", [10, 784]), F32("fc.weight:scales", 1, 2), I8("fc.bias", [10]), F32("fc.bias:scales", 1)]), "expected [1]");
         // A dense F32 update is not what this job asked for.
-        await Refused(session, task, job, new SafetensorsFile([NamedTensor.FromFloats("weight", [784, 10], new float[Weights]), NamedTensor.FromFloats("bias", [10], new float[10])],
+        await Refused(session, task, job, new SafetensorsFile([NamedTensor.FromFloats("fc.weight", [10, 784], new float[Weights]), NamedTensor.FromFloats("fc.bias", [10], new float[10])],
             new UpdateEnvelope { TaskId = task.TaskId, BaseVersion = 0, SampleCount = 10, Steps = 1, LossTrace = [1f], Commitment = new string('a', 64) }.ToMetadata()).ToBytes(), "encoding");
 
         await Accepted(session, task, job, Int8());
@@ -120,10 +120,10 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
 
         byte[] TopK(int[] indices, float[]? values = null, SafetensorsDType indexType = SafetensorsDType.I32) => File(task, "topk",
         [
-            indexType == SafetensorsDType.I32 ? NamedTensor.FromInt32s("weight:indices", [indices.Length], indices)
-                : NamedTensor.FromInt64s("weight:indices", [indices.Length], indices.Select(i => (long)i).ToArray()),
-            F32("weight:values", values ?? indices.Select(_ => 0.01f).ToArray()),
-            NamedTensor.FromInt32s("bias:indices", [1], [3]), F32("bias:values", 0.02f),
+            indexType == SafetensorsDType.I32 ? NamedTensor.FromInt32s("fc.weight:indices", [indices.Length], indices)
+                : NamedTensor.FromInt64s("fc.weight:indices", [indices.Length], indices.Select(i => (long)i).ToArray()),
+            F32("fc.weight:values", values ?? indices.Select(_ => 0.01f).ToArray()),
+            NamedTensor.FromInt32s("fc.bias:indices", [1], [3]), F32("fc.bias:values", 0.02f),
         ]);
 
         await Refused(session, task, job, TopK([5, Weights]), "out of range");
