@@ -3,9 +3,10 @@
 // update is weights-after minus weights-before with the sha256 of the final weights as its commitment.
 import { ArtifactManifest, numel } from './manifest';
 import { trainingOrder } from './random';
-import { Tensor, fromFloat32, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
+import { Tensor, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
 import { BrowserTrainer } from './trainer';
 import { TaskMessage } from './wire';
+import { encodeDelta, encodingMetadata } from './update-codec';
 
 export const StepsPerCall = 50;
 
@@ -80,7 +81,7 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   m.parameters.forEach((p, i) => {
     const a = after[i], b = global[i], delta = new Float32Array(a.length);
     for (let j = 0; j < a.length; j++) delta[j] = a[j] - b[j];
-    tensors.push(fromFloat32(p.name, p.shape, delta));
+    tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
     finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   });
@@ -88,6 +89,7 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const metadata = {
     format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
     steps: String(total), loss_trace: JSON.stringify(losses), commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+    ...encodingMetadata(task.upload),
   };
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
   return { body: writeSafetensors(tensors, metadata), losses, samples, steps: total, samplesPerSecond, meanLoss };

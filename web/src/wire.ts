@@ -28,7 +28,12 @@ export interface TaskMessage {
   epochs: number;
   deadline: string;
   result_url: string;
+  /** How to encode the update; absent means dense F32. */
+  upload?: UploadEncoding | null;
 }
+
+/** src/Tessera.Protocol/Wire/UploadEncoding.cs */
+export interface UploadEncoding { codec: 'f32' | 'int8' | 'topk'; block_size: number; fraction: number }
 
 export interface ResultResponse { accepted: boolean; task_id: string; round: number; updates_in_round: number }
 
