@@ -59,7 +59,7 @@ public static class WorkerEndpoints
         return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
     }
 
-    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorOptions options, double? wait)
+    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, CoordinatorOptions options, double? wait)
     {
         var (w, error) = auth.Worker(req);
         if (error is not null) return error;
@@ -71,8 +71,9 @@ public static class WorkerEndpoints
         {
             while (true)
             {
-                // Take the signal before checking, so a pulse between the check and the wait is not missed.
-                var signal = workers.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
+                // Take the signal before checking, so a pulse between the check and the wait is not missed. It is this
+                // worker's own (pulsed when a tick hands it a task), so 10,000 idle polls do not all wake on every change.
+                var signal = w.Wakeup.WaitAsync(Timeout.InfiniteTimeSpan, ct);
                 if (await jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
                 var left = until - DateTimeOffset.UtcNow;
                 if (left <= TimeSpan.Zero) return Results.NoContent();
