@@ -109,6 +109,7 @@ internal static class LongPollBench
                 name: handoff-{{i}}
                 model: logreg
                 rounds: 1
+                seed: {{i + 1}}
                 clients_per_round: 1
                 data: { clients: 10, train_samples: 1000, test_samples: 100 }
                 """));
@@ -124,6 +125,17 @@ internal static class LongPollBench
             table.AddRow("task hand-off: job POSTed -> task received (ms, each)", string.Join(", ", latencies.Select(l => l.FromCreate.ToString("F0", CultureInfo.InvariantCulture))));
             table.AddRow("task hand-off: job created -> task received (ms, each)", string.Join(", ", latencies.Select(l => l.FromCreated.ToString("F0", CultureInfo.InvariantCulture))));
         }
+        if (latencies.Count > 0 && serverPid is { } p3 && ProcessStats.Read(p3) is { } afterStart)
+        {
+            // The registry still ticks the finished jobs; this shows what they cost with every worker idle.
+            await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
+            if (ProcessStats.Read(p3) is { } afterEnd)
+            {
+                table.AddRow($"server CPU while idle after those {latencies.Count} jobs ({idleSeconds:F0} s)", $"{100 * (afterEnd.CpuSeconds - afterStart.CpuSeconds) / idleSeconds:F1} % of one core");
+                table.AddRow("server RSS then (MNIST loaded for the jobs)", $"{afterEnd.RssBytes / 1e6:F0} MB");
+            }
+            table.AddRow("long-polls held then", (await ServerPolling(http)).ToString("N0"));
+        }
         table.AddRow("client-side poll errors", errors.ToString("N0"));
         AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; server at {url}, bench client in this process (pid {Environment.ProcessId})[/]");
         AnsiConsole.Write(table);
@@ -134,7 +146,7 @@ internal static class LongPollBench
 
     static System.Threading.Channels.Channel<long> Channel() => System.Threading.Channels.Channel.CreateUnbounded<long>();
 
-    /// <summary>One idle worker: polls again and again, reporting when it is handed a task.</summary>
+    /// <summary>One idle worker: polls until it is handed a task (then reports when, and stops), re-polling on 204.</summary>
     static async Task Poll(HttpClient http, string session, System.Threading.Channels.Channel<long> handed, Action error, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -144,8 +156,13 @@ internal static class LongPollBench
                 using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=600");
                 req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
                 using var res = await http.SendAsync(req, ct);
-                // A real worker would train and come back; this one just polls again, so it stays live and idle.
-                if (res.StatusCode == HttpStatusCode.OK) handed.Writer.TryWrite(Stopwatch.GetTimestamp());
+                // Polling again would be handed the same task again; a real worker would train it. This one stops, and
+                // each job has its own seed, so the next job's selection is unlikely to pick a worker that stopped.
+                if (res.StatusCode == HttpStatusCode.OK)
+                {
+                    handed.Writer.TryWrite(Stopwatch.GetTimestamp());
+                    return;
+                }
                 if (res.StatusCode != HttpStatusCode.NoContent) { error(); await Task.Delay(1000, ct); }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
