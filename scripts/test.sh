@@ -5,6 +5,11 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/fetch-deps.sh || exit 1
+# The store's tests run on SQLite and on PostgreSQL; an already exported server is kept.
+if [ -z "${TESSERA_TEST_POSTGRES:-}" ]; then
+  TESSERA_TEST_POSTGRES="$(bash scripts/postgres.sh)" || exit 1
+fi
+export TESSERA_TEST_POSTGRES
 dotnet build Tessera.slnx -c Release -nologo -v quiet -clp:ErrorsOnly || exit 1
 results="$root/TestResults"
 rm -rf "$results"

@@ -25,7 +25,7 @@ namespace Tessera.Coordinator;
 /// <summary>
 /// Builds and runs the coordinator: an Orleans silo co-hosted with Kestrel (localhost clustering; the job grains hold
 /// the round state machines), the /api/v1 endpoints, the job registry (which ticks the job grains; they resume
-/// unfinished jobs from SQLite and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
+/// unfinished jobs from the store (SQLite or PostgreSQL) and the checkpoint folder on activation), Prometheus metrics and the OpenAPI document.
 /// </summary>
 public sealed class CoordinatorHost : IAsyncDisposable
 {
@@ -38,9 +38,12 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
     CoordinatorHost(WebApplication app) => App = app;
 
+    /// <exception cref="DatabaseException">the store's database is misconfigured or unreachable</exception>
     public static CoordinatorHost Create(CoordinatorOptions options)
     {
         Directory.CreateDirectory(options.DataDirectory);
+        // First, so a bad or unreachable database fails the start before anything else is set up.
+        var store = new Store(DatabaseLocation.Parse(options.Database, options.DataDirectory));
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         if (!options.Quiet) builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss "; });
@@ -67,7 +70,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
 
         var s = builder.Services;
         s.AddSingleton(options);
-        s.AddSingleton(new Store(Path.Combine(options.DataDirectory, "tessera.db")));
+        s.AddSingleton(store);
         s.AddSingleton(new BlobStore(Path.Combine(options.DataDirectory, "blobs")));
         s.AddSingleton(new DataCatalog(options.MnistDirectory));
         s.AddSingleton<CoordinatorMetrics>();

@@ -5,6 +5,11 @@ public sealed record CoordinatorOptions
 {
     /// <summary>Folder holding the SQLite file and the blob folder (artifacts, checkpoints, shards).</summary>
     public required string DataDirectory { get; init; }
+    /// <summary>
+    /// PostgreSQL connection string (Host=...;Database=... or a postgres:// URI) for the store; null keeps it in the SQLite
+    /// file under <see cref="DataDirectory"/>. The blob folder stays under DataDirectory either way.
+    /// </summary>
+    public string? Database { get; init; }
     /// <summary>Key for the job-management API (header X-Api-Key).</summary>
     public required string AdminKey { get; init; }
     /// <summary>Join token for the shared pool (any job); each job also gets its own.</summary>

@@ -1,16 +1,20 @@
+using Tessera.Coordinator.Tests.Storage;
+
 namespace Tessera.Coordinator.Tests;
 
-/// <summary>kill -9 of the coordinator mid-round: on restart the job resumes from its last completed round and nothing is lost or counted twice.</summary>
+/// <summary>
+/// kill -9 of the coordinator mid-round: on restart the job resumes from its last completed round and nothing is lost or
+/// counted twice, with the store in SQLite under the data folder or in PostgreSQL (`--db`).
+/// </summary>
 [Collection("coordinator")]
-public sealed class RestartTests : IDisposable
+public sealed class RestartTests
 {
-    readonly string _data = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
-
-    [Fact]
-    public async Task Coordinator_SIGKILLed_mid_round_resumes_with_nothing_lost_or_doubled()
+    [Theory, InlineData(TestDatabase.Sqlite), InlineData(TestDatabase.Postgres)]
+    public async Task Coordinator_SIGKILLed_mid_round_resumes_with_nothing_lost_or_doubled(string backend)
     {
+        using var db = new TestDatabase(backend);
         int port = CoordinatorProcess.FreePort();
-        var first = CoordinatorProcess.Start(_data, port);
+        using var first = CoordinatorProcess.Start(db.DataDirectory, port, db.ConnectionString);
         var admin = new AdminApi(first.Url, CoordinatorProcess.AdminKey);
         var job = await admin.CreateJob("""
             name: restart
@@ -27,7 +31,7 @@ public sealed class RestartTests : IDisposable
         var before = await admin.WaitFor(job.Id, s => s.Version >= 2 && s.Phase == "collecting" && s.RoundUpdates is >= 1 and < 3);
         first.Kill();
 
-        using var second = CoordinatorProcess.Start(_data, port);
+        using var second = CoordinatorProcess.Start(db.DataDirectory, port, db.ConnectionString);
         var resumed = await admin.Job(job.Id);
         // The last completed round survived (one more only if the round closed in the instant before the kill).
         Assert.InRange(resumed.Version, before.Version, before.Version + 1);
@@ -45,11 +49,9 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(18, ledger.Sum(l => l.Updates));              // 6 rounds x 3 workers, none twice
         Assert.All(ledger, l => Assert.Equal(6, l.Updates));
         Assert.Equal(rounds.Sum(r => r.Samples), ledger.Sum(l => l.Samples));
+        // The counts above came from the database the test chose, not from a SQLite file beside the blobs.
+        Assert.Equal(18, db.OpenStore().LedgerEntries(job.Id));
+        Assert.Equal(backend == TestDatabase.Sqlite, File.Exists(Path.Combine(db.DataDirectory, "tessera.db")));
         admin.Dispose();
-    }
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_data, true); } catch (IOException) { }
     }
 }

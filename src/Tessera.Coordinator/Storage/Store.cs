@@ -1,50 +1,49 @@
+using System.Data.Common;
 using Dapper;
-using Microsoft.Data.Sqlite;
 
 namespace Tessera.Coordinator.Storage;
 
 /// <summary>
-/// The coordinator's record of truth in one SQLite file: jobs, rounds, tasks, workers, accepted updates (ids
-/// and counts, never tensors) and the append-only ledger. A round's ledger entries are written in the same
-/// transaction that closes the round, so a crash either counts a round's work once or not at all.
+/// The coordinator's record of truth, in one SQLite file or a PostgreSQL database: jobs, rounds, tasks, workers,
+/// accepted updates (ids and counts, never tensors) and the append-only ledger. A round's ledger entries are written
+/// in the same transaction that closes the round, so a crash either counts a round's work once or not at all.
+/// The SQL is shared; what the two databases spell differently is in <see cref="SqlDialect"/>.
 /// </summary>
 public sealed class Store
 {
-    readonly string _connectionString;
-
     static Store() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public Store(string path)
+    /// <summary>The SQLite file at <paramref name="path"/>.</summary>
+    public Store(string path) : this(DatabaseLocation.SqliteFile(path)) { }
+
+    /// <summary>Connects and creates the schema if missing (idempotent; several coordinators may start at once).</summary>
+    /// <exception cref="DatabaseException">the database cannot be reached or set up</exception>
+    public Store(DatabaseLocation location)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
-        using var c = Open();
-        c.Execute("PRAGMA journal_mode=WAL;");
-        c.Execute(Schema);
+        Location = location;
+        try
+        {
+            using var c = Open();
+            Dialect.Prepare(c);
+            using var tx = c.BeginTransaction();
+            Dialect.LockSchema(c, tx);
+            c.Execute(StoreSchema.Create(Dialect), transaction: tx);
+            tx.Commit();
+        }
+        catch (Exception e) when (e is DbException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new DatabaseException($"cannot open the {Location.Description}: {e.Message}", e);
+        }
     }
 
-    const string Schema = """
-        CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
-          join_token TEXT NOT NULL, version INTEGER NOT NULL, created TEXT NOT NULL, error TEXT);
-        CREATE TABLE IF NOT EXISTS rounds (job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL,
-          version INTEGER NOT NULL, started TEXT NOT NULL, closed TEXT, updates INTEGER NOT NULL DEFAULT 0, samples INTEGER NOT NULL DEFAULT 0,
-          train_loss REAL, test_loss REAL, test_accuracy REAL, aggregation_ms REAL, duration_seconds REAL, PRIMARY KEY (job_id, round));
-        CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,
-          worker_id TEXT NOT NULL, status TEXT NOT NULL, steps INTEGER NOT NULL, created TEXT NOT NULL, deadline TEXT NOT NULL, finished TEXT);
-        CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, scope_job TEXT,
-          capabilities TEXT NOT NULL, speed REAL NOT NULL, joined TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS updates (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
-          samples INTEGER NOT NULL, steps INTEGER NOT NULL, commitment TEXT NOT NULL, bytes INTEGER NOT NULL, accepted_at TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS ledger (seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, round INTEGER NOT NULL,
-          worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples INTEGER NOT NULL, credits REAL NOT NULL, at TEXT NOT NULL);
-        """;
+    public DatabaseLocation Location { get; }
+    public SqlDialect Dialect => Location.Dialect;
 
-    SqliteConnection Open()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        c.Execute("PRAGMA busy_timeout=5000; PRAGMA synchronous=NORMAL;");
-        return c;
-    }
+    /// <summary>
+    /// A new open connection on the store's database (the caller disposes it), for tables kept beside the store's
+    /// own, such as cluster membership.
+    /// </summary>
+    public DbConnection Open() => Dialect.Connect(Location.ConnectionString);
 
     static string Now() => DateTimeOffset.UtcNow.ToString("O");
 
@@ -72,11 +71,12 @@ public sealed class Store
     public int StartRound(string jobId, int round, long version)
     {
         using var c = Open();
-        c.Execute("""
+        // The target column is qualified: PostgreSQL finds a bare `attempt` ambiguous with the proposed row's.
+        return c.ExecuteScalar<int>("""
             INSERT INTO rounds (job_id, round, attempt, status, version, started) VALUES (@jobId, @round, 1, 'collecting', @version, @now)
-            ON CONFLICT (job_id, round) DO UPDATE SET attempt = attempt + 1, status = 'collecting', started = @now
+            ON CONFLICT (job_id, round) DO UPDATE SET attempt = rounds.attempt + 1, status = 'collecting', started = @now
+            RETURNING attempt
             """, new { jobId, round, version, now = Now() });
-        return c.ExecuteScalar<int>("SELECT attempt FROM rounds WHERE job_id = @jobId AND round = @round", new { jobId, round });
     }
 
     public IReadOnlyList<RoundRow> Rounds(string jobId)
@@ -187,12 +187,14 @@ public sealed class Store
     {
         using var c = Open();
         // Mapped through settable properties: on an empty ledger SQLite reports untyped columns, and Dapper
-        // cannot then pick the record's constructor.
-        return c.Query<LedgerTotalRow>("""
+        // cannot then pick the record's constructor. The filter is composed here rather than as `@jobId IS NULL OR ...`,
+        // whose untyped null PostgreSQL cannot always type. BIGINT and DOUBLE PRECISION casts read the same in both.
+        string where = jobId is null ? "" : "WHERE l.job_id = @jobId";
+        return c.Query<LedgerTotalRow>($"""
             SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name, COUNT(*) AS Updates,
-                   CAST(COALESCE(SUM(l.samples), 0) AS INTEGER) AS Samples, CAST(COALESCE(SUM(l.credits), 0) AS REAL) AS Credits
+                   CAST(COALESCE(SUM(l.samples), 0) AS BIGINT) AS Samples, CAST(COALESCE(SUM(l.credits), 0) AS DOUBLE PRECISION) AS Credits
             FROM ledger l LEFT JOIN workers w ON w.id = l.worker_id
-            WHERE @jobId IS NULL OR l.job_id = @jobId GROUP BY l.worker_id ORDER BY Credits DESC
+            {where} GROUP BY l.worker_id, w.name ORDER BY Credits DESC, WorkerId
             """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Credits)).ToList();
     }
 

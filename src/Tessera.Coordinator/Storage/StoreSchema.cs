@@ -1,0 +1,25 @@
+namespace Tessera.Coordinator.Storage;
+
+/// <summary>
+/// The store's tables, written once for both databases: only column types that differ come from the dialect.
+/// Times are ISO-8601 text on both, so rows read back identically whichever database holds them.
+/// </summary>
+static class StoreSchema
+{
+    public static string Create(SqlDialect d) => $"""
+        CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, name TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
+          join_token TEXT NOT NULL, version {d.BigInt} NOT NULL, created TEXT NOT NULL, error TEXT);
+        CREATE TABLE IF NOT EXISTS rounds (job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL,
+          version {d.BigInt} NOT NULL, started TEXT NOT NULL, closed TEXT, updates INTEGER NOT NULL DEFAULT 0, samples {d.BigInt} NOT NULL DEFAULT 0,
+          train_loss {d.Double}, test_loss {d.Double}, test_accuracy {d.Double}, aggregation_ms {d.Double}, duration_seconds {d.Double},
+          PRIMARY KEY (job_id, round));
+        CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,
+          worker_id TEXT NOT NULL, status TEXT NOT NULL, steps INTEGER NOT NULL, created TEXT NOT NULL, deadline TEXT NOT NULL, finished TEXT);
+        CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, scope_job TEXT,
+          capabilities TEXT NOT NULL, speed {d.Double} NOT NULL, joined TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS updates (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
+          samples {d.BigInt} NOT NULL, steps INTEGER NOT NULL, commitment TEXT NOT NULL, bytes {d.BigInt} NOT NULL, accepted_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS ledger (seq {d.Identity}, job_id TEXT NOT NULL, round INTEGER NOT NULL,
+          worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples {d.BigInt} NOT NULL, credits {d.Double} NOT NULL, at TEXT NOT NULL);
+        """;
+}
