@@ -24,6 +24,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 {
     string? _trainerSha;
     Trainer? _trainer;
+    readonly UpdateEncoder _encoder = new();
 
     public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null)
     {
@@ -57,6 +58,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 
         var after = trainer.GetParameters();
         var tensors = new List<Protocol.NamedTensor>();
+        var deltas = new List<float[]>();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int i = 0; i < after.Tensors.Count; i++)
         {
@@ -65,21 +67,23 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
             var delta = new float[a.Values.Length];
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
-            tensors.Add(Protocol.NamedTensor.FromFloats(a.Name, a.Shape, delta));
+            deltas.Add(delta);
+            tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, a.Name, a.Shape, delta));
         }
-        if (c is not null && ci is not null) tensors.AddRange(ControlDelta(tensors, c, ci, result.Steps, hp.LearningRate));
+        if (c is not null && ci is not null) tensors.AddRange(ControlDelta(deltas, c, ci, result.Steps, hp.LearningRate));
         var envelope = new UpdateEnvelope
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
             LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
         };
-        return new TaskOutcome(new SafetensorsFile(tensors, envelope.ToMetadata()).ToBytes(), result.MeanLoss, sps);
+        var metadata = UpdateEncoder.WithEncoding(envelope.ToMetadata(), task.Upload);
+        return new TaskOutcome(new SafetensorsFile(tensors, metadata).ToBytes(), result.MeanLoss, sps);
     }
 
     /// <summary>Δc_i per parameter, named with the control-delta prefix (SCAFFOLD option II, as the simulator computes it).</summary>
-    static IEnumerable<Protocol.NamedTensor> ControlDelta(List<Protocol.NamedTensor> deltas, ParameterSet c, ParameterSet ci, int steps, float lr)
+    static IEnumerable<Protocol.NamedTensor> ControlDelta(List<float[]> deltas, ParameterSet c, ParameterSet ci, int steps, float lr)
     {
-        var flat = deltas.SelectMany(t => t.ToFloatArray()).ToArray();
+        var flat = deltas.SelectMany(d => d).ToArray();
         var (_, dc) = Federation.Strategies.ScaffoldClient.Update(ci.Flatten(), c.Flatten(), flat, steps, lr);
         int offset = 0;
         foreach (var p in ci.Tensors)

@@ -6,6 +6,7 @@ import { trainingOrder } from './random';
 import { Tensor, fromFloat32, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
 import { BrowserTrainer, defaultHyperparameters } from './trainer';
 import { TaskMessage } from './wire';
+import { encodeDelta, encodingMetadata } from './update-codec';
 
 export const StepsPerCall = 50;
 
@@ -87,21 +88,24 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const tensors: Tensor[] = [];
   const finalBytes = new Uint8Array(after.reduce((n, a) => n + a.byteLength, 0));
   let at = 0;
+  const deltas: Float32Array[] = [];
   m.parameters.forEach((p, i) => {
     const a = after[i], b = global[i], delta = new Float32Array(a.length);
     for (let j = 0; j < a.length; j++) delta[j] = a[j] - b[j];
-    tensors.push(fromFloat32(p.name, p.shape, delta));
+    deltas.push(delta);
+    tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
     finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   });
   if (c && ci) {
     const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
-    m.parameters.forEach((p, i) => tensors.push(fromFloat32(ControlDeltaPrefix + p.name, p.shape, controlDelta(ci![i], c![i], tensors[i], total, lr))));
+    m.parameters.forEach((p, i) => tensors.push(fromFloat32(ControlDeltaPrefix + p.name, p.shape, controlDelta(ci![i], c![i], deltas[i], total, lr))));
   }
   const samplesPerSecond = samples / seconds;
   const metadata = {
     format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
     steps: String(total), loss_trace: JSON.stringify(losses), commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+    ...encodingMetadata(task.upload),
   };
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
   return { body: writeSafetensors(tensors, metadata), losses, samples, steps: total, samplesPerSecond, meanLoss };
@@ -111,8 +115,8 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
  * SCAFFOLD option II, as src/Tessera.Federation/Strategies/ScaffoldClient.cs computes it:
  * c_i⁺ = c_i − c − Δy/(K·lr), reported as Δc_i = c_i⁺ − c_i, in float32.
  */
-function controlDelta(ci: Float32Array, c: Float32Array, delta: Tensor, steps: number, lr: number): Float32Array {
-  const dy = toFloat32(delta), scale = Math.fround(-1 / Math.fround(steps * lr));
+function controlDelta(ci: Float32Array, c: Float32Array, dy: Float32Array, steps: number, lr: number): Float32Array {
+  const scale = Math.fround(-1 / Math.fround(steps * lr));
   const out = new Float32Array(ci.length);
   for (let j = 0; j < ci.length; j++) {
     const next = Math.fround(Math.fround(ci[j] - c[j]) + Math.fround(dy[j] * scale));

@@ -16,8 +16,9 @@ namespace Tessera.Coordinator.Api;
 /// </summary>
 public static class UploadDecoder
 {
-    /// <param name="controlVariates">SCAFFOLD: the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
-    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId, bool controlVariates = false)
+    /// <param name="controlVariates">SCAFFOLD (dense uploads only): the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId,
+        UploadEncoding? encoding = null, bool controlVariates = false)
     {
         SafetensorsFile file;
         try { file = SafetensorsFile.Read(body); }
@@ -35,6 +36,14 @@ public static class UploadDecoder
             throw Bad($"sample_count {env.SampleCount} is outside 1..{(long)env.Steps * batchSize} (steps x batch size)");
         if (env.Commitment.Length != 64 || !env.Commitment.All(char.IsAsciiHexDigit)) throw Bad("commitment must be 64 hex digits (sha256 of the final weights)");
 
+        if (encoding is not null)
+        {
+            // int8 / top-k jobs: a compressed file in the job's encoding, decoded straight into the flat delta.
+            var decoded = new float[template.Count];
+            CompressedUploadDecoder.DecodeInto(file, template, encoding, decoded, workerId);
+            return (new ClientUpdate(workerId, decoded, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
+        }
+        CompressedUploadDecoder.RequireEncoding(file, null);
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
             if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");

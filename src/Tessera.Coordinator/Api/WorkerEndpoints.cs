@@ -60,7 +60,7 @@ public static class WorkerEndpoints
         return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
     }
 
-    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorOptions options, double? wait)
+    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, CoordinatorOptions options, double? wait)
     {
         var (w, error) = auth.Worker(req);
         if (error is not null) return error;
@@ -72,8 +72,9 @@ public static class WorkerEndpoints
         {
             while (true)
             {
-                // Take the signal before checking, so a pulse between the check and the wait is not missed.
-                var signal = workers.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
+                // Take the signal before checking, so a pulse between the check and the wait is not missed. It is this
+                // worker's own (pulsed when a tick hands it a task), so 10,000 idle polls do not all wake on every change.
+                var signal = w.Wakeup.WaitAsync(Timeout.InfiniteTimeSpan, ct);
                 if (await jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
                 var left = until - DateTimeOffset.UtcNow;
                 if (left <= TimeSpan.Zero) return Results.NoContent();
@@ -105,8 +106,9 @@ public static class WorkerEndpoints
         if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
         if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
-        // SCAFFOLD uploads carry Δc_i as well: twice the tensors.
-        long limit = job.Setup.Template.Count * 4 * (job.Setup.UsesControlVariates ? 2 : 1) + (1 << 20);
+        var encoding = job.Setup.Spec.Upload.ForTask();
+        // SCAFFOLD uploads carry Δc_i (dense) as well.
+        long limit = CompressedUploadDecoder.MaxBodyBytes(job.Setup.Template, encoding) + (job.Setup.UsesControlVariates ? job.Setup.Template.Count * 4 : 0);
         if (ctx.Request.ContentLength is { } length && length > limit)
             return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
@@ -119,9 +121,9 @@ public static class WorkerEndpoints
             try { body = await ReadBody(ctx.Request, limit); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
-            metrics.BytesIn.Add(body.Length);
+            metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, job.Setup.UsesControlVariates);
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, encoding, job.Setup.UsesControlVariates);
             // The job grain claims the task (small notice), this node folds the tensors, then the grain counts it.
             var ticket = await job.Grain.Reserve(task.Id);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));

@@ -108,7 +108,7 @@ public sealed class JobRegistry : BackgroundService
     public async Task<TaskMessage?> PendingTask(WorkerSession w, string baseUrl)
     {
         var grain = _workers.Grain(w.Id);
-        if (await grain.Profile() is not { } profile) return null;
+        if (await _workers.Profile(w.Id) is not { } profile) return null;
         // The worker grain knows which job handed it a task last; that job is asked first.
         var hint = await grain.PendingJob() is { } id ? Get(id) : null;
         foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
@@ -150,7 +150,9 @@ public sealed class JobRegistry : BackgroundService
                 try
                 {
                     var idle = live.Where(w => !busy.Contains(w.Id) && Accepts(job, w)).ToArray();
-                    busy.UnionWith(await job.Grain.Tick(idle));
+                    var assigned = await job.Grain.Tick(idle);
+                    busy.UnionWith(assigned);
+                    _workers.Wake(assigned);
                 }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
             }
@@ -183,6 +185,7 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         Seed = Setup.TaskSeed(t),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
+        Upload = Setup.Spec.Upload.ForTask(),
         ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,
         ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
     };

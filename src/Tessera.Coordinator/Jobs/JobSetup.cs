@@ -33,6 +33,8 @@ public sealed class JobSetup
         if (spec.Data.Dataset != "mnist")
             throw new JobSpecException("data.dataset", $"'{spec.Data.Dataset}' is not served by the coordinator yet; use mnist");
         var plan = JobPlan.From(spec);
+        if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
+            throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");
         var model = plan.CreateModel();
         if (model.Name is not ("2nn" or "cnn" or "logreg"))
             throw new JobSpecException("model", $"'{spec.Model}' does not train on mnist; use logreg, 2nn or cnn");
