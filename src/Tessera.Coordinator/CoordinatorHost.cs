@@ -87,6 +87,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<WorkerRegistry>();
         s.AddSingleton<RequestAuth>();
         s.AddSingleton<NodeAggregators>();
+        s.AddSingleton<ControlVariateStore>();
         s.AddSingleton<JobRegistry>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
         s.AddOpenApi("v1");
@@ -137,6 +138,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var api = app.MapGroup("/api/v1");
         WorkerEndpoints.Map(api);
         BlobEndpoints.Map(api);
+        ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -13,6 +13,20 @@ public sealed record Hyperparameters
     public float ProxMu { get; init; } = 0.01f;
     public long DropoutSeed { get; init; }
 
+    /// <summary>From named values (a task's or a job plan's); names not given keep their defaults.</summary>
+    public static Hyperparameters FromNamed(IReadOnlyDictionary<string, double> named)
+    {
+        ArgumentNullException.ThrowIfNull(named);
+        var d = new Hyperparameters();
+        float Get(string k, float fallback) => named.TryGetValue(k, out var v) ? (float)v : fallback;
+        return d with
+        {
+            LearningRate = Get("lr", d.LearningRate), Momentum = Get("momentum", d.Momentum), WeightDecay = Get("weight_decay", d.WeightDecay),
+            Beta1 = Get("beta1", d.Beta1), Beta2 = Get("beta2", d.Beta2), Epsilon = Get("epsilon", d.Epsilon),
+            ClipNorm = Get("clip_norm", d.ClipNorm), ProxMu = Get("prox_mu", d.ProxMu),
+        };
+    }
+
     public float Value(string name) => name switch
     {
         "lr" => LearningRate, "momentum" => Momentum, "weight_decay" => WeightDecay, "beta1" => Beta1, "beta2" => Beta2,

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
+using Tessera.Federation.Planning;
+using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
 using Tessera.Runtime;
 
@@ -12,7 +14,7 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k).
 /// </summary>
-public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, ulong jobSeed, int stepsPerCall)
+public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
@@ -29,7 +31,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             if (setup.UsesControlVariates)
                 trainer.SetControlVariates(template.WithValues(serverControl ?? new float[model.Length]), template.WithValues(ci));
 
-            ulong seed = SeedMixer.Derive(jobSeed, SeedMixer.Training, round, client);
+            ulong seed = plan.TrainingSeed(round, client);
             var hp = setup.Hyperparameters with { DropoutSeed = (long)(seed >> 1) };
             var result = LocalTraining.Run(trainer, data.Train, indices, setup.Epochs, hp, seed, stepsPerCall, setup.MaxSteps);
 
@@ -40,13 +42,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             float[]? dc = null, newCi = null;
             if (setup.UsesControlVariates)
             {
-                // Option II of Karimireddy et al.: c_i+ = c_i − c + (x − y_i)/(K·lr) = c_i − c − Δy/(K·lr).
-                float scale = -1f / (result.Steps * hp.LearningRate);
-                newCi = new float[model.Length];
-                TensorPrimitives.Subtract(ci!, serverControl ?? new float[model.Length], newCi);
-                TensorPrimitives.MultiplyAdd(delta, scale, newCi, newCi);
-                dc = new float[model.Length];
-                TensorPrimitives.Subtract(newCi, ci!, dc);
+                (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
             }
             var update = new ClientUpdate(clientId, delta, indices.Length, result.Steps, dc, model.Version);
             return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);

@@ -1,6 +1,8 @@
 using Tessera.Data;
 using Tessera.Protocol.Jobs;
 
+using Tessera.Federation.Planning;
+
 namespace Tessera.Simulation;
 
 /// <summary>

@@ -2,6 +2,8 @@ using Tessera.Data;
 using Tessera.Federation;
 using Tessera.Federation.Async;
 
+using Tessera.Federation.Planning;
+
 namespace Tessera.Simulation;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using Tessera.Data;
 using Tessera.Data.Loading;
-using Tessera.Data.Partitioning;
+using Tessera.Federation.Planning;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
 
@@ -29,8 +29,9 @@ public sealed class FederatedData
     /// <summary>Default sizes of the synthetic data set (Gaussian blobs shaped like flat MNIST).</summary>
     public const int SyntheticTrainDefault = 6000, SyntheticTestDefault = 1000;
 
-    public static FederatedData Load(JobSpec spec, TrainableModel model)
+    public static FederatedData Load(JobPlan plan, TrainableModel model)
     {
+        var spec = plan.Spec;
         var (train, test) = spec.Data.Dataset switch
         {
             "mnist" => LoadMnist(model),
@@ -42,14 +43,8 @@ public sealed class FederatedData
         if (train.Count < spec.Data.Clients)
             throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {train.Count} training samples");
 
-        int[][] parts;
-        try
-        {
-            var partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient);
-            parts = partitioner.Split(train, spec.Data.Clients, SeedMixer.Derive(spec.Seed, SeedMixer.Partition));
-        }
-        catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
-        return new FederatedData(train, test, parts);
+        // Label-blind partitioners only need the count, so a set without labels gets all-zero ones.
+        return new FederatedData(train, test, plan.Partition(train.Labels ?? new long[train.Count]));
     }
 
     static (Dataset, Dataset) LoadMnist(TrainableModel model)

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Tessera.Federation;
+using Tessera.Federation.Planning;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
-using Tessera.Graphs.Zoo;
 using Tessera.Protocol.Jobs;
 using Tessera.Runtime;
 
@@ -23,25 +23,28 @@ public sealed class Simulator : IDisposable
         Options = options ?? new SimulationOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.Parallelism);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.CheckpointEvery);
-        if (Options.ResumeFrom is not null && StrategyFactory.IsAsync(spec))
+        Plan = JobPlan.From(spec);
+        if (Options.ResumeFrom is not null && Plan.IsAsync)
             throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
-        Model = ModelZoo.Create(spec.Model, spec.Seed);
-        Data = FederatedData.Load(spec, Model);
-        Setup = LocalSetup.From(spec);
+        Model = Plan.CreateModel();
+        Data = FederatedData.Load(Plan, Model);
+        Setup = LocalSetup.From(Plan);
         Template = Model.InitialParameters();
         ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();
         Available = Enumerable.Range(0, Data.ClientCount).Where(i => Data.ClientIndices[i].Length > 0).Select(i => ClientIds[i]).ToArray();
         if (Available.Count == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
-        Strategy = StrategyFactory.Create(spec, Available.Count);
+        Strategy = Plan.CreateStrategy(Available.Count);
         Speeds = Options.ClientSpeed is { } f ? new ClientSpeeds(f) : ClientSpeeds.From(spec);
         // One ORT thread per Trainer when several train at once: the cores are shared between clients, not ops.
         var runtime = new RuntimeOptions { IntraOpThreads = Options.Parallelism > 1 ? 1 : 0 };
         Pool = new TrainerPool(new ArtifactCache(Model, Setup.Options), Template, Options.Parallelism, runtime);
-        Runner = new ClientRunner(Data, Setup, Pool, Template, spec.Seed, Options.StepsPerCall);
+        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall);
         _evaluator = new Evaluator(Model, 1000);
     }
 
     public JobSpec Spec { get; }
+    /// <summary>What the spec decides (strategy, options, hyperparameters, partition, seeds): the coordinator's plan too.</summary>
+    public JobPlan Plan { get; }
     public SimulationOptions Options { get; }
     public TrainableModel Model { get; }
     public FederatedData Data { get; }
@@ -60,7 +63,7 @@ public sealed class Simulator : IDisposable
     public static int ClientIndex(string id) => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
 
     public SimulationResult Run(CancellationToken cancel = default) =>
-        StrategyFactory.IsAsync(Spec) ? new FedBuffLoop(this).Run(cancel) : new SyncRounds(this).Run(cancel);
+        Plan.IsAsync ? new FedBuffLoop(this).Run(cancel) : new SyncRounds(this).Run(cancel);
 
     /// <summary>Test accuracy and loss of flat global weights.</summary>
     public EvaluationResult Evaluate(float[] weights) => _evaluator.Evaluate(Template.WithValues(weights), Data.Test);

@@ -28,6 +28,8 @@ public sealed class TrainerPool : IDisposable
     }
 
     public int Capacity { get; }
+    /// <summary>The compiled training artifacts the pool's trainers run.</summary>
+    public ArtifactCache Artifacts => _artifacts;
     /// <summary>Trainers constructed so far (reuse keeps this at the worker count for single-batch-size jobs).</summary>
     public int Created { get; private set; }
     /// <summary>Most Trainers alive at once; never above <see cref="Capacity"/>.</summary>

@@ -12,16 +12,21 @@ namespace Tessera.Worker;
 /// <summary>The outcome of one task, ready to upload.</summary>
 public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond);
 
+/// <summary>SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights).</summary>
+public sealed record ControlVariateFiles(byte[] Server, byte[] Client);
+
 /// <summary>
 /// Runs one task: load the global weights into a (cached) trainer for the artifact, train K steps on the
-/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment.
+/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment
+/// (for SCAFFOLD, corrected by c − c_i and followed by the control variate delta Δc_i).
 /// </summary>
 public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 {
     string? _trainerSha;
     Trainer? _trainer;
+    readonly UpdateEncoder _encoder = new();
 
-    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress)
+    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null)
     {
         if (_trainerSha != artifact.Sha256)
         {
@@ -37,14 +42,23 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         trainer.ResetOptimizerState();
         if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
             trainer.SetGlobalWeights(global);
+        ParameterSet? c = null, ci = null;
+        if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.ServerControlPrefix, StringComparison.Ordinal)))
+        {
+            if (controls is null) throw new FormatException("the artifact trains SCAFFOLD but the task names no control variates");
+            c = ReadWeights(controls.Server, artifact.Manifest);
+            ci = ReadWeights(controls.Client, artifact.Manifest);
+            trainer.SetControlVariates(c, ci);
+        }
 
-        var hp = Hyperparameters(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
+        var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
         var watch = Stopwatch.StartNew();
         var result = LocalTraining.Run(trainer, data, null, task.Epochs, hp, task.Seed, stepsPerCall: 50, maxSteps: task.Steps, progress: progress);
         double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
 
         var after = trainer.GetParameters();
         var tensors = new List<Protocol.NamedTensor>();
+        var deltas = new List<float[]>();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int i = 0; i < after.Tensors.Count; i++)
         {
@@ -53,14 +67,30 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
             var delta = new float[a.Values.Length];
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
-            tensors.Add(Protocol.NamedTensor.FromFloats(a.Name, a.Shape, delta));
+            deltas.Add(delta);
+            tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, a.Name, a.Shape, delta));
         }
+        if (c is not null && ci is not null) tensors.AddRange(ControlDelta(deltas, c, ci, result.Steps, hp.LearningRate));
         var envelope = new UpdateEnvelope
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
             LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
         };
-        return new TaskOutcome(new SafetensorsFile(tensors, envelope.ToMetadata()).ToBytes(), result.MeanLoss, sps);
+        var metadata = UpdateEncoder.WithEncoding(envelope.ToMetadata(), task.Upload);
+        return new TaskOutcome(new SafetensorsFile(tensors, metadata).ToBytes(), result.MeanLoss, sps);
+    }
+
+    /// <summary>Δc_i per parameter, named with the control-delta prefix (SCAFFOLD option II, as the simulator computes it).</summary>
+    static IEnumerable<Protocol.NamedTensor> ControlDelta(List<float[]> deltas, ParameterSet c, ParameterSet ci, int steps, float lr)
+    {
+        var flat = deltas.SelectMany(d => d).ToArray();
+        var (_, dc) = Federation.Strategies.ScaffoldClient.Update(ci.Flatten(), c.Flatten(), flat, steps, lr);
+        int offset = 0;
+        foreach (var p in ci.Tensors)
+        {
+            yield return Protocol.NamedTensor.FromFloats(ControlVariateTensors.DeltaPrefix + p.Name, p.Shape, dc[offset..(offset + p.Values.Length)]);
+            offset += p.Values.Length;
+        }
     }
 
     static ParameterSet Template(ArtifactManifest m) =>
@@ -76,18 +106,6 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             if (!t.Shape.SequenceEqual(p.Shape)) throw new FormatException($"weights tensor '{p.Name}' has shape [{string.Join(",", t.Shape)}], the artifact expects [{string.Join(",", p.Shape)}]");
             return new Graphs.Training.NamedTensor(p.Name, p.Shape, t.ToFloatArray());
         }));
-    }
-
-    static Hyperparameters Hyperparameters(IReadOnlyDictionary<string, double> h)
-    {
-        float Get(string k, float fallback) => h.TryGetValue(k, out var v) ? (float)v : fallback;
-        var d = new Hyperparameters();
-        return d with
-        {
-            LearningRate = Get("lr", d.LearningRate), Momentum = Get("momentum", d.Momentum), WeightDecay = Get("weight_decay", d.WeightDecay),
-            Beta1 = Get("beta1", d.Beta1), Beta2 = Get("beta2", d.Beta2), Epsilon = Get("epsilon", d.Epsilon),
-            ClipNorm = Get("clip_norm", d.ClipNorm), ProxMu = Get("prox_mu", d.ProxMu),
-        };
     }
 
     public void Dispose() => _trainer?.Dispose();

@@ -87,6 +87,8 @@ public sealed class WorkerAgent : IDisposable
         var artifact = _artifacts.TryGetValue(task.Artifact.Sha256, out var a) ? a : await FetchArtifact(task.Artifact, ct);
         var weights = await _client.GetBytesAsync(task.WeightsUrl, ct);
         var data = await DataFor(task, artifact.Manifest, ct);
+        var controls = task.ServerControlUrl is { } cu && task.ClientControlUrl is { } ciu
+            ? new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), await _client.GetBytesAsync(ciu, ct)) : null;
 
         // Heartbeats keep the session live while training and tell us when the round no longer wants the task.
         using var training = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -114,7 +116,7 @@ public sealed class WorkerAgent : IDisposable
                 Volatile.Write(ref stepsDone, done);
                 Report(new TaskProgress(_name, task.TaskId, done, total));
                 training.Token.ThrowIfCancellationRequested();
-            }), CancellationToken.None);
+            }, controls), CancellationToken.None);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -26,6 +26,16 @@ public sealed class AdminApi(string url, string adminKey) : IDisposable
     public async Task<List<RoundRow>> Rounds(string id) => (await _http.GetFromJsonAsync<List<RoundRow>>($"/api/v1/jobs/{id}/metrics", WireJson.Options))!;
     public async Task<List<LedgerTotal>> Ledger(string id) => (await _http.GetFromJsonAsync<List<LedgerTotal>>($"/api/v1/ledger?job={id}", WireJson.Options))!;
 
+    /// <summary>A binary download with the admin key (e.g. a worker's SCAFFOLD control variate).</summary>
+    public async Task<byte[]> Bytes(string path)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, path);
+        req.Headers.Add("X-Api-Key", adminKey);
+        using var res = await _http.SendAsync(req);
+        Assert.True(res.IsSuccessStatusCode, $"GET {path}: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+        return await res.Content.ReadAsByteArrayAsync();
+    }
+
     /// <summary>Polls until the condition holds; the bound only stops a broken build from hanging, it measures nothing.</summary>
     public async Task<JobSnapshot> WaitFor(string id, Func<JobSnapshot, bool> condition, int maxSeconds = 240)
     {

@@ -145,6 +145,76 @@ public sealed class HostileRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_SCAFFOLD_upload_with_a_wrong_shaped_control_variate_delta_is_refused_and_changes_nothing()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob("""
+            name: hostile-scaffold
+            model: logreg
+            rounds: 2
+            clients_per_round: 1
+            strategy: { name: scaffold }
+            data: { clients: 2, train_samples: 2000 }
+            local: { batch_size: 10 }
+            """);
+        var a = await JoinRaw(job.JoinToken, "a");
+        var task = await NextTask(a);
+        Assert.NotNull(task.ServerControlUrl);
+        Assert.NotNull(task.ClientControlUrl);
+        var ciBefore = await Download(a, task.ClientControlUrl!);
+        Assert.All(Floats(ciBefore), v => Assert.Equal(0f, v));
+
+        async Task Refused(string fragment, byte[] body)
+        {
+            var r = await Upload(a, task.TaskId, body);
+            Assert.Equal(HttpStatusCode.BadRequest, r.Status);
+            Assert.Contains(fragment, r.Error, StringComparison.Ordinal);
+            var s = await admin.Job(job.Id);
+            Assert.Equal((0, 0L), (s.RoundUpdates, s.Version));
+            Assert.Equal(ciBefore, await Download(a, task.ClientControlUrl!));
+            Assert.False(Directory.Exists(Path.Combine(_data, "blobs", "controls", job.Id)), "a refused upload wrote a control variate");
+        }
+
+        await Refused("shape", await ScaffoldUpdate(task, wrongShape: true));
+        await Refused("missing tensor 'control_delta/", await Update(task));
+        await Refused("NaN", await ScaffoldUpdate(task, wrongShape: false, value: float.NaN));
+
+        // The honest upload (Δc_i = 0.5 everywhere) closes the round: c = |S|/N · mean Δc_i = 1/2 · 0.5, c_i = 0.5.
+        Assert.Equal(HttpStatusCode.OK, (await Upload(a, task.TaskId, await ScaffoldUpdate(task, wrongShape: false))).Status);
+        await admin.WaitFor(job.Id, s => s.Version == 1);
+        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1")), v => Assert.Equal(0.25f, v));
+        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1/workers/{a.Split('|')[1]}")), v => Assert.Equal(0.5f, v));
+        Assert.Equal(HttpStatusCode.Forbidden, (await Get(a, $"/api/v1/controls/{job.Id}/1/workers/w-000000000000")).StatusCode);
+    }
+
+    /// <summary>A SCAFFOLD update: weight deltas plus Δc_i per parameter, the first one flattened when <paramref name="wrongShape"/>.</summary>
+    async Task<byte[]> ScaffoldUpdate(TaskMessage task, bool wrongShape, float value = 0.5f)
+    {
+        var weights = SafetensorsFile.Read(await _http.GetByteArrayAsync(task.WeightsUrl));
+        var tensors = weights.Tensors.Select(t => Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), Enumerable.Repeat(0.001f, (int)t.ElementCount()).ToArray())).ToList();
+        tensors.AddRange(weights.Tensors.Select((t, i) => Tessera.Protocol.NamedTensor.FromFloats(ControlVariateTensors.DeltaPrefix + t.Name,
+            wrongShape && i == 0 ? [t.ElementCount()] : t.Shape.ToArray(), Enumerable.Repeat(value, (int)t.ElementCount()).ToArray())));
+        var env = new UpdateEnvelope { TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 5, LossTrace = [1f], Commitment = new string('a', 64) };
+        return new SafetensorsFile(tensors, env.ToMetadata()).ToBytes();
+    }
+
+    async Task<HttpResponseMessage> Get(string session, string url)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Get, url);
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
+        return await _http.SendAsync(req);
+    }
+
+    async Task<byte[]> Download(string session, string url)
+    {
+        using var res = await Get(session, url);
+        Assert.True(res.IsSuccessStatusCode, $"GET {url}: {(int)res.StatusCode}");
+        return await res.Content.ReadAsByteArrayAsync();
+    }
+
+    static float[] Floats(byte[] safetensors) => SafetensorsFile.Read(safetensors).Tensors.SelectMany(t => t.ToFloatArray()).ToArray();
+
+    [Fact]
     public async Task Job_management_needs_the_admin_key_and_bad_specs_name_the_field()
     {
         var noKey = await _http.PostAsync("/api/v1/jobs", new StringContent("name: x"));

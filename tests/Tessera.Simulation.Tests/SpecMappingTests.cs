@@ -1,3 +1,4 @@
+using Tessera.Federation.Planning;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
 
@@ -20,8 +21,9 @@ public class SpecMappingTests
     public void Every_spec_strategy_maps_to_the_library_strategy(string name, string expected)
     {
         var spec = JobSpecParser.Parse($"name: s\nstrategy: {{ name: {name} }}\nlocal: {{ lr: 0.1 }}");
-        Assert.Equal(expected, StrategyFactory.Create(spec, 100).Name);
-        Assert.Equal(name == "fedbuff", StrategyFactory.IsAsync(spec));
+        var plan = JobPlan.From(spec);
+        Assert.Equal(expected, plan.CreateStrategy(100).Name);
+        Assert.Equal(name == "fedbuff", plan.IsAsync);
     }
 
     [Fact]
@@ -35,29 +37,32 @@ public class SpecMappingTests
         {
             var spec = JobSpecParser.Load(f);
             Assert.Equal(Path.GetFileNameWithoutExtension(f), spec.Name);
-            StrategyFactory.Create(spec, spec.Data.Clients);
-            LocalSetup.From(spec);
+            var plan = JobPlan.From(spec);
+            plan.CreateStrategy(spec.Data.Clients);
+            LocalSetup.From(plan);
         });
     }
 
     [Fact]
     public void Every_strategy_name_the_parser_accepts_is_covered() =>
         Assert.All(JobSpecParser.Strategies, name =>
-            StrategyFactory.Create(JobSpecParser.Parse($"name: s\nstrategy: {{ name: {name} }}"), 10));
+            JobPlan.From(JobSpecParser.Parse($"name: s\nstrategy: {{ name: {name} }}")).CreateStrategy(10));
 
     [Fact]
     public void Local_options_follow_the_strategy_and_the_optimizer()
     {
-        var prox = LocalSetup.From(JobSpecParser.Parse("name: p\nstrategy: { name: fedprox, mu: 0.3 }\nlocal: { momentum: 0.9, clip_norm: 2, weight_decay: 0.001 }"));
-        Assert.Equal(new TrainingOptions { BatchSize = 1, FedProx = true, Momentum = true, ClipGradientNorm = true, WeightDecay = true }, prox.Options);
+        var prox = Local(JobSpecParser.Parse("name: p\nstrategy: { name: fedprox, mu: 0.3 }\nlocal: { momentum: 0.9, clip_norm: 2, weight_decay: 0.001 }"));
+        Assert.Equal(new TrainingOptions { BatchSize = 10, FedProx = true, Momentum = true, ClipGradientNorm = true, WeightDecay = true }, prox.Options);
         Assert.Equal((0.3f, 0.9f, 2f, 0.001f), (prox.Hyperparameters.ProxMu, prox.Hyperparameters.Momentum, prox.Hyperparameters.ClipNorm, prox.Hyperparameters.WeightDecay));
 
-        var scaffold = LocalSetup.From(JobSpecParser.Parse("name: s\nstrategy: { name: scaffold }\nlocal: { optimizer: adam }"));
-        Assert.Equal(new TrainingOptions { BatchSize = 1, Scaffold = true, Optimizer = OptimizerKind.Adam }, scaffold.Options);
+        var scaffold = Local(JobSpecParser.Parse("name: s\nstrategy: { name: scaffold }\nlocal: { optimizer: adam }"));
+        Assert.Equal(new TrainingOptions { BatchSize = 10, Scaffold = true, Optimizer = OptimizerKind.Adam }, scaffold.Options);
 
-        var fedsgd = LocalSetup.From(JobSpecParser.Parse("name: f\nstrategy: { name: fedsgd }"));
+        var fedsgd = Local(JobSpecParser.Parse("name: f\nstrategy: { name: fedsgd }"));
         Assert.Equal((600, 1), (fedsgd.BatchFor(600), fedsgd.StepsFor(600)));
-        var fedavg = LocalSetup.From(JobSpecParser.Parse("name: f\nlocal: { epochs: 5, batch_size: 10, max_steps: 200 }"));
+        var fedavg = Local(JobSpecParser.Parse("name: f\nlocal: { epochs: 5, batch_size: 10, max_steps: 200 }"));
         Assert.Equal((10, 200), (fedavg.BatchFor(600), fedavg.StepsFor(600)));   // 5 x 60 steps capped at 200
     }
+
+    static LocalSetup Local(JobSpec spec) => LocalSetup.From(JobPlan.From(spec));
 }

@@ -21,6 +21,9 @@ export interface ArtifactManifest {
 }
 
 export const ParamPrefix = 'param/', ParamOutPrefix = 'param_out/', StatePrefix = 'state/', StateOutPrefix = 'state_out/', GlobalPrefix = 'global/';
+export const ServerControlPrefix = 'control/server/', ClientControlPrefix = 'control/client/';
+/** SCAFFOLD: an update's Δc_i tensors are named with this prefix (src/Tessera.Protocol/Wire/ControlVariateTensors.cs). */
+export const ControlDeltaPrefix = 'control_delta/';
 
 export function readManifest(onnx: Uint8Array): ArtifactManifest {
   const json = onnxMetadata(onnx)['tessera.manifest'];

@@ -1,15 +1,19 @@
 // Executes one task the way src/Tessera.Worker/TaskExecutor.cs does, so the browser's update agrees with the
 // .NET worker's: global weights in, the task's seed gives the batch order, K steps in calls of 50, and the
 // update is weights-after minus weights-before with the sha256 of the final weights as its commitment.
-import { ArtifactManifest, numel } from './manifest';
+import { ArtifactManifest, ControlDeltaPrefix, numel } from './manifest';
 import { trainingOrder } from './random';
 import { Tensor, fromFloat32, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
-import { BrowserTrainer } from './trainer';
+import { BrowserTrainer, defaultHyperparameters } from './trainer';
 import { TaskMessage } from './wire';
+import { encodeDelta, encodingMetadata } from './update-codec';
 
 export const StepsPerCall = 50;
 
 export interface Shard { x: Float32Array; y?: BigInt64Array; t?: Float32Array; count: number; sampleSize: number; labelSize: number }
+
+/** SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights). */
+export interface ControlVariateFiles { server: Uint8Array; client: Uint8Array }
 
 export interface TaskOutcome { body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number }
 
@@ -44,12 +48,19 @@ export async function sha256Hex(data: BufferSource): Promise<string> {
  * false stops the task (the round no longer wants it, or the user paused).
  */
 export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weightsFile: Uint8Array, shard: Shard,
-  onCall?: (done: number, total: number, losses: Float32Array) => boolean | Promise<boolean>): Promise<TaskOutcome | null> {
+  onCall?: (done: number, total: number, losses: Float32Array) => boolean | Promise<boolean>, controls?: ControlVariateFiles): Promise<TaskOutcome | null> {
   const m = trainer.manifest;
   const global = readWeights(weightsFile, m);
   trainer.setParameters(global);
   trainer.resetOptimizerState();
   trainer.setGlobalWeights(global);
+  let c: Float32Array[] | undefined, ci: Float32Array[] | undefined;
+  if (trainer.usesControlVariates) {
+    if (!controls) throw new Error('the artifact trains SCAFFOLD but the task names no control variates');
+    c = readWeights(controls.server, m);
+    ci = readWeights(controls.client, m);
+    trainer.setControlVariates(c, ci);
+  }
   const dropoutBase = task.seed & 0x7fffffffn;
 
   const B = m.batchSize;
@@ -77,20 +88,41 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const tensors: Tensor[] = [];
   const finalBytes = new Uint8Array(after.reduce((n, a) => n + a.byteLength, 0));
   let at = 0;
+  const deltas: Float32Array[] = [];
   m.parameters.forEach((p, i) => {
     const a = after[i], b = global[i], delta = new Float32Array(a.length);
     for (let j = 0; j < a.length; j++) delta[j] = a[j] - b[j];
-    tensors.push(fromFloat32(p.name, p.shape, delta));
+    deltas.push(delta);
+    tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
     finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
     at += a.byteLength;
   });
+  if (c && ci) {
+    const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
+    m.parameters.forEach((p, i) => tensors.push(fromFloat32(ControlDeltaPrefix + p.name, p.shape, controlDelta(ci![i], c![i], deltas[i], total, lr))));
+  }
   const samplesPerSecond = samples / seconds;
   const metadata = {
     format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
     steps: String(total), loss_trace: JSON.stringify(losses), commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+    ...encodingMetadata(task.upload),
   };
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
   return { body: writeSafetensors(tensors, metadata), losses, samples, steps: total, samplesPerSecond, meanLoss };
+}
+
+/**
+ * SCAFFOLD option II, as src/Tessera.Federation/Strategies/ScaffoldClient.cs computes it:
+ * c_i⁺ = c_i − c − Δy/(K·lr), reported as Δc_i = c_i⁺ − c_i, in float32.
+ */
+function controlDelta(ci: Float32Array, c: Float32Array, dy: Float32Array, steps: number, lr: number): Float32Array {
+  const scale = Math.fround(-1 / Math.fround(steps * lr));
+  const out = new Float32Array(ci.length);
+  for (let j = 0; j < ci.length; j++) {
+    const next = Math.fround(Math.fround(ci[j] - c[j]) + Math.fround(dy[j] * scale));
+    out[j] = next - ci[j];
+  }
+  return out;
 }
 
 /** Lays out the chosen samples as [k, B, ...] features and labels (LocalTraining.Gather). */

@@ -1,7 +1,7 @@
 // Runs a training artifact with onnxruntime-web: each call trains K steps in one session.run, exactly as
 // src/Tessera.Runtime/Trainer.cs does (weights and optimizer state out of one call feed the next).
 import type * as Ort from 'onnxruntime-web';
-import { ArtifactManifest, GlobalPrefix, ParamOutPrefix, ParamPrefix, StateOutPrefix, StatePrefix, numel } from './manifest';
+import { ArtifactManifest, ClientControlPrefix, GlobalPrefix, ParamOutPrefix, ParamPrefix, ServerControlPrefix, StateOutPrefix, StatePrefix, numel } from './manifest';
 
 export type OrtModule = typeof Ort;
 
@@ -23,8 +23,9 @@ export class BrowserTrainer {
 
   static async create(ort: OrtModule, artifact: Uint8Array, manifest: ArtifactManifest, provider: string): Promise<BrowserTrainer> {
     if (manifest.kind !== 'train') throw new Error('a trainer needs a training artifact');
-    const unsupported = manifest.extraInputs.filter(n => !n.startsWith(GlobalPrefix));
-    if (unsupported.length) throw new Error(`the browser worker does not support artifact inputs ${unsupported.join(', ')} (SCAFFOLD)`);
+    const known = [GlobalPrefix, ServerControlPrefix, ClientControlPrefix];
+    const unsupported = manifest.extraInputs.filter(n => !known.some(p => n.startsWith(p)));
+    if (unsupported.length) throw new Error(`the browser worker does not support artifact inputs ${unsupported.join(', ')}`);
     const session = await ort.InferenceSession.create(artifact, { executionProviders: [provider], graphOptimizationLevel: 'all' });
     return new BrowserTrainer(ort, session, manifest);
   }
@@ -38,6 +39,17 @@ export class BrowserTrainer {
     this.manifest.parameters.forEach((p, i) => {
       const name = GlobalPrefix + p.name;
       if (this.manifest.extraInputs.includes(name)) this.extra.set(name, this.floats(values[i], p.shape, name));
+    });
+  }
+
+  /** Whether the artifact applies SCAFFOLD's correction (and so needs c and c_i). */
+  get usesControlVariates(): boolean { return this.manifest.extraInputs.some(n => n.startsWith(ServerControlPrefix)); }
+
+  /** SCAFFOLD: the server's (c) and this client's (c_i) control variates, per parameter. */
+  setControlVariates(server: Float32Array[], client: Float32Array[]): void {
+    this.manifest.parameters.forEach((p, i) => {
+      this.extra.set(ServerControlPrefix + p.name, this.floats(server[i], p.shape, ServerControlPrefix + p.name));
+      this.extra.set(ClientControlPrefix + p.name, this.floats(client[i], p.shape, ClientControlPrefix + p.name));
     });
   }
 

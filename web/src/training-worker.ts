@@ -131,6 +131,12 @@ async function execute(task: TaskMessage) {
     shards.set(url, shard);
   }
 
+  // SCAFFOLD: c is immutable per version (cached like weights); c_i is this worker's and changes with every round.
+  const controls = task.server_control_url && task.client_control_url ? {
+    server: (await retry(() => cachedBytes(`control:${task.server_control_url}`, () => client.bytes(task.server_control_url!)))).bytes,
+    client: await retry(() => client.bytes(task.client_control_url!)),
+  } : undefined;
+
   // Heartbeats keep the session live and say when the round no longer wants the task. A paused tab stays
   // silent instead, so the coordinator reassigns its task after the worker timeout.
   let stepsDone = 0, wanted = true;
@@ -145,7 +151,7 @@ async function execute(task: TaskMessage) {
       stepsDone = done;
       post({ type: 'progress', taskId: task.task_id, done, total, losses: Array.from(losses) });
       return wanted && !paused;
-    });
+    }, controls);
   } finally { clearInterval(beat); }
   if (!outcome) {
     post({ type: 'dropped', taskId: task.task_id, reason: paused ? 'paused' : 'the round closed without this task' });

@@ -28,7 +28,16 @@ export interface TaskMessage {
   epochs: number;
   deadline: string;
   result_url: string;
+  /** How to encode the update; absent means dense F32. */
+  upload?: UploadEncoding | null;
+  /** SCAFFOLD: the server control variate c of this version. */
+  server_control_url?: string;
+  /** SCAFFOLD: this worker's control variate c_i (needs the session). */
+  client_control_url?: string;
 }
+
+/** src/Tessera.Protocol/Wire/UploadEncoding.cs */
+export interface UploadEncoding { codec: 'f32' | 'int8' | 'topk'; block_size: number; fraction: number }
 
 export interface ResultResponse { accepted: boolean; task_id: string; round: number; updates_in_round: number }
 

@@ -26,9 +26,11 @@ internal static class IngestBench
         var rounds = new Option<int>("--rounds") { Description = "rounds to measure", DefaultValueFactory = _ => 8 };
         var model = new Option<string>("--model") { Description = "zoo model whose update size is sent (cnn: 1,663,370 floats)", DefaultValueFactory = _ => "cnn" };
         var idle = new Option<int>("--idle") { Description = "idle long-poll connections to open afterwards (0 skips)", DefaultValueFactory = _ => 2000 };
-        var cmd = new Command("ingest", "Coordinator ingest: updates/s and MB/s of concurrent uploads (aggregation time split out), and idle long-polls held")
+        var codecs = new Option<string[]>("--codecs") { Description = "upload codecs to measure, one job each: f32, int8, topk", DefaultValueFactory = _ => ["f32", "int8", "topk"], AllowMultipleArgumentsPerToken = true };
+        var fraction = new Option<double>("--fraction") { Description = "top-k: share of each tensor sent", DefaultValueFactory = _ => 0.01 };
+        var cmd = new Command("ingest", "Coordinator ingest per upload codec: updates/s and MB/s of concurrent uploads (aggregation time split out), and idle long-polls held")
         {
-            workers, rounds, model, idle,
+            workers, rounds, model, idle, codecs, fraction,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -36,12 +38,16 @@ internal static class IngestBench
             CliOptions.Require(n is >= 1 and <= 1024, "--workers", "must be 1..1024");
             CliOptions.Require(r >= 1, "--rounds", "must be at least 1");
             CliOptions.Require(k >= 0, "--idle", "must be 0 or more");
-            return RunAsync(n, r, pr.GetValue(model)!, k).GetAwaiter().GetResult();
+            var list = pr.GetValue(codecs)!.SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries)).Select(c => c.ToLowerInvariant()).Distinct().ToList();
+            CliOptions.Require(list.Count > 0 && list.All(UploadEncoding.Codecs.Contains), "--codecs", $"must be some of {string.Join(", ", UploadEncoding.Codecs)}");
+            double f = pr.GetValue(fraction);
+            CliOptions.Require(f is > 0 and <= 1, "--fraction", "must be in (0, 1]");
+            return RunAsync(n, r, pr.GetValue(model)!, k, list, f).GetAwaiter().GetResult();
         }));
         return cmd;
     }
 
-    static async Task<int> RunAsync(int workers, int rounds, string model, int idle)
+    static async Task<int> RunAsync(int workers, int rounds, string model, int idle, IReadOnlyList<string> codecs, double fraction)
     {
         var dataDir = Directory.CreateTempSubdirectory("tessera-bench-").FullName;
         var host = CoordinatorHost.Create(new CoordinatorOptions
@@ -60,57 +66,21 @@ internal static class IngestBench
         try
         {
             var sessions = await JoinMany(http, workers);
-            // The job starts once every uploader is joined; evaluation is pushed past the measured rounds.
-            var job = host.Jobs.Create($"""
-                name: ingest-bench
-                model: {model}
-                rounds: {rounds + 1}
-                eval_every: 1000000
-                clients_per_round: {workers}
-                min_clients: {workers}
-                data: {"{"} clients: {workers}, train_samples: {Math.Max(workers * 50, 1000)} {"}"}
-                local: {"{"} batch_size: 50 {"}"}
-                """);
-            var template = job.Setup.Template;
-            var tensors = template.Tensors.Select(t => NamedTensor.FromFloats(t.Name, t.Shape, Enumerable.Repeat(1e-4f, t.Values.Length).ToArray())).ToList();
-            long floats = template.Count;
-            AnsiConsole.MarkupLine($"[bold]ingest[/]: {workers} workers x {rounds} rounds, {model} updates of {floats:N0} floats ({floats * 4 / 1e6:F2} MB) over loopback");
-
-            long bytes = 0;
-            int uploads = 0;
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(sessions.Select(async s =>
+            var table = new Table().AddColumn("figure");
+            var rows = new List<(string Figure, List<string> Values)>();
+            void Row(string figure, string value)
             {
-                for (int i = 0; i < rounds; i++)
-                {
-                    var task = await Next(http, s);
-                    var env = new UpdateEnvelope
-                    {
-                        TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 1, LossTrace = [1f], Commitment = new string('0', 64),
-                    };
-                    var body = new SafetensorsFile(tensors, env.ToMetadata()).ToBytes();
-                    using var req = Authorized(HttpMethod.Post, task.ResultUrl, s);
-                    req.Content = new ByteArrayContent(body);
-                    using var res = await http.SendAsync(req);
-                    if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"upload refused: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
-                    Interlocked.Add(ref bytes, body.Length);
-                    Interlocked.Increment(ref uploads);
-                }
-            }));
-            // The last measured round closes on its final upload; wait for its checkpoint so close time is complete.
-            while (await job.Version() < rounds) await Task.Delay(20);
-            double seconds = watch.Elapsed.TotalSeconds;
-
-            var table = new Table().AddColumns("figure", "value");
-            table.AddRow("updates accepted", uploads.ToString("N0"));
-            table.AddRow("updates/s", (uploads / seconds).ToString("F1"));
-            table.AddRow("MB/s received", (bytes / 1e6 / seconds).ToString("F1"));
-            table.AddRow("fold per update (ms, mean)", (fold.Total / Math.Max(1, fold.Count)).ToString("F2"));
-            table.AddRow("fold total (% of wall)", (100 * fold.Total / 1000 / seconds).ToString("F1"));
-            table.AddRow("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
-            table.AddRow("wall seconds", seconds.ToString("F2"));
-            // Cancelled first, so no idle poller is handed a task and the count is of truly idle connections.
-            await job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
+                if (rows.FirstOrDefault(r => r.Figure == figure) is { Figure: not null } row) row.Values.Add(value);
+                else rows.Add((figure, [value]));
+            }
+            foreach (var codec in codecs)
+            {
+                table.AddColumn(codec);
+                fold.Reset();
+                close.Reset();
+                await MeasureCodec(host, http, sessions, workers, rounds, model, codec, fraction, fold, close, Row);
+            }
+            foreach (var (figure, values) in rows) table.AddRow([figure, .. values]);
             if (idle > 0) await IdlePolls(http, host, idle, table);
             AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; client and coordinator in one process[/]");
             AnsiConsole.Write(table);
@@ -122,6 +92,69 @@ internal static class IngestBench
             await host.DisposeAsync();
             try { Directory.Delete(dataDir, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>One job in this codec: every worker uploads once per round for the given rounds; the figures go in one column.</summary>
+    static async Task MeasureCodec(CoordinatorHost host, HttpClient http, List<string> sessions, int workers, int rounds, string model, string codec,
+        double fraction, Sum fold, Sum close, Action<string, string> row)
+    {
+        // The job starts once every uploader is joined; evaluation is pushed past the measured rounds.
+        string upload = codec switch { "int8" => "{ codec: int8 }", "topk" => $"{{ codec: topk, fraction: {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", _ => "{ codec: f32 }" };
+        var job = host.Jobs.Create($"""
+            name: ingest-bench-{codec}
+            model: {model}
+            rounds: {rounds + 1}
+            eval_every: 1000000
+            clients_per_round: {workers}
+            min_clients: {workers}
+            data: {"{"} clients: {workers}, train_samples: {Math.Max(workers * 50, 1000)} {"}"}
+            local: {"{"} batch_size: 50 {"}"}
+            upload: {upload}
+            """);
+        var template = job.Setup.Template;
+        var encoding = job.Setup.Spec.Upload.ForTask();
+        // Update values spread like a real delta's, so top-k and int8 have something to choose and scale.
+        var random = new Random(1);
+        var encoder = new Tessera.Worker.UpdateEncoder();
+        var tensors = template.Tensors.SelectMany(t => encoder.Encode(job.Id, encoding, t.Name, t.Shape,
+            Enumerable.Range(0, t.Values.Length).Select(_ => (float)(random.NextDouble() - 0.5) * 1e-3f).ToArray())).ToList();
+        long floats = template.Count;
+        AnsiConsole.MarkupLine($"[bold]ingest {codec}[/]: {workers} workers x {rounds} rounds, {model} updates of {floats:N0} floats ({floats * 4 / 1e6:F2} MB as F32) over loopback");
+
+        long bytes = 0;
+        int uploads = 0;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(sessions.Select(async s =>
+        {
+            for (int i = 0; i < rounds; i++)
+            {
+                var task = await Next(http, s);
+                var env = new UpdateEnvelope
+                {
+                    TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 1, LossTrace = [1f], Commitment = new string('0', 64),
+                };
+                var body = new SafetensorsFile(tensors, Tessera.Worker.UpdateEncoder.WithEncoding(env.ToMetadata(), task.Upload)).ToBytes();
+                using var req = Authorized(HttpMethod.Post, task.ResultUrl, s);
+                req.Content = new ByteArrayContent(body);
+                using var res = await http.SendAsync(req);
+                if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"upload refused: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+                Interlocked.Add(ref bytes, body.Length);
+                Interlocked.Increment(ref uploads);
+            }
+        }));
+        // The last measured round closes on its final upload; wait for its checkpoint so close time is complete.
+        while (await job.Version() < rounds) await Task.Delay(20);
+        double seconds = watch.Elapsed.TotalSeconds;
+        // Cancelled, so the next codec's job (and the idle pollers) get every worker.
+        await job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
+
+        row("updates accepted", uploads.ToString("N0"));
+        row("bytes per update (share of F32)", $"{bytes / Math.Max(1, uploads):N0} ({(double)bytes / Math.Max(1, uploads) / (floats * 4):P1})");
+        row("updates/s", (uploads / seconds).ToString("F1"));
+        row("MB/s received (wire)", (bytes / 1e6 / seconds).ToString("F1"));
+        row("fold per update (ms, mean)", (fold.Total / Math.Max(1, fold.Count)).ToString("F2"));
+        row("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
+        row("wall seconds", seconds.ToString("F2"));
     }
 
     /// <summary>Opens idle long-polls (each its own session and connection) and counts how many the coordinator holds at once.</summary>
@@ -149,13 +182,16 @@ internal static class IngestBench
         }
         double openSeconds = watch.Elapsed.TotalSeconds;
         long after = GC.GetTotalMemory(forceFullCollection: true);
-        table.AddRow("idle long-polls requested", count.ToString("N0"));
-        table.AddRow("idle long-polls held", held.ToString("N0"));
-        table.AddRow("seconds to open them", openSeconds.ToString("F1"));
-        table.AddRow("managed heap per idle poll (KB, client+server)", ((after - before) / 1024.0 / Math.Max(1, held)).ToString("F1"));
+        AddRow(table, "idle long-polls requested", count.ToString("N0"));
+        AddRow(table, "idle long-polls held", held.ToString("N0"));
+        AddRow(table, "seconds to open them", openSeconds.ToString("F1"));
+        AddRow(table, "managed heap per idle poll (KB, client+server)", ((after - before) / 1024.0 / Math.Max(1, held)).ToString("F1"));
         cancel.Cancel();
         await Task.WhenAll(polls);
     }
+
+    static void AddRow(Table table, string figure, string value) =>
+        table.AddRow([figure, value, .. Enumerable.Repeat("", table.Columns.Count - 2)]);
 
     static async Task<List<string>> JoinMany(HttpClient http, int count)
     {
@@ -198,6 +234,7 @@ internal static class IngestBench
         public double Total { get { lock (_gate) return _total; } }
         public int Count { get { lock (_gate) return _count; } }
         public void Add(double v) { lock (_gate) { _total += v; _count++; } }
+        public void Reset() { lock (_gate) { _total = 0; _count = 0; } }
     }
 
     static MeterListener Listen(Sum fold, Sum close)

@@ -16,7 +16,9 @@ namespace Tessera.Coordinator.Api;
 /// </summary>
 public static class UploadDecoder
 {
-    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId)
+    /// <param name="controlVariates">SCAFFOLD (dense uploads only): the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId,
+        UploadEncoding? encoding = null, bool controlVariates = false)
     {
         SafetensorsFile file;
         try { file = SafetensorsFile.Read(body); }
@@ -34,9 +36,17 @@ public static class UploadDecoder
             throw Bad($"sample_count {env.SampleCount} is outside 1..{(long)env.Steps * batchSize} (steps x batch size)");
         if (env.Commitment.Length != 64 || !env.Commitment.All(char.IsAsciiHexDigit)) throw Bad("commitment must be 64 hex digits (sha256 of the final weights)");
 
+        if (encoding is not null)
+        {
+            // int8 / top-k jobs: a compressed file in the job's encoding, decoded straight into the flat delta.
+            var decoded = new float[template.Count];
+            CompressedUploadDecoder.DecodeInto(file, template, encoding, decoded, workerId);
+            return (new ClientUpdate(workerId, decoded, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
+        }
+        CompressedUploadDecoder.RequireEncoding(file, null);
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
-            if (!expected.Contains(t.Name)) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
+            if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
         var flat = new float[template.Count];
         int offset = 0;
         foreach (var p in template.Tensors)
@@ -54,7 +64,8 @@ public static class UploadDecoder
             catch (InvalidUpdateException e) { throw Bad(e.Message); }
             offset += target.Length;
         }
-        return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
+        float[]? dc = controlVariates ? ControlDeltaDecoder.Read(file, template, workerId) : null;
+        return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, dc, env.BaseVersion), env);
     }
 
     static UploadRejectedException Bad(string message) => new(StatusCodes.Status400BadRequest, message);

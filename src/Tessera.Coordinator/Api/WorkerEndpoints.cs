@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Orleans.Runtime;
-using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Jobs;
+using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Telemetry;
 using Tessera.Coordinator.Workers;
 using Tessera.Protocol.Wire;
@@ -61,7 +61,7 @@ public static class WorkerEndpoints
         return Results.Json(new JoinResponse(session.Id, token, options.HeartbeatInterval.TotalSeconds), WireJson.Options);
     }
 
-    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, WorkerRegistry workers, CoordinatorOptions options, double? wait)
+    static async Task<IResult> Next(HttpRequest req, RequestAuth auth, JobRegistry jobs, CoordinatorOptions options, double? wait)
     {
         var (w, error) = auth.Worker(req);
         if (error is not null) return error;
@@ -73,8 +73,9 @@ public static class WorkerEndpoints
         {
             while (true)
             {
-                // Take the signal before checking, so a pulse between the check and the wait is not missed.
-                var signal = workers.Changes.WaitAsync(Timeout.InfiniteTimeSpan, ct);
+                // Take the signal before checking, so a pulse between the check and the wait is not missed. It is this
+                // worker's own (pulsed when a tick hands it a task), so 10,000 idle polls do not all wake on every change.
+                var signal = w.Wakeup.WaitAsync(Timeout.InfiniteTimeSpan, ct);
                 if (await jobs.PendingTask(w, "") is { } task) return Results.Json(task, WireJson.Options);
                 var left = until - DateTimeOffset.UtcNow;
                 if (left <= TimeSpan.Zero) return Results.NoContent();
@@ -97,7 +98,7 @@ public static class WorkerEndpoints
     }
 
     static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics,
-        BlobStore blobs, ILocalSiloDetails silo)
+        ControlVariateStore controls, BlobStore blobs, ILocalSiloDetails silo)
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
@@ -107,7 +108,9 @@ public static class WorkerEndpoints
         if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
         if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
-        long limit = job.Setup.Template.Count * 4 + (1 << 20);
+        var encoding = job.Setup.Spec.Upload.ForTask();
+        // SCAFFOLD uploads carry Δc_i (dense) as well.
+        long limit = CompressedUploadDecoder.MaxBodyBytes(job.Setup.Template, encoding) + (job.Setup.UsesControlVariates ? job.Setup.Template.Count * 4 : 0);
         if (ctx.Request.ContentLength is { } length && length > limit)
             return Rejected(ApiErrors.TooLarge($"body of {length} bytes exceeds the {limit}-byte limit for this model's update"));
         if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
@@ -120,9 +123,9 @@ public static class WorkerEndpoints
             try { body = await ReadBody(ctx.Request, limit); }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
-            metrics.BytesIn.Add(body.Length);
+            metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id);
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, encoding, job.Setup.UsesControlVariates);
             // The job grain claims the task for this node (small notice), this node folds the tensors, then the grain counts it
             // and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
@@ -130,6 +133,8 @@ public static class WorkerEndpoints
             int? stepped = null;
             try
             {
+                // c_i⁺ is written before the fold; it only counts once the round commits with this worker counted.
+                if (update.ControlVariateDelta is { } dc) controls.Advance(job.Id, w.Id, task.Version, ticket.Round, job.Setup.Template, dc);
                 if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
                 else nodes.Fold(job.Id, ticket.Round, ticket.Attempt,
                     () => job.Setup.Strategy.BeginRound(ticket.Round, blobs.LoadCheckpoint(job.Id, task.Version, job.Setup.Template)), update);

@@ -354,6 +354,8 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
 
         EvaluationResult? eval = null;
         if (r.Round % Setup.Spec.EvalEvery == 0 || r.Round == Setup.Spec.Rounds) eval = Evaluate(next);
+        // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
+        if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials.SelectMany(p => p.ClientIds));
         blobs.PutCheckpoint(Id, Setup.Template, next);
         bool done = next.Version >= Setup.Spec.Rounds || (eval is not null && Setup.Spec.TargetAccuracy is { } target && eval.Accuracy >= target);
         var row = new RoundRow

@@ -134,7 +134,7 @@ public sealed class JobRegistry : BackgroundService
     public async Task<TaskMessage?> PendingTask(WorkerSession w, string baseUrl)
     {
         var grain = _workers.Grain(w.Id);
-        if (await grain.Profile() is not { } profile) return null;
+        if (await _workers.Profile(w.Id) is not { } profile) return null;
         // The worker grain knows which job handed it a task last; that job is asked first.
         var hint = await grain.PendingJob() is { } id ? Get(id) : null;
         foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
@@ -171,8 +171,8 @@ public sealed class JobRegistry : BackgroundService
                 try { busy.UnionWith(await job.Grain.BusyWorkers()); }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "job {Job} could not be asked for its tasks", job.Id); }
             }
-            // A grain ticked by another node may have handed a task to a worker long-polling here: wake the polls.
-            if (busy.Any(id => _workers.Get(id) is { IsPolling: true })) _workers.Changes.Pulse();
+            // A grain ticked by another node may have handed a task to a worker long-polling here: wake that poll.
+            _workers.Wake(busy.Where(id => _workers.Get(id) is { IsPolling: true }));
             IReadOnlyList<WorkerProfile> live;
             try { live = await _workers.Profiles(_workers.Live(_options.WorkerTimeout)); }
             catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "worker profiles could not be read"); continue; }
@@ -182,7 +182,9 @@ public sealed class JobRegistry : BackgroundService
                 {
                     var serving = live.Where(w => Accepts(job, w)).ToList();
                     var view = new NodeView(_local, serving.Select(w => w.Id).ToArray(), serving.Where(w => !busy.Contains(w.Id)).ToArray());
-                    busy.UnionWith(await job.Grain.Tick(view));
+                    var assigned = await job.Grain.Tick(view);
+                    busy.UnionWith(assigned);
+                    _workers.Wake(assigned);
                 }
                 catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "tick of job {Job} failed", job.Id); }
             }
@@ -211,9 +213,12 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
         Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
         Hyperparameters = Setup.TaskHyperparameters(),
-        // Derived from the job seed and the task id's random hex, so a task's seed is the same on every node and after restarts.
-        Seed = Setup.Spec.Seed * 1_000_003UL + (ulong)t.Round * 7919UL + Convert.ToUInt64(t.Id[2..], 16),
+        // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
+        Seed = Setup.TaskSeed(t),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
+        Upload = Setup.Spec.Upload.ForTask(),
+        ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,
+        ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
     };
 }

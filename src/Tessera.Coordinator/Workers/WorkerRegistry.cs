@@ -22,9 +22,13 @@ public sealed class WorkerRegistry
     readonly ConcurrentDictionary<string, WorkerSession> _byTokenHash = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, WorkerSession> _byId = new(StringComparer.Ordinal);
 
+    // Profiles are cached per node; a speed reported at another node reaches this cache within its expiry.
+    readonly ProfileCache _profiles;
+
     public WorkerRegistry(Store store, IGrainFactory grains, SessionLookup lookup)
     {
         (_grains, _lookup) = (grains, lookup);
+        _profiles = new ProfileCache(id => Grain(id).Profile(), TimeSpan.FromSeconds(60));
         foreach (var row in store.Workers())
         {
             var s = new WorkerSession(row.Id, row.Name, row.TokenHash, row.ScopeJob);
@@ -46,6 +50,7 @@ public sealed class WorkerRegistry
         await Grain(id).Join(session.Name, session.TokenHash, scopeJob, JsonSerializer.Serialize(caps, WireJson.Options));
         _byId[id] = session;
         _byTokenHash[session.TokenHash] = session;
+        _profiles.Forget(id);
         Changes.Pulse();
         return (session, token);
     }
@@ -69,10 +74,22 @@ public sealed class WorkerRegistry
     public IReadOnlyList<WorkerSession> Live(TimeSpan timeout) => _byId.Values.Where(w => w.IsLive(timeout)).ToList();
 
     /// <summary>The profiles (capabilities, speed) of these workers, from their grains.</summary>
-    public async Task<IReadOnlyList<WorkerProfile>> Profiles(IEnumerable<WorkerSession> sessions) =>
-        (await Task.WhenAll(sessions.Select(s => Grain(s.Id).Profile()))).OfType<WorkerProfile>().ToList();
+    public Task<IReadOnlyList<WorkerProfile>> Profiles(IEnumerable<WorkerSession> sessions) => _profiles.GetMany(sessions.Select(s => s.Id));
 
-    public Task RecordSpeed(WorkerSession w, double samplesPerSecond) => Grain(w.Id).RecordSpeed(samplesPerSecond);
+    /// <summary>One worker's profile (cached, see <see cref="ProfileCache"/>).</summary>
+    public Task<WorkerProfile?> Profile(string id) => _profiles.Get(id);
+
+    public async Task RecordSpeed(WorkerSession w, double samplesPerSecond)
+    {
+        await Grain(w.Id).RecordSpeed(samplesPerSecond);
+        _profiles.Forget(w.Id);
+    }
+
+    /// <summary>Wakes the long-polls of these workers only (a tick handed them tasks); idle others sleep on.</summary>
+    public void Wake(IEnumerable<string> ids)
+    {
+        foreach (var id in ids) Get(id)?.Wakeup.Pulse();
+    }
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 }

@@ -14,6 +14,9 @@ public sealed class WorkerSession(string id, string name, string tokenHash, stri
     long _lastSeenTicks = DateTimeOffset.UtcNow.UtcTicks;
     int _polling;
 
+    /// <summary>Pulsed when a task is handed to this worker: its long-poll waits on this, not on every change.</summary>
+    public ChangeSignal Wakeup { get; } = new();
+
     public DateTimeOffset LastSeen => new(Interlocked.Read(ref _lastSeenTicks), TimeSpan.Zero);
     public bool IsPolling => Volatile.Read(ref _polling) > 0;
 

@@ -52,13 +52,22 @@ public sealed class Int8Codec : IUpdateCodec
         int expectedScales = typed.Length == 0 ? 0 : (typed.Length + typed.ChunkSize - 1) / Math.Max(typed.ChunkSize, 1);
         if (typed.ChunkSize <= 0 || typed.Values.Length != typed.Length || typed.Scales.Length != expectedScales)
             throw new ArgumentException("Malformed int8 vector: chunk size, value count and scale count disagree.", nameof(encoded));
-        for (int c = 0; c < typed.Scales.Length; c++)
+        DecodeBlocks(typed.Values, typed.Scales, typed.ChunkSize, destination);
+    }
+
+    /// <summary>
+    /// Dequantizes straight from wire buffers (no intermediate vector): element i = values[i]·scales[i / chunkSize].
+    /// The caller has checked that scales holds ⌈values.Length / chunkSize⌉ entries.
+    /// </summary>
+    public static void DecodeBlocks(ReadOnlySpan<sbyte> values, ReadOnlySpan<float> scales, int chunkSize, Span<float> destination)
+    {
+        for (int c = 0; c < scales.Length; c++)
         {
-            int start = c * typed.ChunkSize;
-            int length = Math.Min(typed.ChunkSize, typed.Length - start);
+            int start = c * chunkSize;
+            int length = Math.Min(chunkSize, values.Length - start);
             var target = destination.Slice(start, length);
-            TensorPrimitives.ConvertTruncating<sbyte, float>(typed.Values.AsSpan(start, length), target);
-            TensorPrimitives.Multiply(target, typed.Scales[c], target);
+            TensorPrimitives.ConvertTruncating<sbyte, float>(values.Slice(start, length), target);
+            TensorPrimitives.Multiply(target, scales[c], target);
         }
     }
 

@@ -30,6 +30,8 @@ public sealed record JobSpec
     public RequirementsSpec Requirements { get; init; } = new();
     /// <summary>Knobs only the in-process simulator reads (client speeds); the coordinator measures real ones.</summary>
     public SimulationSpec Simulation { get; init; } = new();
+    /// <summary>How workers encode their updates (dense f32 unless the job asks for int8 or top-k).</summary>
+    public UploadSpec Upload { get; init; } = new();
 }
 
 public sealed record DataSpec

@@ -101,6 +101,8 @@ public static class JobSpecParser
         };
         m.RejectUnknown();
 
+        var upload = UploadSpecReader.Read(r.Child("upload"));
+
         if (strategy.Name == "fedsgd")
         {
             // FedSGD is one full-batch gradient step per client: anything else set explicitly is a contradiction.
@@ -129,6 +131,7 @@ public static class JobSpecParser
             DeadlineSeconds = r.Double("deadline_seconds", null, 0, exclusiveMin: true),
             Requirements = requirements,
             Simulation = simulation,
+            Upload = upload,
         };
         r.RejectUnknown();
         if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))

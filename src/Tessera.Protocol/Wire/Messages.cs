@@ -55,6 +55,12 @@ public sealed record TaskMessage
     public required int Epochs { get; init; }
     public required DateTimeOffset Deadline { get; init; }
     public required string ResultUrl { get; init; }
+    /// <summary>How to encode the update; null means dense F32.</summary>
+    public UploadEncoding? Upload { get; init; }
+    /// <summary>SCAFFOLD: the server control variate c of this version (safetensors shaped like the weights).</summary>
+    public string? ServerControlUrl { get; init; }
+    /// <summary>SCAFFOLD: this worker's control variate c_i as the coordinator keeps it (needs the session).</summary>
+    public string? ClientControlUrl { get; init; }
 }
 
 public sealed record HeartbeatRequest

@@ -1,8 +1,9 @@
-namespace Tessera.Simulation;
+namespace Tessera.Federation.Planning;
 
 /// <summary>
-/// Derives independent seeds from (job seed, stream, round, client) with SplitMix64 finalizers, so a client's
-/// shuffling does not depend on which worker thread trained it or in what order.
+/// The one seed rule of a job: independent seeds from (job seed, stream, round, client) with SplitMix64
+/// finalizers. The simulator and the coordinator both derive partitions, selection and training seeds here,
+/// so neither depends on which process, thread or order ran a client.
 /// </summary>
 public static class SeedMixer
 {

@@ -1,0 +1,127 @@
+using Tessera.Data.Partitioning;
+using Tessera.Federation.Strategies;
+using Tessera.Graphs.Training;
+using Tessera.Graphs.Zoo;
+using Tessera.Protocol.Jobs;
+
+namespace Tessera.Federation.Planning;
+
+/// <summary>
+/// Everything a job spec decides about the computation, derived in one place for the simulator and the
+/// coordinator alike (DESIGN §4/§6: a simulated and a deployed job are the same computation): the strategy and
+/// its parameters, the training artifact's graph options, the client hyperparameters, the data partition and
+/// every seed (one rule, <see cref="SeedMixer"/>). Pure: callers load data and compile artifacts.
+/// </summary>
+public sealed class JobPlan
+{
+    JobPlan(JobSpec spec, TrainingOptions options, IReadOnlyDictionary<string, double> hyperparameters, IPartitioner partitioner)
+    {
+        Spec = spec;
+        Options = options;
+        ClientHyperparameters = hyperparameters;
+        Partitioner = partitioner;
+    }
+
+    public JobSpec Spec { get; }
+
+    /// <summary>Graph options of the training artifact. BatchSize is the spec's; full-batch jobs (0) get a placeholder 1 and compile per client size.</summary>
+    public TrainingOptions Options { get; }
+
+    /// <summary>Scalar inputs of the training artifact by name (lr, momentum, weight_decay, clip_norm, prox_mu); the artifact takes those it declares.</summary>
+    public IReadOnlyDictionary<string, double> ClientHyperparameters { get; }
+
+    public IPartitioner Partitioner { get; }
+
+    public bool IsAsync => Spec.Strategy.Name == "fedbuff";
+    public bool UsesProx => Options.FedProx;
+    public bool UsesControlVariates => Options.Scaffold;
+
+    public ulong PartitionSeed => SeedMixer.Derive(Spec.Seed, SeedMixer.Partition);
+    public ulong SelectionSeed => SeedMixer.Derive(Spec.Seed, SeedMixer.Selection);
+
+    /// <summary>Seed of one client's local run (batch order, dropout); <paramref name="client"/> is any stable per-task number.</summary>
+    public ulong TrainingSeed(long round, long client) => SeedMixer.Derive(Spec.Seed, SeedMixer.Training, round, client);
+
+    /// <summary>Validates the local-training section and derives the plan; throws <see cref="JobSpecException"/> naming the field.</summary>
+    public static JobPlan From(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var l = spec.Local;
+        var optimizer = l.Optimizer switch
+        {
+            "sgd" => OptimizerKind.Sgd,
+            "adam" => OptimizerKind.Adam,
+            "adamw" => OptimizerKind.AdamW,
+            var o => throw new JobSpecException("local.optimizer", $"'{o}' is not supported"),
+        };
+        if (l.Momentum > 0 && optimizer != OptimizerKind.Sgd)
+            throw new JobSpecException("local.momentum", "momentum applies to the sgd optimizer only");
+        var options = new TrainingOptions
+        {
+            BatchSize = l.BatchSize > 0 ? l.BatchSize : 1,
+            Optimizer = optimizer,
+            Momentum = l.Momentum > 0,
+            WeightDecay = l.WeightDecay > 0,
+            ClipGradientNorm = l.ClipNorm is not null,
+            FedProx = spec.Strategy.Name == "fedprox",
+            Scaffold = spec.Strategy.Name == "scaffold",
+        };
+        var hp = new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["lr"] = l.LearningRate,
+            ["momentum"] = l.Momentum,
+            ["weight_decay"] = l.WeightDecay,
+            ["clip_norm"] = l.ClipNorm ?? 1.0,
+            ["prox_mu"] = spec.Strategy.Mu,
+        };
+        IPartitioner partitioner;
+        try { partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient); }
+        catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
+        return new JobPlan(spec, options, hp, partitioner);
+    }
+
+    /// <summary>The graph options for one compiled batch size.</summary>
+    public TrainingOptions OptionsFor(int batchSize) => Options with { BatchSize = batchSize };
+
+    /// <summary>The model with its initial weights (from the job seed itself, so weights stay what they always were).</summary>
+    public TrainableModel CreateModel()
+    {
+        try { return ModelZoo.Create(Spec.Model, Spec.Seed); }
+        catch (ArgumentException e) { throw new JobSpecException("model", e.Message); }
+    }
+
+    /// <summary>Sample indices per client (data.clients of them) of a training set with these labels.</summary>
+    public int[][] Partition(IReadOnlyList<long> labels)
+    {
+        try { return Partitioner.Split(labels, Spec.Data.Clients, PartitionSeed); }
+        catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
+    }
+
+    public ClientSelector CreateSelector() =>
+        new(Spec.Fraction, Spec.ClientsPerRound, Spec.MinClients, Spec.OverSelection, SelectionSeed);
+
+    /// <summary>
+    /// The server side. "fedsgd" is FedAvg (its local side, full batch and one epoch, is what makes it FedSGD);
+    /// "fedbuff" returns the server step each full buffer is applied with. Client hyperparameters travel in the
+    /// task, not through the strategy.
+    /// </summary>
+    /// <param name="clientsWithData">Clients that can be selected (N in SCAFFOLD's c ← c + |S|/N·mean Δc).</param>
+    public IStrategy CreateStrategy(int clientsWithData)
+    {
+        var s = Spec.Strategy;
+        var selector = CreateSelector();
+        float lr = (float)s.ServerLearningRate;
+        return s.Name switch
+        {
+            "fedsgd" or "fedavg" or "fedbuff" => new FedAvg(selector, serverLearningRate: lr),
+            "fedavgm" => new FedAvgM(selector, serverLearningRate: lr, momentum: (float)s.ServerMomentum),
+            "fedadam" => new FedAdam(selector, serverLearningRate: lr, beta1: (float)s.Beta1, beta2: (float)s.Beta2, tau: (float)s.Tau),
+            "fedyogi" => new FedYogi(selector, serverLearningRate: lr, beta1: (float)s.Beta1, beta2: (float)s.Beta2, tau: (float)s.Tau),
+            "fedadagrad" => new FedAdagrad(selector, serverLearningRate: lr, beta1: (float)s.Beta1, tau: (float)s.Tau),
+            "fedprox" => new FedProx(s.Mu, selector, serverLearningRate: lr),
+            "scaffold" => new Scaffold(clientsWithData, selector, globalLearningRate: lr),
+            "fednova" => new FedNova(selector, serverLearningRate: lr),
+            var name => throw new JobSpecException("strategy.name", $"'{name}' is not a known strategy"),
+        };
+    }
+}

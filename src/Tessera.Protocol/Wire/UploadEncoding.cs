@@ -1,0 +1,37 @@
+namespace Tessera.Protocol.Wire;
+
+/// <summary>
+/// What a task tells the worker about encoding its update. A compressed update is still one safetensors file:
+/// int8 sends, per parameter, an I8 tensor shaped like the parameter plus `name:scales` (F32, one per block);
+/// top-k sends `name:indices` (I32, ascending flat indices into the parameter) and `name:values` (F32). The file's
+/// metadata says `encoding`. Null on a task means a dense F32 update.
+/// </summary>
+public sealed record UploadEncoding
+{
+    public const string F32 = "f32";
+    public const string Int8 = "int8";
+    public const string TopK = "topk";
+    public static readonly string[] Codecs = [F32, Int8, TopK];
+
+    public const string MetadataKey = "encoding";
+    public const string ScalesSuffix = ":scales";
+    public const string IndicesSuffix = ":indices";
+    public const string ValuesSuffix = ":values";
+
+    public string Codec { get; init; } = F32;
+    /// <summary>int8: values per scale; 0 means one scale for the whole tensor.</summary>
+    public int BlockSize { get; init; }
+    /// <summary>topk: share of each tensor's entries to send; k = ⌈fraction × size⌉ (at least 1).</summary>
+    public double Fraction { get; init; }
+
+    /// <summary>The k a worker sends for a tensor of this many entries, and the most the coordinator accepts.</summary>
+    public static int KFor(long elements, double fraction) =>
+        elements == 0 ? 0 : (int)Math.Clamp(Math.Ceiling(fraction * elements), 1, elements);
+
+    /// <summary>Number of int8 scales for a tensor of this many entries.</summary>
+    public static int BlocksFor(long elements, int blockSize) =>
+        elements == 0 ? 0 : blockSize <= 0 ? 1 : (int)((elements + blockSize - 1) / blockSize);
+
+    /// <summary>The element count each int8 scale covers (the whole tensor when blockSize is 0).</summary>
+    public static int ChunkFor(long elements, int blockSize) => blockSize <= 0 ? (int)Math.Max(elements, 1) : blockSize;
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tessera.Protocol;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Tests;
+
+/// <summary>
+/// Hostile int8 and top-k uploads (wrong dtype, NaN scale, index out of range, duplicate index, k above the job's
+/// bound, ...) get a 400 naming what is wrong and leave the job exactly as it was; an honest one is then accepted.
+/// </summary>
+[Collection("coordinator")]
+public sealed class CompressedHostileUploadTests : IAsyncLifetime
+{
+    readonly string _data = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
+    CoordinatorHost _host = null!;
+    HttpClient _http = null!;
+    AdminApi _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = _data, AdminKey = "k", PoolToken = "pool", Port = 0, Quiet = true, EvalSamples = 500, SelectionWindow = TimeSpan.FromSeconds(1),
+        });
+        await _host.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl) };
+        _admin = new AdminApi(_host.BaseUrl, "k");
+    }
+
+    // logreg: fc.weight [10,784] (7,840 entries) and fc.bias [10].
+    const int Weights = 7840;
+
+    async Task<(string Session, TaskMessage Task, string JobId)> StartJob(string upload)
+    {
+        var join = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "pool", Name = "w" }, WireJson.Options);
+        var session = (await join.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!.SessionToken;
+        var job = await _admin.CreateJob($"""
+            name: hostile-compressed
+            model: logreg
+            rounds: 2
+            clients_per_round: 1
+            data: {"{"} clients: 1, train_samples: 1000 {"}"}
+            local: {"{"} batch_size: 10 {"}"}
+            upload: {upload}
+            """);
+        while (true)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+            using var res = await _http.SendAsync(req);
+            if (res.StatusCode == HttpStatusCode.OK) return (session, (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!, job.Id);
+        }
+    }
+
+    static byte[] File(TaskMessage task, string encoding, IEnumerable<NamedTensor> tensors)
+    {
+        var env = new UpdateEnvelope { TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 10, Steps = 1, LossTrace = [1f], Commitment = new string('a', 64) };
+        var meta = new Dictionary<string, string>(env.ToMetadata()) { [UploadEncoding.MetadataKey] = encoding };
+        return new SafetensorsFile(tensors, meta).ToBytes();
+    }
+
+    async Task Refused(string session, TaskMessage task, string jobId, byte[] body, string fragment)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, task.ResultUrl) { Content = new ByteArrayContent(body) };
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        using var res = await _http.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        Assert.True(res.StatusCode == HttpStatusCode.BadRequest, $"expected 400 for '{fragment}', got {(int)res.StatusCode} {text}");
+        Assert.Contains(fragment, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!, StringComparison.OrdinalIgnoreCase);
+        var s = await _admin.Job(jobId);
+        Assert.Equal((0, 0L), (s.RoundUpdates, s.Version));
+    }
+
+    async Task Accepted(string session, TaskMessage task, string jobId, byte[] body)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, task.ResultUrl) { Content = new ByteArrayContent(body) };
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        using var res = await _http.SendAsync(req);
+        Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());
+        await _admin.WaitFor(jobId, s => s.Version == 1);
+    }
+
+    static NamedTensor I8(string name, long[] shape) => new(name, SafetensorsDType.I8, shape, new byte[shape.Aggregate(1L, (a, b) => a * b)]);
+    static NamedTensor F32(string name, params float[] values) => NamedTensor.FromFloats(name, [values.Length], values);
+
+    [Fact]
+    public async Task Hostile_int8_uploads_are_refused_and_an_honest_one_is_accepted()
+    {
+        var (session, task, job) = await StartJob("{ codec: int8 }");
+        Assert.Equal(new UploadEncoding { Codec = "int8" }, task.Upload);
+
+        byte[] Int8(Func<string, NamedTensor>? weight = null, float weightScale = 0.001f, string encoding = "int8") => File(task, encoding,
+        [
+            weight?.Invoke("fc.weight") ?? I8("fc.weight", [10, 784]), F32("fc.weight:scales", weightScale),
+            I8("fc.bias", [10]), F32("fc.bias:scales", 0.001f),
+        ]);
+
+        await Refused(session, task, job, Int8(weight: n => NamedTensor.FromFloats(n, [10, 784], new float[Weights])), "must be I8");
+        await Refused(session, task, job, Int8(weightScale: float.NaN), "NaN");
+        await Refused(session, task, job, Int8(weightScale: float.PositiveInfinity), "Infinity");
+        await Refused(session, task, job, Int8(weight: n => I8(n, [7840])), "shape");
+        await Refused(session, task, job, Int8(encoding: "topk"), "encoding");
+        await Refused(session, task, job, File(task, "int8", [I8("fc.weight", [10, 784]), F32("fc.weight:scales", 1, 2), I8("fc.bias", [10]), F32("fc.bias:scales", 1)]), "expected [1]");
+        // A dense F32 update is not what this job asked for.
+        await Refused(session, task, job, new SafetensorsFile([NamedTensor.FromFloats("fc.weight", [10, 784], new float[Weights]), NamedTensor.FromFloats("fc.bias", [10], new float[10])],
+            new UpdateEnvelope { TaskId = task.TaskId, BaseVersion = 0, SampleCount = 10, Steps = 1, LossTrace = [1f], Commitment = new string('a', 64) }.ToMetadata()).ToBytes(), "encoding");
+
+        await Accepted(session, task, job, Int8());
+    }
+
+    [Fact]
+    public async Task Hostile_topk_uploads_are_refused_and_an_honest_one_is_accepted()
+    {
+        var (session, task, job) = await StartJob("{ codec: topk, fraction: 0.01 }");
+        Assert.Equal(new UploadEncoding { Codec = "topk", Fraction = 0.01 }, task.Upload);
+        // k bound: ⌈0.01 × 7840⌉ = 79 for the weight, 1 for the bias.
+
+        byte[] TopK(int[] indices, float[]? values = null, SafetensorsDType indexType = SafetensorsDType.I32) => File(task, "topk",
+        [
+            indexType == SafetensorsDType.I32 ? NamedTensor.FromInt32s("fc.weight:indices", [indices.Length], indices)
+                : NamedTensor.FromInt64s("fc.weight:indices", [indices.Length], indices.Select(i => (long)i).ToArray()),
+            F32("fc.weight:values", values ?? indices.Select(_ => 0.01f).ToArray()),
+            NamedTensor.FromInt32s("fc.bias:indices", [1], [3]), F32("fc.bias:values", 0.02f),
+        ]);
+
+        await Refused(session, task, job, TopK([5, Weights]), "out of range");
+        await Refused(session, task, job, TopK([-1, 5]), "out of range");
+        await Refused(session, task, job, TopK([5, 9, 9]), "duplicate index 9");
+        await Refused(session, task, job, TopK([9, 5]), "ascending");
+        await Refused(session, task, job, TopK(Enumerable.Range(0, 80).ToArray()), "at most 79");
+        await Refused(session, task, job, TopK([1, 2], [0.1f, float.NaN]), "NaN");
+        await Refused(session, task, job, TopK([1, 2], [0.1f]), "entries");
+        await Refused(session, task, job, TopK([1, 2], indexType: SafetensorsDType.I64), "must be I32");
+
+        await Accepted(session, task, job, TopK(Enumerable.Range(0, 79).Select(i => i * 99).ToArray()));
+    }
+
+    public async Task DisposeAsync()
+    {
+        _admin.Dispose();
+        _http.Dispose();
+        await _host.DisposeAsync();
+        try { Directory.Delete(_data, true); } catch (IOException) { }
+    }
+}
