@@ -47,23 +47,7 @@ public static class UploadDecoder
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
             if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
-        var flat = new float[template.Count];
-        int offset = 0;
-        foreach (var p in template.Tensors)
-        {
-            if (!file.TryGet(p.Name, out var t)) throw Bad($"missing tensor '{p.Name}'");
-            if (t.DType is not (SafetensorsDType.F32 or SafetensorsDType.F16 or SafetensorsDType.BF16))
-                throw Bad($"tensor '{p.Name}' is {t.DType.ToHeaderName()}; updates must be F32, F16 or BF16");
-            if (!t.Shape.SequenceEqual(p.Shape))
-                throw Bad($"tensor '{p.Name}' has shape [{string.Join(",", t.Shape)}], expected {Shapes.Format(p.Shape)}");
-            var target = flat.AsSpan(offset, (int)t.ElementCount());
-            // F32 on a little-endian host is the wire layout already: one block copy instead of per-element decoding.
-            if (t.DType == SafetensorsDType.F32 && BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(t.Data.Span).CopyTo(target);
-            else t.ToFloatArray().CopyTo(target);
-            try { UpdateValidator.RequireFinite(target, workerId, $"tensor '{p.Name}'"); }
-            catch (InvalidUpdateException e) { throw Bad(e.Message); }
-            offset += target.Length;
-        }
+        var flat = DenseTensorReader.Read(file, template, name => name, workerId, "updates");
         float[]? dc = controlVariates ? ControlDeltaDecoder.Read(file, template, workerId) : null;
         return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, dc, env.BaseVersion), env);
     }
