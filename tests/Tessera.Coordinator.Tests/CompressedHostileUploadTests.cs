@@ -12,32 +12,15 @@ namespace Tessera.Coordinator.Tests;
 /// bound, ...) get a 400 naming what is wrong and leave the job exactly as it was; an honest one is then accepted.
 /// </summary>
 [Collection("coordinator")]
-public sealed class CompressedHostileUploadTests : IAsyncLifetime
+public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
 {
-    readonly string _data = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
-    CoordinatorHost _host = null!;
-    HttpClient _http = null!;
-    AdminApi _admin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = CoordinatorHost.Create(new CoordinatorOptions
-        {
-            DataDirectory = _data, AdminKey = "k", PoolToken = "pool", Port = 0, Quiet = true, EvalSamples = 500, SelectionWindow = TimeSpan.FromSeconds(1),
-        });
-        await _host.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl) };
-        _admin = new AdminApi(_host.BaseUrl, "k");
-    }
-
     // logreg: fc.weight [10,784] (7,840 entries) and fc.bias [10].
     const int Weights = 7840;
 
     async Task<(string Session, TaskMessage Task, string JobId)> StartJob(string upload)
     {
-        var join = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "pool", Name = "w" }, WireJson.Options);
-        var session = (await join.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!.SessionToken;
-        var job = await _admin.CreateJob($"""
+        var (session, _) = await Join("pool", "w");
+        var job = await Admin.CreateJob($"""
             name: hostile-compressed
             model: logreg
             rounds: 2
@@ -46,13 +29,7 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
             local: {"{"} batch_size: 10 {"}"}
             upload: {upload}
             """);
-        while (true)
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
-            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
-            using var res = await _http.SendAsync(req);
-            if (res.StatusCode == HttpStatusCode.OK) return (session, (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!, job.Id);
-        }
+        return (session, await NextTask(session), job.Id);
     }
 
     static byte[] File(TaskMessage task, string encoding, IEnumerable<NamedTensor> tensors)
@@ -64,23 +41,18 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
 
     async Task Refused(string session, TaskMessage task, string jobId, byte[] body, string fragment)
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, task.ResultUrl) { Content = new ByteArrayContent(body) };
-        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
-        using var res = await _http.SendAsync(req);
-        var text = await res.Content.ReadAsStringAsync();
-        Assert.True(res.StatusCode == HttpStatusCode.BadRequest, $"expected 400 for '{fragment}', got {(int)res.StatusCode} {text}");
-        Assert.Contains(fragment, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!, StringComparison.OrdinalIgnoreCase);
-        var s = await _admin.Job(jobId);
+        var (status, error) = await Upload(session, task.TaskId, body);
+        Assert.True(status == HttpStatusCode.BadRequest, $"expected 400 for '{fragment}', got {(int)status} {error}");
+        Assert.Contains(fragment, error, StringComparison.OrdinalIgnoreCase);
+        var s = await Admin.Job(jobId);
         Assert.Equal((0, 0L), (s.RoundUpdates, s.Version));
     }
 
     async Task Accepted(string session, TaskMessage task, string jobId, byte[] body)
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, task.ResultUrl) { Content = new ByteArrayContent(body) };
-        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
-        using var res = await _http.SendAsync(req);
-        Assert.True(res.IsSuccessStatusCode, await res.Content.ReadAsStringAsync());
-        await _admin.WaitFor(jobId, s => s.Version == 1);
+        var (status, error) = await Upload(session, task.TaskId, body);
+        Assert.True(status == HttpStatusCode.OK, error);
+        await Admin.WaitFor(jobId, s => s.Version == 1);
     }
 
     static NamedTensor I8(string name, long[] shape) => new(name, SafetensorsDType.I8, shape, new byte[shape.Aggregate(1L, (a, b) => a * b)]);
@@ -136,13 +108,5 @@ public sealed class CompressedHostileUploadTests : IAsyncLifetime
         await Refused(session, task, job, TopK([1, 2], indexType: SafetensorsDType.I64), "must be I32");
 
         await Accepted(session, task, job, TopK(Enumerable.Range(0, 79).Select(i => i * 99).ToArray()));
-    }
-
-    public async Task DisposeAsync()
-    {
-        _admin.Dispose();
-        _http.Dispose();
-        await _host.DisposeAsync();
-        try { Directory.Delete(_data, true); } catch (IOException) { }
     }
 }

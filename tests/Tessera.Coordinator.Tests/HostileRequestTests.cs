@@ -12,58 +12,13 @@ namespace Tessera.Coordinator.Tests;
 /// left exactly as it was (no update folded, no version change, nothing credited).
 /// </summary>
 [Collection("coordinator")]
-public sealed class HostileRequestTests : IAsyncLifetime
+public sealed class HostileRequestTests : InProcessCoordinatorTest
 {
-    readonly string _data = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
-    CoordinatorHost _host = null!;
-    HttpClient _http = null!;
-
-    public async Task InitializeAsync()
-    {
-        _host = CoordinatorHost.Create(new CoordinatorOptions
-        {
-            DataDirectory = _data, AdminKey = "k", PoolToken = "pool", Port = 0, Quiet = true, EvalSamples = 500, SelectionWindow = TimeSpan.FromSeconds(1),
-        });
-        await _host.StartAsync();
-        _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl) };
-    }
-
-    sealed record RawWorker(string Id, string Token, TaskMessage Task);
-
-    async Task<string> JoinRaw(string joinToken, string name)
-    {
-        var res = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = joinToken, Name = name }, WireJson.Options);
-        res.EnsureSuccessStatusCode();
-        var joined = (await res.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!;
-        return joined.SessionToken + "|" + joined.WorkerId;
-    }
-
-    async Task<TaskMessage> NextTask(string session)
-    {
-        while (true)
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
-            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
-            using var res = await _http.SendAsync(req);
-            if (res.StatusCode == HttpStatusCode.OK) return (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
-        }
-    }
-
-    async Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body)
-    {
-        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) };
-        if (session is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
-        using var res = await _http.SendAsync(req);
-        var text = await res.Content.ReadAsStringAsync();
-        string error = res.IsSuccessStatusCode ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
-        return (res.StatusCode, error);
-    }
-
     /// <summary>An update shaped like the global weights (optionally corrupted), as a worker would send it.</summary>
     async Task<byte[]> Update(TaskMessage task, Func<Tessera.Protocol.NamedTensor, Tessera.Protocol.NamedTensor>? corrupt = null,
         Func<UpdateEnvelope, UpdateEnvelope>? meta = null)
     {
-        var weights = SafetensorsFile.Read(await _http.GetByteArrayAsync(task.WeightsUrl));
+        var weights = SafetensorsFile.Read(await Http.GetByteArrayAsync(task.WeightsUrl));
         var tensors = weights.Tensors.Select(t =>
         {
             var delta = Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), new float[t.ElementCount()].Select(_ => 0.001f).ToArray());
@@ -80,12 +35,11 @@ public sealed class HostileRequestTests : IAsyncLifetime
     [Fact]
     public async Task Hostile_requests_are_refused_with_a_reason_and_leave_the_job_intact()
     {
-        using var admin = new AdminApi(_host.BaseUrl, "k");
         // Pool members join before the job exists, so all three are there when its first round selects.
-        var a = await JoinRaw("pool", "a");
-        var b = await JoinRaw("pool", "b");
-        var c = await JoinRaw("pool", "c");
-        var job = await admin.CreateJob("""
+        var (a, _) = await Join("pool", "a");
+        var (b, _) = await Join("pool", "b");
+        var (c, _) = await Join("pool", "c");
+        var job = await Admin.CreateJob("""
             name: hostile
             model: logreg
             rounds: 3
@@ -104,13 +58,13 @@ public sealed class HostileRequestTests : IAsyncLifetime
         {
             Assert.Equal(status, r.Status);
             Assert.Contains(fragment, r.Error, StringComparison.OrdinalIgnoreCase);
-            var s = await admin.Job(job.Id);
+            var s = await Admin.Job(job.Id);
             Assert.Equal(0, s.RoundUpdates);
             Assert.Equal(0, s.Version);
         }
 
         await Refused(HttpStatusCode.Unauthorized, "bearer", await Upload(null, ta.TaskId, good));
-        await Refused(HttpStatusCode.Unauthorized, "unknown", await Upload("forged-token|x", ta.TaskId, good));
+        await Refused(HttpStatusCode.Unauthorized, "unknown", await Upload("forged-token", ta.TaskId, good));
         await Refused(HttpStatusCode.Forbidden, "another worker", await Upload(b, ta.TaskId, good));
         await Refused(HttpStatusCode.NotFound, "unknown task", await Upload(a, "t-doesnotexist", good));
         await Refused(HttpStatusCode.BadRequest, "shape", await Upload(a, ta.TaskId, await Update(ta,
@@ -127,28 +81,27 @@ public sealed class HostileRequestTests : IAsyncLifetime
 
         // The honest upload still works after all that, and a replay of it is refused.
         Assert.Equal(HttpStatusCode.OK, (await Upload(a, ta.TaskId, good)).Status);
-        Assert.Equal(1, (await admin.Job(job.Id)).RoundUpdates);
+        Assert.Equal(1, (await Admin.Job(job.Id)).RoundUpdates);
         var replay = await Upload(a, ta.TaskId, good);
         Assert.Equal(HttpStatusCode.Conflict, replay.Status);
         Assert.Contains("already accepted", replay.Error);
-        Assert.Equal(1, (await admin.Job(job.Id)).RoundUpdates);
+        Assert.Equal(1, (await Admin.Job(job.Id)).RoundUpdates);
 
         // b completes the quorum; c's upload then arrives for a closed round (stale) and is refused.
         Assert.Equal(HttpStatusCode.OK, (await Upload(b, tb.TaskId, await Update(tb))).Status);
-        await admin.WaitFor(job.Id, s => s.Version == 1);
+        await Admin.WaitFor(job.Id, s => s.Version == 1);
         var late = await Upload(c, tc.TaskId, await Update(tc));
         Assert.Equal(HttpStatusCode.Conflict, late.Status);
         Assert.Contains("closed", late.Error);
-        var rounds = await admin.Rounds(job.Id);
+        var rounds = await Admin.Rounds(job.Id);
         Assert.Equal(2, rounds.Single(r => r.Round == 1).Updates);
-        Assert.Equal(2, (await admin.Ledger(job.Id)).Sum(l => l.Updates));
+        Assert.Equal(2, (await Admin.Ledger(job.Id)).Sum(l => l.Updates));
     }
 
     [Fact]
     public async Task A_SCAFFOLD_upload_with_a_wrong_shaped_control_variate_delta_is_refused_and_changes_nothing()
     {
-        using var admin = new AdminApi(_host.BaseUrl, "k");
-        var job = await admin.CreateJob("""
+        var job = await Admin.CreateJob("""
             name: hostile-scaffold
             model: logreg
             rounds: 2
@@ -157,7 +110,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
             data: { clients: 2, train_samples: 2000 }
             local: { batch_size: 10 }
             """);
-        var a = await JoinRaw(job.JoinToken, "a");
+        var (a, aId) = await Join(job.JoinToken, "a");
         var task = await NextTask(a);
         Assert.NotNull(task.ServerControlUrl);
         Assert.NotNull(task.ClientControlUrl);
@@ -169,10 +122,10 @@ public sealed class HostileRequestTests : IAsyncLifetime
             var r = await Upload(a, task.TaskId, body);
             Assert.Equal(HttpStatusCode.BadRequest, r.Status);
             Assert.Contains(fragment, r.Error, StringComparison.Ordinal);
-            var s = await admin.Job(job.Id);
+            var s = await Admin.Job(job.Id);
             Assert.Equal((0, 0L), (s.RoundUpdates, s.Version));
             Assert.Equal(ciBefore, await Download(a, task.ClientControlUrl!));
-            Assert.False(Directory.Exists(Path.Combine(_data, "blobs", "controls", job.Id)), "a refused upload wrote a control variate");
+            Assert.False(Directory.Exists(Path.Combine(DataDirectory, "blobs", "controls", job.Id)), "a refused upload wrote a control variate");
         }
 
         await Refused("shape", await ScaffoldUpdate(task, wrongShape: true));
@@ -181,16 +134,16 @@ public sealed class HostileRequestTests : IAsyncLifetime
 
         // The honest upload (Δc_i = 0.5 everywhere) closes the round: c = |S|/N · mean Δc_i = 1/2 · 0.5, c_i = 0.5.
         Assert.Equal(HttpStatusCode.OK, (await Upload(a, task.TaskId, await ScaffoldUpdate(task, wrongShape: false))).Status);
-        await admin.WaitFor(job.Id, s => s.Version == 1);
+        await Admin.WaitFor(job.Id, s => s.Version == 1);
         Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1")), v => Assert.Equal(0.25f, v));
-        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1/workers/{a.Split('|')[1]}")), v => Assert.Equal(0.5f, v));
+        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1/workers/{aId}")), v => Assert.Equal(0.5f, v));
         Assert.Equal(HttpStatusCode.Forbidden, (await Get(a, $"/api/v1/controls/{job.Id}/1/workers/w-000000000000")).StatusCode);
     }
 
     /// <summary>A SCAFFOLD update: weight deltas plus Δc_i per parameter, the first one flattened when <paramref name="wrongShape"/>.</summary>
     async Task<byte[]> ScaffoldUpdate(TaskMessage task, bool wrongShape, float value = 0.5f)
     {
-        var weights = SafetensorsFile.Read(await _http.GetByteArrayAsync(task.WeightsUrl));
+        var weights = SafetensorsFile.Read(await Http.GetByteArrayAsync(task.WeightsUrl));
         var tensors = weights.Tensors.Select(t => Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), Enumerable.Repeat(0.001f, (int)t.ElementCount()).ToArray())).ToList();
         tensors.AddRange(weights.Tensors.Select((t, i) => Tessera.Protocol.NamedTensor.FromFloats(ControlVariateTensors.DeltaPrefix + t.Name,
             wrongShape && i == 0 ? [t.ElementCount()] : t.Shape.ToArray(), Enumerable.Repeat(value, (int)t.ElementCount()).ToArray())));
@@ -201,8 +154,8 @@ public sealed class HostileRequestTests : IAsyncLifetime
     async Task<HttpResponseMessage> Get(string session, string url)
     {
         using var req = new HttpRequestMessage(HttpMethod.Get, url);
-        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Split('|')[0]);
-        return await _http.SendAsync(req);
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        return await Http.SendAsync(req);
     }
 
     async Task<byte[]> Download(string session, string url)
@@ -217,27 +170,20 @@ public sealed class HostileRequestTests : IAsyncLifetime
     [Fact]
     public async Task Job_management_needs_the_admin_key_and_bad_specs_name_the_field()
     {
-        var noKey = await _http.PostAsync("/api/v1/jobs", new StringContent("name: x"));
+        var noKey = await Http.PostAsync("/api/v1/jobs", new StringContent("name: x"));
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
         Assert.Contains("X-Api-Key", await noKey.Content.ReadAsStringAsync());
 
         using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = new StringContent("name: x\nlocal: { lr: -1 }") };
         req.Headers.Add("X-Api-Key", "k");
-        var bad = await _http.SendAsync(req);
+        var bad = await Http.SendAsync(req);
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("local.lr", await bad.Content.ReadAsStringAsync());
 
-        var join = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "not-a-token" }, WireJson.Options);
+        var join = await Http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "not-a-token" }, WireJson.Options);
         Assert.Equal(HttpStatusCode.Unauthorized, join.StatusCode);
 
-        var big = await _http.PostAsync("/api/v1/workers/join", new ByteArrayContent(new byte[3 << 20]));
+        var big = await Http.PostAsync("/api/v1/workers/join", new ByteArrayContent(new byte[3 << 20]));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _http.Dispose();
-        await _host.DisposeAsync();
-        try { Directory.Delete(_data, true); } catch (IOException) { }
     }
 }

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Tessera.Protocol;
+using Tessera.Protocol.Wire;
+
+namespace Tessera.Coordinator.Tests;
+
+/// <summary>
+/// Base for tests that speak the worker protocol by hand (raw HTTP, no worker library) against a coordinator in
+/// this process: admin key "k", pool token "pool", a one-second selection window.
+/// </summary>
+public abstract class InProcessCoordinatorTest : IAsyncLifetime
+{
+    /// <summary>The coordinator's data folder (database, blobs).</summary>
+    protected string DataDirectory { get; } = Directory.CreateTempSubdirectory("tessera-coord-").FullName;
+    protected CoordinatorHost Host { get; private set; } = null!;
+    protected HttpClient Http { get; private set; } = null!;
+    protected AdminApi Admin { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = DataDirectory, AdminKey = "k", PoolToken = "pool", Port = 0, Quiet = true, EvalSamples = 500, SelectionWindow = TimeSpan.FromSeconds(1),
+        });
+        await Host.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(Host.BaseUrl) };
+        Admin = new AdminApi(Host.BaseUrl, "k");
+    }
+
+    /// <summary>Joins with a token; returns the session token and the worker id.</summary>
+    protected async Task<(string Session, string WorkerId)> Join(string joinToken, string name)
+    {
+        var res = await Http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = joinToken, Name = name }, WireJson.Options);
+        res.EnsureSuccessStatusCode();
+        var joined = (await res.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!;
+        return (joined.SessionToken, joined.WorkerId);
+    }
+
+    /// <summary>Long-polls until the coordinator hands this session a task.</summary>
+    protected async Task<TaskMessage> NextTask(string session)
+    {
+        while (true)
+        {
+            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
+            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+            using var res = await Http.SendAsync(req);
+            if (res.StatusCode == HttpStatusCode.OK) return (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
+        }
+    }
+
+    /// <summary>Posts a result file for a task (no bearer when session is null); returns the status and the error message.</summary>
+    protected async Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) };
+        if (session is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        using var res = await Http.SendAsync(req);
+        var text = await res.Content.ReadAsStringAsync();
+        string error = res.IsSuccessStatusCode ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
+        return (res.StatusCode, error);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Admin.Dispose();
+        Http.Dispose();
+        await Host.DisposeAsync();
+        try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
+    }
+}
