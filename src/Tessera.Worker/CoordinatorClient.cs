@@ -64,6 +64,15 @@ public sealed class CoordinatorClient : IDisposable
         return await Read<ResultResponse>(res, ct);
     }
 
+    /// <summary>Gives a task back with the reason this worker cannot do it.</summary>
+    public async Task DeclineAsync(string taskId, string reason, CancellationToken ct)
+    {
+        using var req = Authorized(HttpMethod.Post, $"/api/v1/tasks/{Uri.EscapeDataString(taskId)}/decline");
+        req.Content = JsonContent.Create(new DeclineRequest { Reason = reason.Length > 500 ? reason[..500] : reason }, options: WireJson.Options);
+        using var res = await _http.SendAsync(req, ct);
+        await ThrowIfRefused(res, ct);
+    }
+
     HttpRequestMessage Authorized(HttpMethod method, string url)
     {
         var req = new HttpRequestMessage(method, url);

@@ -67,6 +67,9 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
             var delta = new float[a.Values.Length];
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
+            // A diverged update would be refused by the coordinator anyway; say why here, where the cause is known.
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(delta))
+                throw new TrainingDivergedException($"training diverged: parameter '{a.Name}' holds NaN or infinite values after {result.Steps} steps (is the learning rate {hp.LearningRate:G3} too high?)");
             deltas.Add(delta);
             tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, a.Name, a.Shape, delta));
         }
@@ -110,3 +113,6 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 
     public void Dispose() => _trainer?.Dispose();
 }
+
+/// <summary>Local training produced non-finite weights; the task cannot yield a valid update.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

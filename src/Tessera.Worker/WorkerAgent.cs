@@ -86,7 +86,13 @@ public sealed class WorkerAgent : IDisposable
         Report(new TaskStarted(_name, task.TaskId, task.JobId, task.Round, task.Steps));
         var artifact = _artifacts.TryGetValue(task.Artifact.Sha256, out var a) ? a : await FetchArtifact(task.Artifact, ct);
         var weights = await _client.GetBytesAsync(task.WeightsUrl, ct);
-        var data = await DataFor(task, artifact.Manifest, ct);
+        Dataset data;
+        try { data = await DataFor(task, artifact.Manifest, ct); }
+        catch (TaskNotRunnableException e)
+        {
+            await Decline(task, e.Message, ct);
+            return;
+        }
         var controls = task.ServerControlUrl is { } cu && task.ClientControlUrl is { } ciu
             ? new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), await _client.GetBytesAsync(ciu, ct)) : null;
 
@@ -123,6 +129,15 @@ public sealed class WorkerAgent : IDisposable
             Report(new TaskDropped(_name, task.TaskId, "the round closed without this task"));
             return;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Training or encoding failed here (an upload codec this worker does not know, values that diverged to NaN,
+            // weights that do not fit the artifact): retrying would fail the same way, so hand the task back at once.
+            training.Cancel();
+            await heartbeat;
+            await Decline(task, $"training failed: {e.Message}", ct);
+            return;
+        }
         finally
         {
             training.Cancel();
@@ -141,6 +156,19 @@ public sealed class WorkerAgent : IDisposable
             // Late (round closed) or void (coordinator restarted mid-round): drop it and ask for new work.
             Report(new TaskDropped(_name, task.TaskId, e.Message));
         }
+        catch (CoordinatorRefusedException e) when (e.Status is HttpStatusCode.BadRequest or HttpStatusCode.RequestEntityTooLarge)
+        {
+            // The coordinator found the update itself invalid (e.g. non-finite values): sending it again cannot help.
+            await Decline(task, $"the coordinator refused the update: {e.Message}", ct);
+        }
+    }
+
+    /// <summary>Tells the coordinator this worker cannot do the task; a refusal (the round closed meanwhile) is only reported.</summary>
+    async Task Decline(TaskMessage task, string reason, CancellationToken ct)
+    {
+        try { await Retry(async () => { await _client.DeclineAsync(task.TaskId, reason, ct); return true; }, ct); }
+        catch (CoordinatorRefusedException e) { reason += $" (the coordinator answered: {e.Message})"; }
+        Report(new TaskDeclined(_name, task.TaskId, reason));
     }
 
     async Task<Artifact> FetchArtifact(ArtifactRef r, CancellationToken ct)
@@ -161,7 +189,7 @@ public sealed class WorkerAgent : IDisposable
     {
         if (task.Data.Local is { } local)
         {
-            if (local != _options.LocalData) throw new IOException($"task wants local data set '{local}' which this worker does not have");
+            if (local != _options.LocalData) throw new TaskNotRunnableException($"task wants local data set '{local}' which this worker does not have");
             var layout = m.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
             if (!_local.TryGetValue(layout, out var ds))
             {
@@ -171,10 +199,12 @@ public sealed class WorkerAgent : IDisposable
             }
             return ds;
         }
-        var url = task.Data.ShardUrl ?? throw new IOException("task names neither a shard nor a local data set");
+        var url = task.Data.ShardUrl ?? throw new TaskNotRunnableException("task names neither a shard nor a local data set");
         if (_shards.TryGetValue(url, out var cached)) return cached;
         var bytes = await Retry(() => _client.GetBytesAsync(url, ct), ct);
-        return _shards[url] = ShardCodec.Decode(bytes);
+        try { return _shards[url] = ShardCodec.Decode(bytes); }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidDataException)
+        { throw new TaskNotRunnableException($"the shard at {url} is not a valid shard file: {e.Message}"); }
     }
 
     int LocalSamples()
@@ -211,3 +241,6 @@ public sealed class WorkerAgent : IDisposable
         _client.Dispose();
     }
 }
+
+/// <summary>A task this worker cannot do at all (as opposed to a network failure worth retrying).</summary>
+public sealed class TaskNotRunnableException(string message) : Exception(message);

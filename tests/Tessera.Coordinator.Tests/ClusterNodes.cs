@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Tessera.Coordinator.Tests.Storage;
 
 namespace Tessera.Coordinator.Tests;
@@ -29,10 +28,6 @@ static partial class ClusterNodes
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var text = await http.GetStringAsync($"{url}/metrics");
-        var m = FoldedLine().Match(text);
-        return m.Success ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+        return (long)Math.Max(PrometheusText.Value(text, "tessera_updates_folded_total"), PrometheusText.Value(text, "tessera_updates_folded"));
     }
-
-    [GeneratedRegex(@"^tessera_updates_folded(?:_total)?(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline)]
-    private static partial Regex FoldedLine();
 }

@@ -14,24 +14,6 @@ namespace Tessera.Coordinator.Tests;
 [Collection("coordinator")]
 public sealed class HostileRequestTests : InProcessCoordinatorTest
 {
-    /// <summary>An update shaped like the global weights (optionally corrupted), as a worker would send it.</summary>
-    async Task<byte[]> Update(TaskMessage task, Func<Tessera.Protocol.NamedTensor, Tessera.Protocol.NamedTensor>? corrupt = null,
-        Func<UpdateEnvelope, UpdateEnvelope>? meta = null)
-    {
-        var weights = SafetensorsFile.Read(await Http.GetByteArrayAsync(task.WeightsUrl));
-        var tensors = weights.Tensors.Select(t =>
-        {
-            var delta = Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), new float[t.ElementCount()].Select(_ => 0.001f).ToArray());
-            return corrupt is null ? delta : corrupt(delta);
-        });
-        var env = new UpdateEnvelope
-        {
-            TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 5, LossTrace = [1f, 0.9f],
-            Commitment = new string('a', 64),
-        };
-        return new SafetensorsFile(tensors, (meta?.Invoke(env) ?? env).ToMetadata()).ToBytes();
-    }
-
     [Fact]
     public async Task Hostile_requests_are_refused_with_a_reason_and_leave_the_job_intact()
     {

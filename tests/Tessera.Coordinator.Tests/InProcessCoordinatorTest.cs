@@ -39,27 +39,60 @@ public abstract class InProcessCoordinatorTest : IAsyncLifetime
         return (joined.SessionToken, joined.WorkerId);
     }
 
-    /// <summary>Long-polls until the coordinator hands this session a task.</summary>
+    /// <summary>Long-polls until the coordinator hands this session a task (two minutes at most).</summary>
     protected async Task<TaskMessage> NextTask(string session)
     {
-        while (true)
-        {
-            using var req = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tasks/next?wait=10");
-            req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
-            using var res = await Http.SendAsync(req);
-            if (res.StatusCode == HttpStatusCode.OK) return (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
-        }
+        for (var until = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < until;)
+            if (await TryNextTask(session, 10) is { } task) return task;
+        throw new TimeoutException("no task came for this session within two minutes");
     }
 
-    /// <summary>Posts a result file for a task (no bearer when session is null); returns the status and the error message.</summary>
-    protected async Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body)
+    /// <summary>One long-poll: the task, or null when none came within the wait.</summary>
+    protected async Task<TaskMessage?> TryNextTask(string session, int waitSeconds)
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) };
+        using var req = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/tasks/next?wait={waitSeconds}");
+        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
+        using var res = await Http.SendAsync(req);
+        return res.StatusCode == HttpStatusCode.OK ? (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))! : null;
+    }
+
+    /// <summary>Gives a task back (no bearer when session is null); returns the status and the error message.</summary>
+    protected Task<(HttpStatusCode Status, string Error)> Decline(string? session, string taskId, string? reason) =>
+        Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/decline")
+        {
+            Content = JsonContent.Create(new DeclineRequest { Reason = reason }, options: WireJson.Options),
+        });
+
+    /// <summary>Posts a result file for a task (no bearer when session is null); returns the status and the error message.</summary>
+    protected Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body) =>
+        Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) });
+
+    async Task<(HttpStatusCode Status, string Error)> Send(string? session, HttpRequestMessage req)
+    {
+        using var _ = req;
         if (session is not null) req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
         using var res = await Http.SendAsync(req);
         var text = await res.Content.ReadAsStringAsync();
         string error = res.IsSuccessStatusCode ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
         return (res.StatusCode, error);
+    }
+
+    /// <summary>An update shaped like the global weights (optionally corrupted), as a worker would send it.</summary>
+    protected async Task<byte[]> Update(TaskMessage task, Func<Tessera.Protocol.NamedTensor, Tessera.Protocol.NamedTensor>? corrupt = null,
+        Func<UpdateEnvelope, UpdateEnvelope>? meta = null)
+    {
+        var weights = SafetensorsFile.Read(await Http.GetByteArrayAsync(task.WeightsUrl));
+        var tensors = weights.Tensors.Select(t =>
+        {
+            var delta = Tessera.Protocol.NamedTensor.FromFloats(t.Name, t.Shape.ToArray(), new float[t.ElementCount()].Select(_ => 0.001f).ToArray());
+            return corrupt is null ? delta : corrupt(delta);
+        });
+        var env = new UpdateEnvelope
+        {
+            TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 5, LossTrace = [1f, 0.9f],
+            Commitment = new string('a', 64),
+        };
+        return new SafetensorsFile(tensors, (meta?.Invoke(env) ?? env).ToMetadata()).ToBytes();
     }
 
     public async Task DisposeAsync()

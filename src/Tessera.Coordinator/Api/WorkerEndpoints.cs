@@ -11,7 +11,7 @@ using Tessera.Protocol.Wire;
 
 namespace Tessera.Coordinator.Api;
 
-/// <summary>The worker side of the protocol: join, long-poll for a task, heartbeat, upload a result.</summary>
+/// <summary>The worker side of the protocol: join, long-poll for a task, heartbeat, upload a result or decline the task.</summary>
 public static class WorkerEndpoints
 {
     public const string RateLimitPolicy = "worker";
@@ -42,6 +42,8 @@ public static class WorkerEndpoints
             .WithSummary("Keeps the session live while training; says whether the task is still wanted").RequireRateLimiting(RateLimitPolicy);
         api.MapPost("/tasks/{id}/result", Result).Produces<ResultResponse>()
             .WithSummary("Upload a task's update delta as safetensors (tensors named like the parameters + metadata)").RequireRateLimiting(RateLimitPolicy);
+        api.MapPost("/tasks/{id}/decline", Decline).Accepts<DeclineRequest>("application/json").Produces(StatusCodes.Status204NoContent)
+            .WithSummary("Give a task back with a reason (the worker cannot do it); the round invites another worker").RequireRateLimiting(RateLimitPolicy);
     }
 
     static async Task<IResult> Join(HttpRequest req, WorkerRegistry workers, JobRegistry jobs, CoordinatorOptions options)
@@ -95,6 +97,24 @@ public static class WorkerEndpoints
         if (bad is not null) return bad;
         bool wanted = body!.TaskId is not { } id || (await jobs.FindTask(id) is { } found && found.Task.WorkerId == w!.Id && await found.Job.Grain.StillWanted(id));
         return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
+    }
+
+    static async Task<IResult> Decline(string id, HttpRequest req, RequestAuth auth, JobRegistry jobs)
+    {
+        var (w, error) = auth.Worker(req);
+        if (error is not null) return error;
+        var (body, bad) = await JsonBody.Read<DeclineRequest>(req);
+        if (bad is not null) return bad;
+        if (string.IsNullOrWhiteSpace(body!.Reason)) return ApiErrors.BadRequest("reason: say why the task is declined");
+        if (body.Reason.Length > 500) return ApiErrors.BadRequest("reason: at most 500 characters");
+        var found = await jobs.FindTask(id);
+        if (found is null) return ApiErrors.NotFound($"unknown task {id}");
+        var (job, task) = found.Value;
+        if (task.WorkerId != w!.Id) return ApiErrors.Forbidden($"task {id} is assigned to another worker");
+        // The reason goes to the log: one line, no control characters.
+        var reason = new string(body.Reason.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+        if (await job.Grain.Decline(id, reason) is { } why) return ApiErrors.Conflict(why);
+        return Results.NoContent();
     }
 
     static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics,

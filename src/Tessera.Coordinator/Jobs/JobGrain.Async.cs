@@ -30,7 +30,7 @@ public sealed partial class JobGrain
             if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
         }
         // Finished and no longer worth tracking: keeps the dictionary O(open tasks).
-        foreach (var old in _asyncTasks.Values.Where(t => t.State is TaskState.Accepted or TaskState.Expired && t.Version < _model.Version - 1).Select(t => t.Id).ToList())
+        foreach (var old in _asyncTasks.Values.Where(t => t.State is TaskState.Accepted or TaskState.Expired or TaskState.Declined && t.Version < _model.Version - 1).Select(t => t.Id).ToList())
             _asyncTasks.Remove(old);
         if (_model.Version >= Setup.Spec.Rounds) return changed;
         int limit = Setup.Spec.ClientsPerRound ?? int.MaxValue;
@@ -49,7 +49,7 @@ public sealed partial class JobGrain
 
     string? CheckAsyncUpload(RoundTask t)
     {
-        if (!_asyncTasks.ContainsKey(t.Id) || t.State == TaskState.Expired)
+        if (!_asyncTasks.ContainsKey(t.Id) || t.State is TaskState.Expired or TaskState.Declined)
             return $"task {t.Id} expired (deadline or missed heartbeats); the job went on without it";
         long current = _async!.Version;
         if (current >= Setup.Spec.Rounds) return $"job {Id} has taken its last server step ({Setup.Spec.Rounds})";

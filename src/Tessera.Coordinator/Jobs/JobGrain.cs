@@ -170,7 +170,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     }
 
     static List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
-        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding)))
+        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
     void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
@@ -237,6 +237,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
         if (t.State == TaskState.Folding) return $"task {t.Id} is being uploaded already; a replayed upload is not counted twice";
+        if (t.State == TaskState.Declined) return $"task {t.Id} was declined by its worker; the job went on without it";
         if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
         if (_async is not null) return CheckAsyncUpload(t);
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
@@ -316,6 +317,27 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
         return Task.FromResult(Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State is TaskState.Assigned or TaskState.Folding);
+    }
+
+    public Task<string?> Decline(string taskId, string reason)
+    {
+        if (!_allTasks.TryGetValue(taskId, out var t)) return Task.FromResult<string?>($"unknown task {taskId}");
+        string? why = t.State switch
+        {
+            TaskState.Assigned => null,
+            TaskState.Declined => null, // declining twice is harmless (a retried request)
+            TaskState.Folding => $"task {t.Id} is being uploaded; it can no longer be declined",
+            TaskState.Accepted => $"task {t.Id} was already accepted; it can no longer be declined",
+            _ => $"task {t.Id} expired already; the round went on without it",
+        };
+        if (why is not null || t.State == TaskState.Declined) return Task.FromResult(why);
+        t.State = TaskState.Declined;
+        store.SetTaskStatus(t.Id, "declined");
+        metrics.TasksDeclined.Add(1);
+        log.LogWarning("job {Job}: worker {Worker} declined task {Task} of round {Round}: {Reason}", Id, t.WorkerId, t.Id, t.Round, reason);
+        Pulse();
+        workers.Changes.Pulse(); // the next tick invites a replacement
+        return Task.FromResult<string?>(null);
     }
 
     // ---------------------------------------------------------------- closing

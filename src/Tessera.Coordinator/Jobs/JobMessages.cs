@@ -26,12 +26,14 @@ public interface IJobGrain : IGrainWithStringKey
     /// <summary>The node could not fold the claimed update: the task is open again.</summary>
     Task Release(string taskId);
     Task<bool> StillWanted(string taskId);
+    /// <summary>The worker gives the task back: it stops counting towards the round and its worker is not invited again this round. Null or why not.</summary>
+    Task<string?> Decline(string taskId, string reason);
     Task<string?> SetStatus(JobStatus target);
     Task<JobSnapshot> Snapshot();
     Task<long> Version();
 }
 
-public enum TaskState { Assigned, Folding, Accepted, Expired }
+public enum TaskState { Assigned, Folding, Accepted, Expired, Declined }
 
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

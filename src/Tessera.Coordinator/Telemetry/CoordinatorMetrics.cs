@@ -13,6 +13,7 @@ public sealed class CoordinatorMetrics : IDisposable
     public Counter<long> UpdatesFolded { get; }
     public Counter<long> TasksAssigned { get; }
     public Counter<long> TasksExpired { get; }
+    public Counter<long> TasksDeclined { get; }
     public Counter<long> UpdatesAccepted { get; }
     public Counter<long> UpdatesRejected { get; }
     public Counter<long> BytesIn { get; }
@@ -27,6 +28,7 @@ public sealed class CoordinatorMetrics : IDisposable
         RoundsRerun = _meter.CreateCounter<long>("tessera.rounds.rerun", description: "round attempts abandoned because a node holding their updates left the cluster");
         TasksAssigned = _meter.CreateCounter<long>("tessera.tasks.assigned");
         TasksExpired = _meter.CreateCounter<long>("tessera.tasks.expired", description: "tasks dropped at deadline or for missed heartbeats");
+        TasksDeclined = _meter.CreateCounter<long>("tessera.tasks.declined", description: "tasks given back by workers that could not do them");
         UpdatesAccepted = _meter.CreateCounter<long>("tessera.updates.accepted");
         UpdatesRejected = _meter.CreateCounter<long>("tessera.updates.rejected");
         BytesIn = _meter.CreateCounter<long>("tessera.bytes.in", unit: "By", description: "update bytes received");

@@ -69,6 +69,15 @@ public sealed record HeartbeatRequest
     public int StepsDone { get; init; }
 }
 
+/// <summary>
+/// A worker gives a task back because it cannot do it (an upload codec it does not know, training that diverged,
+/// a local data set it does not have); the round invites someone else at once instead of waiting for the deadline.
+/// </summary>
+public sealed record DeclineRequest
+{
+    public string? Reason { get; init; }
+}
+
 /// <summary>Continue = false tells the worker its task is no longer wanted (round closed, job paused).</summary>
 public sealed record HeartbeatResponse(bool Continue);
 
