@@ -135,7 +135,7 @@ public sealed class WorkerAgent : IDisposable
             // weights that do not fit the artifact): retrying would fail the same way, so hand the task back at once.
             training.Cancel();
             await heartbeat;
-            await Decline(task, $"training failed: {e.Message}", ct);
+            await Decline(task, e is TrainingDivergedException ? e.Message : $"training failed: {e.Message}", ct);
             return;
         }
         finally

@@ -37,6 +37,11 @@ export class CoordinatorClient {
     return (await res.json()) as ResultResponse;
   }
 
+  /** Gives a task back with the reason this worker cannot do it; the round invites someone else. */
+  async decline(taskId: string, reason: string): Promise<void> {
+    await this.send('POST', `/api/v1/tasks/${encodeURIComponent(taskId)}/decline`, JSON.stringify({ reason: reason.slice(0, 500) }), undefined, 'application/json');
+  }
+
   async json<T>(method: string, url: string, body?: unknown): Promise<T> {
     const res = await this.send(method, url, body === undefined ? undefined : JSON.stringify(body), undefined, 'application/json');
     return (await res.json()) as T;

@@ -92,6 +92,10 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   m.parameters.forEach((p, i) => {
     const a = after[i], b = global[i], delta = new Float32Array(a.length);
     for (let j = 0; j < a.length; j++) delta[j] = a[j] - b[j];
+    // A diverged update would be refused by the coordinator anyway; say why here, where the cause is known.
+    if (!delta.every(Number.isFinite)) {
+      throw new Error(`training diverged: parameter '${p.name}' holds NaN or infinite values after ${total} steps (is the learning rate too high?)`);
+    }
     deltas.push(delta);
     tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
     finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
@@ -104,7 +108,7 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const samplesPerSecond = samples / seconds;
   const metadata = {
     format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
-    steps: String(total), loss_trace: JSON.stringify(losses), commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+    steps: String(total), loss_trace: JSON.stringify(losses.map(l => Number.isFinite(l) ? l : String(l))) /* "NaN"/"Infinity", as .NET writes them */, commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
     ...encodingMetadata(task.upload),
   };
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;

@@ -122,7 +122,7 @@ async function execute(task: TaskMessage) {
   const artifact = await retry(() => artifactBytes(task.artifact));
   const trainer = await trainerFor(task.artifact.sha256, artifact);
   const weights = (await retry(() => cachedBytes(`weights:${task.weights_url}`, () => client.bytes(task.weights_url)))).bytes;
-  if (!task.data.shard_url) throw new Error(`task wants local data set '${task.data.local}'; a browser worker has none`);
+  if (!task.data.shard_url) return decline(task, `task wants local data set '${task.data.local}'; a browser worker has none`);
   const url = task.data.shard_url;
   let shard = shards.get(url);
   if (!shard) {
@@ -152,6 +152,10 @@ async function execute(task: TaskMessage) {
       post({ type: 'progress', taskId: task.task_id, done, total, losses: Array.from(losses) });
       return wanted && !paused;
     }, controls);
+  } catch (err) {
+    // Training or encoding failed here (diverged values, an unknown upload codec): retrying would fail the same way.
+    const message = String((err as Error)?.message ?? err);
+    return decline(task, message.startsWith('training diverged') ? message : `training failed: ${message}`);
   } finally { clearInterval(beat); }
   if (!outcome) {
     post({ type: 'dropped', taskId: task.task_id, reason: paused ? 'paused' : 'the round closed without this task' });
@@ -168,8 +172,16 @@ async function execute(task: TaskMessage) {
     }, [outcome.body.buffer as ArrayBuffer]);
   } catch (err) {
     if (err instanceof RefusedError && (err.status === 409 || err.status === 404)) post({ type: 'dropped', taskId: task.task_id, reason: err.message });
+    else if (err instanceof RefusedError && (err.status === 400 || err.status === 413)) await decline(task, `the coordinator refused the update: ${err.message}`);
     else throw err;
   }
+}
+
+/** Tells the coordinator this worker cannot do the task (a refusal — the round closed meanwhile — is only shown). */
+async function decline(task: TaskMessage, reason: string) {
+  try { await retry(() => client.decline(task.task_id, reason)); }
+  catch (err) { reason += ` (the coordinator answered: ${String((err as Error)?.message ?? err)})`; }
+  post({ type: 'dropped', taskId: task.task_id, reason: `declined: ${reason}` });
 }
 
 async function retry<T>(call: () => Promise<T>): Promise<T> {

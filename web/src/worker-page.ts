@@ -8,7 +8,7 @@ import { LedgerTotal } from './wire';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const state = {
-  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, credits: 0,
+  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0,
   provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
   uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
 };
@@ -61,7 +61,7 @@ function onMessage(m: FromWorker) {
       if (state.uploads.length > 3) state.uploads.shift(); // keeps memory flat; tests read the latest ones
       void refreshCredits(m.jobId);
       break;
-    case 'dropped': state.dropped++; setStatus(`task dropped: ${m.reason}`); break;
+    case 'dropped': state.dropped++; state.lastDropped = m.reason; setStatus(`task dropped: ${m.reason}`); break;
     case 'paused': state.paused = m.paused; $('pause').textContent = m.paused ? 'Resume' : 'Pause'; break;
     case 'error': state.errors.push(m.message); setStatus(`error: ${m.message}`); break;
   }

@@ -1,0 +1,30 @@
+namespace Tessera.Browser.Tests;
+
+/// <summary>A tab whose training diverges gives its task back with the reason and keeps waiting for work; nothing is counted.</summary>
+[Collection("browser")]
+public sealed class BrowserDeclineTests
+{
+    [Fact]
+    public async Task A_tab_whose_training_diverges_declines_the_task_and_nothing_is_counted()
+    {
+        await using var c = await TestCoordinator.Start();
+        var job = await c.CreateJob("""
+            name: browser-diverges
+            model: logreg
+            rounds: 1
+            clients_per_round: 1
+            data: { clients: 1, train_samples: 2000 }
+            local: { batch_size: 10, lr: 1e38 }
+            """);
+        using var browser = BrowserDriver.Start(("a", $"{c.Url}/worker?token={job.JoinToken}&name=tab-a"));
+        var state = await browser.WaitFor(s => s.GetProperty("a").GetProperty("dropped").GetInt32() >= 1, TimeSpan.FromMinutes(2), "a declined task");
+        Assert.StartsWith("declined: training diverged: parameter", state.GetProperty("a").GetProperty("lastDropped").GetString());
+
+        var s = await c.Job(job.Id);
+        Assert.Equal((0L, 0, "running"), (s.Version, s.RoundUpdates, s.Status));
+        Assert.Contains("tessera_tasks_declined_total", await c.Http.GetStringAsync("/metrics"));
+        Assert.Empty(await c.Ledger(job.Id));
+        // The tab goes on asking for work (the decliner is not invited again this round).
+        await browser.WaitFor(s => s.GetProperty("a").GetProperty("status").GetString() == "waiting for a task", TimeSpan.FromSeconds(30), "the tab polling again");
+    }
+}
