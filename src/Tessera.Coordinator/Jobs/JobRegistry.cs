@@ -94,12 +94,25 @@ public sealed class JobRegistry : BackgroundService
     }
 
     JobHandle Add(JobRow row, JobSetup setup) =>
-        _jobs[row.Id] = new JobHandle(row.Id, row.JoinToken, DateTimeOffset.Parse(row.Created), setup, _grains.GetGrain<IJobGrain>(row.Id), Changes(row.Id));
+        _jobs[row.Id] = new JobHandle(row.Id, row.JoinToken, DateTimeOffset.Parse(row.Created), setup, _grains.GetGrain<IJobGrain>(row.Id), Changes(row.Id))
+        {
+            Finished = IsFinished(row.Status),
+        };
+
+    static bool IsFinished(string status) => status is "completed" or "cancelled" or "failed";
 
     /// <summary>Every job of the store this node does not know yet; unfinished ones are resumed by their grain's activation.</summary>
     int Load()
     {
-        lock (_loading) return _store.Jobs().Count(row => !_jobs.ContainsKey(row.Id) && TryAdd(row));
+        lock (_loading)
+        {
+            var rows = _store.Jobs();
+            // A finished job stays finished: it is no longer ticked, so a node's idle tick costs O(unfinished jobs)
+            // however many jobs the database has seen, and finished jobs' grains may deactivate.
+            foreach (var row in rows)
+                if (IsFinished(row.Status) && _jobs.TryGetValue(row.Id, out var known)) known.Finished = true;
+            return rows.Count(row => !_jobs.ContainsKey(row.Id) && TryAdd(row));
+        }
     }
 
     bool TryAdd(JobRow row)
@@ -165,7 +178,7 @@ public sealed class JobRegistry : BackgroundService
             }
             // A worker is idle when no job has an open task for it: one task at a time per worker.
             var busy = new HashSet<string>(StringComparer.Ordinal);
-            var jobs = _jobs.Values.ToList();
+            var jobs = _jobs.Values.Where(j => !j.Finished).ToList();
             foreach (var job in jobs)
             {
                 try { busy.UnionWith(await job.Grain.BusyWorkers()); }
@@ -202,6 +215,8 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
     public string Name => Setup.Spec.Name;
     public IJobGrain Grain { get; } = grain;
     public ChangeSignal Changes { get; } = changes;
+    /// <summary>Completed, cancelled or failed, as the database says (refreshed every couple of seconds); such jobs are not ticked.</summary>
+    public bool Finished { get; set; }
 
     public Task<long> Version() => Grain.Version();
     public Task<string?> SetStatus(JobStatus target) => Grain.SetStatus(target);
