@@ -12,9 +12,11 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
-/// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k).
+/// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k), compressed
+/// and decoded as the job's upload codec would.
 /// </summary>
-public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall)
+public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
+    UploadCompression? compression = null)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
@@ -38,13 +40,15 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);
             TensorPrimitives.Subtract(delta, model.Weights, delta);
+            // What the coordinator would fold after the job's upload codec (top-k adds this client's residual into delta).
+            var uploaded = compression?.Apply(client, delta) ?? delta;
 
             float[]? dc = null, newCi = null;
             if (setup.UsesControlVariates)
             {
                 (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
             }
-            var update = new ClientUpdate(clientId, delta, indices.Length, result.Steps, dc, model.Version);
+            var update = new ClientUpdate(clientId, uploaded, indices.Length, result.Steps, dc, model.Version);
             return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);
         }
         finally

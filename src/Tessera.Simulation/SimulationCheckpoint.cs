@@ -12,7 +12,7 @@ namespace Tessera.Simulation;
 /// Everything a synchronous simulation carries from one round to the next, so a run stopped after round R
 /// (killed, machine rebooted, session over) continues at R+1 and produces the same numbers as an unbroken
 /// run: selection, partitions and client training are pure functions of (seed, round, client), so the only
-/// state is the global model with the strategy's server state, the clients' SCAFFOLD c_i, the clocks and the
+/// state is the global model with the strategy's server state, the clients' SCAFFOLD c_i and top-k residuals, the clocks and the
 /// metrics so far. Encoded as one safetensors file (tensors + JSON metadata).
 /// </summary>
 public sealed record SimulationCheckpoint(
@@ -20,6 +20,7 @@ public sealed record SimulationCheckpoint(
     int Round,
     GlobalModel Model,
     IReadOnlyDictionary<int, float[]> ClientControl,
+    IReadOnlyDictionary<int, float[]> ClientResidual,
     double SimulatedSeconds,
     long ClientUpdates,
     double WallSeconds,
@@ -28,7 +29,7 @@ public sealed record SimulationCheckpoint(
 {
     // Round 0's train loss is NaN; JSON has no NaN unless asked.
     static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-    const string WeightsName = "weights", StatePrefix = "state/", ClientPrefix = "client/", MetaKey = "tessera.simulation";
+    const string WeightsName = "weights", StatePrefix = "state/", ClientPrefix = "client/", ResidualPrefix = "residual/", MetaKey = "tessera.simulation";
 
     /// <summary>
     /// Identifies the computation a checkpoint belongs to: the spec without its stopping rules (rounds, target),
@@ -50,6 +51,8 @@ public sealed record SimulationCheckpoint(
         }
         foreach (var (client, c) in ClientControl.OrderBy(kv => kv.Key))
             tensors.Add(NamedTensor.FromFloats(ClientPrefix + client.ToString(CultureInfo.InvariantCulture), [c.LongLength], c));
+        foreach (var (client, r) in ClientResidual.OrderBy(kv => kv.Key))
+            tensors.Add(NamedTensor.FromFloats(ResidualPrefix + client.ToString(CultureInfo.InvariantCulture), [r.LongLength], r));
         var meta = new Meta(SpecDigest, Round, Model.Version, SimulatedSeconds, ClientUpdates, WallSeconds, Rounds.ToArray(), RoundsToTarget);
         return new SafetensorsFile(tensors, new Dictionary<string, string> { [MetaKey] = JsonSerializer.Serialize(meta, Json) }).ToBytes();
     }
@@ -62,14 +65,17 @@ public sealed record SimulationCheckpoint(
         var meta = JsonSerializer.Deserialize<Meta>(json, Json) ?? throw new InvalidDataException("empty simulation checkpoint metadata");
         var state = ServerState.Empty;
         var clients = new Dictionary<int, float[]>();
+        var residuals = new Dictionary<int, float[]>();
         foreach (var t in file.Tensors)
         {
             if (t.Name.StartsWith(StatePrefix, StringComparison.Ordinal)) state = state.With(t.Name[StatePrefix.Length..], t.ToFloatArray());
             else if (t.Name.StartsWith(ClientPrefix, StringComparison.Ordinal))
                 clients[int.Parse(t.Name.AsSpan(ClientPrefix.Length), CultureInfo.InvariantCulture)] = t.ToFloatArray();
+            else if (t.Name.StartsWith(ResidualPrefix, StringComparison.Ordinal))
+                residuals[int.Parse(t.Name.AsSpan(ResidualPrefix.Length), CultureInfo.InvariantCulture)] = t.ToFloatArray();
         }
         var model = new GlobalModel(file.GetFloats(WeightsName), meta.Version, state);
-        return new SimulationCheckpoint(meta.SpecDigest, meta.Round, model, clients, meta.SimulatedSeconds, meta.ClientUpdates,
+        return new SimulationCheckpoint(meta.SpecDigest, meta.Round, model, clients, residuals, meta.SimulatedSeconds, meta.ClientUpdates,
             meta.WallSeconds, meta.Rounds, meta.RoundsToTarget);
     }
 

@@ -38,7 +38,8 @@ public sealed class Simulator : IDisposable
         // One ORT thread per Trainer when several train at once: the cores are shared between clients, not ops.
         var runtime = new RuntimeOptions { IntraOpThreads = Options.Parallelism > 1 ? 1 : 0 };
         Pool = new TrainerPool(new ArtifactCache(Model, Setup.Options), Template, Options.Parallelism, runtime);
-        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall);
+        Compression = UploadCompression.For(spec, Template);
+        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall, Compression);
         _evaluator = new Evaluator(Model, 1000);
     }
 
@@ -54,6 +55,8 @@ public sealed class Simulator : IDisposable
     public ClientSpeeds Speeds { get; }
     public TrainerPool Pool { get; }
     public ClientRunner Runner { get; }
+    /// <summary>The job's upload codec as workers and the coordinator apply it; null for dense F32 uploads.</summary>
+    public UploadCompression? Compression { get; }
     internal string[] ClientIds { get; }
     /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
     public IReadOnlyList<string> Available { get; }

@@ -32,6 +32,7 @@ internal sealed class SyncRounds(Simulator sim)
                 throw new InvalidOperationException("the checkpoint belongs to a different job spec (only rounds and target_accuracy may change between runs)");
             (model, clock, updates, first) = (from.Model, from.SimulatedSeconds, from.ClientUpdates, from.Round + 1);
             foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
+            sim.Compression?.Restore(from.ClientResidual);
             log.Restore(from);
         }
         else
@@ -61,10 +62,14 @@ internal sealed class SyncRounds(Simulator sim)
             bool reached = log.Record(round, model.Weights, tally, clock);
             if (reached || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
                 sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(SimulationCheckpoint.Digest(sim.Spec), round, model,
-                    new Dictionary<int, float[]>(_clientControl), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.RoundsToTarget));
+                    new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.RoundsToTarget));
         }
         return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);
     }
+
+    // Residuals change in place as clients train; a checkpoint keeps this round's values.
+    static Dictionary<int, float[]> CopyOf(IReadOnlyDictionary<int, float[]>? residuals) =>
+        residuals?.ToDictionary(kv => kv.Key, kv => (float[])kv.Value.Clone()) ?? [];
 
     /// <summary>Who finishes in time, fastest first, and when the round closes (simulated seconds after it opened).</summary>
     (List<ClientConfig> Accepted, double ClosesAt) Admit(RoundPlan plan)

@@ -30,12 +30,7 @@ public sealed class UpdateEncoder
             }
             case UploadEncoding.TopK:
             {
-                var residual = Residual(jobId, name, delta.Length);
-                System.Numerics.Tensors.TensorPrimitives.Add(delta, residual, delta);
-                var sparse = (SparseVector)new TopKCodec(UploadEncoding.KFor(delta.Length, encoding.Fraction)).Encode(delta);
-                // The residual is everything not sent this time.
-                delta.CopyTo(residual, 0);
-                foreach (int i in sparse.Indices) residual[i] = 0;
+                var sparse = TopKErrorFeedback.Encode(delta, Residual(jobId, name, delta.Length), UploadEncoding.KFor(delta.Length, encoding.Fraction));
                 return
                 [
                     NamedTensor.FromInt32s(name + UploadEncoding.IndicesSuffix, [sparse.Indices.Length], sparse.Indices),

@@ -7,9 +7,10 @@ public class ResumeTests
     [InlineData("scaffold", "")]                        // per-client c_i and the server's c
     [InlineData("fedadam", "\n  server_lr: 0.05")]      // server optimizer moments
     [InlineData("fedavg", "")]
-    public void Resumed_run_matches_an_unbroken_run(string strategy, string knobs)
+    [InlineData("fedavg", "", "upload: { codec: topk, fraction: 0.05 }")] // per-client top-k residuals
+    public void Resumed_run_matches_an_unbroken_run(string strategy, string knobs, string extra = "")
     {
-        var spec = Specs.Synthetic(strategy, "pathological", clients: 12, perRound: 4, rounds: 5, strategyExtra: knobs);
+        var spec = Specs.Synthetic(strategy, "pathological", clients: 12, perRound: 4, rounds: 5, strategyExtra: knobs, extra: extra);
 
         SimulationResult unbroken;
         using (var sim = new Simulator(spec, new SimulationOptions { Parallelism = 2 })) unbroken = sim.Run();
