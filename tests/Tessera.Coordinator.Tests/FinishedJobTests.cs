@@ -22,22 +22,16 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
         Assert.Equal(HttpStatusCode.OK, (await Upload(session, task.TaskId, await Update(task))).Status);
         await Admin.WaitFor(done.Id, s => s.Status == "completed");
 
-        var cancelled = await Admin.CreateJob("""
-            name: cancelled
+        // Two jobs that wait for two workers (only one has joined), so they stay running until told otherwise.
+        const string waiting = """
             model: logreg
             rounds: 5
             clients_per_round: 2
             data: { clients: 2, train_samples: 1000 }
             local: { batch_size: 10 }
-            """);
-        var running = await Admin.CreateJob("""
-            name: still-running
-            model: logreg
-            rounds: 5
-            clients_per_round: 2
-            data: { clients: 2, train_samples: 1000 }
-            local: { batch_size: 10 }
-            """);
+            """;
+        var cancelled = await Admin.CreateJob("name: cancelled\n" + waiting);
+        var running = await Admin.CreateJob("name: still-running\n" + waiting);
         using (var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/jobs/{cancelled.Id}/cancel"))
         {
             req.Headers.Add("X-Api-Key", "k");
