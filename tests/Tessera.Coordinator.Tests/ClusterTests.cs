@@ -21,10 +21,13 @@ public sealed class ClusterTests
         min_clients: 4
         data: {{ clients: 4, train_samples: 8000 }}
         local: {{ epochs: 1, batch_size: 20, lr: 0.05 }}
+        strategy: {{ name: {1} }}
         """;
 
-    [Theory, InlineData(TestDatabase.Sqlite), InlineData(TestDatabase.Postgres)]
-    public async Task Two_nodes_train_one_job_with_updates_folded_on_both(string backend)
+    /// <param name="strategy">SCAFFOLD too: each worker's c_i is written by the node it uploads to and read back
+    /// through the shared blob folder, whichever node serves the worker next.</param>
+    [Theory, InlineData(TestDatabase.Sqlite, "fedavg"), InlineData(TestDatabase.Postgres, "fedavg"), InlineData(TestDatabase.Sqlite, "scaffold")]
+    public async Task Two_nodes_train_one_job_with_updates_folded_on_both(string backend, string strategy)
     {
         using var db = new TestDatabase(backend);
         var a = ClusterNodes.Start(db);
@@ -33,13 +36,14 @@ public sealed class ClusterTests
         using var _b = b.Process;
         using var adminA = new AdminApi(a.Url, CoordinatorProcess.AdminKey);
         using var adminB = new AdminApi(b.Url, CoordinatorProcess.AdminKey);
-        var job = await adminA.CreateJob(string.Format(Spec, 4));
+        var job = await adminA.CreateJob(string.Format(Spec, 4, strategy));
         // Created at A, visible at B (B reads it from the shared database).
         Assert.Equal(job.Id, (await adminB.Job(job.Id)).Id);
 
         await using var pool = new WorkerPool();
-        for (int i = 0; i < 2; i++) pool.Add(a.Url, job.JoinToken, $"a-{i}");
-        for (int i = 0; i < 2; i++) pool.Add(b.Url, job.JoinToken, $"b-{i}"); // joins at B with a token issued at A
+        var workers = Enumerable.Range(0, 2).Select(i => pool.Add(a.Url, job.JoinToken, $"a-{i}"))
+            .Concat(Enumerable.Range(0, 2).Select(i => pool.Add(b.Url, job.JoinToken, $"b-{i}"))) // joins at B with a token issued at A
+            .ToList();
 
         var done = await adminB.WaitFor(job.Id, s => s.Status is "completed" or "failed", maxSeconds: 400);
         Assert.Equal("completed", done.Status);
@@ -59,6 +63,20 @@ public sealed class ClusterTests
         Assert.Equal(4, ledger.Count);
         Assert.Equal(16, ledger.Sum(l => l.Updates));
         Assert.Equal(rounds.Sum(r => r.Samples), ledger.Sum(l => l.Samples));
+
+        if (strategy == "scaffold")
+        {
+            // Every round counted all 4 clients, so c = mean of the c_i exactly when every node's Δc_i reached the
+            // grain's node once; and both nodes serve the same files.
+            var path = $"/api/v1/controls/{job.Id}/{done.Version}";
+            var c = TestTensors.Floats(await adminA.Bytes(path));
+            Assert.Equal(c, TestTensors.Floats(await adminB.Bytes(path)));
+            var ci = await Task.WhenAll(workers.Select(async w => TestTensors.Floats(await adminB.Bytes($"{path}/workers/{w.WorkerId}"))));
+            float scale = c.Max(MathF.Abs);
+            Assert.True(scale > 0);
+            for (int j = 0; j < c.Length; j++)
+                Assert.True(MathF.Abs(c[j] - ci.Average(x => x[j])) <= 1e-3f * scale, $"c[{j}] = {c[j]}, mean of c_i = {ci.Average(x => x[j])}");
+        }
     }
 
     /// <param name="killGrainHost">kill the node hosting the job grain (the grain moves to the survivor and re-runs the
@@ -74,7 +92,7 @@ public sealed class ClusterTests
         try
         {
             using var admin0 = new AdminApi(nodes[0].Url, CoordinatorProcess.AdminKey);
-            var job = await admin0.CreateJob(string.Format(Spec, 8));
+            var job = await admin0.CreateJob(string.Format(Spec, 8, "fedavg"));
             await using var pool = new WorkerPool();
             var workers = nodes.Select((n, k) => Enumerable.Range(0, 2).Select(i => pool.Add(n.Url, job.JoinToken, $"{n.SiloPort}-{i}", (_, e) =>
             {

@@ -97,7 +97,7 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
         Assert.NotNull(task.ServerControlUrl);
         Assert.NotNull(task.ClientControlUrl);
         var ciBefore = await Download(a, task.ClientControlUrl!);
-        Assert.All(Floats(ciBefore), v => Assert.Equal(0f, v));
+        Assert.All(TestTensors.Floats(ciBefore), v => Assert.Equal(0f, v));
 
         async Task Refused(string fragment, byte[] body)
         {
@@ -117,8 +117,8 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
         // The honest upload (Δc_i = 0.5 everywhere) closes the round: c = |S|/N · mean Δc_i = 1/2 · 0.5, c_i = 0.5.
         Assert.Equal(HttpStatusCode.OK, (await Upload(a, task.TaskId, await ScaffoldUpdate(task, wrongShape: false))).Status);
         await Admin.WaitFor(job.Id, s => s.Version == 1);
-        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1")), v => Assert.Equal(0.25f, v));
-        Assert.All(Floats(await Download(a, $"/api/v1/controls/{job.Id}/1/workers/{aId}")), v => Assert.Equal(0.5f, v));
+        Assert.All(TestTensors.Floats(await Download(a, $"/api/v1/controls/{job.Id}/1")), v => Assert.Equal(0.25f, v));
+        Assert.All(TestTensors.Floats(await Download(a, $"/api/v1/controls/{job.Id}/1/workers/{aId}")), v => Assert.Equal(0.5f, v));
         Assert.Equal(HttpStatusCode.Forbidden, (await Get(a, $"/api/v1/controls/{job.Id}/1/workers/w-000000000000")).StatusCode);
     }
 
@@ -147,7 +147,6 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
         return await res.Content.ReadAsByteArrayAsync();
     }
 
-    static float[] Floats(byte[] safetensors) => SafetensorsFile.Read(safetensors).Tensors.SelectMany(t => t.ToFloatArray()).ToArray();
 
     [Fact]
     public async Task Job_management_needs_the_admin_key_and_bad_specs_name_the_field()

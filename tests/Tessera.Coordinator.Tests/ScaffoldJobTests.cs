@@ -35,7 +35,7 @@ public sealed class ScaffoldJobTests : IDisposable
         Assert.Equal(3, workers.Count);
         var c = await admin.Bytes($"/api/v1/controls/{job.Id}/{before.Version}");
         var ci = await Task.WhenAll(workers.Select(w => admin.Bytes($"/api/v1/controls/{job.Id}/{before.Version}/workers/{w}")));
-        Assert.Contains(Floats(c), v => v != 0);
+        Assert.Contains(TestTensors.Floats(c), v => v != 0);
         first.Kill();
 
         using var second = CoordinatorProcess.Start(_data, port);
@@ -53,8 +53,8 @@ public sealed class ScaffoldJobTests : IDisposable
 
         // Every round counts all N = 3 clients, so c = mean of the c_i exactly when each Δc_i was applied once:
         // a lost c_i, or one from the interrupted round applied as well as its re-run, breaks it.
-        var finalC = Floats(await admin.Bytes($"/api/v1/controls/{job.Id}/{done.Version}"));
-        var finalCi = (await Task.WhenAll(workers.Select(w => admin.Bytes($"/api/v1/controls/{job.Id}/{done.Version}/workers/{w}")))).Select(Floats).ToList();
+        var finalC = TestTensors.Floats(await admin.Bytes($"/api/v1/controls/{job.Id}/{done.Version}"));
+        var finalCi = (await Task.WhenAll(workers.Select(w => admin.Bytes($"/api/v1/controls/{job.Id}/{done.Version}/workers/{w}")))).Select(TestTensors.Floats).ToList();
         float scale = finalC.Max(MathF.Abs);
         Assert.True(scale > 0);
         for (int j = 0; j < finalC.Length; j++)
@@ -64,8 +64,6 @@ public sealed class ScaffoldJobTests : IDisposable
         }
         admin.Dispose();
     }
-
-    static float[] Floats(byte[] safetensors) => SafetensorsFile.Read(safetensors).Tensors.SelectMany(t => t.ToFloatArray()).ToArray();
 
     public void Dispose()
     {
