@@ -53,6 +53,7 @@ internal static class WorkerCommand
         TaskStarted t => $"task {t.TaskId}: job {t.JobId} round {t.Round}, {t.Steps} steps",
         TaskUploaded u => $"task {u.TaskId}: uploaded {u.Bytes:N0} bytes, mean loss {u.MeanLoss:F4}, {u.SamplesPerSecond:N0} samples/s",
         TaskDropped d => $"task {d.TaskId}: dropped ({d.Reason})",
+        TaskDeclined d => $"task {d.TaskId}: declined, handed back to the coordinator ({d.Reason})",
         ConnectionProblem c => $"coordinator unreachable or refusing ({c.Message}); retrying in {c.RetryIn.TotalSeconds:F1}s",
         _ => "",
     };
