@@ -84,7 +84,7 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
         Assert.Contains($"\"id\":\"{job.Id}\"", await reader.ReadLineAsync());
 
         var openapi = await _http.GetStringAsync("/api/v1/openapi.json");
-        foreach (var path in new[] { "/api/v1/workers/join", "/api/v1/tasks/next", "/api/v1/tasks/{id}/result", "/api/v1/jobs/{id}/model" })
+        foreach (var path in new[] { "/api/v1/workers/join", "/api/v1/tasks/next", "/api/v1/tasks/{id}/result", "/api/v1/tasks/{id}/decline", "/api/v1/jobs/{id}/model" })
             Assert.Contains($"\"{path}\"", openapi);
 
         Assert.Contains("tessera_workers_polling", await _http.GetStringAsync("/metrics"));
