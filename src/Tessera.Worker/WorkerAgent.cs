@@ -61,6 +61,11 @@ public sealed class WorkerAgent : IDisposable
             {
                 await Backoff(++backoffs, e.Message, ct);
             }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidDataException)
+            {
+                // A malformed answer (a proxy's error page, a coordinator of another version): report it and go on.
+                await Backoff(++backoffs, $"unreadable answer from the coordinator: {e.Message}", ct);
+            }
         }
     }
 
