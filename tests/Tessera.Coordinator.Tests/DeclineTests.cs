@@ -50,6 +50,7 @@ public sealed class DeclineTests : InProcessCoordinatorTest
 
         Assert.Equal(HttpStatusCode.NoContent, (await Decline(decliner, declined.TaskId, "upload codec 'zstd' unknown")).Status);
         Assert.Equal(HttpStatusCode.NoContent, (await Decline(decliner, declined.TaskId, "retried request")).Status); // idempotent
+        Assert.EndsWith(": upload codec 'zstd' unknown", (await Admin.Job(job.Id)).LastDeclined);   // the first reason counts
 
         // The spare gets the declined slot in the same round; the decliner is not invited again.
         var replacement = await NextTask(spare);
@@ -91,6 +92,7 @@ public sealed class DeclineTests : InProcessCoordinatorTest
         Assert.Contains("NaN or infinite", d.Reason);
         var s = await Admin.Job(job.Id);
         Assert.Equal((0L, 0, "running"), (s.Version, s.RoundUpdates, s.Status));
+        Assert.Contains("training diverged", s.LastDeclined);   // why the round is stuck, on the job's status
         Assert.Equal(1, await MetricValue("tessera_tasks_declined_total"));
         // The worker did not stop: it is still connected (long-polling for its next task).
         await Task.Delay(TimeSpan.FromSeconds(3));

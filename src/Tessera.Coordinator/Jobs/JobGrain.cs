@@ -332,6 +332,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         };
         if (why is not null || t.State == TaskState.Declined) return Task.FromResult(why);
         t.State = TaskState.Declined;
+        _lastDeclined = $"round {t.Round}, worker {t.WorkerId}: {reason}";
         store.SetTaskStatus(t.Id, "declined");
         metrics.TasksDeclined.Add(1);
         log.LogWarning("job {Job}: worker {Worker} declined task {Task} of round {Round}: {Reason}", Id, t.WorkerId, t.Id, t.Round, reason);
@@ -452,16 +453,18 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return Task.FromResult<string?>(null);
     }
 
+    string? _lastDeclined;
+
     public Task<JobSnapshot> Snapshot()
     {
         int liveWorkers = _presence.LiveCount;
         if (_async is not null)
             return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
                 Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _async.Buffered, _async.BufferSize,
-                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString()));
+                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined));
         return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
             Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
-            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString()));
+            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined));
     }
 
     void Pulse() => jobs.Changes(Id).Pulse();
