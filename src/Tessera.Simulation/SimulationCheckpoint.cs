@@ -5,6 +5,7 @@ using System.Text.Json;
 using Tessera.Federation;
 using Tessera.Protocol;
 using Tessera.Protocol.Jobs;
+using Tessera.Protocol.Wire;
 
 namespace Tessera.Simulation;
 
@@ -27,8 +28,6 @@ public sealed record SimulationCheckpoint(
     IReadOnlyList<RoundMetrics> Rounds,
     int? RoundsToTarget)
 {
-    // Round 0's train loss is NaN; JSON has no NaN unless asked.
-    static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
     const string WeightsName = "weights", StatePrefix = "state/", ClientPrefix = "client/", ResidualPrefix = "residual/", MetaKey = "tessera.simulation";
 
     /// <summary>
@@ -49,12 +48,11 @@ public sealed record SimulationCheckpoint(
             var b = Model.State.Get(name)!;
             tensors.Add(NamedTensor.FromFloats(StatePrefix + name, [b.LongLength], b));
         }
-        foreach (var (client, c) in ClientControl.OrderBy(kv => kv.Key))
-            tensors.Add(NamedTensor.FromFloats(ClientPrefix + client.ToString(CultureInfo.InvariantCulture), [c.LongLength], c));
-        foreach (var (client, r) in ClientResidual.OrderBy(kv => kv.Key))
-            tensors.Add(NamedTensor.FromFloats(ResidualPrefix + client.ToString(CultureInfo.InvariantCulture), [r.LongLength], r));
+        foreach (var (prefix, perClient) in new[] { (ClientPrefix, ClientControl), (ResidualPrefix, ClientResidual) })
+            foreach (var (client, v) in perClient.OrderBy(kv => kv.Key))
+                tensors.Add(NamedTensor.FromFloats(prefix + client.ToString(CultureInfo.InvariantCulture), [v.LongLength], v));
         var meta = new Meta(SpecDigest, Round, Model.Version, SimulatedSeconds, ClientUpdates, WallSeconds, Rounds.ToArray(), RoundsToTarget);
-        return new SafetensorsFile(tensors, new Dictionary<string, string> { [MetaKey] = JsonSerializer.Serialize(meta, Json) }).ToBytes();
+        return new SafetensorsFile(tensors, new Dictionary<string, string> { [MetaKey] = JsonSerializer.Serialize(meta, WireJson.NonFiniteNumbers) /* round 0's train loss is NaN */ }).ToBytes();
     }
 
     public static SimulationCheckpoint FromBytes(ReadOnlySpan<byte> bytes)
@@ -62,22 +60,24 @@ public sealed record SimulationCheckpoint(
         var file = SafetensorsFile.Read(bytes);
         if (!file.Metadata.TryGetValue(MetaKey, out var json))
             throw new InvalidDataException("not a simulation checkpoint (no tessera.simulation metadata)");
-        var meta = JsonSerializer.Deserialize<Meta>(json, Json) ?? throw new InvalidDataException("empty simulation checkpoint metadata");
+        var meta = JsonSerializer.Deserialize<Meta>(json, WireJson.NonFiniteNumbers) ?? throw new InvalidDataException("empty simulation checkpoint metadata");
         var state = ServerState.Empty;
         var clients = new Dictionary<int, float[]>();
         var residuals = new Dictionary<int, float[]>();
         foreach (var t in file.Tensors)
         {
             if (t.Name.StartsWith(StatePrefix, StringComparison.Ordinal)) state = state.With(t.Name[StatePrefix.Length..], t.ToFloatArray());
-            else if (t.Name.StartsWith(ClientPrefix, StringComparison.Ordinal))
-                clients[int.Parse(t.Name.AsSpan(ClientPrefix.Length), CultureInfo.InvariantCulture)] = t.ToFloatArray();
-            else if (t.Name.StartsWith(ResidualPrefix, StringComparison.Ordinal))
-                residuals[int.Parse(t.Name.AsSpan(ResidualPrefix.Length), CultureInfo.InvariantCulture)] = t.ToFloatArray();
+            else if (ClientOf(t.Name, ClientPrefix) is { } c) clients[c] = t.ToFloatArray();
+            else if (ClientOf(t.Name, ResidualPrefix) is { } r) residuals[r] = t.ToFloatArray();
         }
         var model = new GlobalModel(file.GetFloats(WeightsName), meta.Version, state);
         return new SimulationCheckpoint(meta.SpecDigest, meta.Round, model, clients, residuals, meta.SimulatedSeconds, meta.ClientUpdates,
             meta.WallSeconds, meta.Rounds, meta.RoundsToTarget);
     }
+
+    /// <summary>The client index of a per-client tensor named prefix + index, or null for another tensor.</summary>
+    static int? ClientOf(string name, string prefix) =>
+        name.StartsWith(prefix, StringComparison.Ordinal) ? int.Parse(name.AsSpan(prefix.Length), CultureInfo.InvariantCulture) : null;
 
     sealed record Meta(string SpecDigest, int Round, long Version, double SimulatedSeconds, long ClientUpdates, double WallSeconds,
         RoundMetrics[] Rounds, int? RoundsToTarget);

@@ -14,14 +14,13 @@ namespace Tessera.Simulation;
 public sealed class UploadCompression
 {
     readonly UploadEncoding _encoding;
-    readonly (int Offset, int Length)[] _parameters;
+    readonly int[] _parameterLengths;
     readonly ConcurrentDictionary<int, float[]> _residuals = new();
 
     UploadCompression(UploadEncoding encoding, ParameterSet template)
     {
         _encoding = encoding;
-        int offset = 0;
-        _parameters = template.Tensors.Select(t => (offset, t.Values.Length)).Select(p => { offset += p.Length; return p; }).ToArray();
+        _parameterLengths = template.Tensors.Select(t => t.Values.Length).ToArray();
     }
 
     /// <summary>Null when the job uploads dense F32 (nothing to simulate).</summary>
@@ -44,7 +43,8 @@ public sealed class UploadCompression
     {
         var folded = new float[delta.Length];
         float[]? residual = _encoding.Codec == UploadEncoding.TopK ? _residuals.GetOrAdd(client, _ => new float[delta.Length]) : null;
-        foreach (var (offset, length) in _parameters)
+        int offset = 0;
+        foreach (int length in _parameterLengths)
         {
             var values = delta.AsSpan(offset, length);
             var into = folded.AsSpan(offset, length);
@@ -59,6 +59,7 @@ public sealed class UploadCompression
                 int k = UploadEncoding.KFor(length, _encoding.Fraction);
                 new TopKCodec(k).DecodeInto(TopKErrorFeedback.Encode(values, residual.AsSpan(offset, length), k), into);
             }
+            offset += length;
         }
         return folded;
     }

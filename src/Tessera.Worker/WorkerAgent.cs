@@ -119,7 +119,8 @@ public sealed class WorkerAgent : IDisposable
             }
         }, CancellationToken.None);
 
-        TaskOutcome outcome;
+        TaskOutcome? outcome = null;
+        Exception? failure = null;
         try
         {
             outcome = await Task.Run(() => _executor.Run(task, artifact, weights, data, (done, total) =>
@@ -134,19 +135,18 @@ public sealed class WorkerAgent : IDisposable
             Report(new TaskDropped(_name, task.TaskId, "the round closed without this task"));
             return;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Training or encoding failed here (an upload codec this worker does not know, values that diverged to NaN,
-            // weights that do not fit the artifact): retrying would fail the same way, so hand the task back at once.
-            training.Cancel();
-            await heartbeat;
-            await Decline(task, e is TrainingDivergedException ? e.Message : $"training failed: {e.Message}", ct);
-            return;
-        }
+        catch (Exception e) when (e is not OperationCanceledException) { failure = e; }
         finally
         {
             training.Cancel();
             await heartbeat;
+        }
+        if (outcome is null)
+        {
+            // Training or encoding failed (an upload codec this worker does not know, values that diverged to NaN,
+            // weights that do not fit the artifact): retrying would fail the same way, so hand the task back at once.
+            await Decline(task, failure is TrainingDivergedException ? failure.Message : $"training failed: {failure!.Message}", ct);
+            return;
         }
 
         try

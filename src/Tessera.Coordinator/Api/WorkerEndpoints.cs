@@ -99,6 +99,15 @@ public static class WorkerEndpoints
         return Results.Json(new HeartbeatResponse(wanted), WireJson.Options);
     }
 
+    /// <summary>The task, when it exists and belongs to this worker; otherwise the 404 or 403 to answer.</summary>
+    static async Task<((JobHandle Job, TaskInfo Task)? Found, IResult? Error)> OwnTask(JobRegistry jobs, string id, WorkerSession w)
+    {
+        var found = await jobs.FindTask(id);
+        if (found is null) return (null, ApiErrors.NotFound($"unknown task {id} (tasks of a round interrupted by a coordinator restart are void)"));
+        if (found.Value.Task.WorkerId != w.Id) return (null, ApiErrors.Forbidden($"task {id} is assigned to another worker"));
+        return (found, null);
+    }
+
     static async Task<IResult> Decline(string id, HttpRequest req, RequestAuth auth, JobRegistry jobs)
     {
         var (w, error) = auth.Worker(req);
@@ -107,13 +116,11 @@ public static class WorkerEndpoints
         if (bad is not null) return bad;
         if (string.IsNullOrWhiteSpace(body!.Reason)) return ApiErrors.BadRequest("reason: say why the task is declined");
         if (body.Reason.Length > 500) return ApiErrors.BadRequest("reason: at most 500 characters");
-        var found = await jobs.FindTask(id);
-        if (found is null) return ApiErrors.NotFound($"unknown task {id}");
-        var (job, task) = found.Value;
-        if (task.WorkerId != w!.Id) return ApiErrors.Forbidden($"task {id} is assigned to another worker");
+        var (found, notYours) = await OwnTask(jobs, id, w!);
+        if (notYours is not null) return notYours;
         // The reason goes to the log: one line, no control characters.
         var reason = new string(body.Reason.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
-        if (await job.Grain.Decline(id, reason) is { } why) return ApiErrors.Conflict(why);
+        if (await found!.Value.Job.Grain.Decline(id, reason) is { } why) return ApiErrors.Conflict(why);
         return Results.NoContent();
     }
 
@@ -122,10 +129,9 @@ public static class WorkerEndpoints
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
-        var found = await jobs.FindTask(id);
-        if (found is null) return Rejected(ApiErrors.NotFound($"unknown task {id} (tasks of a round interrupted by a coordinator restart are void)"));
-        var (job, task) = found.Value;
-        if (task.WorkerId != w!.Id) return Rejected(ApiErrors.Forbidden($"task {id} is assigned to another worker"));
+        var (found, notYours) = await OwnTask(jobs, id, w!);
+        if (notYours is not null) return Rejected(notYours);
+        var (job, task) = found!.Value;
         if (await job.Grain.CheckUpload(task.Id) is { } why) return Rejected(ApiErrors.Conflict(why));
 
         var encoding = job.Setup.Spec.Upload.ForTask();
@@ -145,7 +151,7 @@ public static class WorkerEndpoints
             { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
             metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w.Id, encoding, job.Setup.UsesControlVariates);
+            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
             // The job grain claims the task for this node (small notice), this node folds the tensors, then the grain counts it
             // and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);

@@ -49,7 +49,7 @@ public sealed partial class JobGrain
 
     string? CheckAsyncUpload(RoundTask t)
     {
-        if (!_asyncTasks.ContainsKey(t.Id) || t.State is TaskState.Expired or TaskState.Declined)
+        if (!_asyncTasks.ContainsKey(t.Id) || t.State == TaskState.Expired)
             return $"task {t.Id} expired (deadline or missed heartbeats); the job went on without it";
         long current = _async!.Version;
         if (current >= Setup.Spec.Rounds) return $"job {Id} has taken its last server step ({Setup.Spec.Rounds})";

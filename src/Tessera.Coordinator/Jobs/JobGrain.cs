@@ -322,15 +322,14 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     public Task<string?> Decline(string taskId, string reason)
     {
         if (!_allTasks.TryGetValue(taskId, out var t)) return Task.FromResult<string?>($"unknown task {taskId}");
-        string? why = t.State switch
-        {
-            TaskState.Assigned => null,
-            TaskState.Declined => null, // declining twice is harmless (a retried request)
-            TaskState.Folding => $"task {t.Id} is being uploaded; it can no longer be declined",
-            TaskState.Accepted => $"task {t.Id} was already accepted; it can no longer be declined",
-            _ => $"task {t.Id} expired already; the round went on without it",
-        };
-        if (why is not null || t.State == TaskState.Declined) return Task.FromResult(why);
+        if (t.State == TaskState.Declined) return Task.FromResult<string?>(null); // a retried request: harmless
+        if (t.State != TaskState.Assigned)
+            return Task.FromResult<string?>(t.State switch
+            {
+                TaskState.Folding => $"task {t.Id} is being uploaded; it can no longer be declined",
+                TaskState.Accepted => $"task {t.Id} was already accepted; it can no longer be declined",
+                _ => $"task {t.Id} expired already; the round went on without it",
+            });
         t.State = TaskState.Declined;
         _lastDeclined = $"round {t.Round}, worker {t.WorkerId}: {reason}";
         store.SetTaskStatus(t.Id, "declined");

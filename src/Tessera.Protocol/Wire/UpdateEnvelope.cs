@@ -13,9 +13,6 @@ public sealed record UpdateEnvelope
     public const string Format = "tessera.update.v1";
     public const string FormatKey = "format";
 
-    // A diverged step's loss is NaN or infinity: written as "NaN"/"Infinity" rather than failing the whole upload.
-    static readonly JsonSerializerOptions LossJson = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public required string TaskId { get; init; }
     public required long BaseVersion { get; init; }
     public required long SampleCount { get; init; }
@@ -31,7 +28,7 @@ public sealed record UpdateEnvelope
         ["base_version"] = BaseVersion.ToString(CultureInfo.InvariantCulture),
         ["sample_count"] = SampleCount.ToString(CultureInfo.InvariantCulture),
         ["steps"] = Steps.ToString(CultureInfo.InvariantCulture),
-        ["loss_trace"] = JsonSerializer.Serialize(LossTrace, LossJson),
+        ["loss_trace"] = JsonSerializer.Serialize(LossTrace, WireJson.NonFiniteNumbers) /* a diverged step's loss is NaN */,
         ["commitment"] = Commitment,
         ["samples_per_second"] = SamplesPerSecond.ToString("R", CultureInfo.InvariantCulture),
     };
@@ -44,7 +41,7 @@ public sealed record UpdateEnvelope
             ? v : throw new FormatException($"update metadata '{key}' is not an integer");
         if (Get(FormatKey) != Format) throw new FormatException($"update metadata 'format' must be '{Format}'");
         float[] losses;
-        try { losses = JsonSerializer.Deserialize<float[]>(Get("loss_trace"), LossJson) ?? []; }
+        try { losses = JsonSerializer.Deserialize<float[]>(Get("loss_trace"), WireJson.NonFiniteNumbers) ?? []; }
         catch (JsonException) { throw new FormatException("update metadata 'loss_trace' is not a JSON array of numbers"); }
         int steps = checked((int)Long("steps"));
         double sps = m.TryGetValue("samples_per_second", out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : 0;

@@ -8,6 +8,9 @@ public static class WireJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions());
 
+    /// <summary>Default JSON that also writes and reads NaN and ±Infinity, as "NaN"/"Infinity" (a diverged step's loss).</summary>
+    public static JsonSerializerOptions NonFiniteNumbers { get; } = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>Applies the protocol's settings to an existing options object (e.g. ASP.NET Core's).</summary>
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
