@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Tessera.Federation;
 using Tessera.Protocol;
 using Tessera.Protocol.Jobs;
@@ -32,12 +33,31 @@ public sealed record SimulationCheckpoint(
 
     /// <summary>
     /// Identifies the computation a checkpoint belongs to: the spec without its stopping rules (rounds, target),
-    /// which may be raised to let a run go on.
+    /// which may be raised to let a run go on. Only settings that differ from their defaults are hashed, so a
+    /// later version that adds a setting (whose default keeps the old behaviour) still resumes older checkpoints.
     /// </summary>
-    public static string Digest(JobSpec spec)
+    public static string Digest(JobSpec spec) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalJson(spec))));
+
+    internal static string CanonicalJson(JobSpec spec) =>
+        JsonSerializer.Serialize(spec with { Rounds = 0, TargetAccuracy = null }, NonDefaultSettings);
+
+    static readonly JsonSerializerOptions NonDefaultSettings = new()
     {
-        var json = JsonSerializer.Serialize(spec with { Rounds = 0, TargetAccuracy = null });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SkipDefaultValues } },
+    };
+
+    /// <summary>Leaves out every property equal to its value in a freshly constructed instance of its type.</summary>
+    static void SkipDefaultValues(JsonTypeInfo type)
+    {
+        if (type.Kind != JsonTypeInfoKind.Object || type.Type.GetConstructor(Type.EmptyTypes) is null) return;
+        var fresh = Activator.CreateInstance(type.Type);
+        foreach (var property in type.Properties)
+        {
+            if (property.Get is not { } get) continue;
+            var defaultJson = JsonSerializer.Serialize(get(fresh!), property.PropertyType, NonDefaultSettings);
+            property.ShouldSerialize = (_, value) => JsonSerializer.Serialize(value, property.PropertyType, NonDefaultSettings) != defaultJson;
+        }
     }
 
     public byte[] ToBytes()

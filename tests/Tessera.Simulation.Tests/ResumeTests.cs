@@ -52,4 +52,23 @@ public class ResumeTests
         using var longer = new Simulator(spec with { Rounds = 3 }, new SimulationOptions { Parallelism = 1, ResumeFrom = saved });
         Assert.Equal(3, longer.Run().Rounds[^1].Round);
     }
+
+    [Fact]
+    public void Digest_covers_only_settings_that_differ_from_defaults()
+    {
+        // A setting a later version adds arrives at its default, which must not orphan older checkpoints.
+        var spec = Specs.Synthetic("fedavg", "iid", clients: 6, perRound: 2, rounds: 2);
+        var json = SimulationCheckpoint.CanonicalJson(spec);
+        Assert.DoesNotContain("\"Upload\"", json);
+        Assert.DoesNotContain("\"Simulation\"", json);
+        Assert.Contains("\"Strategy\"", json);
+        Assert.Equal(SimulationCheckpoint.Digest(spec), SimulationCheckpoint.Digest(spec with { Upload = new(), Rounds = 50, TargetAccuracy = 0.9 }));
+
+        // Any setting away from its default, however deep, is part of the computation.
+        var topk = spec with { Upload = new() { Codec = "topk" } };
+        Assert.Contains("topk", SimulationCheckpoint.CanonicalJson(topk));
+        Assert.NotEqual(SimulationCheckpoint.Digest(spec), SimulationCheckpoint.Digest(topk));
+        Assert.NotEqual(SimulationCheckpoint.Digest(spec), SimulationCheckpoint.Digest(spec with { Data = spec.Data with { Alpha = 0.3 } }));
+        Assert.NotEqual(SimulationCheckpoint.Digest(spec), SimulationCheckpoint.Digest(spec with { Seed = 2 }));
+    }
 }
