@@ -157,7 +157,9 @@ public sealed class JobRegistry : BackgroundService
 
     public async Task<(JobHandle Job, TaskInfo Task)?> FindTask(string taskId)
     {
-        foreach (var job in _jobs.Values)
+        // Running jobs first: nearly every lookup is for one of theirs, and finished jobs pile up over time.
+        // Finished ones are still asked, so a late upload learns its job ended rather than "no such task".
+        foreach (var job in _jobs.Values.OrderBy(j => j.Finished))
             if (await job.Grain.FindTask(taskId) is { } t) return (job, t);
         return null;
     }
