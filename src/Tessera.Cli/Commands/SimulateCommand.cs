@@ -90,8 +90,8 @@ internal static class SimulateCommand
 
         var evaluated = result.Rounds.Where(r => r.TestAccuracy is not null).ToArray();
         var pngPath = Path.Combine(outDir, "test-accuracy.png");
-        CurvePlot.Save(pngPath, $"{spec.Name}: test accuracy", "round", "test accuracy",
-            (spec.Name, evaluated.Select(r => (double)r.Round).ToArray(), evaluated.Select(r => r.TestAccuracy!.Value).ToArray()));
+        CurvePlot.Save(pngPath, $"{spec.Name}: test accuracy", "round", "test accuracy", yMin: null, target: spec.TargetAccuracy,
+            [(spec.Name, evaluated.Select(r => (double)r.Round).ToArray(), evaluated.Select(r => r.TestAccuracy!.Value).ToArray())]);
 
         var last = result.Rounds[^1];
         var table = new Table().AddColumns("rounds run", "rounds to target", "final test acc", "best test acc", "client updates", "client-rounds/s", "simulated time", "wall time");
