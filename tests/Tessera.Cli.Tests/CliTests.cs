@@ -56,4 +56,12 @@ public class CliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--onnx", r.StdErr);
     }
+
+    [Fact]
+    public void The_shipped_runtime_compacts_large_garbage()
+    {
+        // Without it a long SCAFFOLD simulation's heap grew past 10 GB of dead model-sized arrays (docs/PERFORMANCE.md).
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "tessera.runtimeconfig.json")))!;
+        Assert.Equal(7, (int)config["runtimeOptions"]!["configProperties"]!["System.GC.ConserveMemory"]!);
+    }
 }
