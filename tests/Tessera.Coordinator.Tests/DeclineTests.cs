@@ -26,11 +26,12 @@ public sealed class DeclineTests : InProcessCoordinatorTest
             data: { clients: 3, train_samples: 3000 }
             local: { batch_size: 10 }
             """);
-        // Two of the three are invited; which two depends on their (random) ids.
+        // Two of the three are invited; which two depends on their (random) ids. Short long-polls, not a spin:
+        // a spinning worker empties its rate-limit bucket and its next request would be refused with 429.
         var tasks = new Dictionary<string, TaskMessage>();
         for (var until = DateTime.UtcNow.AddSeconds(60); tasks.Count < 2 && DateTime.UtcNow < until;)
             foreach (var (session, _) in workers.Where(w => !tasks.ContainsKey(w.Session)))
-                if (await TryNextTask(session, 0) is { } t) tasks[session] = t;
+                if (await TryNextTask(session, 1) is { } t) tasks[session] = t;
         Assert.Equal(2, tasks.Count);
         var (decliner, keeper) = (tasks.Keys.First(), tasks.Keys.Last());
         var spare = workers.Single(w => !tasks.ContainsKey(w.Session)).Session;
