@@ -25,12 +25,19 @@ public class PlotTests
         Assert.Contains("target not reached", r.StdOut);
         var png = File.ReadAllBytes(Path.Combine(dir, "cmp.png"));
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+
+        // Against simulated time (how synchronous and asynchronous runs compare): same rounds, their clock beside.
+        var byTime = CliRunner.Run(dir, "plot", fast, "--x", "simulated_seconds", "--target", "0.9", "--out", "time.png");
+        Assert.True(byTime.ExitCode == 0, byTime.StdErr);
+        Assert.Contains("target at round 2 (simulated seconds 6)", byTime.StdOut.ReplaceLineEndings(" ").Replace("  ", " "));
+        Assert.True(File.Exists(Path.Combine(dir, "time.png")));
     }
 
     [Theory]
     [InlineData("--y-min", "1")]
     [InlineData("--target", "0")]
     [InlineData("--out", "chart.txt")]
+    [InlineData("--x", "epoch")]
     public void Out_of_range_options_are_refused_by_name(string option, string value)
     {
         var dir = Directory.CreateTempSubdirectory("tessera-plot-").FullName;
