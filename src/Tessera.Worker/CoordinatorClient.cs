@@ -58,6 +58,9 @@ public sealed class CoordinatorClient : IDisposable
     public async Task<ResultResponse> UploadAsync(string url, byte[] body, CancellationToken ct)
     {
         using var req = Authorized(HttpMethod.Post, url);
+        // Wait for the coordinator's go-ahead before sending megabytes: a refusal (401/404/409/413) then arrives as a
+        // status this worker can act on, instead of a broken pipe when the server stops reading mid-body.
+        req.Headers.ExpectContinue = true;
         req.Content = new ByteArrayContent(body);
         req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         using var res = await _http.SendAsync(req, ct);

@@ -163,7 +163,10 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
         var join = await Http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "not-a-token" }, WireJson.Options);
         Assert.Equal(HttpStatusCode.Unauthorized, join.StatusCode);
 
-        var big = await Http.PostAsync("/api/v1/workers/join", new ByteArrayContent(new byte[3 << 20]));
+        // Expect: 100-continue, as a well-behaved client sends a large body: the refusal comes back as a 413. Without it
+        // the server's early refusal can reach the client as a broken pipe while it is still sending.
+        using var oversized = new HttpRequestMessage(HttpMethod.Post, "/api/v1/workers/join") { Content = new ByteArrayContent(new byte[3 << 20]), Headers = { ExpectContinue = true } };
+        var big = await Http.SendAsync(oversized);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
     }
 }

@@ -65,7 +65,7 @@ public abstract class InProcessCoordinatorTest : IAsyncLifetime
 
     /// <summary>Posts a result file for a task (no bearer when session is null); returns the status and the error message.</summary>
     protected Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body) =>
-        Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body) });
+        Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body), Headers = { ExpectContinue = true } });
 
     async Task<(HttpStatusCode Status, string Error)> Send(string? session, HttpRequestMessage req)
     {
