@@ -1,4 +1,5 @@
 using Tessera.Coordinator.Tests.Storage;
+using Tessera.Worker;
 
 namespace Tessera.Coordinator.Tests;
 
@@ -24,12 +25,19 @@ public sealed class RestartTests
             data: { clients: 3, train_samples: 9000 }
             local: { epochs: 2, batch_size: 20, lr: 0.05 }
             """);
+        // worker-2's training waits at this gate whenever it is closed.
+        using var gate = new ManualResetEventSlim(true);
         await using var pool = new WorkerPool();
-        for (int i = 0; i < 3; i++) pool.Add(first.Url, job.JoinToken, $"worker-{i}");
+        for (int i = 0; i < 3; i++)
+            pool.Add(first.Url, job.JoinToken, $"worker-{i}", i < 2 ? null : (_, e) => { if (e is TaskProgress) gate.Wait(TimeSpan.FromSeconds(120)); });
 
-        // Kill while a round is collecting and already holds an accepted (in-memory, not yet credited) update.
+        // Kill while a round is collecting and already holds an accepted (in-memory, not yet credited) update: holding
+        // worker-2 keeps a round short of its quorum, so the test cannot miss that moment on a slow or a fast machine.
+        await admin.WaitFor(job.Id, s => s.Version >= 2);
+        gate.Reset();
         var before = await admin.WaitFor(job.Id, s => s.Version >= 2 && s.Phase == "collecting" && s.RoundUpdates is >= 1 and < 3);
         first.Kill();
+        gate.Set();
 
         using var second = CoordinatorProcess.Start(db.DataDirectory, port, db.ConnectionString);
         var resumed = await admin.Job(job.Id);
