@@ -7,8 +7,11 @@ using Tessera.Runtime;
 
 namespace Tessera.Simulation;
 
-/// <summary>What one virtual client produced: its update, its loss trace summary, and (SCAFFOLD) its new c_i.</summary>
-public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate);
+/// <summary>
+/// What one virtual client produced: its update, its loss trace summary, and (SCAFFOLD) its new c_i. A client whose
+/// training diverged has <see cref="Diverged"/> set and is not folded: it declines, as a real worker does.
+/// </summary>
+public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false);
 
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
@@ -40,6 +43,9 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);
             TensorPrimitives.Subtract(delta, model.Weights, delta);
+            // Diverged (NaN or infinite weights): like a worker, decline before the codec's residual or c_i can take it in.
+            if (!TensorPrimitives.IsFiniteAll<float>(delta))
+                return new ClientOutcome(new ClientUpdate(clientId, delta, indices.Length, result.Steps, null, model.Version), 0, 0, null, Diverged: true);
             // What the coordinator would fold after the job's upload codec (top-k adds this client's residual into delta).
             var uploaded = compression?.Apply(client, delta) ?? delta;
 

@@ -56,7 +56,13 @@ internal sealed class FedBuffLoop(Simulator sim)
                 else
                 {
                     var outcome = next.Work.GetAwaiter().GetResult();
-                    try
+                    if (outcome.Diverged)
+                    {
+                        // Not picked again from this version: a model every client diverges from ends the run, not spins.
+                        _lastBase[next.Client] = next.BaseVersion;
+                        tally.Dropped++;
+                    }
+                    else try
                     {
                         stepped = buffer.Fold(outcome.Update);
                         _lastBase[next.Client] = next.BaseVersion;

@@ -5,6 +5,8 @@ namespace Tessera.Simulation;
 /// <summary>
 /// One round's record (for FedBuff, one server step). Test metrics are null on rounds that were not evaluated.
 /// Times are cumulative since the start: simulated from client speeds, wall from this machine's clock.
+/// <c>Dropped</c>: selected clients whose result did not count (past the round's deadline, too stale for FedBuff, or
+/// declined because their training diverged to NaN or infinity).
 /// </summary>
 public sealed record RoundMetrics(
     int Round,

@@ -56,8 +56,9 @@ internal sealed class SyncRounds(Simulator sim)
             {
                 var aggregator = strategy.BeginRound(round, model);
                 TrainAndFold(round, model, accepted, aggregator, tally);
-                model = strategy.Apply(model, aggregator.Finish());
-                updates += accepted.Count;
+                // A round in which every client diverged (and declined) leaves the model as it was.
+                if (tally.Clients > 0) model = strategy.Apply(model, aggregator.Finish());
+                updates += tally.Clients;
             }
             bool reached = log.Record(round, model.Weights, tally, clock);
             if (reached || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
@@ -107,11 +108,12 @@ internal sealed class SyncRounds(Simulator sim)
             for (int i = 0; i < count; i++)
             {
                 var o = outcomes[i];
+                outcomes[i] = null!;
+                if (o.Diverged) { tally.Dropped++; continue; }
                 aggregator.Fold(o.Update);
                 if (o.NewControlVariate is { } c) _clientControl[Simulator.ClientIndex(o.Update.ClientId)] = c;
                 tally.Add(o);
                 sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
-                outcomes[i] = null!;
             }
         }
     }
