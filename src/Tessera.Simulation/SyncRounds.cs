@@ -26,9 +26,10 @@ internal sealed class SyncRounds(Simulator sim)
         double clock = 0;
         long updates = 0;
         int first = 1;
+        string digest = SimulationCheckpoint.Digest(sim.Spec);   // the spec is fixed for the run: hash it once
         if (sim.Options.ResumeFrom is { } from)
         {
-            if (from.SpecDigest != SimulationCheckpoint.Digest(sim.Spec))
+            if (from.SpecDigest != digest)
                 throw new InvalidOperationException("the checkpoint belongs to a different job spec (only rounds and target_accuracy may change between runs)");
             (model, clock, updates, first) = (from.Model, from.SimulatedSeconds, from.ClientUpdates, from.Round + 1);
             foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
@@ -62,7 +63,7 @@ internal sealed class SyncRounds(Simulator sim)
             }
             bool reached = log.Record(round, model.Weights, tally, clock);
             if (reached || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
-                sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(SimulationCheckpoint.Digest(sim.Spec), round, model,
+                sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(digest, round, model,
                     new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.RoundsToTarget));
         }
         return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);

@@ -13,7 +13,8 @@ internal sealed record MetricsCurve(string Name, double[] Rounds, double[] X, do
     /// <param name="source">A metrics.csv file, or a run's output folder holding one.</param>
     public static MetricsCurve Read(string source, string xColumn = "round")
     {
-        var path = Directory.Exists(source) ? Path.Combine(source, "metrics.csv") : source;
+        bool folder = Directory.Exists(source);
+        var path = folder ? Path.Combine(source, "metrics.csv") : source;
         if (!File.Exists(path)) throw new FileNotFoundException($"runs: no metrics.csv at {path}");
         var lines = File.ReadAllLines(path);
         var header = lines.Length > 0 ? lines[0].Split(',') : [];
@@ -35,7 +36,7 @@ internal sealed record MetricsCurve(string Name, double[] Rounds, double[] X, do
             ys.Add(y);
         }
         if (xs.Count == 0) throw new FormatException($"runs: {path} has no evaluated rounds");
-        var name = Directory.Exists(source) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(source)) : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)))!;
+        var name = folder ? Path.GetFileName(Path.TrimEndingDirectorySeparator(source)) : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)))!;
         return new MetricsCurve(name, [.. rounds], [.. xs], [.. ys]);
     }
 }
