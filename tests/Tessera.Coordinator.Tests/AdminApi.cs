@@ -36,6 +36,15 @@ public sealed class AdminApi(string url, string adminKey) : IDisposable
         return await res.Content.ReadAsByteArrayAsync();
     }
 
+    /// <summary>POST /api/v1/jobs/{id}/{verb} (pause, resume, cancel) with the admin key; fails the test if refused.</summary>
+    public async Task Control(string id, string verb)
+    {
+        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/jobs/{id}/{verb}");
+        req.Headers.Add("X-Api-Key", adminKey);
+        using var res = await _http.SendAsync(req);
+        Assert.True(res.IsSuccessStatusCode, $"POST {verb}: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+    }
+
     /// <summary>Polls until the condition holds; the bound only stops a broken build from hanging, it measures nothing.</summary>
     public async Task<JobSnapshot> WaitFor(string id, Func<JobSnapshot, bool> condition, int maxSeconds = 240)
     {

@@ -8,7 +8,8 @@ namespace Tessera.Coordinator.Tests;
 /// <summary>
 /// A worker that cannot do its task gives it back (POST /tasks/{id}/decline): the round invites another worker at
 /// once, never re-invites the decliner that round, and never counts the declined task. The .NET worker declines on
-/// its own when training or the upload fails in a way retrying cannot fix, and keeps working.
+/// its own when training or the upload fails in a way retrying cannot fix, and keeps working. A job that every
+/// worker declines pauses, with the reason as its error, until the operator resumes it.
 /// </summary>
 [Collection("coordinator")]
 public sealed class DeclineTests : InProcessCoordinatorTest
@@ -72,14 +73,15 @@ public sealed class DeclineTests : InProcessCoordinatorTest
         Assert.Equal(1, await MetricValue("tessera_tasks_declined_total"));
     }
 
-    [Fact]
-    public async Task A_worker_whose_training_diverges_declines_its_task_and_keeps_polling()
+    [Theory, InlineData("fedavg"), InlineData("fedbuff")]
+    public async Task A_job_every_worker_declines_pauses_with_the_reason_and_resumes_on_request(string strategy)
     {
-        var job = await Admin.CreateJob("""
-            name: diverges
+        var job = await Admin.CreateJob($$"""
+            name: diverges-{{strategy}}
             model: logreg
             rounds: 1
             clients_per_round: 1
+            strategy: { name: {{strategy}} }
             data: { clients: 1, train_samples: 2000 }
             local: { batch_size: 10, lr: 1e38 }
             """);
@@ -87,17 +89,28 @@ public sealed class DeclineTests : InProcessCoordinatorTest
         await using var pool = new WorkerPool();
         pool.Add(Host.BaseUrl, job.JoinToken, "w", (_, e) => { if (e is TaskDeclined d) declines.Enqueue(d); });
 
-        for (var until = DateTime.UtcNow.AddSeconds(120); declines.IsEmpty && DateTime.UtcNow < until;) await Task.Delay(100);
+        // The worker's training diverges, so it declines; it is the only worker, so nothing can progress by waiting.
+        var paused = await Admin.WaitFor(job.Id, s => s.Status != "running");
         var d = Assert.Single(declines);
         Assert.StartsWith("training diverged: parameter", d.Reason);
         Assert.Contains("NaN or infinite", d.Reason);
-        var s = await Admin.Job(job.Id);
-        Assert.Equal((0L, 0, "running"), (s.Version, s.RoundUpdates, s.Status));
-        Assert.Contains("training diverged", s.LastDeclined);   // why the round is stuck, on the job's status
+        Assert.Equal((0L, "paused"), (paused.Version, paused.Status));
+        Assert.StartsWith("every live worker (1) declined round 1: training diverged", paused.Error);
+        Assert.Contains("training diverged", paused.LastDeclined);
         Assert.Equal(1, await MetricValue("tessera_tasks_declined_total"));
+        Assert.DoesNotContain(await Admin.Rounds(job.Id), r => r.Closed is not null);   // nothing was aggregated
         // The worker did not stop: it is still connected (long-polling for its next task).
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, await MetricValue("tessera_workers_polling"));
+        Assert.Single(declines);   // paused: no task handed out meanwhile
+
+        // Resuming invites the worker again (the reason is the operator's to fix; here it is not, so it pauses again).
+        await Admin.Control(job.Id, "resume");
+        for (var until = DateTime.UtcNow.AddSeconds(120); declines.Count < 2 && DateTime.UtcNow < until;) await Task.Delay(100);
+        Assert.Equal(2, declines.Count);
+        var again = await Admin.WaitFor(job.Id, s => s.Status == "paused");
+        Assert.StartsWith("every live worker (1) declined round 1", again.Error);
+        Assert.Equal((0L, 2d), (again.Version, await MetricValue("tessera_tasks_declined_total")));
     }
 
     async Task<double> MetricValue(string name) => PrometheusText.Value(await Http.GetStringAsync("/metrics"), name);

@@ -104,7 +104,7 @@ internal static class DemoCommand
                                 bars[name].Value = p.Done;
                                 bars[name].Description = $"{name} round {p.Round}";
                             }
-                        if (snap.Status is not ("running" or "paused")) break;
+                        if (snap.Status is not ("running" or "paused") || snap.Error is not null) break;   // paused with an error: every worker declined
                         Thread.Sleep(200);
                     }
                     foreach (var b in bars.Values) b.Value = b.MaxValue;
@@ -116,7 +116,7 @@ internal static class DemoCommand
                 agent.Dispose();
             }
             var last = job.Grain.Snapshot().GetAwaiter().GetResult();
-            if (last.Status == "failed") throw new CliUsageException($"the job failed: {last.Error}");
+            if (last.Error is not null) throw new CliUsageException($"the job {last.Status}: {last.Error}");
 
             var table = new Table().AddColumns("round", "updates", "samples", "train loss", "test loss", "test acc", "aggregation ms", "seconds");
             foreach (var r in host.Store.Rounds(job.Id))

@@ -123,6 +123,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 changed = true;
             }
         }
+        changed |= PauseIfEveryWorkerDeclined();
         if (changed)
         {
             Pulse();
@@ -287,6 +288,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         if (!_allTasks.TryGetValue(n.TaskId, out var t) || t.State != TaskState.Folding)
             return Task.FromResult(new FoldResult($"task {n.TaskId} was not claimed for upload", RoundUpdates));
+        NoteAccepted();
         if (_async is not null)
         {
             t.State = TaskState.Accepted;
@@ -331,7 +333,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 _ => $"task {t.Id} expired already; the round went on without it",
             });
         t.State = TaskState.Declined;
-        _lastDeclined = $"round {t.Round}, worker {t.WorkerId}: {reason}";
+        NoteDeclined(t, reason);
         store.SetTaskStatus(t.Id, "declined");
         metrics.TasksDeclined.Add(1);
         log.LogWarning("job {Job}: worker {Worker} declined task {Task} of round {Round}: {Reason}", Id, t.WorkerId, t.Id, t.Round, reason);
@@ -445,14 +447,16 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             _round = null;
         }
         if (target == JobStatus.Cancelled && _async is not null) store.AbandonOpenRound(Id, (int)_model.Version + 1);
-        if (target == JobStatus.Running) _waitingSince = DateTimeOffset.UtcNow;
+        if (target == JobStatus.Running)
+        {
+            _waitingSince = DateTimeOffset.UtcNow;
+            if (Error is not null) { Error = null; store.ClearJobError(Id); }   // the reason it paused for is the operator's to fix
+        }
         store.SetJobStatus(Id, target.ToString().ToLowerInvariant());
         Pulse();
         workers.Changes.Pulse();
         return Task.FromResult<string?>(null);
     }
-
-    string? _lastDeclined;
 
     public Task<JobSnapshot> Snapshot()
     {

@@ -32,7 +32,10 @@ public sealed class Presence(TimeSpan ttl)
     /// <summary>Live at any node whose view is fresh.</summary>
     public bool IsLive(string workerId) => Fresh(null).Any(v => v.Live.Contains(workerId));
 
-    public int LiveCount => Fresh(null).SelectMany(v => v.Live).Distinct().Count();
+    public int LiveCount => Live().Count;
+
+    /// <summary>Every live worker, once each.</summary>
+    public List<string> Live() => Fresh(null).SelectMany(v => v.Live).Distinct().ToList();
 
     /// <summary>Idle workers of every fresh view (or of one node's), once each, whichever node they last reached.</summary>
     public List<WorkerProfile> Idle(SiloAddress? only = null) =>

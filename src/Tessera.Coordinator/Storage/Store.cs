@@ -66,6 +66,13 @@ public sealed class Store
         c.Execute("UPDATE jobs SET status = @status, error = COALESCE(@error, error) WHERE id = @id", new { id, status, error });
     }
 
+    /// <summary>Forgets a job's error once it no longer applies (a job paused for a reason, then resumed).</summary>
+    public void ClearJobError(string id)
+    {
+        using var c = Open();
+        c.Execute("UPDATE jobs SET error = NULL WHERE id = @id", new { id });
+    }
+
     // ---- rounds
     /// <summary>Opens (or re-opens after a restart) a round; the attempt counter says how often it started.</summary>
     public int StartRound(string jobId, int round, long version)

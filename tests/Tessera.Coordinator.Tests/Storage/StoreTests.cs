@@ -57,6 +57,8 @@ public sealed class StoreTests
         var early = store.Jobs().Single(j => j.Id == "early");
         Assert.Equal(("paused", "out of memory"), (early.Status, early.Error));
         Assert.Null(store.Jobs().Single(j => j.Id == "late").Error);
+        store.ClearJobError("early");
+        Assert.Null(store.Jobs().Single(j => j.Id == "early").Error);
     }
 
     [Theory, InlineData(TestDatabase.Sqlite), InlineData(TestDatabase.Postgres)]
