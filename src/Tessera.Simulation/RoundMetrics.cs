@@ -20,6 +20,7 @@ public sealed record RoundMetrics(
     double WallSeconds);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
+/// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>
 public sealed record SimulationResult(
     IReadOnlyList<RoundMetrics> Rounds,
     int? RoundsToTarget,
@@ -28,7 +29,8 @@ public sealed record SimulationResult(
     long ClientUpdates,
     int TrainersCreated,
     int PeakLiveTrainers,
-    int ClientStatesHeld = 0)
+    int ClientStatesHeld = 0,
+    string? StoppedEarly = null)
 {
     public double? FinalAccuracy => Rounds.LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy;
     public double? BestAccuracy => Rounds.Where(r => r.TestAccuracy is not null).Select(r => r.TestAccuracy).Max();

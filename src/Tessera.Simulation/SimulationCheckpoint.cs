@@ -40,7 +40,7 @@ public sealed record SimulationCheckpoint(
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalJson(spec))));
 
     internal static string CanonicalJson(JobSpec spec) =>
-        JsonSerializer.Serialize(spec with { Rounds = 0, TargetAccuracy = null }, NonDefaultSettings);
+        JsonSerializer.Serialize(spec with { Rounds = 0, TargetAccuracy = null, Patience = null }, NonDefaultSettings);
 
     static readonly JsonSerializerOptions NonDefaultSettings = new()
     {

@@ -81,8 +81,6 @@ public sealed class Simulator : IDisposable
 
     internal bool ShouldEvaluate(int round) => round % Spec.EvalEvery == 0 || round == Rounds;
 
-    internal bool ReachedTarget(double? accuracy) => Spec.TargetAccuracy is { } target && accuracy >= target;
-
     public void Dispose()
     {
         Pool.Dispose();
@@ -121,14 +119,17 @@ internal sealed class MetricsLog(Simulator sim)
     readonly Stopwatch _wall = Stopwatch.StartNew();
     double _wallBefore;   // wall time of the runs this one continues
     public List<RoundMetrics> Rounds { get; } = new();
-    public int? RoundsToTarget { get; private set; }
+    public StopRule Stop { get; } = new(sim.Spec.TargetAccuracy, sim.Spec.Patience);
+    public string? StoppedEarly => Stop.ReachedAt is null ? Stop.Reason : null;
     public double WallSeconds => _wallBefore + _wall.Elapsed.TotalSeconds;
 
     /// <summary>Takes over the rounds recorded before a checkpoint (not re-announced: they were reported when run).</summary>
     public void Restore(SimulationCheckpoint from)
     {
         Rounds.AddRange(from.Rounds);
-        RoundsToTarget = from.RoundsToTarget;
+        // Replayed rather than copied: the target and patience may have changed since. Round 0 (the initial model) is
+        // not a round the rule counts, as in Record.
+        foreach (var r in from.Rounds) if (r.Round > 0 && r.TestAccuracy is { } acc) Stop.Observe(r.Round, acc);
         _wallBefore = from.WallSeconds;
     }
 
@@ -139,7 +140,7 @@ internal sealed class MetricsLog(Simulator sim)
         Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds));
     }
 
-    /// <returns>True when the target accuracy has been reached.</returns>
+    /// <returns>True when the run should stop: the target accuracy was reached, or patience ran out.</returns>
     public bool Record(int round, float[] weights, RoundTally tally, double simulatedSeconds)
     {
         double? acc = null, loss = null;
@@ -149,8 +150,8 @@ internal sealed class MetricsLog(Simulator sim)
             (acc, loss) = (e.Accuracy, e.Loss);
         }
         Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds));
-        if (RoundsToTarget is null && sim.ReachedTarget(acc)) RoundsToTarget = round;
-        return RoundsToTarget is not null;
+        if (acc is { } a) Stop.Observe(round, a);
+        return Stop.Stopped;
     }
 
     void Add(RoundMetrics m)

@@ -30,7 +30,7 @@ internal sealed class SyncRounds(Simulator sim)
         if (sim.Options.ResumeFrom is { } from)
         {
             if (from.SpecDigest != digest)
-                throw new InvalidOperationException("the checkpoint belongs to a different job spec (only rounds and target_accuracy may change between runs)");
+                throw new InvalidOperationException("the checkpoint belongs to a different job spec (only rounds, target_accuracy and patience may change between runs)");
             (model, clock, updates, first) = (from.Model, from.SimulatedSeconds, from.ClientUpdates, from.Round + 1);
             foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
             sim.Compression?.Restore(from.ClientResidual);
@@ -43,7 +43,7 @@ internal sealed class SyncRounds(Simulator sim)
         }
         var tally = new RoundTally();
 
-        for (int round = first; round <= sim.Rounds && log.RoundsToTarget is null; round++)
+        for (int round = first; round <= sim.Rounds && !log.Stop.Stopped; round++)
         {
             cancel.ThrowIfCancellationRequested();
             tally.Reset();
@@ -61,12 +61,12 @@ internal sealed class SyncRounds(Simulator sim)
                 if (tally.Clients > 0) model = strategy.Apply(model, aggregator.Finish());
                 updates += tally.Clients;
             }
-            bool reached = log.Record(round, model.Weights, tally, clock);
-            if (reached || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
+            bool stopping = log.Record(round, model.Weights, tally, clock);
+            if (stopping || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
                 sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(digest, round, model,
-                    new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.RoundsToTarget));
+                    new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.Stop.ReachedAt));
         }
-        return new SimulationResult(log.Rounds, log.RoundsToTarget, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count);
+        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
     }
 
     // Residuals change in place as clients train; a checkpoint keeps this round's values.

@@ -48,5 +48,28 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
         Assert.Single(await Admin.Rounds(done.Id));
     }
 
+    [Theory, InlineData("fedavg"), InlineData("fedbuff")]
+    public async Task A_job_whose_accuracy_stops_improving_completes_when_patience_runs_out(string strategy)
+    {
+        // A learning rate too small to move a float32 weight: every round's test accuracy equals round 1's.
+        var job = await Admin.CreateJob($$"""
+            name: plateau-{{strategy}}
+            model: logreg
+            rounds: 20
+            patience: 2
+            clients_per_round: 1
+            strategy: { name: {{strategy}}{{(strategy == "fedbuff" ? ", buffer_size: 1" : "")}} }
+            data: { clients: 1, train_samples: 1000 }
+            local: { batch_size: 10, lr: 1e-12 }
+            """);
+        await using var pool = new WorkerPool();
+        pool.Add(Host.BaseUrl, job.JoinToken, "w");
+        var done = await Admin.WaitFor(job.Id, s => s.Status != "running");
+        Assert.Equal(("completed", 3L), (done.Status, done.Version));   // best at round 1; rounds 2 and 3 did not beat it
+        var rounds = await Admin.Rounds(job.Id);
+        Assert.Equal([1, 2, 3], rounds.Select(r => r.Round));
+        Assert.Single(rounds.Select(r => r.TestAccuracy).Distinct());
+    }
+
     bool Finished(string jobId) => Host.Jobs.Get(jobId)!.Finished;
 }

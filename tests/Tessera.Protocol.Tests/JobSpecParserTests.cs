@@ -95,11 +95,13 @@ public class JobSpecParserTests
     [InlineData("local:\n  lr: 0", "local.lr")]
     [InlineData("data:\n  clients: 0", "data.clients")]
     [InlineData("over_selection: 0.5", "over_selection")]
+    [InlineData("patience: 0", "patience")]
     [InlineData("simulation:\n  speed_sigma: -1", "simulation.speed_sigma")]
     public void Out_of_range_value_is_rejected_by_name(string yaml, string field) => AssertRejected(yaml, field, "out of range");
 
     [Theory]
     [InlineData("rounds: ten", "rounds", "not a whole number")]
+    [InlineData("patience: 2.5", "patience", "not a whole number")]
     [InlineData("local:\n  epochs: 1.5", "local.epochs", "not a whole number")]
     [InlineData("local:\n  lr: fast", "local.lr", "not a number")]
     [InlineData("data: iid", "data", "must be a mapping")]

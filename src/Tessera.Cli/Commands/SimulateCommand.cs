@@ -104,6 +104,7 @@ internal static class SimulateCommand
             TimeSpan.FromSeconds(last.SimulatedSeconds).ToString(@"d\.hh\:mm\:ss", CultureInfo.InvariantCulture),
             TimeSpan.FromSeconds(result.WallSeconds).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
+        if (result.StoppedEarly is { } why) AnsiConsole.MarkupLineInterpolated($"stopped early: {why}");
         AnsiConsole.MarkupLine($"metrics {csvPath}, plot {pngPath}");
         return 0;
     }

@@ -72,7 +72,7 @@ public sealed partial class JobGrain
         return new FoldResult(null, RoundUpdates);
     }
 
-    (RoundRow Row, bool Done, double? Accuracy) PrepareStep(GlobalModel model, RoundRow row)
+    (RoundRow Row, bool Last, double? Accuracy) PrepareStep(GlobalModel model, RoundRow row)
     {
         Runtime.EvaluationResult? eval = null;
         if (row.Round % Setup.Spec.EvalEvery == 0 || row.Round == Setup.Spec.Rounds) eval = Evaluate(model);
@@ -80,15 +80,15 @@ public sealed partial class JobGrain
         row.TestAccuracy = eval?.Accuracy;
         row.TestLoss = eval?.Loss;
         row.Closed = DateTimeOffset.UtcNow.ToString("O");
-        bool done = model.Version >= Setup.Spec.Rounds || (eval is not null && Setup.Spec.TargetAccuracy is { } target && eval.Accuracy >= target);
-        return (row, done, eval?.Accuracy);
+        return (row, model.Version >= Setup.Spec.Rounds, eval?.Accuracy);
     }
 
-    void ApplyStep(GlobalModel model, Task<(RoundRow Row, bool Done, double? Accuracy)> prepared)
+    void ApplyStep(GlobalModel model, Task<(RoundRow Row, bool Last, double? Accuracy)> prepared)
     {
         try
         {
-            var (row, done, accuracy) = prepared.GetAwaiter().GetResult();
+            var (row, last, accuracy) = prepared.GetAwaiter().GetResult();
+            bool done = Stops(row.Round, accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.StartRound(Id, row.Round, model.Version - 1);
             store.CompleteRound(row, model.Version, Setup.CreditsPerSample, status.ToString().ToLowerInvariant());

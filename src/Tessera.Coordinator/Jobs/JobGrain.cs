@@ -41,6 +41,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     RoundState? _round;
     DateTimeOffset _waitingSince = DateTimeOffset.UtcNow;
     double? _lastAccuracy;
+    StopRule _stop = null!;   // target accuracy and patience, fed each evaluated round on the grain's turn
 
     string Id { get; set; } = "";
     JobSetup Setup { get; set; } = null!;
@@ -67,7 +68,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 log.LogWarning("job {Job}: round {Round} was interrupted by a restart; re-running it ({Tasks} tasks abandoned, {Updates} uncounted updates dropped)",
                     Id, row.Version + 1, tasks, updates);
         }
-        _lastAccuracy = store.Rounds(Id).LastOrDefault(r => r.TestAccuracy is not null)?.TestAccuracy;
+        var closed = store.Rounds(Id).Where(r => r.Status == "closed" && r.TestAccuracy is not null).ToList();
+        _lastAccuracy = closed.LastOrDefault()?.TestAccuracy;
+        _stop = new StopRule(Setup.Spec.TargetAccuracy, Setup.Spec.Patience);
+        foreach (var r in closed) _stop.Observe(r.Round, r.TestAccuracy!.Value);
         if (Setup.Spec.Strategy.Name == "fedbuff")
             _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness));
         return Task.CompletedTask;
@@ -362,7 +366,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _ = Task.Run(async () => Aggregate(r, current, await GatherPartials(r, folded))).ContinueWith(done => ApplyClose(r, done), _turns);
     }
 
-    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
+    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
     {
         var watch = Stopwatch.StartNew();
         // The job combines one partial per aggregator node; together they must hold exactly what the round counted.
@@ -381,14 +385,14 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
         if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials.SelectMany(p => p.ClientIds));
         blobs.PutCheckpoint(Id, Setup.Template, next);
-        bool done = next.Version >= Setup.Spec.Rounds || (eval is not null && Setup.Spec.TargetAccuracy is { } target && eval.Accuracy >= target);
+        bool last = next.Version >= Setup.Spec.Rounds;
         var row = new RoundRow
         {
             JobId = Id, Round = r.Round, Closed = DateTimeOffset.UtcNow.ToString("O"), Updates = r.Accepted, Samples = r.Samples,
             TrainLoss = r.LossCount > 0 ? (float)(r.LossSum / r.LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
             AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - r.Started).TotalSeconds,
         };
-        return (next, row, eval, done);
+        return (next, row, eval, last);
     }
 
     void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done)> outcome)
@@ -396,7 +400,8 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (!ReferenceEquals(_round, r)) return; // cancelled while closing
         try
         {
-            var (next, row, eval, done) = outcome.GetAwaiter().GetResult();
+            var (next, row, eval, last) = outcome.GetAwaiter().GetResult();
+            bool done = Stops(r.Round, eval?.Accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.CompleteRound(row, next.Version, Setup.CreditsPerSample, status.ToString().ToLowerInvariant());
             _model = next;
@@ -421,6 +426,14 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         }
         Pulse();
         workers.Changes.Pulse();
+    }
+
+    /// <summary>Feeds an evaluated round to the stop rule (target accuracy, patience); true when the job ends with it.</summary>
+    bool Stops(int round, double? accuracy)
+    {
+        if (accuracy is not { } a || !_stop.Observe(round, a)) return false;
+        log.LogInformation("job {Job} stops at round {Round}: {Why}", Id, round, _stop.Reason);
+        return true;
     }
 
     EvaluationResult Evaluate(GlobalModel model)

@@ -23,6 +23,8 @@ public sealed record JobSpec
     public double OverSelection { get; init; } = 1.0;
     /// <summary>Stop early once test accuracy reaches this.</summary>
     public double? TargetAccuracy { get; init; }
+    /// <summary>Stop early once test accuracy has not beaten its best for this many rounds. Null: never.</summary>
+    public int? Patience { get; init; }
     public int EvalEvery { get; init; } = 1;
     public ulong Seed { get; init; } = 1;
     /// <summary>Round deadline in (simulated) seconds; results after it are dropped. Null: no deadline.</summary>

@@ -126,6 +126,7 @@ public static class JobSpecParser
             MinClients = r.Int("min_clients", 1, 1)!.Value,
             OverSelection = r.Double("over_selection", 1.0, 1.0, 10)!.Value,
             TargetAccuracy = r.Double("target_accuracy", null, 0, 1),
+            Patience = r.Int("patience", null, 1),
             EvalEvery = r.Int("eval_every", 1, 1)!.Value,
             Seed = (ulong)r.Int("seed", 1, 0)!.Value,
             DeadlineSeconds = r.Double("deadline_seconds", null, 0, exclusiveMin: true),
