@@ -57,7 +57,7 @@ public sealed class WorkerAgent : IDisposable
                 Report(new ConnectionProblem(_name, e.Message, TimeSpan.Zero));
                 await Retry(() => Join(ct), ct);
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or CoordinatorRefusedException)
+            catch (Exception e) when (IsNetworkFailure(e) || e is TaskCanceledException or CoordinatorRefusedException)
             {
                 await Backoff(++backoffs, e.Message, ct);
             }
@@ -115,7 +115,7 @@ public sealed class WorkerAgent : IDisposable
                     if (!hb.Continue) { training.Cancel(); return; }
                 }
                 catch (OperationCanceledException) { return; }
-                catch (Exception e) when (e is HttpRequestException or CoordinatorRefusedException or IOException) { /* next beat retries */ }
+                catch (Exception e) when (IsNetworkFailure(e) || e is CoordinatorRefusedException) { /* next beat retries */ }
             }
         }, CancellationToken.None);
 
@@ -223,12 +223,16 @@ public sealed class WorkerAgent : IDisposable
         for (int attempt = 1; ; attempt++)
         {
             try { return await call(); }
-            catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !ct.IsCancellationRequested))
+            catch (Exception e) when (IsNetworkFailure(e) || (e is TaskCanceledException && !ct.IsCancellationRequested))
             {
                 await Backoff(attempt, e.Message, ct);
             }
         }
     }
+
+    // A SocketException can escape HttpClient unwrapped: a connection the coordinator resets while it is being opened
+    // (a coordinator being killed or restarting) fails reading its remote address, not inside the request.
+    static bool IsNetworkFailure(Exception e) => e is HttpRequestException or IOException or System.Net.Sockets.SocketException;
 
     async Task Backoff(int attempt, string why, CancellationToken ct)
     {

@@ -1,6 +1,9 @@
 namespace Tessera.Browser.Tests;
 
-/// <summary>A tab whose training diverges gives its task back with the reason and keeps waiting for work; nothing is counted.</summary>
+/// <summary>
+/// A tab whose training diverges gives its task back with the reason and keeps waiting for work; nothing is counted,
+/// and the job, which no worker can serve, pauses with that reason.
+/// </summary>
 [Collection("browser")]
 public sealed class BrowserDeclineTests
 {
@@ -20,8 +23,11 @@ public sealed class BrowserDeclineTests
         var state = await browser.WaitFor(s => s.GetProperty("a").GetProperty("dropped").GetInt32() >= 1, TimeSpan.FromMinutes(2), "a declined task");
         Assert.StartsWith("declined: training diverged: parameter", state.GetProperty("a").GetProperty("lastDropped").GetString());
 
+        // The only worker declined, so the job pauses with the reason (DeclineTests covers resuming).
         var s = await c.Job(job.Id);
-        Assert.Equal((0L, 0, "running"), (s.Version, s.RoundUpdates, s.Status));
+        for (var until = DateTime.UtcNow.AddSeconds(30); s.Status == "running" && DateTime.UtcNow < until; s = await c.Job(job.Id)) await Task.Delay(100);
+        Assert.Equal((0L, 0, "paused"), (s.Version, s.RoundUpdates, s.Status));
+        Assert.Contains("training diverged", s.Error);
         Assert.Contains("tessera_tasks_declined_total", await c.Http.GetStringAsync("/metrics"));
         Assert.Empty(await c.Ledger(job.Id));
         // The tab goes on asking for work (the decliner is not invited again this round).
