@@ -43,7 +43,7 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
         Assert.True(Finished(done.Id), "the completed job is still ticked");
         Assert.True(Finished(cancelled.Id), "the cancelled job is still ticked");
         Assert.False(Finished(running.Id), "a running job was taken out of the tick loop");
-        Assert.Equal("completed", (await Admin.Job(done.Id)).Status);
+        Assert.Equal(("completed", null), ((await Admin.Job(done.Id)).Status, (await Admin.Job(done.Id)).StoppedEarly));   // ran all its rounds
         Assert.Equal("cancelled", (await Admin.Job(cancelled.Id)).Status);
         Assert.Single(await Admin.Rounds(done.Id));
     }
@@ -66,6 +66,7 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
         pool.Add(Host.BaseUrl, job.JoinToken, "w");
         var done = await Admin.WaitFor(job.Id, s => s.Status != "running");
         Assert.Equal(("completed", 3L), (done.Status, done.Version));   // best at round 1; rounds 2 and 3 did not beat it
+        Assert.StartsWith("no new best test accuracy for 2 rounds", done.StoppedEarly);
         var rounds = await Admin.Rounds(job.Id);
         Assert.Equal([1, 2, 3], rounds.Select(r => r.Round));
         Assert.Single(rounds.Select(r => r.TestAccuracy).Distinct());

@@ -110,7 +110,8 @@ function render() {
       (j.round ? ` — round ${j.round} ${j.phase}: ${j.round_updates}/${j.round_target} updates` : j.phase ? ` — ${j.phase.replaceAll('_', ' ')}` : '') +
       `; ${j.live_workers} live workers; test accuracy ${j.last_accuracy != null ? (100 * j.last_accuracy).toFixed(2) + '%' : '–'}` +
       (j.last_declined && j.status === 'running' ? `; last task declined — ${j.last_declined}` : '') +
-      (j.error ? ` — ${j.error}` : '');
+      (j.error ? ` — ${j.error}` : '') +
+      (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '');
     const rows = metrics.get(j.id) ?? [];
     drawChart(card.querySelector<HTMLCanvasElement>('.acc')!, [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }],
       { title: 'test accuracy per round' });

@@ -44,7 +44,7 @@ export interface ResultResponse { accepted: boolean; task_id: string; round: num
 export interface JobSnapshot {
   id: string; name: string; status: string; model: string; strategy: string; version: number; rounds: number;
   round?: number; phase?: string; round_updates: number; round_target: number; round_tasks: number; live_workers: number;
-  last_accuracy?: number; error?: string; artifact_sha256: string; last_declined?: string;
+  last_accuracy?: number; error?: string; artifact_sha256: string; last_declined?: string; stopped_early?: string;
 }
 
 export interface RoundRow {

@@ -477,11 +477,13 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_async is not null)
             return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
                 Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _async.Buffered, _async.BufferSize,
-                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined));
+                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly));
         return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
             Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
-            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined));
+            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly));
     }
+
+    string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds ? _stop.Reason : null;
 
     void Pulse() => jobs.Changes(Id).Pulse();
 }
