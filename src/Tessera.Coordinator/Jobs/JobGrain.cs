@@ -395,7 +395,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return (next, row, eval, last);
     }
 
-    void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Done)> outcome)
+    void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last)> outcome)
     {
         if (!ReferenceEquals(_round, r)) return; // cancelled while closing
         try
