@@ -19,7 +19,7 @@ public sealed class BrowserDeclineTests
             data: { clients: 1, train_samples: 2000 }
             local: { batch_size: 10, lr: 1e38 }
             """);
-        using var browser = BrowserDriver.Start(("a", $"{c.Url}/worker?token={job.JoinToken}&name=tab-a"));
+        using var browser = BrowserDriver.Start(("a", $"{c.Url}/worker?token={job.JoinToken}&name=tab-a"), ("dashboard", $"{c.Url}/"));
         var state = await browser.WaitFor(s => s.GetProperty("a").GetProperty("dropped").GetInt32() >= 1, TimeSpan.FromMinutes(2), "a declined task");
         Assert.StartsWith("declined: training diverged: parameter", state.GetProperty("a").GetProperty("lastDropped").GetString());
 
@@ -28,6 +28,11 @@ public sealed class BrowserDeclineTests
         for (var until = DateTime.UtcNow.AddSeconds(30); s.Status == "running" && DateTime.UtcNow < until; s = await c.Job(job.Id)) await Task.Delay(100);
         Assert.Equal((0L, 0, "paused"), (s.Version, s.RoundUpdates, s.Status));
         Assert.Contains("training diverged", s.Error);
+        // The dashboard's job card says why it paused.
+        string card = "";
+        for (var until = DateTime.UtcNow.AddSeconds(30); !card.Contains("declined round 1") && DateTime.UtcNow < until; await Task.Delay(200))
+            card = browser.Eval("dashboard", "document.querySelector('.facts')?.textContent ?? ''").GetString() ?? "";
+        Assert.Contains("— every live worker (1) declined round 1: training diverged", card);
         Assert.Contains("tessera_tasks_declined_total", await c.Http.GetStringAsync("/metrics"));
         Assert.Empty(await c.Ledger(job.Id));
         // The tab goes on asking for work (the decliner is not invited again this round).
