@@ -12,37 +12,28 @@ public sealed class AdminApi(string url, string adminKey) : IDisposable
 {
     readonly HttpClient _http = new() { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
 
-    public async Task<JobCreated> CreateJob(string yaml)
-    {
-        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/jobs") { Content = new StringContent(yaml) };
-        req.Headers.Add("X-Api-Key", adminKey);
-        using var res = await _http.SendAsync(req);
-        var body = await res.Content.ReadAsStringAsync();
-        Assert.True(res.IsSuccessStatusCode, $"create job: {(int)res.StatusCode} {body}");
-        return JsonSerializer.Deserialize<JobCreated>(body, WireJson.Options)!;
-    }
+    public async Task<JobCreated> CreateJob(string yaml) =>
+        JsonSerializer.Deserialize<JobCreated>(await Send(HttpMethod.Post, "/api/v1/jobs", new StringContent(yaml)), WireJson.Options)!;
 
     public async Task<JobSnapshot> Job(string id) => (await _http.GetFromJsonAsync<JobSnapshot>($"/api/v1/jobs/{id}", WireJson.Options))!;
     public async Task<List<RoundRow>> Rounds(string id) => (await _http.GetFromJsonAsync<List<RoundRow>>($"/api/v1/jobs/{id}/metrics", WireJson.Options))!;
     public async Task<List<LedgerTotal>> Ledger(string id) => (await _http.GetFromJsonAsync<List<LedgerTotal>>($"/api/v1/ledger?job={id}", WireJson.Options))!;
 
     /// <summary>A binary download with the admin key (e.g. a worker's SCAFFOLD control variate).</summary>
-    public async Task<byte[]> Bytes(string path)
-    {
-        using var req = new HttpRequestMessage(HttpMethod.Get, path);
-        req.Headers.Add("X-Api-Key", adminKey);
-        using var res = await _http.SendAsync(req);
-        Assert.True(res.IsSuccessStatusCode, $"GET {path}: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
-        return await res.Content.ReadAsByteArrayAsync();
-    }
+    public Task<byte[]> Bytes(string path) => Send(HttpMethod.Get, path);
 
     /// <summary>POST /api/v1/jobs/{id}/{verb} (pause, resume, cancel) with the admin key; fails the test if refused.</summary>
-    public async Task Control(string id, string verb)
+    public Task Control(string id, string verb) => Send(HttpMethod.Post, $"/api/v1/jobs/{id}/{verb}");
+
+    /// <summary>A request with the admin key; fails the test unless the coordinator accepts it. Returns the body.</summary>
+    async Task<byte[]> Send(HttpMethod method, string path, HttpContent? content = null)
     {
-        using var req = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/jobs/{id}/{verb}");
+        using var req = new HttpRequestMessage(method, path) { Content = content };
         req.Headers.Add("X-Api-Key", adminKey);
         using var res = await _http.SendAsync(req);
-        Assert.True(res.IsSuccessStatusCode, $"POST {verb}: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+        var body = await res.Content.ReadAsByteArrayAsync();
+        Assert.True(res.IsSuccessStatusCode, $"{method} {path}: {(int)res.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}");
+        return body;
     }
 
     /// <summary>Polls until the condition holds; the bound only stops a broken build from hanging, it measures nothing.</summary>
