@@ -56,16 +56,13 @@ internal sealed class FedBuffLoop(Simulator sim)
                 else
                 {
                     var outcome = next.Work.GetAwaiter().GetResult();
-                    if (outcome.Diverged)
-                    {
-                        // Not picked again from this version: a model every client diverges from ends the run, not spins.
-                        _lastBase[next.Client] = next.BaseVersion;
-                        tally.Dropped++;
-                    }
+                    // Not picked again from this version, diverged or not: a model every client diverges from ends the
+                    // run instead of spinning. (A too-stale update's base is behind the current version: no effect.)
+                    _lastBase[next.Client] = next.BaseVersion;
+                    if (outcome.Diverged) tally.Dropped++;
                     else try
                     {
                         stepped = buffer.Fold(outcome.Update);
-                        _lastBase[next.Client] = next.BaseVersion;
                         tally.Add(outcome);
                         updates++;
                         sim.Options.Events.UpdateFolded?.Invoke(version + 1, outcome.Update.ClientId);
