@@ -19,23 +19,34 @@ internal static class SimulateCommand
         var steps = new Option<int>("--steps-per-call") { Description = "optimizer steps per artifact call (K)", DefaultValueFactory = _ => 50 };
         var resume = new Option<bool>("--resume") { Description = "continue from the checkpoint in the output folder (written every --checkpoint-every rounds)" };
         var every = new Option<int>("--checkpoint-every") { Description = "rounds between checkpoints (synchronous strategies)", DefaultValueFactory = _ => 5 };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "change a spec field for this run, e.g. --set local.lr=0.02 --set seed=2 (repeatable; the default output folder names the changes)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var cmd = new Command("simulate", "Run a federated job spec with virtual clients in one process (paper reproductions, strategy comparisons)")
         {
-            job, outDir, rounds, parallel, steps, resume, every,
+            job, outDir, rounds, parallel, steps, resume, every, set,
         };
         cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(job)!, pr.GetValue(outDir), pr.GetValue(rounds), pr.GetValue(parallel), pr.GetValue(steps),
-            pr.GetValue(resume), pr.GetValue(every))));
+            pr.GetValue(resume), pr.GetValue(every), pr.GetValue(set) ?? [])));
         return cmd;
     }
 
-    static int Run(string jobPath, string? outDir, int? rounds, int parallel, int stepsPerCall, bool resume, int checkpointEvery)
+    static int Run(string jobPath, string? outDir, int? rounds, int parallel, int stepsPerCall, bool resume, int checkpointEvery, string[] set)
     {
         CliOptions.Require(checkpointEvery >= 1, "--checkpoint-every", "must be at least 1");
         CliOptions.Require(rounds is null or >= 1, "--rounds", "must be at least 1");
         CliOptions.Require(parallel >= 1, "--parallel", "must be at least 1");
         CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
-        var spec = JobSpecParser.Load(jobPath);
-        outDir ??= Path.Combine("out", "simulate", spec.Name);
+        var overrides = set.Select(o =>
+        {
+            try { return SpecOverride.Parse(o); }
+            catch (FormatException e) { throw new CliUsageException($"--set: {e.Message}"); }
+        }).ToList();
+        var spec = JobSpecParser.Load(jobPath, overrides);
+        // A changed run gets its own folder by default, so it never overwrites (or resumes) the unchanged run's results.
+        outDir ??= Path.Combine("out", "simulate", spec.Name + string.Concat(overrides.Select(o => "_" + o.Label)));
         Directory.CreateDirectory(outDir);
         var csvPath = Path.Combine(outDir, "metrics.csv");
         var checkpointPath = Path.Combine(outDir, "checkpoint.safetensors");
@@ -78,6 +89,7 @@ internal static class SimulateCommand
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
                                $"B={(spec.Local.BatchSize == 0 ? "full" : spec.Local.BatchSize)} lr={spec.Local.LearningRate}, up to {sim.Rounds} rounds, {parallel} workers");
+        if (overrides.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"changed from {jobPath}: {string.Join(", ", overrides.Select(o => $"{o.Path}={o.Value}"))}; output in {outDir}"));
         SimulationResult result = null!;
         AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new CountColumn(), new ElapsedTimeColumn())

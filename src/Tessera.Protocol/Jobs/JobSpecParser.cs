@@ -14,7 +14,7 @@ public static class JobSpecParser
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Runtimes = ["dotnet", "browser", "python"];
 
-    public static JobSpec Parse(string text)
+    public static JobSpec Parse(string text, IReadOnlyList<SpecOverride>? overrides = null)
     {
         var trimmed = text.TrimStart();
         JsonNode? root;
@@ -24,10 +24,15 @@ public static class JobSpecParser
             catch (JsonException e) { throw new JobSpecException("(root)", $"invalid JSON: {e.Message}"); }
         }
         else root = YamlToJson(text);
+        if (overrides is { Count: > 0 })
+        {
+            var obj = root as JsonObject ?? throw new JobSpecException("(root)", "must be a mapping of keys to values");
+            foreach (var o in overrides) o.ApplyTo(obj);
+        }
         return Read(new SpecReader(root, ""));
     }
 
-    public static JobSpec Load(string path) => Parse(File.ReadAllText(path));
+    public static JobSpec Load(string path, IReadOnlyList<SpecOverride>? overrides = null) => Parse(File.ReadAllText(path), overrides);
 
     static readonly JsonSerializerOptions WriteOptions = new()
     {
@@ -142,12 +147,13 @@ public static class JobSpecParser
         return spec;
     }
 
-    static JsonNode? YamlToJson(string text)
+    /// <summary>YAML text (a whole spec, or one value of a <see cref="SpecOverride"/>) as the tree <see cref="Read"/> takes; errors name <paramref name="field"/>.</summary>
+    internal static JsonNode? YamlToJson(string text, string field = "(root)")
     {
         var stream = new YamlStream();
         try { stream.Load(new StringReader(text)); }
-        catch (YamlException e) { throw new JobSpecException("(root)", $"invalid YAML at line {e.Start.Line}: {e.Message}"); }
-        if (stream.Documents.Count == 0) throw new JobSpecException("(root)", "the spec is empty");
+        catch (YamlException e) { throw new JobSpecException(field, $"invalid YAML at line {e.Start.Line}: {e.Message}"); }
+        if (stream.Documents.Count == 0) throw new JobSpecException(field, field == "(root)" ? "the spec is empty" : "is empty");
         return Convert(stream.Documents[0].RootNode);
     }
 
