@@ -7,6 +7,14 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
+    /// <summary>A fresh folder to run in, holding <paramref name="spec"/> as job.yaml.</summary>
+    public static string Workspace(string spec)
+    {
+        var dir = Directory.CreateTempSubdirectory("tessera-cli-").FullName;
+        File.WriteAllText(Path.Combine(dir, "job.yaml"), spec);
+        return dir;
+    }
+
     public static Result Run(string workingDirectory, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "tessera.dll");

@@ -6,9 +6,8 @@ public class SimulateEarlyStopTests
     [Fact]
     public void A_collapsed_run_stops_when_patience_runs_out_and_the_summary_says_why()
     {
-        var dir = Directory.CreateTempSubdirectory("tessera-cli-").FullName;
         // Every client's training overflows, so the model never improves on round 1.
-        File.WriteAllText(Path.Combine(dir, "job.yaml"), """
+        var dir = CliRunner.Workspace("""
             name: collapse
             model: logreg
             data: { dataset: synthetic, partition: iid, clients: 4, train_samples: 400, test_samples: 100 }

@@ -13,12 +13,7 @@ public class SimulateOverrideTests
         seed: 3
         """;
 
-    static string Workspace()
-    {
-        var dir = Directory.CreateTempSubdirectory("tessera-cli-").FullName;
-        File.WriteAllText(Path.Combine(dir, "job.yaml"), Spec);
-        return dir;
-    }
+    static string Workspace() => CliRunner.Workspace(Spec);
 
     [Fact]
     public void A_changed_run_writes_its_own_folder_and_trains_differently()

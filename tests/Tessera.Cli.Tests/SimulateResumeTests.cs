@@ -14,12 +14,7 @@ public class SimulateResumeTests
         seed: 3
         """;
 
-    static string Workspace()
-    {
-        var dir = Directory.CreateTempSubdirectory("tessera-cli-").FullName;
-        File.WriteAllText(Path.Combine(dir, "job.yaml"), Spec);
-        return dir;
-    }
+    static string Workspace() => CliRunner.Workspace(Spec);
 
     [Fact]
     public void Resume_continues_after_the_checkpointed_round_and_keeps_earlier_rows()
