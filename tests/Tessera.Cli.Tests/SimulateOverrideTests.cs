@@ -35,6 +35,24 @@ public class SimulateOverrideTests
     }
 
     [Fact]
+    public void A_changed_run_resumes_only_with_the_same_changes()
+    {
+        var dir = Workspace();
+        var first = CliRunner.Run(dir, "simulate", "job.yaml", "--parallel", "1", "--set", "local.lr=0.3", "--rounds", "1", "--checkpoint-every", "1");
+        Assert.True(first.ExitCode == 0, first.StdErr + first.StdOut);
+        var folder = Path.Combine("out", "simulate", "grid_local.lr-0.3");
+
+        var without = CliRunner.Run(dir, "simulate", "job.yaml", "--parallel", "1", "--out", folder, "--resume");
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("different job spec", without.StdErr);
+
+        var with = CliRunner.Run(dir, "simulate", "job.yaml", "--parallel", "1", "--set", "local.lr=0.3", "--resume");
+        Assert.True(with.ExitCode == 0, with.StdErr + with.StdOut);
+        Assert.Contains("resuming after round 1", with.StdOut);
+        Assert.Equal(1 + 3, File.ReadAllLines(Path.Combine(dir, folder, "metrics.csv")).Length);   // header, rounds 0-2
+    }
+
+    [Fact]
     public void A_bad_override_names_the_field_and_writes_nothing()
     {
         var dir = Workspace();
