@@ -44,6 +44,9 @@ public static class JobSpecParser
     /// <summary>The spec as JSON with the same snake_case keys <see cref="Parse"/> reads (round-trips).</summary>
     public static string ToJson(JobSpec spec) => JsonSerializer.Serialize(spec, WriteOptions);
 
+    /// <summary>Characters a job name may hold: it names folders and URLs.</summary>
+    internal static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.';
+
     static JobSpec Read(SpecReader r)
     {
         var d = r.Child("data");
@@ -140,7 +143,7 @@ public static class JobSpecParser
             Upload = upload,
         };
         r.RejectUnknown();
-        if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !IsNameChar(c)))
             throw new JobSpecException("name", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
         if (spec.ClientsPerRound > spec.Data.Clients)
             throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");

@@ -39,5 +39,5 @@ public sealed record SpecOverride(string Path, string Value)
     }
 
     /// <summary>A folder-safe label ("local.lr-0.02") for naming the run this override makes.</summary>
-    public string Label => new((Path + "-" + Value).Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray());
+    public string Label => new((Path + "-" + Value).Select(c => JobSpecParser.IsNameChar(c) ? c : '-').ToArray());
 }
