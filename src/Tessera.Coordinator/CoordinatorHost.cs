@@ -82,7 +82,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton(clusterDb);
         s.AddSingleton<SessionLookup>();
         s.AddSingleton(new BlobStore(Path.Combine(options.DataDirectory, "blobs")));
-        s.AddSingleton(new DataCatalog(options.MnistDirectory));
+        s.AddSingleton(new DataCatalog(options.Datasets));
         s.AddSingleton<CoordinatorMetrics>();
         s.AddSingleton<WorkerRegistry>();
         s.AddSingleton<RequestAuth>();
@@ -108,14 +108,17 @@ public sealed class CoordinatorHost : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (ctx, next) =>
         {
-            // JSON bodies are small; only result uploads get the (per-model) larger limit, set by their handler.
-            if (!ctx.Request.Path.Value!.EndsWith("/result", StringComparison.Ordinal) &&
-                ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f)
+            // JSON bodies are small; result uploads get the (per-model) larger limit, set by their handler, and a
+            // user's model (alone, or with its spec) the model limit.
+            var path = ctx.Request.Path.Value!;
+            long? limit = path.EndsWith("/result", StringComparison.Ordinal) ? null
+                : path is "/api/v1/models" or "/api/v1/jobs" ? options.MaxModelBytes : options.MaxJsonBytes;
+            if (limit is { } max && ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f)
             {
-                f.MaxRequestBodySize = options.MaxJsonBytes;
-                if (ctx.Request.ContentLength > options.MaxJsonBytes)
+                f.MaxRequestBodySize = max;
+                if (ctx.Request.ContentLength > max)
                 {
-                    await ApiErrors.TooLarge($"body exceeds the {options.MaxJsonBytes}-byte limit").ExecuteAsync(ctx);
+                    await ApiErrors.TooLarge($"body exceeds the {max}-byte limit").ExecuteAsync(ctx);
                     return;
                 }
             }
@@ -140,6 +143,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         BlobEndpoints.Map(api);
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
+        ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");
         DashboardEndpoints.Map(app);

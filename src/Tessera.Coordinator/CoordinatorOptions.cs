@@ -34,6 +34,8 @@ public sealed record CoordinatorOptions
     public int WorkerRequestsPerSecond { get; init; } = 50;
     /// <summary>Largest JSON body accepted (job specs, joins, heartbeats).</summary>
     public long MaxJsonBytes { get; init; } = 1 << 20;
+    /// <summary>Largest ONNX model a user may upload (POST /models, or with the spec in a multipart job request).</summary>
+    public long MaxModelBytes { get; init; } = 256L << 20;
     /// <summary>Longest a GET /tasks/next waits for a task.</summary>
     public TimeSpan MaxLongPoll { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>A worker not heard from for this long is no longer offered tasks and its open task counts as dropped.</summary>
@@ -43,8 +45,8 @@ public sealed record CoordinatorOptions
     public TimeSpan SelectionWindow { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Round deadline when the job spec sets none.</summary>
     public TimeSpan DefaultDeadline { get; init; } = TimeSpan.FromSeconds(120);
-    /// <summary>Directory of MNIST's IDX files; null searches as MnistLoader does.</summary>
-    public string? MnistDirectory { get; init; }
+    /// <summary>The user's own data sets this coordinator serves shards of and evaluates on, by name (`--dataset NAME=PATH`).</summary>
+    public IReadOnlyDictionary<string, Tessera.Federation.Planning.DatasetFiles> Datasets { get; init; } = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>();
     /// <summary>Evaluate on the first N test samples (0 = all).</summary>
     public int EvalSamples { get; init; }
     public bool Quiet { get; init; }

@@ -18,6 +18,8 @@ public sealed record SimulationOptions
     public SimulationCheckpoint? ResumeFrom { get; init; }
     /// <summary>Hand a checkpoint to <see cref="SimulationEvents.Checkpoint"/> every this many rounds (and after the last).</summary>
     public int CheckpointEvery { get; init; } = 5;
+    /// <summary>Folder the spec's relative paths (model.onnx, data.path) are read from: the spec file's folder.</summary>
+    public string BaseDirectory { get; init; } = ".";
 }
 
 /// <summary>Callbacks for progress displays and tests; called on the simulation's thread unless noted.</summary>

@@ -26,8 +26,8 @@ public sealed class Simulator : IDisposable
         Plan = JobPlan.From(spec);
         if (Options.ResumeFrom is not null && Plan.IsAsync)
             throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
-        Model = Plan.CreateModel();
-        Data = FederatedData.Load(Plan, Model);
+        Model = Plan.CreateModel(SpecFiles.ReadModel(spec.Model, Options.BaseDirectory));
+        Data = FederatedData.Load(Plan, Model, Options.BaseDirectory);
         Setup = LocalSetup.From(Plan);
         Template = Model.InitialParameters();
         ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();

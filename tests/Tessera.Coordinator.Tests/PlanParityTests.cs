@@ -31,7 +31,7 @@ public class PlanParityTests
             local: { epochs: 1, batch_size: 20, lr: 0.05, momentum: 0.5, clip_norm: 3 }
             """);
         using var sim = new Simulator(spec, new SimulationOptions { Parallelism = 1 });
-        var coord = JobSetup.Create(spec, new DataCatalog(null));
+        var coord = JobSetup.Create(spec, new DataCatalog(), _ => null);
 
         Assert.Equal(sim.Strategy.GetType(), coord.Strategy.GetType());
         Assert.Equal(Parameters(sim.Strategy), Parameters(coord.Strategy));

@@ -34,14 +34,14 @@ public static class BlobEndpoints
         return File.Exists(path) ? Immutable(ctx, File.ReadAllBytes(path), $"{job}-v{version}", metrics) : ApiErrors.NotFound($"job {job} has no version {version}");
     }
 
-    static IResult Shard(string job, int shard, HttpContext ctx, RequestAuth auth, JobRegistry jobs, BlobStore blobs, DataCatalog data, CoordinatorMetrics metrics)
+    static IResult Shard(string job, int shard, HttpContext ctx, RequestAuth auth, JobRegistry jobs, BlobStore blobs, CoordinatorMetrics metrics)
     {
         var (_, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
         if (jobs.Get(job) is not { } j) return ApiErrors.NotFound($"no job {job}");
         if (shard < 0 || shard >= j.Setup.Shards.Length) return ApiErrors.NotFound($"job {job} has shards 0..{j.Setup.Shards.Length - 1}");
         var bytes = blobs.GetOrCreateShard(job, shard, () =>
-            ShardCodec.Encode(data.Mnist(Tessera.Data.Loading.MnistSplit.Train, j.Setup.Layout), j.Setup.Shards[shard]));
+            ShardCodec.Encode(j.Setup.Train!, j.Setup.Shards[shard]));
         return Immutable(ctx, bytes, $"{job}-s{shard}", metrics);
     }
 

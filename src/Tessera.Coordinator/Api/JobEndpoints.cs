@@ -56,18 +56,51 @@ public static class JobEndpoints
         }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 
-    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs)
+    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, BlobStore blobs)
     {
         if (auth.RequireAdmin(req) is { } denied) return denied;
-        string text;
-        using (var reader = new StreamReader(req.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
-        if (string.IsNullOrWhiteSpace(text)) return ApiErrors.BadRequest("the body must be a job spec (YAML or JSON)");
         try
         {
-            var job = jobs.Create(text);
+            var (spec, text) = req.HasFormContentType ? await Multipart(req, blobs) : await PlainSpec(req);
+            var job = jobs.Create(spec, text);
             return Results.Json(new JobCreated(job.Id, job.JoinToken, await jobs.Snapshot(job)), WireJson.Options, statusCode: 201);
         }
         catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }
+    }
+
+    static async Task<(JobSpec, string)> PlainSpec(HttpRequest req)
+    {
+        string text;
+        using (var reader = new StreamReader(req.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) throw new JobSpecException("(root)", "the body must be a job spec (YAML or JSON)");
+        return (JobSpecParser.Parse(text), text);
+    }
+
+    /// <summary>
+    /// A spec (form field or file "spec") with the ONNX model it names in model.onnx as a file part of that name. The
+    /// model is kept by sha256 and the stored spec names that hash, so a restart needs no upload again.
+    /// </summary>
+    static async Task<(JobSpec, string)> Multipart(HttpRequest req, BlobStore blobs)
+    {
+        IFormCollection form;
+        try { form = await req.ReadFormAsync(req.HttpContext.RequestAborted); }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        { throw new JobSpecException("(root)", $"unreadable multipart body: {e.Message}"); }
+        string? text = form["spec"].FirstOrDefault();
+        if (text is null && form.Files.GetFile("spec") is { } specFile)
+            using (var r = new StreamReader(specFile.OpenReadStream(), Encoding.UTF8)) text = await r.ReadToEndAsync();
+        if (string.IsNullOrWhiteSpace(text)) throw new JobSpecException("(root)", "the multipart request needs a part named 'spec' holding the job spec");
+        var spec = JobSpecParser.Parse(text);
+        if (spec.Model.Onnx is not { } name) return (spec, text);
+        var file = form.Files.FirstOrDefault(f => f.Name == name || f.FileName == name || f.FileName == Path.GetFileName(name))
+            ?? throw new JobSpecException("model.onnx", $"the request has no file part named '{name}' ({(form.Files.Count == 0 ? "no files" : string.Join(", ", form.Files.Select(f => f.FileName)))})");
+        using var buffer = new MemoryStream();
+        await file.CopyToAsync(buffer);
+        var bytes = buffer.ToArray();
+        if (ModelUploads.Check(bytes) is { } why) throw new JobSpecException("model.onnx", $"{name}: {why}");
+        var sha = blobs.PutModel(bytes);
+        spec = spec with { Model = spec.Model with { Onnx = null, Sha256 = sha } };
+        return (spec, JobSpecParser.ToJson(spec));
     }
 
     static async Task<IResult> Model(string id, string? format, JobRegistry jobs, BlobStore blobs)

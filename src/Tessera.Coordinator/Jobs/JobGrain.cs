@@ -26,7 +26,7 @@ public enum JobStatus { Running, Paused, Cancelled, Completed, Failed }
 /// Which workers are live and idle it learns from every node's ticks (<see cref="Presence"/>).
 /// On activation it rebuilds from SQLite and the checkpoint folder: a round that did not complete is re-run.
 /// </summary>
-public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, Store store, BlobStore blobs, WorkerRegistry workers, DataCatalog data,
+public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, Store store, BlobStore blobs, WorkerRegistry workers,
     CoordinatorOptions options, CoordinatorMetrics metrics, ILogger<JobGrain> log, INodePartialsClient partials, ILocalSiloDetails silo,
     IClusterMembershipService membership) : Grain, IJobGrain
 {
@@ -436,9 +436,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return true;
     }
 
-    EvaluationResult Evaluate(GlobalModel model)
+    /// <summary>Coordinator-side evaluation on the spec's test set; null when the job evaluates only where the data is.</summary>
+    EvaluationResult? Evaluate(GlobalModel model)
     {
-        var test = data.Mnist(MnistSplit.Test, Setup.Layout);
+        if (Setup.Test is not { } test) return null;
         if (options.EvalSamples > 0 && options.EvalSamples < test.Count) test = test.Select(Enumerable.Range(0, options.EvalSamples).ToArray());
         _evaluator ??= new Evaluator(Setup.Model, 500);
         return _evaluator.Evaluate(Setup.Template.WithValues(model.Weights), test);

@@ -68,10 +68,12 @@ public sealed class JobRegistry : BackgroundService
     public ChangeSignal Changes(string id) => _changes.GetOrAdd(id, _ => new ChangeSignal());
 
     /// <summary>Parses, validates and starts a job; throws <see cref="JobSpecException"/> naming the bad field.</summary>
-    public JobHandle Create(string specText)
+    public JobHandle Create(string specText) => Create(JobSpecParser.Parse(specText), specText);
+
+    /// <summary>Starts a job from a parsed spec; <paramref name="specText"/> is what is stored and re-parsed on restart.</summary>
+    public JobHandle Create(JobSpec spec, string specText)
     {
-        var spec = JobSpecParser.Parse(specText);
-        var setup = JobSetup.Create(spec, _data);
+        var setup = JobSetup.Create(spec, _data, _blobs.GetModel);
         var row = new JobRow
         {
             Id = "j-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)), Name = spec.Name,
@@ -119,7 +121,7 @@ public sealed class JobRegistry : BackgroundService
     {
         try
             {
-                var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data);
+                var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data, _blobs.GetModel);
                 _blobs.PutArtifact(setup.Artifact);
                 Add(row, setup);
                 return true;
@@ -140,6 +142,9 @@ public sealed class JobRegistry : BackgroundService
         if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(w.Runtime)) return false;
         if (req.MinMemoryMb > 0 && w.MemoryMb < req.MinMemoryMb) return false;
         if (req.MinSamplesPerSecond > 0 && w.Speed < req.MinSamplesPerSecond) return false;
+        // Data that stays on the workers: only a worker holding the job's data set can train it.
+        var data = job.Setup.Spec.Data;
+        if (data.OnWorkers && !w.Datasets.Any(d => d.Name == data.Dataset && d.Samples > 0)) return false;
         return true;
     }
 

@@ -1,4 +1,3 @@
-using Tessera.Data.Loading;
 using Tessera.Federation.Planning;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
@@ -19,40 +18,49 @@ public sealed class JobSetup
     public required Artifact Artifact { get; init; }
     public required IStrategy Strategy { get; init; }
     public required ParameterSet Template { get; init; }
-    public required MnistLayout Layout { get; init; }
-    /// <summary>Sample indices (into the MNIST training set) of each shard.</summary>
+    /// <summary>The training set shards are cut from; null when the data stays on the workers.</summary>
+    public required Tessera.Data.Dataset? Train { get; init; }
+    /// <summary>The coordinator-side test set (evaluation.dataset); null when the job evaluates only where the data is.</summary>
+    public required Tessera.Data.Dataset? Test { get; init; }
+    /// <summary>Sample indices (into <see cref="Train"/>) of each shard; empty when the data stays on the workers.</summary>
     public required int[][] Shards { get; init; }
 
     public IReadOnlyDictionary<string, double> Hyperparameters => Plan.ClientHyperparameters;
 
     /// <summary>Builds the setup, or throws <see cref="JobSpecException"/> naming the field the coordinator cannot serve.</summary>
-    public static JobSetup Create(JobSpec spec, DataCatalog data)
+    /// <param name="models">The bytes of an uploaded ONNX model by sha256; null when unknown.</param>
+    public static JobSetup Create(JobSpec spec, DataCatalog data, Func<string, byte[]?> models)
     {
         if (spec.Strategy.Name == "fedsgd" || spec.Local.BatchSize == 0)
             throw new JobSpecException("local.batch_size", "full-batch training (fedsgd) is not served by the coordinator; give a batch size");
-        if (spec.Data.Dataset != "mnist")
-            throw new JobSpecException("data.dataset", $"'{spec.Data.Dataset}' is not served by the coordinator yet; use mnist");
         var plan = JobPlan.From(spec);
         if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
             throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");
-        var model = plan.CreateModel();
-        if (model.Name is not ("2nn" or "cnn" or "logreg"))
-            throw new JobSpecException("model", $"'{spec.Model}' does not train on mnist; use logreg, 2nn or cnn");
+        if (spec.Model.Onnx is not null)
+            throw new JobSpecException("model.onnx", "send the model file with the spec (multipart/form-data) or upload it first (POST /api/v1/models) and name its sha256");
+        byte[]? onnx = spec.Model.Sha256 is { } sha ? models(sha) ?? throw new JobSpecException("model.sha256", $"no model {sha} was uploaded; POST it to /api/v1/models first") : null;
+        var model = plan.CreateModel(onnx);
 
-        var layout = model.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
-        var train = data.Mnist(MnistSplit.Train, layout);
-        int n = spec.Data.TrainSamples > 0 ? Math.Min(spec.Data.TrainSamples, train.Count) : train.Count;
-        if (n < spec.Data.Clients)
-            throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {n} training samples");
-        var shards = plan.Partition(train.Labels!.AsSpan(0, n).ToArray());
-        int withData = shards.Count(s => s.Length > 0);
-        if (withData == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
+        var train = spec.Data.OnWorkers ? null : data.For(spec, model).Train;
+        var e = spec.Evaluation;
+        var test = !e.OnCoordinator ? null : e.Dataset == "test" ? data.For(spec, model).Test : data.For(spec, model, e.Dataset).Test;
+        int[][] shards = [];
+        int withData = spec.Data.Clients;
+        if (train is not null)
+        {
+            int n = spec.Data.TrainSamples > 0 ? Math.Min(spec.Data.TrainSamples, train.Count) : train.Count;
+            if (n < spec.Data.Clients)
+                throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {n} training samples");
+            shards = plan.Partition(train.Labels is null ? new long[n] : train.Labels.AsSpan(0, n).ToArray());
+            withData = shards.Count(s => s.Length > 0);
+            if (withData == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
+        }
         // c ← c + |S|/N·mean Δc needs |S| ≤ N: a round may not count more workers than the federation has clients.
         if (plan.UsesControlVariates && (spec.ClientsPerRound is not { } k || k > withData))
             throw new JobSpecException("clients_per_round", $"scaffold needs clients_per_round of at most the {withData} clients holding data (data.clients)");
         return new JobSetup
         {
-            Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Layout = layout,
+            Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Train = train, Test = test,
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
             Strategy = plan.CreateStrategy(withData), Template = model.InitialParameters(), Shards = shards,
         };

@@ -16,6 +16,20 @@ public sealed class BlobStore(string root)
     public string ArtifactPath(string sha256) => Path.Combine(Root, "artifacts", $"{sha256}.onnx");
     public string WeightsPath(string job, long version) => Path.Combine(Root, "checkpoints", job, $"v{version}.safetensors");
     public string ServerStatePath(string job, long version) => Path.Combine(Root, "checkpoints", job, $"v{version}.state.safetensors");
+    public string ModelPath(string sha256) => Path.Combine(Root, "models", $"{sha256}.onnx");
+
+    /// <summary>Keeps a user's ONNX model by the sha256 of its bytes; returns that hash (idempotent).</summary>
+    public string PutModel(byte[] onnx)
+    {
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(onnx));
+        var path = ModelPath(sha);
+        if (!File.Exists(path)) WriteAtomic(path, onnx);
+        return sha;
+    }
+
+    public byte[]? GetModel(string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigit) && File.Exists(ModelPath(sha256)) ? File.ReadAllBytes(ModelPath(sha256)) : null;
+
     public string ShardPath(string job, int shard) => Path.Combine(Root, "shards", job, $"{shard}.safetensors");
 
     public void PutArtifact(Artifact a)

@@ -1,7 +1,6 @@
 using Tessera.Data.Partitioning;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
-using Tessera.Graphs.Zoo;
 using Tessera.Protocol.Jobs;
 
 namespace Tessera.Federation.Planning;
@@ -83,12 +82,12 @@ public sealed class JobPlan
     /// <summary>The graph options for one compiled batch size.</summary>
     public TrainingOptions OptionsFor(int batchSize) => Options with { BatchSize = batchSize };
 
-    /// <summary>The model with its initial weights (from the job seed itself, so weights stay what they always were).</summary>
-    public TrainableModel CreateModel()
-    {
-        try { return ModelZoo.Create(Spec.Model, Spec.Seed); }
-        catch (ArgumentException e) { throw new JobSpecException("model", e.Message); }
-    }
+    /// <summary>
+    /// The model with its initial weights: a zoo model's from the job seed itself (so weights stay what they always
+    /// were), an ONNX model's from its initializers.
+    /// </summary>
+    /// <param name="onnx">The bytes of the spec's ONNX model, when it names one.</param>
+    public TrainableModel CreateModel(byte[]? onnx = null) => ModelFactory.Create(Spec.Model, Spec.Seed, onnx);
 
     /// <summary>Sample indices per client (data.clients of them) of a training set with these labels.</summary>
     public int[][] Partition(IReadOnlyList<long> labels)

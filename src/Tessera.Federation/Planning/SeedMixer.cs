@@ -24,5 +24,5 @@ public static class SeedMixer
     }
 
     // Named streams keep the derived seeds of different purposes apart.
-    public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7;
+    public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7, HoldOut = 8;
 }

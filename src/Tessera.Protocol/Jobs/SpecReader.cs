@@ -70,6 +70,44 @@ internal sealed class SpecReader
             : throw new JobSpecException($"{Field(key)}[{i}]", "must be a string")).ToList();
     }
 
+    public bool? Bool(string key, bool? fallback = null)
+    {
+        var v = Value(key);
+        if (v is null) return fallback;
+        if (v.TryGetValue<bool>(out var b)) return b;
+        return (v.TryGetValue<string>(out var s) ? s.ToLowerInvariant() : null) switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            _ => throw new JobSpecException(Field(key), $"'{v}' is not true or false"),
+        };
+    }
+
+    /// <summary>A list of numbers, each checked like <see cref="Double"/>.</summary>
+    public IReadOnlyList<double> Doubles(string key, double min = double.MinValue, bool exclusiveMin = false)
+    {
+        _read.Add(key);
+        var node = _obj[key];
+        if (node is null) return [];
+        if (node is not JsonArray arr) throw new JobSpecException(Field(key), "must be a list");
+        var wrapped = new JsonObject(arr.Select((n, i) => KeyValuePair.Create(i.ToString(System.Globalization.CultureInfo.InvariantCulture), n?.DeepClone())));
+        var items = new SpecReader(wrapped, Field(key));
+        return Enumerable.Range(0, arr.Count).Select(i => items.DoubleAt(i, min, exclusiveMin)).ToList();
+    }
+
+    double DoubleAt(int i, double min, bool exclusiveMin)
+    {
+        var key = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Double(key, null, min, exclusiveMin: exclusiveMin) ?? throw new JobSpecException($"{_path}[{i}]", "must be a number");
+    }
+
+    /// <summary>The raw node of a field that may take more than one shape (a string or a mapping).</summary>
+    public JsonNode? Node(string key)
+    {
+        _read.Add(key);
+        return _obj[key];
+    }
+
     public SpecReader Child(string key)
     {
         _read.Add(key);

@@ -1,0 +1,120 @@
+using Tessera.Data;
+using Tessera.Data.Loading;
+using Tessera.Graphs.Training;
+using Tessera.Protocol.Jobs;
+
+namespace Tessera.Federation.Planning;
+
+/// <summary>The job data set's train and test split, shaped for the model.</summary>
+public sealed record JobDataset(Dataset Train, Dataset Test);
+
+/// <summary>
+/// Resolves the spec's data set by name, the same way on every machine (DESIGN §9: MNIST is one data set among
+/// several): a bundled set, the generated synthetic set, or the user's own files read as data.format says. Every
+/// failure is a <see cref="JobSpecException"/> naming the field, the file and what is wrong.
+/// </summary>
+public static class JobDatasets
+{
+    public const int SyntheticTrainDefault = 6000, SyntheticTestDefault = 1000;
+    /// <summary>Share of a data set without a test split that is held out for evaluation.</summary>
+    public const double HoldOutShare = 0.2;
+
+    /// <param name="files">This machine's files of a user data set; null for bundled ones.</param>
+    public static JobDataset Load(JobSpec spec, TrainableModel model, DatasetFiles? files)
+    {
+        var d = spec.Data;
+        var set = d.Dataset switch
+        {
+            "mnist" => Mnist(model),
+            "synthetic" => Synthetic(spec),
+            var name when files is null => throw new JobSpecException("data.dataset",
+                $"'{name}' is not a bundled data set ({string.Join(", ", JobSpecParser.BundledDatasets)}) and no files were given for it " +
+                "(data.path for the simulator, --dataset NAME=PATH for the coordinator, --data NAME=PATH for a worker)"),
+            _ => UserFiles(spec, model, files!),
+        };
+        CheckShape(set.Train, model, files?.Train ?? d.Dataset);
+        return set;
+    }
+
+    /// <summary>One file or folder of the user's data, read as the spec's data.format says.</summary>
+    public static Dataset Read(DataFormatSpec format, string path, TrainableModel model)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new JobSpecException("data.path", $"no file or folder {path}");
+        var kind = format.Kind ?? KindOf(path);
+        try
+        {
+            return kind switch
+            {
+                "csv" => CsvLoader.Load(path, format.Label ?? throw new JobSpecException("data.format.label", "CSV data needs the label column's name"),
+                    LabelKind(format, model)).Dataset,
+                _ => throw new JobSpecException("data.format.kind", $"{path}: '{kind}' data is not readable yet"),
+            };
+        }
+        catch (Exception e) when (e is CsvFormatException or IdxFormatException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new JobSpecException("data.path", $"{path}: {e.Message}");
+        }
+    }
+
+    static JobDataset UserFiles(JobSpec spec, TrainableModel model, DatasetFiles files)
+    {
+        var train = Read(spec.Data.Format, files.Train, model);
+        if (files.Test is { } testPath) return new JobDataset(train, Read(spec.Data.Format, testPath, model));
+        // No split given: a seeded share is held out, the same on every machine that holds the same file.
+        int test = Math.Max(1, (int)Math.Round(train.Count * HoldOutShare));
+        if (train.Count < 2) throw new JobSpecException("data.path", $"{files.Train}: {train.Count} sample is too few to hold out a test split");
+        var order = new DeterministicRandom(SeedMixer.Derive(spec.Seed, SeedMixer.HoldOut)).Permutation(train.Count);
+        return new JobDataset(train.Select(order[test..]), train.Select(order[..test]));
+    }
+
+    static string KindOf(string path) => Directory.Exists(path) ? "images" : Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".csv" or ".tsv" => "csv",
+        ".npy" => "npy",
+        ".npz" => "npz",
+        ".safetensors" => "safetensors",
+        ".idx" or ".ubyte" => "idx",
+        ".txt" => "text",
+        var ext => throw new JobSpecException("data.format.kind", $"{path}: cannot tell the format from '{ext}'; set data.format.kind"),
+    };
+
+    static CsvLabelKind LabelKind(DataFormatSpec format, TrainableModel model) => format.LabelKind switch
+    {
+        "float" => CsvLabelKind.Regression,
+        "class" => CsvLabelKind.Auto,
+        _ => model.Loss == LossKind.SoftmaxCrossEntropy ? CsvLabelKind.Auto : CsvLabelKind.Regression,
+    };
+
+    static void CheckShape(Dataset data, TrainableModel model, string where)
+    {
+        var want = model.SampleShape;
+        if (!data.SampleShape.Select(x => (long)x).SequenceEqual(want))
+            throw new JobSpecException("data", $"{where}: samples have shape [{string.Join(", ", data.SampleShape)}] but the model takes [{string.Join(", ", want)}]");
+        if (model.Loss == LossKind.SoftmaxCrossEntropy && data.Labels is null)
+            throw new JobSpecException("data", $"{where}: the model's loss (softmax_cross_entropy) needs class labels, the data has float targets");
+        if (model.Loss != LossKind.SoftmaxCrossEntropy && data.Targets is null)
+            throw new JobSpecException("data", $"{where}: the model's loss ({model.Loss}) needs float targets, the data has class labels; set data.format.label_kind: float");
+    }
+
+    static JobDataset Mnist(TrainableModel model)
+    {
+        if (model.SampleShape.Aggregate(1L, (a, b) => a * b) != 784)
+            throw new JobSpecException("model", $"'{model.Name}' does not take 28x28 MNIST images");
+        var layout = model.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
+        return new JobDataset(MnistLoader.LoadTrain(layout), MnistLoader.LoadTest(layout));
+    }
+
+    /// <summary>
+    /// Gaussian blobs with flat-MNIST shape (784 features, 10 classes). The class centres are close
+    /// (separation 0.08 per coordinate) so the task is learnable but not solved in one step.
+    /// </summary>
+    static JobDataset Synthetic(JobSpec spec)
+    {
+        int n = spec.Data.TrainSamples > 0 ? spec.Data.TrainSamples : SyntheticTrainDefault;
+        int t = spec.Data.TestSamples > 0 ? spec.Data.TestSamples : SyntheticTestDefault;
+        // One draw for train and test, so both share the same class centres; then split.
+        ulong seed = SeedMixer.Derive(spec.Seed, SeedMixer.SyntheticTrain);
+        var all = SyntheticData.GaussianBlobs(n + t, 10, 784, seed, separation: 0.08f, spread: 1f);
+        return new JobDataset(all.Select(Enumerable.Range(0, n).ToArray()), all.Select(Enumerable.Range(n, t).ToArray()));
+    }
+}
