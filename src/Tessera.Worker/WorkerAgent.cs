@@ -3,6 +3,8 @@ using System.Net;
 using Tessera.Data;
 using Tessera.Data.Loading;
 using Tessera.Graphs.Training;
+using Tessera.Federation.Planning;
+using Tessera.Protocol.Jobs;
 using Tessera.Protocol.Wire;
 
 namespace Tessera.Worker;
@@ -21,6 +23,7 @@ public sealed class WorkerAgent : IDisposable
     readonly ConcurrentDictionary<string, Artifact> _artifacts = new();
     readonly ConcurrentDictionary<string, Dataset> _shards = new();
     readonly Dictionary<MnistLayout, Dataset> _local = new();
+    readonly Dictionary<string, Dataset> _localFiles = new();
     readonly string _name;
     double _speed;
     TimeSpan _heartbeat = TimeSpan.FromSeconds(2);
@@ -75,7 +78,8 @@ public sealed class WorkerAgent : IDisposable
         {
             Runtime = "dotnet", Cores = Environment.ProcessorCount, MemoryMb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20,
             Providers = Runtime.SessionFactory.AvailableProviders().ToList(), SamplesPerSecond = _speed,
-            Datasets = _options.LocalData is { } name ? [new LocalDataset(name, LocalSamples())] : [],
+            Datasets = [.. _options.LocalData is { } name ? [new LocalDataset(name, LocalSamples())] : Array.Empty<LocalDataset>(),
+                .. _options.LocalFiles.Select(f => new LocalDataset(f.Key, LocalDataCount.Estimate(f.Value.Train)))],
         };
         var joined = await _client.JoinAsync(new JoinRequest { Token = _options.Token, Name = _options.Name, Capabilities = caps }, ct);
         _client.SessionToken = joined.SessionToken;
@@ -192,6 +196,12 @@ public sealed class WorkerAgent : IDisposable
 
     async Task<Dataset> DataFor(TaskMessage task, ArtifactManifest m, CancellationToken ct)
     {
+        if (task.Data.Local is { } named && _options.LocalFiles.TryGetValue(named, out var files))
+        {
+            if (_localFiles.TryGetValue(named, out var loaded)) return loaded;
+            try { return _localFiles[named] = JobDatasets.Read(task.Data.Format ?? new DataFormatSpec(), files.Train, m.SampleShape, m.Loss); }
+            catch (JobSpecException e) { throw new TaskNotRunnableException($"local data set '{named}': {e.Message}"); }
+        }
         if (task.Data.Local is { } local)
         {
             if (local != _options.LocalData) throw new TaskNotRunnableException($"task wants local data set '{local}' which this worker does not have");

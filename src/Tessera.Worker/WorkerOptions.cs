@@ -14,6 +14,8 @@ public sealed record WorkerOptions
     public int LocalDataSamples { get; init; }
     public int LocalDataOffset { get; init; }
     public string? MnistDirectory { get; init; }
+    /// <summary>The user's own data sets on this machine by name (`--data NAME=PATH`); read as each job's data.format says, never sent.</summary>
+    public IReadOnlyDictionary<string, Tessera.Federation.Planning.DatasetFiles> LocalFiles { get; init; } = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>();
     /// <summary>Where artifacts are cached by sha256; null keeps them in memory only.</summary>
     public string? CacheDirectory { get; init; }
     public RuntimeOptions Runtime { get; init; } = RuntimeOptions.Default;

@@ -18,6 +18,17 @@ internal static class CliOptions
     {
         if (!ok) throw new CliUsageException($"{option}: {message}");
     }
+
+    /// <summary>`NAME=PATH[,test=PATH]` of an option naming a data set's files on this machine; the files must exist.</summary>
+    public static (string Name, Tessera.Federation.Planning.DatasetFiles Files) DatasetFiles(string option, string value)
+    {
+        (string Name, Tessera.Federation.Planning.DatasetFiles Files) parsed;
+        try { parsed = Tessera.Federation.Planning.DatasetFiles.Parse(value); }
+        catch (FormatException e) { throw new CliUsageException($"{option}: {e.Message}"); }
+        foreach (var p in new[] { parsed.Files.Train, parsed.Files.Test }.OfType<string>())
+            Require(File.Exists(p) || Directory.Exists(p), option, $"no file or folder {p}");
+        return parsed;
+    }
 }
 
 internal sealed class CliUsageException(string message) : Exception(message);

@@ -27,9 +27,13 @@ internal static class ServeCommand
         var siloPort = new Option<int>("--silo-port") { Description = "Orleans silo-to-silo port (0 picks a free one)", DefaultValueFactory = _ => 0 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Orleans gateway port (0 picks a free one)", DefaultValueFactory = _ => 0 };
         var advertise = new Option<string>("--advertise") { Description = "IP address other nodes reach this node's silo at (with --cluster)", DefaultValueFactory = _ => "127.0.0.1" };
+        var datasets = new Option<string[]>("--dataset")
+        {
+            Description = "a data set of yours this coordinator cuts shards from and evaluates on: NAME=PATH[,test=PATH]; jobs name it in data.dataset (repeatable)",
+        };
         var cmd = new Command("serve", "Run the coordinator: workers join and pull tasks over /api/v1; jobs survive restarts")
         {
-            port, host, data, db, adminKey, poolToken, evalSamples, rate, cluster, clusterId, siloPort, gatewayPort, advertise,
+            port, host, data, db, adminKey, poolToken, evalSamples, rate, cluster, clusterId, siloPort, gatewayPort, advertise, datasets,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -42,8 +46,15 @@ internal static class ServeCommand
             CliOptions.Require(!string.IsNullOrWhiteSpace(pr.GetValue(clusterId)), "--cluster-id", "must not be empty");
             // Errors about the database name where its value came from.
             var (database, dbSource) = pr.GetValue(db) is { } given ? (given, "--db") : (Environment.GetEnvironmentVariable("TESSERA_DB"), "--db (from TESSERA_DB)");
+            var files = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>(StringComparer.Ordinal);
+            foreach (var v in pr.GetValue(datasets) ?? [])
+            {
+                var (name, f) = CliOptions.DatasetFiles("--dataset", v);
+                CliOptions.Require(files.TryAdd(name, f), "--dataset", $"data set '{name}' is given twice");
+            }
             var options = new CoordinatorOptions
             {
+                Datasets = files,
                 DataDirectory = Path.GetFullPath(pr.GetValue(data)!), Database = string.IsNullOrWhiteSpace(database) ? null : database, AdminKey = key!, Port = pr.GetValue(port), Host = pr.GetValue(host)!,
                 PoolToken = pr.GetValue(poolToken) ?? Environment.GetEnvironmentVariable("TESSERA_POOL_TOKEN"),
                 EvalSamples = pr.GetValue(evalSamples), WorkerRequestsPerSecond = pr.GetValue(rate),

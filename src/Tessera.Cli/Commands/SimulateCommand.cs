@@ -47,7 +47,6 @@ internal static class SimulateCommand
         var spec = JobSpecParser.Load(jobPath, overrides);
         // A changed run gets its own folder by default, so it never overwrites (or resumes) the unchanged run's results.
         outDir ??= Path.Combine("out", "simulate", spec.Name + string.Concat(overrides.Select(o => "_" + o.Label)));
-        Directory.CreateDirectory(outDir);
         var csvPath = Path.Combine(outDir, "metrics.csv");
         var checkpointPath = Path.Combine(outDir, "checkpoint.safetensors");
         SimulationCheckpoint? from = null;
@@ -59,8 +58,7 @@ internal static class SimulateCommand
                 $"{checkpointPath} belongs to a different job spec (only rounds and target_accuracy may change)");
             AnsiConsole.MarkupLine($"resuming after round {from.Round} from {checkpointPath}");
         }
-        using var csv = new MetricsCsv(csvPath);
-        foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
+        MetricsCsv csv = null!;   // opened once the spec, model and data proved valid: a refused run writes nothing
 
         ProgressTask? bar = null;
         var options = new SimulationOptions
@@ -86,6 +84,9 @@ internal static class SimulateCommand
         };
 
         using var sim = new Simulator(spec, options with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(jobPath))! });
+        Directory.CreateDirectory(outDir);
+        using var csvFile = csv = new MetricsCsv(csvPath);
+        foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
                                $"B={(spec.Local.BatchSize == 0 ? "full" : spec.Local.BatchSize)} lr={spec.Local.LearningRate}, up to {sim.Rounds} rounds, {parallel} workers");

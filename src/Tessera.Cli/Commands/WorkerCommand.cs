@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tessera.Federation.Planning;
 using Tessera.Runtime;
 using Tessera.Worker;
 
@@ -13,7 +14,12 @@ internal static class WorkerCommand
         var server = new Option<string>("--server") { Description = "coordinator URL", Required = true };
         var token = new Option<string>("--token") { Description = "join token of a job or of the pool", Required = true };
         var name = new Option<string?>("--name") { Description = "contributor name shown in the ledger" };
-        var data = new Option<string?>("--data") { Description = "train on this local data set (mnist) instead of shards from the coordinator; it never leaves this machine" };
+        var data = new Option<string[]>("--data")
+        {
+            Description = "a data set on this machine that jobs naming it train on, instead of shards from the coordinator: NAME=PATH[,test=PATH] " +
+                          "(a CSV, image folder, .npy/.npz, .safetensors, IDX or text file), or mnist; repeatable; it never leaves this machine",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var samples = new Option<int>("--data-samples") { Description = "use only N local samples (0 = all)", DefaultValueFactory = _ => 0 };
         var offset = new Option<int>("--data-offset") { Description = "first local sample to use", DefaultValueFactory = _ => 0 };
         var cache = new Option<string?>("--cache") { Description = "folder to cache artifacts in (by sha256)" };
@@ -27,10 +33,10 @@ internal static class WorkerCommand
         cmd.SetAction(pr => Guarded.Run(() =>
         {
             CliOptions.Require(Uri.TryCreate(pr.GetValue(server), UriKind.Absolute, out var uri), "--server", "must be an absolute URL like http://127.0.0.1:5080");
-            CliOptions.Require(pr.GetValue(data) is null or "mnist", "--data", "the only local data set known is mnist");
+            var (bundled, files) = LocalData(pr.GetValue(data) ?? []);
             var options = new WorkerOptions
             {
-                Server = uri!, Token = pr.GetValue(token)!, Name = pr.GetValue(name), LocalData = pr.GetValue(data),
+                Server = uri!, Token = pr.GetValue(token)!, Name = pr.GetValue(name), LocalData = bundled, LocalFiles = files,
                 LocalDataSamples = pr.GetValue(samples), LocalDataOffset = pr.GetValue(offset), CacheDirectory = pr.GetValue(cache),
                 MaxTasks = pr.GetValue(maxTasks) > 0 ? pr.GetValue(maxTasks) : null,
                 Runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads), Provider = pr.GetValue(provider) },
@@ -45,6 +51,25 @@ internal static class WorkerCommand
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>`--data mnist` names the bundled set; `--data NAME=PATH` the user's files, which must exist.</summary>
+    static (string? Bundled, Dictionary<string, DatasetFiles> Files) LocalData(string[] values)
+    {
+        string? bundled = null;
+        var files = new Dictionary<string, DatasetFiles>(StringComparer.Ordinal);
+        foreach (var v in values)
+        {
+            if (!v.Contains('='))
+            {
+                CliOptions.Require(v == "mnist", "--data", $"'{v}' is not NAME=PATH, and the only data set known by name alone is mnist");
+                bundled = v;
+                continue;
+            }
+            var parsed = CliOptions.DatasetFiles("--data", v);
+            CliOptions.Require(files.TryAdd(parsed.Name, parsed.Files), "--data", $"data set '{parsed.Name}' is given twice");
+        }
+        return (bundled, files);
     }
 
     static string Describe(WorkerEvent e) => e switch

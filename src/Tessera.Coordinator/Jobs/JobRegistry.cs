@@ -233,7 +233,8 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         TaskId = t.Id, JobId = Id, Round = t.Round, Version = t.Version, Model = Setup.Model.Name,
         Artifact = new ArtifactRef(Setup.Artifact.Sha256, $"{baseUrl}/api/v1/artifacts/{Setup.Artifact.Sha256}"),
         WeightsUrl = $"{baseUrl}/api/v1/weights/{Id}/{t.Version}",
-        Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples },
+        Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples,
+            Format = t.LocalData is null ? null : Setup.Spec.Data.Format },
         Hyperparameters = Setup.TaskHyperparameters(),
         // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
         Seed = Setup.TaskSeed(t),

@@ -37,18 +37,23 @@ public static class JobDatasets
     }
 
     /// <summary>One file or folder of the user's data, read as the spec's data.format says.</summary>
-    public static Dataset Read(DataFormatSpec format, string path, TrainableModel model)
+    public static Dataset Read(DataFormatSpec format, string path, TrainableModel model) => Read(format, path, model.SampleShape, model.Loss);
+
+    /// <summary>One file or folder of the user's data for a model of this input shape and loss (a worker knows them from the artifact).</summary>
+    public static Dataset Read(DataFormatSpec format, string path, long[] sampleShape, LossKind loss)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new JobSpecException("data.path", $"no file or folder {path}");
         var kind = format.Kind ?? KindOf(path);
         try
         {
-            return kind switch
+            var data = kind switch
             {
                 "csv" => CsvLoader.Load(path, format.Label ?? throw new JobSpecException("data.format.label", "CSV data needs the label column's name"),
-                    LabelKind(format, model)).Dataset,
+                    LabelKind(format, loss)).Dataset,
                 _ => throw new JobSpecException("data.format.kind", $"{path}: '{kind}' data is not readable yet"),
             };
+            CheckShape(data, sampleShape, loss, path);
+            return data;
         }
         catch (Exception e) when (e is CsvFormatException or IdxFormatException or IOException or UnauthorizedAccessException or ArgumentException)
         {
@@ -78,22 +83,23 @@ public static class JobDatasets
         var ext => throw new JobSpecException("data.format.kind", $"{path}: cannot tell the format from '{ext}'; set data.format.kind"),
     };
 
-    static CsvLabelKind LabelKind(DataFormatSpec format, TrainableModel model) => format.LabelKind switch
+    static CsvLabelKind LabelKind(DataFormatSpec format, LossKind loss) => format.LabelKind switch
     {
         "float" => CsvLabelKind.Regression,
         "class" => CsvLabelKind.Auto,
-        _ => model.Loss == LossKind.SoftmaxCrossEntropy ? CsvLabelKind.Auto : CsvLabelKind.Regression,
+        _ => loss == LossKind.SoftmaxCrossEntropy ? CsvLabelKind.Auto : CsvLabelKind.Regression,
     };
 
-    static void CheckShape(Dataset data, TrainableModel model, string where)
+    static void CheckShape(Dataset data, TrainableModel model, string where) => CheckShape(data, model.SampleShape, model.Loss, where);
+
+    static void CheckShape(Dataset data, long[] want, LossKind loss, string where)
     {
-        var want = model.SampleShape;
         if (!data.SampleShape.Select(x => (long)x).SequenceEqual(want))
             throw new JobSpecException("data", $"{where}: samples have shape [{string.Join(", ", data.SampleShape)}] but the model takes [{string.Join(", ", want)}]");
-        if (model.Loss == LossKind.SoftmaxCrossEntropy && data.Labels is null)
+        if (loss == LossKind.SoftmaxCrossEntropy && data.Labels is null)
             throw new JobSpecException("data", $"{where}: the model's loss (softmax_cross_entropy) needs class labels, the data has float targets");
-        if (model.Loss != LossKind.SoftmaxCrossEntropy && data.Targets is null)
-            throw new JobSpecException("data", $"{where}: the model's loss ({model.Loss}) needs float targets, the data has class labels; set data.format.label_kind: float");
+        if (loss != LossKind.SoftmaxCrossEntropy && data.Targets is null)
+            throw new JobSpecException("data", $"{where}: the model's loss ({loss}) needs float targets, the data has class labels; set data.format.label_kind: float");
     }
 
     static JobDataset Mnist(TrainableModel model)

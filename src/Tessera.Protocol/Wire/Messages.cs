@@ -35,6 +35,8 @@ public sealed record TaskData
     public int? Shard { get; init; }
     public string? Local { get; init; }
     public int Samples { get; init; }
+    /// <summary>How to read a local data set's files (the job spec's data.format); null for bundled sets and shards.</summary>
+    public Jobs.DataFormatSpec? Format { get; init; }
 }
 
 /// <summary>One unit of work: train K steps from a global version and send back the delta.</summary>
