@@ -9,27 +9,16 @@ namespace Tessera.Cli.Tests;
 /// </summary>
 public class SimulateUserModelTests
 {
-    static string Fixture(string name)
+    static string Fixture(string folder, string name)
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Tessera.slnx"))) return Path.Combine(d.FullName, "tests", "fixtures", "models", name);
+            if (File.Exists(Path.Combine(d.FullName, "Tessera.slnx"))) return Path.Combine(d.FullName, "tests", "fixtures", folder, name);
         throw new DirectoryNotFoundException("repository root not found");
     }
 
-    /// <summary>Three well-separated classes in 8 features, with a text label column placed among the features.</summary>
-    internal static string BlobsCsv(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        var sb = new StringBuilder(string.Join(',', Enumerable.Range(0, features).Select(i => $"f{i}").Prepend("kind")) + "\n");
-        string[] kinds = ["ash", "birch", "cedar"];
-        for (int r = 0; r < rows; r++)
-        {
-            int c = r % 3;
-            var values = Enumerable.Range(0, features).Select(i => ((i % 3 == c ? 2.0 : -1.0) + rng.NextDouble() - 0.5).ToString("F4", CultureInfo.InvariantCulture));
-            sb.Append(kinds[c]).Append(',').Append(string.Join(',', values)).Append('\n');
-        }
-        return sb.ToString();
-    }
+    /// <summary>tests/fixtures/data/trees.csv (label "kind" then f0..f7) keeping only the first <paramref name="features"/> features.</summary>
+    static string TreesCsv(int features) => string.Join('\n',
+        File.ReadAllLines(Fixture("data", "trees.csv")).Select(l => string.Join(',', l.Split(',').Take(1 + features)))) + "\n";
 
     static string Workspace(int features = 8, string? model = "tabular_mlp.onnx")
     {
@@ -44,8 +33,8 @@ public class SimulateUserModelTests
             """);
         Directory.CreateDirectory(Path.Combine(dir, "models"));
         Directory.CreateDirectory(Path.Combine(dir, "data"));
-        if (model is not null) File.Copy(Fixture(model), Path.Combine(dir, "models", "net.onnx"));
-        File.WriteAllText(Path.Combine(dir, "data", "trees.csv"), BlobsCsv(600, features, 5));
+        if (model is not null) File.Copy(Fixture("models", model), Path.Combine(dir, "models", "net.onnx"));
+        File.WriteAllText(Path.Combine(dir, "data", "trees.csv"), TreesCsv(features));
         return dir;
     }
 

@@ -43,7 +43,7 @@ public sealed class JobSetup
 
         var train = spec.Data.OnWorkers ? null : data.For(spec, model).Train;
         var e = spec.Evaluation;
-        var test = !e.OnCoordinator ? null : e.Dataset == "test" ? data.For(spec, model).Test : data.For(spec, model, e.Dataset).Test;
+        var test = !e.OnCoordinator ? null : e.Dataset == "test" ? data.For(spec, model).Test : data.EvaluationSet(spec, model, e.Dataset);
         int[][] shards = [];
         int withData = spec.Data.Clients;
         if (train is not null)
