@@ -86,7 +86,7 @@ public static class CsvLoader
         bool allIntegers = raw.All(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out _));
         if (kind == CsvLabelKind.Integer || (kind == CsvLabelKind.Auto && allIntegers && raw.Count > 0))
         {
-            var labels = raw.Select(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v <= int.MaxValue
+            var labels = raw.Select(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v < int.MaxValue
                 ? v
                 : throw new CsvFormatException($"row {r.row}, column '{labelColumn}': '{r.text}' is not a non-negative integer class")).ToArray();
             int classCount = labels.Length == 0 ? 1 : (int)labels.Max() + 1;

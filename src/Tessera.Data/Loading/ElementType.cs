@@ -19,7 +19,7 @@ internal readonly record struct ElementType(char Kind, int Size, bool BigEndian)
             };
             if (known) return type;
         }
-        throw NpyReader.Error(name, $"dtype '{descr}' is not supported (floats f2/f4/f8, integers i1..i8/u1..u8, booleans b1)");
+        throw NpyReader.Error(name, $"dtype {MessageText.Quote(descr)} is not supported (floats f2/f4/f8, integers i1..i8/u1..u8, booleans b1)");
     }
 
     public NumericArray Decode(ReadOnlySpan<byte> data, int count, long[] shape, string name)

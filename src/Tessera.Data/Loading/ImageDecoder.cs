@@ -33,16 +33,27 @@ public sealed class ImageDecoder
     /// <summary>The size of an encoded image without decoding its pixels; throws naming <paramref name="name"/> when unreadable.</summary>
     public static (int Height, int Width) Probe(byte[] encoded, string name)
     {
-        using var codec = SKCodec.Create(new SKMemoryStream(encoded));
-        if (codec is null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
-            throw new DatasetFormatException($"{name}: not a PNG or JPEG image SkiaSharp can decode");
+        using var codec = Open(encoded, name);
         return (codec.Info.Height, codec.Info.Width);
+    }
+
+    /// <summary>A codec for the bytes; SkiaSharp answers unknown bytes with null (or, from some entry points, ArgumentNullException).</summary>
+    private static SKCodec Open(byte[] encoded, string name)
+    {
+        var codec = SKCodec.Create(new SKMemoryStream(encoded));
+        if (codec is null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
+        {
+            codec?.Dispose();
+            throw new DatasetFormatException($"{name}: not a PNG or JPEG image SkiaSharp can decode");
+        }
+        return codec;
     }
 
     /// <summary>Decodes <paramref name="encoded"/> into <paramref name="destination"/> (<see cref="SampleSize"/> floats).</summary>
     public void Decode(byte[] encoded, string name, Span<float> destination)
     {
-        using var decoded = SKBitmap.Decode(encoded);
+        using var codec = Open(encoded, name);
+        using var decoded = SKBitmap.Decode(codec);
         if (decoded is null || decoded.Width <= 0 || decoded.Height <= 0)
             throw new DatasetFormatException($"{name}: not a PNG or JPEG image SkiaSharp can decode");
         var info = new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);

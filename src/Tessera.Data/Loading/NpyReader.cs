@@ -73,7 +73,7 @@ public static class NpyReader
                 case "descr": descr = p.ReadString(); break;
                 case "fortran_order": fortran = p.ReadBool(); break;
                 case "shape": shape = p.ReadTuple(); break;
-                default: throw Error(name, $"npy header has an unknown key '{key}'");
+                default: throw Error(name, $"npy header has an unknown key {MessageText.Quote(key)}");
             }
             if (!p.TryConsume(','))
             {

@@ -22,7 +22,7 @@ public static class NpzReader
             foreach (string key in keys)
             {
                 var entry = zip.GetEntry(key + ".npy") ?? zip.GetEntry(key)
-                    ?? throw NpyReader.Error(name, $"has no array '{key}' (it holds {Describe(zip)})");
+                    ?? throw NpyReader.Error(name, $"has no array {MessageText.Quote(key)} (it holds {Describe(zip)})");
                 result[key] = NpyReader.Read(Inflate(entry, name), $"{name}: {key}");
             }
             return result;
@@ -42,7 +42,7 @@ public static class NpzReader
     private static byte[] Inflate(ZipArchiveEntry entry, string name)
     {
         if (entry.Length > Math.Min(MaxEntryBytes, Array.MaxLength))
-            throw NpyReader.Error(name, $"entry '{entry.FullName}' inflates to {entry.Length} bytes, more than can be loaded");
+            throw NpyReader.Error(name, $"entry {MessageText.Quote(entry.FullName)} inflates to {entry.Length} bytes, more than can be loaded");
         using var s = entry.Open();
         var buffer = new MemoryStream((int)entry.Length);
         // Copy at most Length + 1 bytes: a lying size field must not let an entry grow without bound.
@@ -51,7 +51,7 @@ public static class NpzReader
         while ((got = s.Read(chunk, 0, chunk.Length)) > 0)
         {
             if (buffer.Length + got > entry.Length)
-                throw NpyReader.Error(name, $"entry '{entry.FullName}' is longer than its recorded size");
+                throw NpyReader.Error(name, $"entry {MessageText.Quote(entry.FullName)} is longer than its recorded size");
             buffer.Write(chunk, 0, got);
         }
         return buffer.ToArray();
@@ -60,6 +60,6 @@ public static class NpzReader
     private static string Describe(ZipArchive zip)
     {
         var names = zip.Entries.Select(e => e.FullName.EndsWith(".npy", StringComparison.Ordinal) ? e.FullName[..^4] : e.FullName).ToList();
-        return names.Count == 0 ? "nothing" : string.Join(", ", names.Take(10).Select(n => $"'{n}'")) + (names.Count > 10 ? ", ..." : "");
+        return names.Count == 0 ? "nothing" : string.Join(", ", names.Take(10).Select(n => MessageText.Quote(n))) + (names.Count > 10 ? ", ..." : "");
     }
 }

@@ -13,9 +13,12 @@ public static class SafetensorsDataLoader
         {
             file = SafetensorsFile.Read(bytes);
         }
-        catch (SafetensorsFormatException ex)
+        // The protocol reader reports most faults as SafetensorsFormatException, but a header that is not UTF-8
+        // or not JSON surfaces as the JSON layer's exceptions.
+        catch (Exception ex) when (ex is SafetensorsFormatException or InvalidOperationException or System.Text.Json.JsonException
+            or ArgumentException or OverflowException or FormatException)
         {
-            throw new DatasetFormatException($"{name}: not a valid safetensors file: {ex.Message}", ex);
+            throw new DatasetFormatException($"{name}: not a valid safetensors file: {ex.Message.ReplaceLineEndings(" ")}", ex);
         }
         return ArrayDataset.Build(Get(file, name, featuresKey), Get(file, name, labelsKey), kind);
     }
@@ -27,7 +30,7 @@ public static class SafetensorsDataLoader
     {
         if (!file.TryGet(key, out var t))
             throw new DatasetFormatException(
-                $"{name}: has no tensor '{key}' (it holds {string.Join(", ", file.Tensors.Select(x => $"'{x.Name}'").DefaultIfEmpty("nothing"))})");
+                $"{name}: has no tensor {MessageText.Quote(key)} (it holds {string.Join(", ", file.Tensors.Select(x => MessageText.Quote(x.Name)).DefaultIfEmpty("nothing"))})");
         string label = $"{name}: {key}";
         long[] shape = t.Shape.ToArray();
         bool integer = t.DType is SafetensorsDType.I8 or SafetensorsDType.U8 or SafetensorsDType.I32 or SafetensorsDType.I64 or SafetensorsDType.BOOL;
