@@ -2,7 +2,10 @@ namespace Tessera.Data;
 
 /// <summary>
 /// N samples of float features sharing one per-sample shape, stored row-major in one array, with class
-/// labels and/or float regression targets. The arrays are owned by the data set: callers must not mutate them.
+/// labels and/or float regression targets. A sample carries one class label, or <see cref="LabelSize"/> of them
+/// (e.g. the next token at each position of a text window) when <see cref="LabelShape"/> is not [].
+/// Token models take their token ids as float features (exact up to 2^24), converted to int64 at the graph.
+/// The arrays are owned by the data set: callers must not mutate them.
 /// </summary>
 public sealed class Dataset
 {
@@ -12,9 +15,13 @@ public sealed class Dataset
     public int SampleSize { get; }
     public int Count { get; }
 
-    /// <summary>Class index per sample, in [0, <see cref="ClassCount"/>); null for pure regression sets.</summary>
+    /// <summary>Class indices, <see cref="LabelSize"/> per sample, in [0, <see cref="ClassCount"/>); null for pure regression sets.</summary>
     public long[]? Labels { get; }
     public int ClassCount { get; }
+    /// <summary>Per-sample shape of the labels: [] (the default) for one label per sample.</summary>
+    public IReadOnlyList<int> LabelShape { get; }
+    /// <summary>Labels per sample (product of <see cref="LabelShape"/>; 1 for []).</summary>
+    public int LabelSize { get; }
 
     /// <summary>Regression targets, row-major with <see cref="TargetShape"/> per sample; null when absent.</summary>
     public float[]? Targets { get; }
@@ -22,7 +29,7 @@ public sealed class Dataset
     public int TargetSize { get; }
 
     public Dataset(float[] features, IReadOnlyList<int> sampleShape, long[]? labels, int classCount,
-        float[]? targets = null, IReadOnlyList<int>? targetShape = null)
+        float[]? targets = null, IReadOnlyList<int>? targetShape = null, IReadOnlyList<int>? labelShape = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(sampleShape);
@@ -35,15 +42,17 @@ public sealed class Dataset
         Features = features;
         Count = features.Length / SampleSize;
 
+        LabelShape = Array.AsReadOnly((labels is null ? [] : labelShape ?? []).ToArray());
+        LabelSize = ShapeSize(LabelShape, nameof(labelShape));
         if (labels is not null)
         {
-            if (labels.Length != Count)
-                throw new ArgumentException($"{labels.Length} labels for {Count} samples", nameof(labels));
+            if (labels.Length != (long)Count * LabelSize)
+                throw new ArgumentException($"{labels.Length} labels for {Count} samples of {LabelSize} labels", nameof(labels));
             if (classCount <= 0)
                 throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "labelled data needs a positive class count");
             for (int i = 0; i < labels.Length; i++)
                 if (labels[i] < 0 || labels[i] >= classCount)
-                    throw new ArgumentException($"label {labels[i]} of sample {i} is outside [0, {classCount})", nameof(labels));
+                    throw new ArgumentException($"label {labels[i]} of sample {i / LabelSize} is outside [0, {classCount})", nameof(labels));
         }
         Labels = labels;
         ClassCount = labels is null ? 0 : classCount;
@@ -58,6 +67,10 @@ public sealed class Dataset
     public static Dataset ForClassification(float[] features, IReadOnlyList<int> sampleShape, long[] labels, int classCount) =>
         new(features, sampleShape, labels, classCount);
 
+    /// <summary>Token windows: features are <paramref name="length"/> token ids per sample, labels the next token at each position.</summary>
+    public static Dataset ForSequences(float[] tokens, int length, long[] nextTokens, int vocabulary) =>
+        new(tokens, [length], nextTokens, vocabulary, labelShape: [length]);
+
     public static Dataset ForRegression(float[] features, IReadOnlyList<int> sampleShape, float[] targets, IReadOnlyList<int>? targetShape = null) =>
         new(features, sampleShape, null, 0, targets, targetShape ?? [1]);
 
@@ -69,12 +82,24 @@ public sealed class Dataset
         return Features.AsSpan(index * SampleSize, SampleSize);
     }
 
+    /// <summary>The labels of sample <paramref name="index"/> (one, or <see cref="LabelSize"/>); empty for regression sets.</summary>
+    public ReadOnlySpan<long> SampleLabels(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return Labels is null ? [] : Labels.AsSpan(index * LabelSize, LabelSize);
+    }
+
+    /// <summary>The same samples viewed with another per-sample shape of equal size (no copy).</summary>
+    public Dataset WithSampleShape(IReadOnlyList<int> sampleShape) =>
+        new(Features, sampleShape, Labels, ClassCount, Targets, Targets is null ? null : TargetShape, LabelShape);
+
     /// <summary>A new data set of the given samples, in the given order (repeats allowed).</summary>
     public Dataset Select(int[] indices)
     {
         ArgumentNullException.ThrowIfNull(indices);
         var features = new float[(long)indices.Length * SampleSize];
-        long[]? labels = Labels is null ? null : new long[indices.Length];
+        long[]? labels = Labels is null ? null : new long[(long)indices.Length * LabelSize];
         float[]? targets = Targets is null ? null : new float[(long)indices.Length * TargetSize];
         for (int k = 0; k < indices.Length; k++)
         {
@@ -82,10 +107,10 @@ public sealed class Dataset
             if ((uint)i >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), i, $"index at position {k} is outside [0, {Count})");
             Features.AsSpan(i * SampleSize, SampleSize).CopyTo(features.AsSpan(k * SampleSize));
-            if (labels is not null) labels[k] = Labels![i];
+            if (labels is not null) Labels!.AsSpan(i * LabelSize, LabelSize).CopyTo(labels.AsSpan(k * LabelSize));
             if (targets is not null) Targets!.AsSpan(i * TargetSize, TargetSize).CopyTo(targets.AsSpan(k * TargetSize));
         }
-        return new Dataset(features, SampleShape, labels, ClassCount, targets, Targets is null ? null : TargetShape);
+        return new Dataset(features, SampleShape, labels, ClassCount, targets, Targets is null ? null : TargetShape, LabelShape);
     }
 
     private static int ShapeSize(IReadOnlyList<int> shape, string paramName)

@@ -5,8 +5,8 @@ namespace Tessera.Data;
 
 /// <summary>
 /// A data set (or a client's part of one) as safetensors bytes, the form in which shards travel to clients:
-/// "x" F32 [n, ...sampleShape]; "y" I64 [n] for class labels; "t" F32 [n, ...targetShape] for regression
-/// targets. Metadata records the format, sample shape and class count so a decoder can cross-check.
+/// "x" F32 [n, ...sampleShape]; "y" I64 [n, ...labelShape] for class labels ([n] for one label per sample, so
+/// such shards are unchanged from before label shapes existed); "t" F32 [n, ...targetShape] for regression targets. Metadata records the format, sample shape and class count so a decoder can cross-check.
 /// </summary>
 public static class ShardCodec
 {
@@ -25,7 +25,7 @@ public static class ShardCodec
             NamedTensor.FromFloats("x", [n, .. shard.SampleShape.Select(d => (long)d)], shard.Features),
         };
         if (shard.Labels is not null)
-            tensors.Add(NamedTensor.FromInt64s("y", [n], shard.Labels));
+            tensors.Add(NamedTensor.FromInt64s("y", [n, .. shard.LabelShape.Select(d => (long)d)], shard.Labels));
         if (shard.Targets is not null)
             tensors.Add(NamedTensor.FromFloats("t", [n, .. shard.TargetShape.Select(d => (long)d)], shard.Targets));
         var metadata = new Dictionary<string, string>
@@ -57,12 +57,14 @@ public static class ShardCodec
             throw new SafetensorsFormatException($"shard: metadata '{ClassCountKey}' is missing or not a non-negative integer");
 
         long[]? labels = null;
+        int[]? labelShape = null;
         if (file.TryGet("y", out _))
         {
             var y = Require(file, "y", SafetensorsDType.I64);
-            if (y.Shape.Count != 1 || y.Shape[0] != n)
-                throw new SafetensorsFormatException($"shard: tensor 'y' shape [{string.Join(",", y.Shape)}], expected [{n}]");
+            if (y.Shape.Count < 1 || y.Shape[0] != n || y.Shape.Skip(1).Any(d => d <= 0 || d > int.MaxValue))
+                throw new SafetensorsFormatException($"shard: tensor 'y' shape [{string.Join(",", y.Shape)}], expected [{n}, ...labelShape]");
             labels = y.ToInt64Array();
+            labelShape = y.Shape.Skip(1).Select(d => (int)d).ToArray();
             for (int i = 0; i < labels.Length; i++)
                 if (labels[i] < 0 || labels[i] >= classCount)
                     throw new SafetensorsFormatException($"shard: tensor 'y'[{i}] = {labels[i]} is outside [0, {classCount})");
@@ -83,7 +85,7 @@ public static class ShardCodec
             throw new SafetensorsFormatException($"shard: {ClassCountKey} {classCount} given but there are no labels");
         try
         {
-            return new Dataset(x.ToFloatArray(), sampleShape, labels, classCount, targets, targetShape);
+            return new Dataset(x.ToFloatArray(), sampleShape, labels, classCount, targets, targetShape, labelShape);
         }
         catch (ArgumentException ex)
         {

@@ -99,4 +99,20 @@ public class BatcherTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Batcher.ForTraining(Indexed(5), 0, 1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => Batcher.ForEvaluation(Indexed(5), 0));
     }
+
+    [Fact]
+    public void SequenceBatchesCarryEveryLabelOfEachSample()
+    {
+        // Sample i is the window [2i, 2i+1] with next tokens [2i+1, 2i+2].
+        var data = Dataset.ForSequences([0, 1, 2, 3, 4, 5], 2, [1, 2, 3, 4, 5, 6], 7);
+        var t = Batcher.ForTraining(data, batchSize: 2, epochs: 1, seed: 3);
+        for (int slot = 0; slot < 2; slot++)
+        {
+            int i = t.SampleIndices[slot];
+            Assert.Equal([2L * i + 1, 2L * i + 2], t.Y!.Skip(2 * slot).Take(2));
+        }
+        var e = Batcher.ForEvaluation(data, batchSize: 2);
+        Assert.Equal([1L, 2, 3, 4, 5, 6, 0, 0], e.Y!);
+        Assert.Equal([2, 1], e.ValidCounts);
+    }
 }

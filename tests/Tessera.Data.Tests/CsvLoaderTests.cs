@@ -83,4 +83,11 @@ public class CsvLoaderTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void ClassIndexTooLargeForACountIsAFormatError()
+    {
+        var ex = Assert.Throws<CsvFormatException>(() => CsvLoader.Load(new StringReader("x,label\n1,2147483647\n"), "label", CsvLabelKind.Integer));
+        Assert.Contains("not a non-negative integer class", ex.Message);
+    }
 }

@@ -44,4 +44,36 @@ public class DatasetTests
         Assert.Throws<ArgumentException>(() => Dataset.ForRegression([1, 2], [1], [1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => Small().Select([4]));
     }
+
+    [Fact]
+    public void SequenceSamplesCarryOneLabelPerPosition()
+    {
+        // Two windows of three tokens; labels are the next tokens.
+        var d = Dataset.ForSequences([0, 1, 2, 3, 4, 5], 3, [1, 2, 3, 4, 5, 0], 6);
+        Assert.Equal(2, d.Count);
+        Assert.Equal([3], d.LabelShape);
+        Assert.Equal(3, d.LabelSize);
+        Assert.Equal([4L, 5, 0], d.SampleLabels(1).ToArray());
+        var s = d.Select([1, 1, 0]);
+        Assert.Equal([4L, 5, 0, 4, 5, 0, 1, 2, 3], s.Labels!);
+        Assert.Equal([3], s.LabelShape);
+        Assert.Throws<ArgumentException>(() => Dataset.ForSequences([0, 1, 2, 3, 4, 5], 3, [1, 2, 3], 6));
+    }
+
+    [Fact]
+    public void SingleLabelSetsKeepAnEmptyLabelShape()
+    {
+        Assert.Equal([], Small().LabelShape);
+        Assert.Equal(1, Small().LabelSize);
+        Assert.Equal([2L], Small().SampleLabels(2).ToArray());
+    }
+
+    [Fact]
+    public void WithSampleShapeKeepsValuesAndRejectsOtherSizes()
+    {
+        var d = Small().WithSampleShape([1, 2]);
+        Assert.Equal([1, 2], d.SampleShape);
+        Assert.Equal(Small().Features, d.Features);
+        Assert.Throws<ArgumentException>(() => Small().WithSampleShape([3]));
+    }
 }

@@ -82,4 +82,26 @@ public class ShardCodecTests
         Assert.Contains("neither", Reject(Forge([x], Meta())));
         Assert.Contains(ShardCodec.ClassCountKey, Reject(Forge([x, y], Meta(classes: "many"))));
     }
+
+    [Fact]
+    public void SequenceShardRoundTripsItsLabelShape()
+    {
+        var data = Dataset.ForSequences([0, 1, 2, 3, 4, 5, 6, 7], 4, [1, 2, 3, 4, 5, 6, 7, 0], 8);
+        var bytes = ShardCodec.Encode(data, [1, 0]);
+        Assert.Equal([2L, 4], SafetensorsFile.Read(bytes)["y"].Shape);
+        var back = ShardCodec.Decode(bytes);
+        Assert.Equal([4], back.LabelShape);
+        Assert.Equal([5L, 6, 7, 0, 1, 2, 3, 4], back.Labels!);
+        Assert.Equal([4f, 5, 6, 7, 0, 1, 2, 3], back.Features);
+    }
+
+    [Fact]
+    public void ShardWithOneLabelPerSampleDecodesWithEmptyLabelShape()
+    {
+        // The layout written before label shapes existed: y is [n].
+        var old = Forge([NamedTensor.FromFloats("x", [2, 2], [1, 2, 3, 4]), NamedTensor.FromInt64s("y", [2], [0, 2])], Meta());
+        var back = ShardCodec.Decode(old);
+        Assert.Equal([], back.LabelShape);
+        Assert.Equal([0L, 2], back.Labels!);
+    }
 }

@@ -59,7 +59,7 @@ public static class Batcher
         float[] x = selected.Features;
         Array.Resize(ref x, slots * data.SampleSize);
         long[]? y = selected.Labels;
-        if (y is not null) Array.Resize(ref y, slots);
+        if (y is not null) Array.Resize(ref y, slots * data.LabelSize);
         float[]? t = selected.Targets;
         if (t is not null) Array.Resize(ref t, slots * data.TargetSize);
         return new EvaluationBatches(batches, batchSize, data.SampleShape, x, y, t, valid);

@@ -2,7 +2,7 @@ namespace Tessera.Data.Batching;
 
 /// <summary>
 /// Every sample exactly once, in fixed-size batches. The last batch is padded with zero features and
-/// label 0; <see cref="ValidCounts"/> says how many leading rows of each batch are real, so metrics can
+/// label 0 (every label of a padded sample); <see cref="ValidCounts"/> says how many leading rows of each batch are real, so metrics can
 /// ignore the padding and stay exact.
 /// </summary>
 public sealed record EvaluationBatches(

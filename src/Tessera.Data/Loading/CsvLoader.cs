@@ -16,7 +16,18 @@ public static class CsvLoader
         return Load(reader, labelColumn, labelKind, delimiter);
     }
 
-    public static CsvData Load(TextReader reader, string labelColumn, CsvLabelKind labelKind = CsvLabelKind.Auto, char delimiter = ',')
+    public static CsvData Load(TextReader reader, string labelColumn, CsvLabelKind labelKind = CsvLabelKind.Auto, char delimiter = ',') =>
+        Load(reader, labelColumn, null, labelKind, delimiter);
+
+    /// <param name="featureColumns">The feature columns in feature-vector order; null takes every column but the label.</param>
+    public static CsvData Load(string path, string labelColumn, IReadOnlyList<string>? featureColumns, CsvLabelKind labelKind = CsvLabelKind.Auto, char delimiter = ',')
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        return Load(reader, labelColumn, featureColumns, labelKind, delimiter);
+    }
+
+    /// <param name="featureColumns">The feature columns in feature-vector order; null takes every column but the label.</param>
+    public static CsvData Load(TextReader reader, string labelColumn, IReadOnlyList<string>? featureColumns, CsvLabelKind labelKind = CsvLabelKind.Auto, char delimiter = ',')
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(labelColumn);
@@ -33,7 +44,12 @@ public static class CsvLoader
         int labelIndex = header.IndexOf(labelColumn);
         if (labelIndex < 0)
             throw new CsvFormatException($"label column '{labelColumn}' not in header [{string.Join(", ", header)}]");
-        var featureNames = header.Where((_, i) => i != labelIndex).ToArray();
+        int[] featureIndices = featureColumns is null
+            ? Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray()
+            : featureColumns.Select(c => header.IndexOf(c) is int i and >= 0 && i != labelIndex
+                ? i
+                : throw new CsvFormatException($"feature column '{c}' not in header [{string.Join(", ", header)}] (or it is the label)")).ToArray();
+        var featureNames = featureIndices.Select(i => header[i]).ToArray();
 
         var features = new List<float>();
         var rawLabels = new List<(string text, int row)>();
@@ -44,9 +60,8 @@ public static class CsvLoader
             var fields = SplitLine(line, delimiter, lineNumber);
             if (fields.Count != header.Count)
                 throw new CsvFormatException($"row {lineNumber}: {fields.Count} fields, header has {header.Count}");
-            for (int i = 0; i < fields.Count; i++)
+            foreach (int i in featureIndices)
             {
-                if (i == labelIndex) continue;
                 if (!float.TryParse(fields[i].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
                     throw new CsvFormatException($"row {lineNumber}, column '{header[i]}': '{fields[i]}' is not a number");
                 features.Add(v);
@@ -71,7 +86,7 @@ public static class CsvLoader
         bool allIntegers = raw.All(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out _));
         if (kind == CsvLabelKind.Integer || (kind == CsvLabelKind.Auto && allIntegers && raw.Count > 0))
         {
-            var labels = raw.Select(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v <= int.MaxValue
+            var labels = raw.Select(r => long.TryParse(r.text, NumberStyles.None, CultureInfo.InvariantCulture, out long v) && v < int.MaxValue
                 ? v
                 : throw new CsvFormatException($"row {r.row}, column '{labelColumn}': '{r.text}' is not a non-negative integer class")).ToArray();
             int classCount = labels.Length == 0 ? 1 : (int)labels.Max() + 1;

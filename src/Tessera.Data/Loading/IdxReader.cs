@@ -10,6 +10,7 @@ public static class IdxReader
 {
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;
+    public const int MaxRank = 8;
 
     /// <summary>Reads an unsigned-byte IDX file and checks its magic and that the byte count matches the dims.</summary>
     public static (int[] Dims, byte[] Data) Read(byte[] file, int expectedMagic, string name)
@@ -19,7 +20,21 @@ public static class IdxReader
         int magic = BinaryPrimitives.ReadInt32BigEndian(file);
         if (magic != expectedMagic)
             throw new IdxFormatException($"{name}: magic 0x{magic:X8}, expected 0x{expectedMagic:X8}");
-        int rank = expectedMagic & 0xFF;
+        return Read(file, name);
+    }
+
+    /// <summary>Reads an unsigned-byte IDX file of any rank (1 to <see cref="MaxRank"/>).</summary>
+    public static (int[] Dims, byte[] Data) Read(byte[] file, string name)
+    {
+        if (file.Length < 4)
+            throw new IdxFormatException($"{name}: {file.Length} bytes is too short for an IDX header");
+        int magic = BinaryPrimitives.ReadInt32BigEndian(file);
+        int rank = magic & 0xFF;
+        if ((magic >> 8) != 0x08)
+            throw new IdxFormatException(
+                $"{name}: magic 0x{magic:X8} is not an unsigned-byte IDX file (0x000008NN); other element types are not supported");
+        if (rank is < 1 or > MaxRank)
+            throw new IdxFormatException($"{name}: {rank} dimensions; IDX files here have 1 to {MaxRank}");
         int headerLength = 4 + 4 * rank;
         if (file.Length < headerLength)
             throw new IdxFormatException($"{name}: {file.Length} bytes is too short for a {rank}-dimension IDX header");
@@ -31,7 +46,7 @@ public static class IdxReader
             if (dim > int.MaxValue)
                 throw new IdxFormatException($"{name}: dimension {d} is {dim}, too large");
             dims[d] = (int)dim;
-            count *= dim;
+            count = Math.Min(count * dim, long.MaxValue / int.MaxValue);
         }
         if (file.Length - headerLength != count)
             throw new IdxFormatException(
