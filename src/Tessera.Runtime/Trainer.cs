@@ -125,11 +125,19 @@ public sealed class Trainer : IDisposable
         foreach (var s in _state) s.GetTensorMutableDataAsSpan<float>().Clear();
     }
 
+    /// <summary>Fills the per-parameter extra inputs; buffers have none, so a full weight set (buffers included) or only the trainable part may be given.</summary>
     void FillExtra(string prefix, ParameterSet values)
     {
-        var targets = Manifest.Parameters.Select(p => _extra.TryGetValue(prefix + p.Name, out var v) ? v
-            : throw new InvalidOperationException($"artifact has no input '{prefix}{p.Name}'; compile it with the matching option")).ToArray();
-        Fill(targets, values, prefix.TrimEnd('/'));
+        foreach (var p in Manifest.Parameters.Where(p => !Manifest.Buffers.Contains(p.Name)))
+        {
+            var target = _extra.TryGetValue(prefix + p.Name, out var v) ? v
+                : throw new InvalidOperationException($"artifact has no input '{prefix}{p.Name}'; compile it with the matching option");
+            var t = values.Tensors.FirstOrDefault(t => t.Name == p.Name)
+                ?? throw new ArgumentException($"{prefix.TrimEnd('/')}: no tensor '{p.Name}'");
+            if (!t.Shape.SequenceEqual(p.Shape))
+                throw new ArgumentException($"{prefix.TrimEnd('/')}: tensor '{t.Name}' is {Graphs.Shapes.Format(t.Shape)}, expected {Graphs.Shapes.Format(p.Shape)}");
+            t.Values.CopyTo(target.GetTensorMutableDataAsSpan<float>());
+        }
     }
 
     void Fill(OrtValue[] targets, ParameterSet values, string what)

@@ -27,12 +27,14 @@ public static class OnnxImporter
         }
         else if (g.Outputs.Count > 1) g.Outputs.RemoveRange(1, g.Outputs.Count - 1);
 
+        var (buffers, statistics) = BatchNormImport.Normalize(g);
         var frozenList = (frozen ?? []).ToList();
         foreach (var f in frozenList.Where(f => !f.EndsWith('.') && !g.Initializers.ContainsKey(f)))
             throw new ArgumentException($"frozen parameter '{f}' is not an initializer of the model");
         bool IsFrozen(string p) => frozenList.Any(f => f == p || (f.EndsWith('.') && p.StartsWith(f, StringComparison.Ordinal)));
         // Rank-0 float initializers are exporter constants (scales, epsilons), not weights.
-        var trainable = g.Initializers.Where(kv => kv.Value.Type == DType.Float && kv.Value.Shape.Length > 0 && !IsFrozen(kv.Key))
+        // BatchNorm statistics are never trainable: running ones are buffers, those of an eval-mode export stay fixed.
+        var trainable = g.Initializers.Where(kv => kv.Value.Type == DType.Float && kv.Value.Shape.Length > 0 && !IsFrozen(kv.Key) && !statistics.Contains(kv.Key))
             .Select(kv => kv.Key).ToList();
         if (trainable.Count == 0) throw new OnnxFormatException("model has no trainable float initializers");
 
@@ -43,7 +45,7 @@ public static class OnnxImporter
         if (outInfo.Shape.Length > 0) g.Outputs[0] = outInfo with { Shape = [-1, .. outInfo.Shape[1..]] };
 
         CheckDifferentiable(g, trainable);
-        var trainableModel = new TrainableModel(name ?? (g.Name.Length > 0 ? g.Name : "imported"), g, loss, trainable);
+        var trainableModel = new TrainableModel(name ?? (g.Name.Length > 0 ? g.Name : "imported"), g, loss, trainable, buffers: buffers);
         return trainableModel;
     }
 

@@ -28,7 +28,7 @@ public sealed class ShapeInference
             try { ShapeRules.Infer(s, n); }
             catch (Exception e) when (e is not UnsupportedOpException)
             {
-                throw new InvalidOperationException($"shape inference failed at {n.Describe()}: {e.Message}", e);
+                throw new UnsupportedOpException($"{n.Describe()}: shape inference failed: {e.Message}");
             }
         }
         return s;
@@ -51,7 +51,7 @@ public sealed class ShapeInference
 
     public long[] RequireInts(string value, Node node) =>
         Value(value)?.ToLongs() ?? throw new InvalidOperationException(
-            $"{node.Describe()} needs input '{value}' to be a compile-time constant");
+            $"{node.Describe()}: input '{value}' must be a compile-time constant");
 
     internal void Set(string value, DType type, long[] shape)
     {

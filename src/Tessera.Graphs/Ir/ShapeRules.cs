@@ -7,7 +7,7 @@ internal static class ShapeRules
     [
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Erf", "Gelu", "Neg", "Sqrt", "Exp", "Log", "Abs", "Reciprocal",
         "Softmax", "LogSoftmax", "Identity", "Softplus", "Sign", "Floor", "Ceil", "Round", "Not", "Dropout", "Clip",
-        "Hardmax",
+        "Hardmax", "HardSigmoid", "HardSwish", "InstanceNormalization",
     ];
 
     static readonly HashSet<string> Broadcasting = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "BitShift", "BitwiseXor", "BitwiseAnd", "BitwiseOr"];
@@ -21,7 +21,7 @@ internal static class ShapeRules
         void Out(int i, DType t, long[] shape) { if (i < n.Outputs.Count) s.Set(n.Outputs[i], t, shape); }
 
         if (n.Domain is not ("" or "ai.onnx"))
-            throw new UnsupportedOpException($"{n.Describe()} is in domain '{n.Domain}', which Tessera does not support");
+            throw new UnsupportedOpException($"{n.Describe()}: domain '{n.Domain}' is not supported by Tessera");
 
         if (SameAsInput.Contains(n.OpType))
         {
@@ -286,10 +286,18 @@ internal static class ShapeRules
                 Out(2, DType.Float, stat);
                 return;
             }
+            case "BatchNormalization":
+            {
+                // Training-mode exports also name the updated running mean and variance ([C]).
+                Out(0, Ty(0), Sh(0));
+                Out(1, Ty(0), Sh(3));
+                Out(2, Ty(0), Sh(4));
+                return;
+            }
             case "Loop": InferLoop(s, n); return;
             case "RandomUniformLike" or "RandomNormalLike": Out(0, (DType)n.Int("dtype", (long)Ty(0)), Sh(0)); return;
         }
-        throw new UnsupportedOpException($"{n.Describe()} uses op '{n.OpType}', which Tessera does not support");
+        throw new UnsupportedOpException($"{n.Describe()}: op '{n.OpType}' is not supported by Tessera");
     }
 
     static void InferLoop(ShapeInference s, Node n)

@@ -30,6 +30,7 @@ public static class ArtifactCompiler
         if (dropout) { main.Inputs.Add(new ValueInfo("dropout_seed", DType.Int64, [])); hyper.Add("dropout_seed"); }
 
         var parameters = model.Trainable.Select(p => new TensorSpec(p, model.Forward.Initializers[p].Shape)).ToList();
+        var buffers = model.Buffers.Select(p => new TensorSpec(p, model.Forward.Initializers[p].Shape)).ToList();
         var state = new List<TensorSpec>();
         foreach (var p in parameters)
         {
@@ -48,6 +49,7 @@ public static class ArtifactCompiler
             if (options.FedProx) extra.Add(new(P.GlobalPrefix + p.Name, p.Shape));
             if (options.Scaffold) { extra.Add(new(P.ServerControlPrefix + p.Name, p.Shape)); extra.Add(new(P.ClientControlPrefix + p.Name, p.Shape)); }
         }
+        foreach (var p in buffers) main.Inputs.Add(new ValueInfo(P.ParamPrefix + p.Name, DType.Float, p.Shape));
         foreach (var s in state) main.Inputs.Add(new ValueInfo(P.StatePrefix + s.Name, DType.Float, s.Shape));
         foreach (var e in extra) main.Inputs.Add(new ValueInfo(e.Name, DType.Float, e.Shape));
 
@@ -58,8 +60,9 @@ public static class ArtifactCompiler
         body.Inputs.Add(new ValueInfo(iter, DType.Int64, []));
         body.Inputs.Add(new ValueInfo(condIn, DType.Bool, []));
         var rename = new Dictionary<string, string>();
-        foreach (var p in parameters) rename[p.Name] = bb.Claim("w/" + p.Name);
-        foreach (var p in parameters) body.Inputs.Add(new ValueInfo(rename[p.Name], DType.Float, p.Shape));
+        var carriedWeights = parameters.Concat(buffers).ToList();
+        foreach (var p in carriedWeights) rename[p.Name] = bb.Claim("w/" + p.Name);
+        foreach (var p in carriedWeights) body.Inputs.Add(new ValueInfo(rename[p.Name], DType.Float, p.Shape));
         var stateIn = state.ToDictionary(s => s.Name, s => bb.Claim("in/" + s.Name));
         foreach (var s in state) body.Inputs.Add(new ValueInfo(stateIn[s.Name], DType.Float, s.Shape));
 
@@ -73,6 +76,12 @@ public static class ArtifactCompiler
             body.SortTopologically();
             shapes = ShapeInference.Run(body, outer);
         }
+        var running = BatchNormLowering.Lower(bb, shapes, buffers.Select(p => rename[p.Name]).ToHashSet());
+        if (running.Count > 0)
+        {
+            body.SortTopologically();
+            shapes = ShapeInference.Run(body, outer);
+        }
         var weights = parameters.Select(p => rename[p.Name]).ToList();
         var grads = Differentiator.Backward(bb, shapes, loss, weights);
 
@@ -82,6 +91,7 @@ public static class ArtifactCompiler
         var condOut = bb.Identity(condIn);
         body.Outputs.Add(new ValueInfo(condOut, DType.Bool, []));
         foreach (var p in parameters) body.Outputs.Add(new ValueInfo(updated.Parameters[p.Name], DType.Float, p.Shape));
+        foreach (var p in buffers) body.Outputs.Add(new ValueInfo(bb.Identity(running.GetValueOrDefault(rename[p.Name], rename[p.Name])), DType.Float, p.Shape));
         foreach (var s in state) body.Outputs.Add(new ValueInfo(updated.State[s.Name], DType.Float, s.Shape));
         body.Outputs.Add(new ValueInfo(loss, DType.Float, []));
         body.Outputs.Add(new ValueInfo(correct, DType.Float, []));
@@ -90,12 +100,12 @@ public static class ArtifactCompiler
         var steps = mb.Op("Gather", mb.Shape("x"), mb.ScalarInt(0));
         var alwaysTrue = mb.Const(TensorData.FromBools([], [true]));
         var loopInputs = new List<string> { steps, alwaysTrue };
-        loopInputs.AddRange(parameters.Select(p => P.ParamPrefix + p.Name));
+        loopInputs.AddRange(carriedWeights.Select(p => P.ParamPrefix + p.Name));
         loopInputs.AddRange(state.Select(s => P.StatePrefix + s.Name));
-        var loopOutputs = parameters.Select(p => P.ParamOutPrefix + p.Name)
+        var loopOutputs = carriedWeights.Select(p => P.ParamOutPrefix + p.Name)
             .Concat(state.Select(s => P.StateOutPrefix + s.Name)).Concat(["losses", "correct"]).ToList();
         mb.AddNode("Loop", loopInputs, loopOutputs, ("body", body));
-        foreach (var p in parameters) main.Outputs.Add(new ValueInfo(P.ParamOutPrefix + p.Name, DType.Float, p.Shape));
+        foreach (var p in carriedWeights) main.Outputs.Add(new ValueInfo(P.ParamOutPrefix + p.Name, DType.Float, p.Shape));
         foreach (var s in state) main.Outputs.Add(new ValueInfo(P.StateOutPrefix + s.Name, DType.Float, s.Shape));
         main.Outputs.Add(new ValueInfo("losses", DType.Float, [-1], ["steps"]));
         main.Outputs.Add(new ValueInfo("correct", DType.Float, [-1], ["steps"]));
@@ -103,7 +113,8 @@ public static class ArtifactCompiler
         var manifest = new ArtifactManifest
         {
             Kind = "train", Model = model.Name, BatchSize = batch, SampleShape = model.SampleShape, InputType = model.Input.Type,
-            LabelShape = model.LabelShape, LabelType = model.LabelType, Loss = model.Loss, Parameters = parameters, State = state,
+            LabelShape = model.LabelShape, LabelType = model.LabelType, Loss = model.Loss, Parameters = carriedWeights, State = state,
+            Buffers = model.Buffers,
             Hyperparameters = hyper, ExtraInputs = extra.Select(e => e.Name).ToList(), Optimizer = Describe(options),
             FlopsPerSample = FlopCounter.Count(body, outer) / batch,
         };
@@ -117,7 +128,7 @@ public static class ArtifactCompiler
         var mb = new GraphBuilder(main, "m");
         AddDataInputs(main, model, batchSize);
         AddFrozen(main, model);
-        var parameters = model.Trainable.Select(p => new TensorSpec(p, model.Forward.Initializers[p].Shape)).ToList();
+        var parameters = model.Trainable.Concat(model.Buffers).Select(p => new TensorSpec(p, model.Forward.Initializers[p].Shape)).ToList();
         foreach (var p in parameters) main.Inputs.Add(new ValueInfo(P.ParamPrefix + p.Name, DType.Float, p.Shape));
 
         var body = new Graph("batch");
@@ -139,7 +150,7 @@ public static class ArtifactCompiler
         var manifest = new ArtifactManifest
         {
             Kind = "eval", Model = model.Name, BatchSize = batchSize, SampleShape = model.SampleShape, InputType = model.Input.Type,
-            LabelShape = model.LabelShape, LabelType = model.LabelType, Loss = model.Loss, Parameters = parameters,
+            LabelShape = model.LabelShape, LabelType = model.LabelType, Loss = model.Loss, Parameters = parameters, Buffers = model.Buffers,
             FlopsPerSample = FlopCounter.Count(body, ShapeInference.Run(main)) / batchSize,
         };
         return Seal(main, manifest);
@@ -183,7 +194,7 @@ public static class ArtifactCompiler
     static void AddFrozen(Graph main, TrainableModel model)
     {
         foreach (var (name, t) in model.Forward.Initializers)
-            if (!model.Trainable.Contains(name)) main.Initializers[name] = t;
+            if (!model.Trainable.Contains(name) && !model.Buffers.Contains(name)) main.Initializers[name] = t;
     }
 
     static string Describe(TrainingOptions o) =>

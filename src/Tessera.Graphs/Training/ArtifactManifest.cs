@@ -28,7 +28,14 @@ public sealed record ArtifactManifest
     public required long[] LabelShape { get; init; }
     public required DType LabelType { get; init; }
     public required LossKind Loss { get; init; }
+    /// <summary>Every tensor bound as "param/" and returned as "param_out/": the trainable ones, then the buffers.</summary>
     public required IReadOnlyList<TensorSpec> Parameters { get; init; }
+    /// <summary>
+    /// Names of the <see cref="Parameters"/> that are buffers (BatchNorm running statistics): updated by the
+    /// forward pass, not the optimizer, with no gradient, optimizer state, FedProx or SCAFFOLD inputs. A
+    /// federation layer may average them like weights or keep them local (FedBN).
+    /// </summary>
+    public IReadOnlyList<string> Buffers { get; init; } = [];
     /// <summary>Optimizer state carried between calls; starts at zero.</summary>
     public IReadOnlyList<TensorSpec> State { get; init; } = [];
     /// <summary>Scalar float inputs (plus "dropout_seed", int64) in the order they appear.</summary>

@@ -12,10 +12,16 @@ public sealed class TrainableModel
     public Graph Forward { get; }
     public LossKind Loss { get; }
     public IReadOnlyList<string> Trainable { get; }
+    /// <summary>
+    /// Float initializers the training forward pass updates instead of the optimizer (BatchNorm running mean
+    /// and variance). They travel with the weights (after the trainable ones) so federation averages them too.
+    /// </summary>
+    public IReadOnlyList<string> Buffers { get; }
     /// <summary>Per-sample label shape: [] for a class index, [T] for a sequence of them, the output's shape for regression.</summary>
     public long[] LabelShape { get; }
 
-    public TrainableModel(string name, Graph forward, LossKind loss, IReadOnlyList<string>? trainable = null, long[]? labelShape = null)
+    public TrainableModel(string name, Graph forward, LossKind loss, IReadOnlyList<string>? trainable = null, long[]? labelShape = null,
+        IReadOnlyList<string>? buffers = null)
     {
         if (forward.Inputs.Count != 1) throw new ArgumentException($"model '{name}' must have exactly one data input, has {forward.Inputs.Count}");
         if (forward.Outputs.Count < 1) throw new ArgumentException($"model '{name}' has no output");
@@ -28,6 +34,12 @@ public sealed class TrainableModel
             if (!forward.Initializers.TryGetValue(t, out var init)) throw new ArgumentException($"trainable parameter '{t}' is not an initializer of model '{name}'");
             if (init.Type != DType.Float) throw new ArgumentException($"trainable parameter '{t}' is {init.Type}; only float parameters train");
         }
+        Buffers = buffers ?? [];
+        foreach (var t in Buffers)
+        {
+            if (!forward.Initializers.TryGetValue(t, out var init) || init.Type != DType.Float) throw new ArgumentException($"buffer '{t}' is not a float initializer of model '{name}'");
+            if (Trainable.Contains(t)) throw new ArgumentException($"'{t}' cannot be both trainable and a buffer");
+        }
         var outShape = forward.Outputs[0].Shape;
         LabelShape = labelShape ?? (loss == LossKind.SoftmaxCrossEntropy ? outShape[1..^1] : outShape[1..]);
     }
@@ -37,8 +49,9 @@ public sealed class TrainableModel
     public long[] SampleShape => Input.Shape[1..];
     public DType LabelType => Loss == LossKind.SoftmaxCrossEntropy ? DType.Int64 : DType.Float;
 
+    /// <summary>The trainable tensors, then the buffers: the order of an artifact's manifest parameters.</summary>
     public ParameterSet InitialParameters() =>
-        new(Trainable.Select(t => new NamedTensor(t, Forward.Initializers[t].Shape, Forward.Initializers[t].ToFloats())));
+        new(Trainable.Concat(Buffers).Select(t => new NamedTensor(t, Forward.Initializers[t].Shape, Forward.Initializers[t].ToFloats())));
 
     public long ParameterCount => Trainable.Sum(t => Forward.Initializers[t].ElementCount);
 

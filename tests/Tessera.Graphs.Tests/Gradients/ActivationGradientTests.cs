@@ -19,6 +19,10 @@ public class ActivationGradientTests
         ["Gelu exact"] = () => Attr("Gelu", Uniform(S, 1, -3, 3)),
         ["Gelu approximate none"] = () => Attr("Gelu", Uniform(S, 2, -3, 3), ("approximate", "none")),
         ["Gelu approximate tanh"] = () => Attr("Gelu", Uniform(S, 3, -3, 3), ("approximate", "tanh")),
+        // Values on all three branches, each at least 0.2 from the kinks at x = ±3 (HardSigmoid alpha 1/6: ±3 too).
+        ["HardSwish"] = () => ElementwiseGradientTests.Unary("HardSwish", S, Branches(1)),
+        ["HardSigmoid alpha 1/6 (PyTorch)"] = () => Attr("HardSigmoid", Branches(2), ("alpha", 1f / 6f), ("beta", 0.5f)),
+        ["HardSigmoid default alpha 0.2"] = () => Attr("HardSigmoid", Uniform(S, 3, -2.3f, 2.3f)),
         ["Softmax axis -1"] = () => Softmax("Softmax", [3, 5], -1),
         ["Softmax axis 1 of rank 3"] = () => Softmax("Softmax", [2, 3, 4], 1),
         ["LogSoftmax axis -1"] = () => Softmax("LogSoftmax", [3, 5], -1),
@@ -35,6 +39,14 @@ public class ActivationGradientTests
         var c = new GradientCheck(op);
         var x = c.Input("x", S, values);
         c.Check(c.B.Op(op, [x], attributes));
+    }
+
+    /// <summary>Fifteen values: five below -3.2, five in [-2.8, 2.8], five above 3.2.</summary>
+    static float[] Branches(ulong seed)
+    {
+        var middle = Uniform([5], seed, -2.8f, 2.8f);
+        var outer = Uniform([5], seed + 1, 3.2f, 5f);
+        return [.. outer.Select(v => -v), .. middle, .. outer];
     }
 
     static void Softmax(string op, long[] shape, long axis)

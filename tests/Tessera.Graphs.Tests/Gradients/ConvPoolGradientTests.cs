@@ -32,6 +32,36 @@ public class ConvPoolGradientTests
             var x = c.Input("x", [2, 2, 7]); var w = c.Input("w", [3, 2, 3]); var b = c.Input("b", [3]);
             c.Check(c.B.Op("Conv", [x, w, b], ("strides", new long[] { 2 }), ("pads", new long[] { 1, 0 })));
         },
+        ["Conv group 2, stride 2 pad 1, bias"] = () =>
+        {
+            var c = new GradientCheck("Conv group 2");
+            var x = c.Input("x", [2, 4, 5, 5]); var w = c.Input("w", [6, 2, 3, 3]); var b = c.Input("b", [6]);
+            c.Check(c.B.Op("Conv", [x, w, b], ("group", 2L), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 1, 1, 1 })));
+        },
+        ["Conv depthwise 3x5 asymmetric pads"] = () =>
+        {
+            var c = new GradientCheck("Conv depthwise");
+            var x = c.Input("x", [2, 3, 5, 6]); var w = c.Input("w", [3, 1, 3, 5]);
+            c.Check(c.B.Op("Conv", [x, w], ("group", 3L), ("pads", new long[] { 1, 2, 0, 1 })));
+        },
+        ["Conv depthwise multiplier 2, 3x3 stride 2 on 8x8 (weight gradient sliced)"] = () =>
+        {
+            var c = new GradientCheck("Conv depthwise x2");
+            var x = c.Input("x", [1, 2, 8, 8]); var w = c.Input("w", [4, 1, 3, 3]);
+            c.Check(c.B.Op("Conv", [x, w], ("group", 2L), ("strides", new long[] { 2, 2 })));
+        },
+        ["Conv group 2, dilation 2"] = () =>
+        {
+            var c = new GradientCheck("Conv group 2 dilation 2");
+            var x = c.Input("x", [2, 4, 7, 7]); var w = c.Input("w", [2, 2, 2, 2]);
+            c.Check(c.B.Op("Conv", [x, w], ("group", 2L), ("dilations", new long[] { 2, 2 })));
+        },
+        ["Conv 1-D group 2"] = () =>
+        {
+            var c = new GradientCheck("Conv1d group 2");
+            var x = c.Input("x", [2, 4, 7]); var w = c.Input("w", [2, 2, 3]);
+            c.Check(c.B.Op("Conv", [x, w], ("group", 2L), ("strides", new long[] { 2 }), ("pads", new long[] { 1, 0 })));
+        },
         ["MaxPool 2x2 stride 2"] = () => Pool("MaxPool", [1, 2, 4, 4], 2, 2, 0),
         ["MaxPool 3x3 stride 2 pad 1"] = () => Pool("MaxPool", [2, 2, 5, 5], 3, 2, 1),
         ["MaxPool 2x2 stride 2 ceil_mode"] = () => Pool("MaxPool", [1, 2, 5, 5], 2, 2, 0, ("ceil_mode", 1L)),

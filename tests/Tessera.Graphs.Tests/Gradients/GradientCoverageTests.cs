@@ -10,12 +10,12 @@ public class GradientCoverageTests
     [
         "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Neg", "Identity", "Sqrt", "Exp", "Log", "Abs", "Reciprocal",
         "Cast", "Expand", "Where", "Clip",
-        "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Erf", "Gelu", "Softmax", "LogSoftmax",
+        "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Erf", "Gelu", "Softmax", "LogSoftmax", "HardSwish", "HardSigmoid",
         "MatMul", "Gemm",
         "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout", "Transpose", "Concat", "Split", "Slice", "Gather", "GatherElements",
         "ReduceSum", "ReduceMean", "ReduceSumSquare", "ReduceMax", "ReduceMin",
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-        "LayerNormalization",
+        "LayerNormalization", "InstanceNormalization", "BatchNormalization",
     ];
 
     [Fact]

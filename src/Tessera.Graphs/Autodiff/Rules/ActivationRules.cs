@@ -25,6 +25,23 @@ internal static class ActivationRules
             var density = c.B.Op("Exp", c.B.Neg(c.B.Mul(x, x)));
             return c.B.Mul(g, c.B.Mul(density, c.B.Scalar(InvSqrtPi2)));
         });
+        r["HardSigmoid"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
+        {
+            // y = clip(alpha x + beta, 0, 1): slope alpha strictly inside the ramp.
+            var alpha = n.Float("alpha", 0.2f);
+            var z = c.B.Add(c.B.Mul(n.Inputs[0], c.B.Scalar(alpha)), c.B.Scalar(n.Float("beta", 0.5f)));
+            var inside = c.B.Op("And", c.B.Op("Greater", z, c.B.Scalar(0f)), c.B.Op("Less", z, c.B.Scalar(1f)));
+            return c.B.Op("Where", inside, c.B.Mul(g, c.B.Scalar(alpha)), c.B.Scalar(0f));
+        });
+        r["HardSwish"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
+        {
+            // y = x relu6(x + 3) / 6: dy = 0 below -3, x/3 + 1/2 up to 3, 1 above (PyTorch's branches).
+            var x = n.Inputs[0];
+            var ramp = c.B.Add(c.B.Mul(x, c.B.Scalar(1f / 3f)), c.B.Scalar(0.5f));
+            var slope = c.B.Op("Where", c.B.Op("Less", x, c.B.Scalar(-3f)), c.B.Scalar(0f),
+                c.B.Op("Where", c.B.Op("LessOrEqual", x, c.B.Scalar(3f)), ramp, c.B.Scalar(1f)));
+            return c.B.Mul(g, slope);
+        });
         r["Gelu"] = (c, n) => ElementwiseRules.Unary(c, n, g => c.B.Mul(g, GeluDerivative(c, n)));
         r["Softmax"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
         {

@@ -30,24 +30,29 @@ internal static class ConvPoolRules
     {
         var (x, w) = (n.Inputs[0], n.Inputs[1]);
         var g = c.Grad(n.Outputs[0])!;
-        if (n.Int("group", 1) != 1) throw new UnsupportedOpException($"{n.Describe()}: Conv gradient supports group=1 only");
+        long groups = n.Int("group", 1);
         var sx = c.Shape(x); var sw = c.Shape(w); var sy = c.Shape(n.Outputs[0]);
         int sp = sx.Length - 2;
         var geo = Geom(c, n, n.Ints("kernel_shape") ?? sw[2..]);
+        var spatialAxes = Enumerable.Range(2, sp).Select(i => (long)i).ToArray();
 
         if (n.Input(2) is { } bias && c.Needs(bias))
-            c.Accumulate(bias, c.B.ReduceSum(g, [0, .. Enumerable.Range(2, sp).Select(i => (long)i)], keepDims: false));
+            c.Accumulate(bias, c.B.ReduceSum(g, [0, .. spatialAxes], keepDims: false));
 
         if (c.Needs(x))
         {
-            // The input gradient is the transposed convolution of the output gradient with the same weights;
+            // The input gradient is the transposed convolution of the output gradient with the same weights
+            // (ConvTranspose's [C_in, C_out/group, k] weight layout is Conv's [M, C/group, k] read backwards);
             // output_padding recovers the rows a strided forward pass skipped.
             var outPad = new long[sp];
             for (int i = 0; i < sp; i++)
                 outPad[i] = sx[i + 2] - (geo.Strides[i] * (sy[i + 2] - 1) + (geo.Kernel[i] - 1) * geo.Dilations[i] + 1 - geo.Pads[i] - geo.Pads[i + sp]);
-            c.Accumulate(x, c.B.Op("ConvTranspose", [g, w],
-                ("strides", geo.Strides), ("dilations", geo.Dilations), ("pads", geo.Pads), ("output_padding", outPad),
-                ("kernel_shape", geo.Kernel)));
+            var attrs = new List<(string, object)>
+            {
+                ("strides", geo.Strides), ("dilations", geo.Dilations), ("pads", geo.Pads), ("output_padding", outPad), ("kernel_shape", geo.Kernel),
+            };
+            if (groups != 1) attrs.Add(("group", groups));
+            c.Accumulate(x, c.B.Op("ConvTranspose", [g, w], attrs.ToArray()));
         }
 
         if (c.Needs(w))
@@ -57,21 +62,35 @@ internal static class ConvPoolRules
             var swap = new long[sp + 2];
             swap[0] = 1; swap[1] = 0;
             for (int i = 2; i < sp + 2; i++) swap[i] = i;
-            var xt = c.B.Transpose(x, swap);
             var gt = c.B.Transpose(g, swap);
-            var dw = c.B.Op("Conv", [xt, gt], ("strides", geo.Dilations), ("dilations", geo.Strides), ("pads", geo.Pads),
-                ("kernel_shape", sy[2..]));
+            var xt = groups == 1 ? c.B.Transpose(x, swap) : GroupedAsBatch(c, x, sx, groups);
+            var attrs = new List<(string, object)>
+            {
+                ("strides", geo.Dilations), ("dilations", geo.Strides), ("pads", geo.Pads), ("kernel_shape", sy[2..]),
+            };
+            if (groups != 1) attrs.Add(("group", groups));
+            var dw = c.B.Op("Conv", [xt, gt], attrs.ToArray());
             // The correlation can be longer than the kernel when strides leave input rows unused; keep the kernel's extent.
             var full = new long[sp];
             for (int i = 0; i < sp; i++)
                 full[i] = (sx[i + 2] + geo.Pads[i] + geo.Pads[i + sp] - ((sy[i + 2] - 1) * geo.Strides[i] + 1)) / geo.Dilations[i] + 1;
             if (!full.SequenceEqual(geo.Kernel))
-            {
-                var axes = Enumerable.Range(2, sp).Select(i => (long)i).ToArray();
-                dw = c.B.Op("Slice", dw, c.B.Ints(new long[sp]), c.B.Ints(geo.Kernel), c.B.Ints(axes));
-            }
+                dw = c.B.Op("Slice", dw, c.B.Ints(new long[sp]), c.B.Ints(geo.Kernel), c.B.Ints(spatialAxes));
             c.Accumulate(w, c.B.Transpose(dw, swap));
         }
+    }
+
+    /// <summary>
+    /// For a grouped weight gradient: x [N, C, ...] as [C/G, G*N, ...], so that a Conv with group=G over it and
+    /// the transposed output gradient [M, N, ...] pairs each group's input channels only with its own filters.
+    /// </summary>
+    static string GroupedAsBatch(GradientContext c, string x, long[] sx, long groups)
+    {
+        long n = sx[0], perGroup = sx[1] / groups;
+        var spatial = sx[2..];
+        var split = c.B.Reshape(x, [n, groups, perGroup, .. spatial]);
+        long[] perm = [2, 1, 0, .. Enumerable.Range(3, spatial.Length).Select(i => (long)i)];
+        return c.B.Reshape(c.B.Transpose(split, perm), [perGroup, groups * n, .. spatial]);
     }
 
     static void MaxPool(GradientContext c, Node n)
