@@ -54,7 +54,7 @@ public class SimulateUserModelTests
     }
 
     [Theory]
-    [InlineData(5, "tabular_mlp.onnx", "data", "samples have shape [5] but the model takes [8]")]
+    [InlineData(5, "tabular_mlp.onnx", "data", "has sample shape [5] but the model takes [8]")]
     [InlineData(8, null, "model.onnx", "no file")]
     public void A_model_or_data_that_does_not_fit_is_one_line_naming_the_field(int features, string? model, string field, string message)
     {

