@@ -4,7 +4,8 @@ using Tessera.Graphs.Training;
 
 namespace Tessera.Runtime;
 
-public sealed record EvaluationResult(double Loss, double Accuracy, long Samples, long Correct);
+/// <param name="Metrics">Metrics beyond loss and accuracy (auc, f1, mse, mae, perplexity), as <see cref="QualityMetrics"/> decides.</param>
+public sealed record EvaluationResult(double Loss, double Accuracy, long Samples, long Correct, IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <summary>
 /// Evaluates weights on a data set with the model's evaluation artifact. Every sample counts exactly once:
@@ -17,6 +18,7 @@ public sealed class Evaluator : IDisposable
     readonly Dictionary<int, (Artifact Artifact, InferenceSession Session)> _sessions = new();
     public int BatchSize { get; }
     public DType InputType => _model.Input.Type;
+    public TrainableModel Model => _model;
 
     public Evaluator(TrainableModel model, int batchSize = 500, RuntimeOptions? options = null)
     {

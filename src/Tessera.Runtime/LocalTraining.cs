@@ -70,11 +70,13 @@ public static class LocalTraining
         return BatchData.Regression(x, yt, steps);
     }
 
-    /// <summary>Accuracy and mean loss of weights on a whole data set.</summary>
+    /// <summary>Accuracy, mean loss and the model's other metrics (<see cref="QualityMetrics"/>) of weights on a whole data set.</summary>
     public static EvaluationResult Evaluate(this Evaluator evaluator, Graphs.Training.ParameterSet weights, Dataset data)
     {
         bool tokens = evaluator.InputType == DType.Int64;
-        return evaluator.Evaluate(weights, tokens ? null : data.Features, tokens ? Array.ConvertAll(data.Features, v => (long)v) : null,
+        var e = evaluator.Evaluate(weights, tokens ? null : data.Features, tokens ? Array.ConvertAll(data.Features, v => (long)v) : null,
             data.Labels, data.Targets, data.Count);
+        var outputs = QualityMetrics.NeedsOutputs(evaluator.Model, data) ? Predictor.Predict(evaluator.Model, weights, data) : null;
+        return e with { Metrics = QualityMetrics.Of(evaluator.Model, data, e.Loss, outputs) };
     }
 }

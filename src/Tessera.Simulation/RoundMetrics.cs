@@ -17,7 +17,8 @@ public sealed record RoundMetrics(
     long Samples,
     int Dropped,
     double SimulatedSeconds,
-    double WallSeconds);
+    double WallSeconds,
+    IReadOnlyDictionary<string, double>? Metrics = null);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 /// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>

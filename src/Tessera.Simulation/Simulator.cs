@@ -79,6 +79,9 @@ public sealed class Simulator : IDisposable
         return (steps, Speeds.Seconds(client, (long)steps * Setup.BatchFor(n)));
     }
 
+    /// <summary>Metrics beyond accuracy and loss each evaluation reports for this model and test set.</summary>
+    public IReadOnlyList<string> MetricNames => QualityMetrics.Names(Model, Data.Test);
+
     internal bool ShouldEvaluate(int round) => round % Spec.EvalEvery == 0 || round == Rounds;
 
     public void Dispose()
@@ -137,19 +140,20 @@ internal sealed class MetricsLog(Simulator sim)
     {
         if (!sim.Options.EvaluateInitialModel) return;
         var e = sim.Evaluate(weights);
-        Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds));
+        Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds, e.Metrics));
     }
 
     /// <returns>True when the run should stop: the target accuracy was reached, or patience ran out.</returns>
     public bool Record(int round, float[] weights, RoundTally tally, double simulatedSeconds)
     {
         double? acc = null, loss = null;
+        IReadOnlyDictionary<string, double>? metrics = null;
         if (sim.ShouldEvaluate(round))
         {
             var e = sim.Evaluate(weights);
-            (acc, loss) = (e.Accuracy, e.Loss);
+            (acc, loss, metrics) = (e.Accuracy, e.Loss, e.Metrics);
         }
-        Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds));
+        Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics));
         if (acc is { } a) Stop.Observe(round, a);
         return Stop.Stopped;
     }

@@ -77,4 +77,49 @@ public class SimulateUserModelTests
         Assert.Contains("error: model.onnx: net.onnx:", run.StdErr);
         Assert.DoesNotContain("   at ", run.StdErr);
     }
+
+    /// <summary>trees.csv with its label turned into a number: 1 for "ash" (binary), or f0 + f1 (regression).</summary>
+    static string NumericTrees(bool binary) => string.Join('\n', File.ReadAllLines(Fixture("data", "trees.csv")).Select((l, i) =>
+    {
+        var c = l.Split(',');
+        if (i == 0) return "target," + string.Join(',', c[1..]);
+        var t = binary ? (c[0] == "ash" ? "1" : "0")
+            : (double.Parse(c[1], CultureInfo.InvariantCulture) + double.Parse(c[2], CultureInfo.InvariantCulture)).ToString("F4", CultureInfo.InvariantCulture);
+        return t + "," + string.Join(',', c[1..]);
+    })) + "\n";
+
+    [Theory]
+    [InlineData("tabular_binary.onnx", "bce_with_logits", true, "auc", "f1")]
+    [InlineData("tabular_regressor.onnx", "mse", false, "mse", "mae")]
+    public void Binary_and_regression_models_report_their_metrics_per_round(string model, string loss, bool binary, string first, string second)
+    {
+        var dir = CliRunner.Workspace($$"""
+            name: numeric
+            model: { onnx: net.onnx, loss: {{loss}} }
+            data: { dataset: numeric, path: numeric.csv, clients: 4, format: { label: target } }
+            local: { epochs: 1, batch_size: 10, lr: 0.05 }
+            clients_per_round: 4
+            rounds: 4
+            """);
+        File.Copy(Fixture("models", model), Path.Combine(dir, "net.onnx"));
+        File.WriteAllText(Path.Combine(dir, "numeric.csv"), NumericTrees(binary));
+        var run = CliRunner.Run(dir, "simulate", "job.yaml", "--parallel", "1");
+        Assert.True(run.ExitCode == 0, run.StdErr + run.StdOut);
+        Assert.Contains($"  {first} ", run.StdOut);
+        var rows = File.ReadAllLines(Path.Combine(dir, "out", "simulate", "numeric", "metrics.csv"));
+        var header = rows[0].Split(',');
+        int a = Array.IndexOf(header, "test_" + first), b = Array.IndexOf(header, "test_" + second);
+        Assert.True(a > 0 && b > 0, rows[0]);
+        double At(string row, int col) => double.Parse(row.Split(',')[col], CultureInfo.InvariantCulture);
+        if (binary)
+        {
+            Assert.True(At(rows[^1], a) > 0.95, $"AUC {rows[^1]}");   // "ash" is separable by its features
+            Assert.True(At(rows[^1], b) > 0.8, $"F1 {rows[^1]}");
+        }
+        else
+        {
+            Assert.True(At(rows[^1], a) < At(rows[1], a) / 2, $"MSE {rows[1]} -> {rows[^1]}");
+            Assert.True(At(rows[^1], b) <= Math.Sqrt(At(rows[^1], a)) + 1e-9);   // MAE never exceeds RMSE
+        }
+    }
 }

@@ -78,14 +78,14 @@ internal static class SimulateCommand
                     csv.Write(m);
                     if (m.TestAccuracy is { } acc)
                         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s"));
+                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s{string.Concat((m.Metrics ?? new Dictionary<string, double>()).Select(kv => $"  {kv.Key} {kv.Value:G4}"))}"));
                 },
             },
         };
 
         using var sim = new Simulator(spec, options with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(jobPath))! });
         Directory.CreateDirectory(outDir);
-        using var csvFile = csv = new MetricsCsv(csvPath);
+        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames);
         foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +

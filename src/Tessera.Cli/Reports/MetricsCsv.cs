@@ -7,11 +7,14 @@ namespace Tessera.Cli.Reports;
 internal sealed class MetricsCsv : IDisposable
 {
     readonly StreamWriter _writer;
+    readonly IReadOnlyList<string> _metrics;
 
-    public MetricsCsv(string path)
+    /// <param name="metrics">The model's metrics beyond accuracy and loss (auc, f1, mse, mae, perplexity), as test_NAME columns.</param>
+    public MetricsCsv(string path, IReadOnlyList<string>? metrics = null)
     {
         _writer = new StreamWriter(path);
-        _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds");
+        _metrics = metrics ?? [];
+        _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds" + string.Concat(_metrics.Select(n => ",test_" + n)));
     }
 
     public void Write(RoundMetrics m)
@@ -19,7 +22,7 @@ internal sealed class MetricsCsv : IDisposable
         static string F(double? v) => v is { } d && double.IsFinite(d) ? d.ToString("G6", CultureInfo.InvariantCulture) : "";
         _writer.WriteLine(string.Join(',', m.Round.ToString(CultureInfo.InvariantCulture), F(m.TestAccuracy), F(m.TestLoss), F(m.MeanTrainLoss),
             m.Clients.ToString(CultureInfo.InvariantCulture), m.Samples.ToString(CultureInfo.InvariantCulture), m.Dropped.ToString(CultureInfo.InvariantCulture),
-            F(m.SimulatedSeconds), F(m.WallSeconds)));
+            F(m.SimulatedSeconds), F(m.WallSeconds)) + string.Concat(_metrics.Select(n => "," + F(m.Metrics?.GetValueOrDefault(n, double.NaN)))));
         _writer.Flush();
     }
 
