@@ -29,7 +29,7 @@ public static class DatasetLoader
             throw new DatasetFormatException(Directory.Exists(path) ? $"{path}: is a folder, but {format.ToName()} data is a file" : $"{path}: no such file");
         try
         {
-            var (loaded, field) = Read(source, path, format, baseDirectory);
+            var (loaded, field) = Read(source, path, format, baseDirectory, expectedSampleShape);
             return loaded with { Data = SampleShapeFit.Fit(loaded.Data, expectedSampleShape, path, field) };
         }
         catch (CsvFormatException ex) { throw new DatasetFormatException($"{path}: {ex.Message}", ex); }
@@ -42,7 +42,8 @@ public static class DatasetLoader
         }
     }
 
-    private static (LoadedDataset Loaded, string Field) Read(DatasetSource s, string path, DatasetFormat format, string? baseDirectory)
+    private static (LoadedDataset Loaded, string Field) Read(DatasetSource s, string path, DatasetFormat format, string? baseDirectory,
+        IReadOnlyList<long>? expected)
     {
         switch (format)
         {
@@ -54,7 +55,11 @@ public static class DatasetLoader
             }
             case DatasetFormat.Images:
             {
-                var (data, classes) = ImageFolderLoader.Load(path, s.Size, s.Channels, s.Mean, s.Std);
+                // Unset size and channels follow the model's [C, H, W] input, so a folder needs no options to fit it.
+                bool chw = expected is [var c, var h, var w] && c is 1 or 3 && h is > 0 and <= 1 << 13 && w is > 0 and <= 1 << 13;
+                var size = s.Size ?? (chw ? [(int)expected![1], (int)expected[2]] : null);
+                int channels = s.Channels ?? (chw ? (int)expected![0] : 3);
+                var (data, classes) = ImageFolderLoader.Load(path, size, channels, s.Mean, s.Std);
                 return (new LoadedDataset(data, path, format, classes), "images");
             }
             case DatasetFormat.Npy:

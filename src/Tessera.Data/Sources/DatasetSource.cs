@@ -11,8 +11,8 @@ namespace Tessera.Data.Sources;
 /// </param>
 /// <param name="Features">npz/safetensors: the features key (default "x").</param>
 /// <param name="Columns">CSV: the feature columns in order (default every column but the label).</param>
-/// <param name="Size">Images: [height, width] every image is resized to (default: the first image's size).</param>
-/// <param name="Channels">Images: 1 (gray) or 3 (RGB, the default).</param>
+/// <param name="Size">Images: [height, width] every image is resized to (default: the model's, else the first image's size).</param>
+/// <param name="Channels">Images: 1 (gray) or 3 (RGB); default: the model's input channels, else 3.</param>
 /// <param name="Mean">Images: per-channel mean subtracted after scaling to [0, 1] (one value applies to all channels).</param>
 /// <param name="Std">Images: per-channel standard deviation divided by after the mean.</param>
 /// <param name="SequenceLength">Text: tokens per sample (default 32, the zoo transformer's context).</param>
@@ -24,7 +24,7 @@ public sealed record DatasetSource(
     IReadOnlyList<string>? Columns = null,
     DatasetLabelKind LabelKind = DatasetLabelKind.Auto,
     IReadOnlyList<int>? Size = null,
-    int Channels = 3,
+    int? Channels = null,
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
     TextTokens Tokens = TextTokens.Char,

@@ -60,12 +60,23 @@ public class ImageFolderLoaderTests
     {
         using var dir = new TempFolder();
         dir.Write("x/a.png", TestFiles.Image(4, 4, Pattern, SKEncodedImageFormat.Png));
-        var ex = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Load(new DatasetSource(dir.Path), [1, 28, 28]));
+        var ex = Assert.Throws<DatasetFormatException>(() => DatasetLoader.Load(new DatasetSource(dir.Path, Size: [4, 4], Channels: 3), [1, 28, 28]));
         Assert.Equal($"{dir.Path}: images has sample shape [3, 4, 4] but the model takes [1, 28, 28]", ex.Message);
         string broken = dir.Write("x/b.png", [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
         Assert.Equal($"{broken}: not a PNG or JPEG image SkiaSharp can decode",
             Assert.Throws<DatasetFormatException>(() => DatasetLoader.Load(new DatasetSource(dir.Path, Size: [4, 4]))).Message);
         dir.Write("empty/.keep", "");
         Assert.Contains("class folder has no PNG or JPEG images", Assert.Throws<DatasetFormatException>(() => DatasetLoader.Load(new DatasetSource(dir.Path))).Message);
+    }
+
+    [Fact]
+    public void UnsetSizeAndChannelsFollowTheModelInput()
+    {
+        using var dir = new TempFolder();
+        dir.Write("x/a.png", TestFiles.Image(10, 6, (_, _) => new SKColor(255, 255, 255), SKEncodedImageFormat.Png));
+        var d = DatasetLoader.Load(new DatasetSource(dir.Path), [1, 28, 28]);
+        Assert.Equal([1, 28, 28], d.SampleShape);
+        Assert.All(d.Features, v => Assert.Equal(1f, v, 3));
+        Assert.Equal([3, 6, 10], DatasetLoader.Load(new DatasetSource(dir.Path)).SampleShape);
     }
 }
