@@ -62,6 +62,35 @@ public class NormConvImportTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void Buffers_get_no_optimizer_state_or_federation_inputs_and_move_the_same_under_every_option(OptimizerKind optimizer)
+    {
+        var f = TorchReference.Load("bn2d");
+        var model = OnnxImporter.Import(f.Onnx, LossKind.SoftmaxCrossEntropy);
+        var options = new TrainingOptions
+        {
+            BatchSize = f.Batch, Optimizer = optimizer, Momentum = optimizer == OptimizerKind.Sgd, WeightDecay = true,
+            ClipGradientNorm = true, FedProx = true, Scaffold = true,
+        };
+        var artifact = ArtifactCompiler.CompileTraining(model, options);
+        Assert.All(model.Buffers, b =>
+        {
+            Assert.DoesNotContain(artifact.Manifest.State, s => s.Name.EndsWith("/" + b, StringComparison.Ordinal));
+            Assert.DoesNotContain(artifact.Manifest.ExtraInputs, e => e.EndsWith("/" + b, StringComparison.Ordinal));
+        });
+        using var trainer = new Trainer(artifact, model.InitialParameters());
+        // Federation passes whole weight sets (buffers included) as globals and control variates.
+        var full = model.InitialParameters();
+        trainer.SetGlobalWeights(full);
+        trainer.SetControlVariates(full.WithValues(new float[full.Count]), full.WithValues(new float[full.Count]));
+        trainer.Train(BatchData.Classification(f.X, f.Labels!, 1), new Hyperparameters { LearningRate = 0.05f, WeightDecay = 0.1f });
+        var after = trainer.GetParameters();
+        Assert.True(f.RunningMismatch(model.Buffers.ToDictionary(b => b, b => after[b].Values)) <= 1,
+            "weight decay, clipping, FedProx or SCAFFOLD must not touch the running statistics");
+    }
+
+    [Theory]
     [MemberData(nameof(WithBatchNorm))]
     public void Evaluation_uses_the_running_statistics(string name)
     {
