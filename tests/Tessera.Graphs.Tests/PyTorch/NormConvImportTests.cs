@@ -61,6 +61,29 @@ public class NormConvImportTests(ITestOutputHelper output)
         Assert.True(f.RunningMismatch(LossKind.SoftmaxCrossEntropy) <= 1);
     }
 
+    [Fact]
+    public void An_eval_mode_BatchNorm_export_keeps_its_statistics_fixed()
+    {
+        var f = TorchReference.Load("bn2d");
+        var onnx = OnnxModel.FromBytes(f.Onnx);
+        foreach (var n in onnx.Graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
+        {
+            n.Attributes["training_mode"] = 0L;
+            n.Outputs.RemoveRange(1, n.Outputs.Count - 1);
+        }
+        var model = OnnxImporter.Import(onnx.ToBytes(), LossKind.SoftmaxCrossEntropy);
+        Assert.Empty(model.Buffers);
+        Assert.DoesNotContain("bn.running_mean", model.Trainable);
+        Assert.DoesNotContain("bn.running_var", model.Trainable);
+        Assert.Contains("bn.weight", model.Trainable);
+
+        using var trainer = new Trainer(ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = f.Batch }), model.InitialParameters());
+        var losses = trainer.Train(BatchData.Classification([.. f.X, .. f.X], [.. f.Labels!, .. f.Labels!], 2), new Hyperparameters { LearningRate = 0.05f }).Losses;
+        // Running statistics (mean 0, variance 1) rather than batch statistics: not PyTorch's train-mode loss.
+        Assert.True(Math.Abs(losses[0] - f.Loss) > 1e-3);
+        Assert.True(losses[1] < losses[0]);
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Sgd)]
     [InlineData(OptimizerKind.AdamW)]
