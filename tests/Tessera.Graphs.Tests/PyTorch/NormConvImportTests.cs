@@ -26,9 +26,10 @@ public class NormConvImportTests(ITestOutputHelper output)
         var f = TorchReference.Load(name);
         var (lossError, errors) = f.Errors(LossKind.SoftmaxCrossEntropy);
         var worst = errors.MaxBy(kv => kv.Value);
-        var strict = errors.Where(kv => f.Tolerance(kv.Key, 1e-4) == 1e-4).ToList();
+        var above = errors.Where(kv => kv.Value > 1e-4).ToList();
         output.WriteLine($"{name}: loss rel {lossError:G3}, max grad rel {worst.Value:G3} ({worst.Key}); " +
-                         $"{strict.Count}/{errors.Count} tensors held to 1e-4, max {strict.Max(kv => kv.Value):G3}");
+                         $"{errors.Count - above.Count}/{errors.Count} tensors within 1e-4; above it: " +
+                         string.Join(", ", above.Select(kv => $"{kv.Key} {kv.Value:G3} (PyTorch float32 {f.Float32Noise.GetValueOrDefault(kv.Key):G3})")));
         f.AssertGradientsMatch(LossKind.SoftmaxCrossEntropy);
     }
 
