@@ -12,7 +12,10 @@ export interface ArtifactManifest {
   inputType: 'Float' | 'Int64';
   labelShape: number[];
   labelType: 'Float' | 'Int64';
+  /** Trainable tensors, then buffers (BatchNorm running statistics, updated by the forward pass). */
   parameters: TensorSpec[];
+  /** Names of the parameters that are buffers: no gradient, optimizer state, FedProx or SCAFFOLD inputs. */
+  buffers: string[];
   state: TensorSpec[];
   hyperparameters: string[];
   extraInputs: string[];
@@ -29,7 +32,7 @@ export function readManifest(onnx: Uint8Array): ArtifactManifest {
   const json = onnxMetadata(onnx)['tessera.manifest'];
   if (!json) throw new Error('artifact has no tessera.manifest metadata; is it a Tessera training artifact?');
   const m = JSON.parse(json) as ArtifactManifest;
-  m.state ??= []; m.hyperparameters ??= []; m.extraInputs ??= [];
+  m.state ??= []; m.hyperparameters ??= []; m.extraInputs ??= []; m.buffers ??= [];
   return m;
 }
 

@@ -48,6 +48,7 @@ export class BrowserTrainer {
   /** SCAFFOLD: the server's (c) and this client's (c_i) control variates, per parameter. */
   setControlVariates(server: Float32Array[], client: Float32Array[]): void {
     this.manifest.parameters.forEach((p, i) => {
+      if (this.manifest.buffers.includes(p.name)) return; // BatchNorm running statistics have no control variates
       this.extra.set(ServerControlPrefix + p.name, this.floats(server[i], p.shape, ServerControlPrefix + p.name));
       this.extra.set(ClientControlPrefix + p.name, this.floats(client[i], p.shape, ClientControlPrefix + p.name));
     });

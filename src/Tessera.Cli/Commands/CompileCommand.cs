@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tessera.Graphs;
 using Tessera.Graphs.Interop;
 using Tessera.Graphs.Training;
 using Tessera.Graphs.Zoo;
@@ -40,7 +41,13 @@ internal static class CompileCommand
                 Nesterov = pr.GetValue(nesterov), WeightDecay = pr.GetValue(decay), ClipGradientNorm = pr.GetValue(clip),
                 FedProx = pr.GetValue(prox), Scaffold = pr.GetValue(scaffold),
             };
-            var train = ArtifactCompiler.CompileTraining(m, options);
+            Artifact train;
+            try { train = ArtifactCompiler.CompileTraining(m, options); }
+            catch (InvalidOperationException e) when (path is not null)
+            {
+                // An imported model the compiler cannot train (say, no path from a parameter to the loss) is the user's input, not a crash.
+                throw new OnnxFormatException($"{Path.GetFileName(path)}: {e.Message}");
+            }
             var eval = ArtifactCompiler.CompileEvaluation(m, options.BatchSize);
             var dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
@@ -52,7 +59,8 @@ internal static class CompileCommand
                 table.AddRow(a.Manifest.Kind, a.Sha256, a.Bytes.Length.ToString("N0"), (a.Manifest.FlopsPerSample / 1e6).ToString("F3"), file);
             }
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(m.Name)}[/]: {m.Trainable.Count} trainable tensors, {m.ParameterCount:N0} parameters; " +
-                                   $"frozen: {Markup.Escape(string.Join(", ", m.Forward.Initializers.Keys.Except(m.Trainable).DefaultIfEmpty("none")))}");
+                                   $"{m.Buffers.Count} buffers; " +
+                                   $"frozen: {Markup.Escape(string.Join(", ", m.Forward.Initializers.Keys.Except(m.Trainable).Except(m.Buffers).DefaultIfEmpty("none")))}");
             AnsiConsole.Write(table);
             return 0;
         }));

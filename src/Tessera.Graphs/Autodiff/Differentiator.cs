@@ -29,7 +29,12 @@ public static class Differentiator
             if (!node.Outputs.Any(o => ctx.Grad(o) is not null)) continue;
             var rule = GradientRules.For(node.OpType)
                 ?? throw new UnsupportedOpException($"{node.Describe()}: op '{node.OpType}' has no gradient rule in Tessera");
-            rule(ctx, node);
+            try { rule(ctx, node); }
+            catch (Exception e) when (e is not UnsupportedOpException)
+            {
+                // A rule that cannot handle a node's attributes or shapes still names the node, not a stack.
+                throw new UnsupportedOpException($"{node.Describe()}: gradient rule failed: {e.Message}");
+            }
         }
 
         var grads = new Dictionary<string, string>();

@@ -26,9 +26,10 @@ public class NormConvImportTests(ITestOutputHelper output)
         var f = TorchReference.Load(name);
         var (lossError, errors) = f.Errors(LossKind.SoftmaxCrossEntropy);
         var worst = errors.MaxBy(kv => kv.Value);
-        var strict = errors.Where(kv => f.Tolerance(kv.Key, 1e-4) == 1e-4).ToList();
+        var above = errors.Where(kv => kv.Value > 1e-4).ToList();
         output.WriteLine($"{name}: loss rel {lossError:G3}, max grad rel {worst.Value:G3} ({worst.Key}); " +
-                         $"{strict.Count}/{errors.Count} tensors held to 1e-4, max {strict.Max(kv => kv.Value):G3}");
+                         $"{errors.Count - above.Count}/{errors.Count} tensors within 1e-4; above it: " +
+                         string.Join(", ", above.Select(kv => $"{kv.Key} {kv.Value:G3} (PyTorch float32 {f.Float32Noise.GetValueOrDefault(kv.Key):G3})")));
         f.AssertGradientsMatch(LossKind.SoftmaxCrossEntropy);
     }
 
@@ -59,6 +60,58 @@ public class NormConvImportTests(ITestOutputHelper output)
             "the running statistics should have moved");
         // The graph-level reference agrees (the same lowering outside the Loop).
         Assert.True(f.RunningMismatch(LossKind.SoftmaxCrossEntropy) <= 1);
+    }
+
+    [Fact]
+    public void An_eval_mode_BatchNorm_export_keeps_its_statistics_fixed()
+    {
+        var f = TorchReference.Load("bn2d");
+        var onnx = OnnxModel.FromBytes(f.Onnx);
+        foreach (var n in onnx.Graph.Nodes.Where(n => n.OpType == "BatchNormalization"))
+        {
+            n.Attributes["training_mode"] = 0L;
+            n.Outputs.RemoveRange(1, n.Outputs.Count - 1);
+        }
+        var model = OnnxImporter.Import(onnx.ToBytes(), LossKind.SoftmaxCrossEntropy);
+        Assert.Empty(model.Buffers);
+        Assert.DoesNotContain("bn.running_mean", model.Trainable);
+        Assert.DoesNotContain("bn.running_var", model.Trainable);
+        Assert.Contains("bn.weight", model.Trainable);
+
+        using var trainer = new Trainer(ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = f.Batch }), model.InitialParameters());
+        var losses = trainer.Train(BatchData.Classification([.. f.X, .. f.X], [.. f.Labels!, .. f.Labels!], 2), new Hyperparameters { LearningRate = 0.05f }).Losses;
+        // Running statistics (mean 0, variance 1) rather than batch statistics: not PyTorch's train-mode loss.
+        Assert.True(Math.Abs(losses[0] - f.Loss) > 1e-3);
+        Assert.True(losses[1] < losses[0]);
+    }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void Buffers_get_no_optimizer_state_or_federation_inputs_and_move_the_same_under_every_option(OptimizerKind optimizer)
+    {
+        var f = TorchReference.Load("bn2d");
+        var model = OnnxImporter.Import(f.Onnx, LossKind.SoftmaxCrossEntropy);
+        var options = new TrainingOptions
+        {
+            BatchSize = f.Batch, Optimizer = optimizer, Momentum = optimizer == OptimizerKind.Sgd, WeightDecay = true,
+            ClipGradientNorm = true, FedProx = true, Scaffold = true,
+        };
+        var artifact = ArtifactCompiler.CompileTraining(model, options);
+        Assert.All(model.Buffers, b =>
+        {
+            Assert.DoesNotContain(artifact.Manifest.State, s => s.Name.EndsWith("/" + b, StringComparison.Ordinal));
+            Assert.DoesNotContain(artifact.Manifest.ExtraInputs, e => e.EndsWith("/" + b, StringComparison.Ordinal));
+        });
+        using var trainer = new Trainer(artifact, model.InitialParameters());
+        // Federation passes whole weight sets (buffers included) as globals and control variates.
+        var full = model.InitialParameters();
+        trainer.SetGlobalWeights(full);
+        trainer.SetControlVariates(full.WithValues(new float[full.Count]), full.WithValues(new float[full.Count]));
+        trainer.Train(BatchData.Classification(f.X, f.Labels!, 1), new Hyperparameters { LearningRate = 0.05f, WeightDecay = 0.1f });
+        var after = trainer.GetParameters();
+        Assert.True(f.RunningMismatch(model.Buffers.ToDictionary(b => b, b => after[b].Values)) <= 1,
+            "weight decay, clipping, FedProx or SCAFFOLD must not touch the running statistics");
     }
 
     [Theory]
