@@ -43,5 +43,5 @@ public sealed class Node
     /// <summary>Input i, or null when absent or empty (optional inputs).</summary>
     public string? Input(int i) => i < Inputs.Count && Inputs[i].Length > 0 ? Inputs[i] : null;
 
-    public string Describe() => $"{OpType} node '{(Name.Length > 0 ? Name : Outputs.FirstOrDefault())}'";
+    public string Describe() => $"node '{(Name.Length > 0 ? Name : Outputs.FirstOrDefault())}' ({OpType})";
 }
