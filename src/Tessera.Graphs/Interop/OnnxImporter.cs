@@ -38,6 +38,10 @@ public static class OnnxImporter
 
         var input = g.Inputs[0];
         if (input.Shape.Length == 0) throw new OnnxFormatException($"input '{input.Name}' must have a batch dimension");
+        // Artifacts take fixed-size samples (shapes fold to constants, recurrences unroll), so only the batch axis may be dynamic.
+        for (int i = 1; i < input.Shape.Length; i++)
+            if (input.Shape[i] < 0)
+                throw new OnnxFormatException($"input '{input.Name}' has a dynamic axis {i}{(input.DimNames?[i] is { } dim ? $" ('{dim}')" : "")}; Tessera trains on fixed-size samples, so export with a fixed size there (dynamic_axes only on the batch axis 0)");
         // A model exported with a fixed batch may have that size baked into its shape constants, so it is probed at it.
         long? exportBatch = input.Shape[0] > 0 ? input.Shape[0] : null;
         g.Inputs[0] = input with { Shape = [-1, .. input.Shape[1..]], DimNames = ["batch", .. Enumerable.Repeat<string?>(null, input.Shape.Length - 1)] };
