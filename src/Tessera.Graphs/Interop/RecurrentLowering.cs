@@ -1,7 +1,7 @@
 namespace Tessera.Graphs.Interop;
 
 /// <summary>
-/// Unrolls ONNX LSTM, GRU and RNN nodes over their static sequence length into MatMul, Add, Split, Sigmoid, Tanh,
+/// Unrolls ONNX LSTM, GRU and RNN nodes over their static sequence length into MatMul, Add, Split, Squeeze, Sigmoid, Tanh,
 /// Mul, Gather and Concat, so the existing gradient rules differentiate them: a fused recurrent op would need a
 /// gradient rule of its own built from the same primitives, and unrolling once at import keeps one code path.
 /// Gate orders are ONNX's (LSTM i,o,f,c; GRU z,r,h); PyTorch's exporter already reorders its weights into them.
@@ -110,11 +110,13 @@ internal static class RecurrentLowering
             // The input projection of every step at once: [T,B,G*H].
             var xw = b.MatMul(x, wT);
             if (wb is not null) xw = b.Add(xw, n.OpType == "GRU" ? wb : b.Add(wb, rb!));
+            // One Split into steps (not a Gather per step): its gradient is one Concat, linear in the sequence length.
+            var perStep = steps == 1 ? [xw] : b.Ops("Split", [xw, b.Ints(Enumerable.Repeat(1L, (int)steps).ToArray())], (int)steps, ("axis", 0L));
             var outputs = new string[steps];
             for (long s = 0; s < steps; s++)
             {
                 long t = reverse ? steps - 1 - s : s;
-                var xt = b.Op("Gather", [xw, b.ScalarInt(t)], ("axis", 0L)); // [B,G*H]
+                var xt = b.Squeeze(perStep[t], 0); // [B,G*H]
                 switch (n.OpType)
                 {
                     case "LSTM":
