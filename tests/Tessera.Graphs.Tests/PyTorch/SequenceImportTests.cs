@@ -72,6 +72,15 @@ public class SequenceImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Dropout_with_p_zero_imports_as_identity()
+    {
+        var f = TorchReference.Load("encoder_relu");
+        Assert.Equal(3, OnnxModel.FromBytes(f.Onnx).Graph.Nodes.Count(n => n.OpType == "Dropout"));
+        var model = OnnxImporter.Import(f.Onnx, LossKind.SoftmaxCrossEntropy);
+        Assert.DoesNotContain(model.Forward.Nodes, n => n.OpType == "Dropout");
+    }
+
+    [Fact]
     public void A_fixed_batch_export_compiled_at_another_batch_is_refused_with_the_fix()
     {
         var model = OnnxImporter.Import(TorchReference.Load("lstm2_lm_seqfirst").Onnx, LossKind.SoftmaxCrossEntropy, "lstm2");
