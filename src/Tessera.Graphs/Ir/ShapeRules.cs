@@ -7,7 +7,7 @@ internal static class ShapeRules
     [
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Erf", "Gelu", "Neg", "Sqrt", "Exp", "Log", "Abs", "Reciprocal",
         "Softmax", "LogSoftmax", "Identity", "Softplus", "Sign", "Floor", "Ceil", "Round", "Not", "Dropout", "Clip",
-        "Hardmax",
+        "Hardmax", "Trilu",
     ];
 
     static readonly HashSet<string> Broadcasting = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "BitShift", "BitwiseXor", "BitwiseAnd", "BitwiseOr"];

@@ -12,7 +12,7 @@ public class SequenceImportTests(ITestOutputHelper output)
     public static readonly TheoryData<string> Compared =
     [
         "lstm_lm", "lstm2_lm_seqfirst", "lstm_bi_lm", "gru_cls", "gru2_cls_seqfirst", "gru_bi_cls",
-        "mha_cls", "mha_cls_seqfirst", "encoder_relu", "encoder_gelu_normfirst",
+        "mha_cls", "mha_cls_seqfirst", "encoder_relu", "encoder_gelu_normfirst", "encoder_causal_lm",
     ];
 
     [Theory]
@@ -38,6 +38,7 @@ public class SequenceImportTests(ITestOutputHelper output)
     [InlineData("encoder_relu", 4)]
     [InlineData("encoder_gelu_normfirst", 3)]
     [InlineData("encoder_dropout", 4)]
+    [InlineData("encoder_causal_lm", 4)]
     public void Training_artifact_lowers_the_loss(string name, int batch)
     {
         var f = TorchReference.Load(name);

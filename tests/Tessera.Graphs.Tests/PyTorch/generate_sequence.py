@@ -118,6 +118,21 @@ class EncoderClassifier(nn.Module):
         return self.head(h.mean(dim=1))
 
 
+class CausalEncoderLm(nn.Module):
+    """Embedding -> TransformerEncoderLayer with a causal mask built in forward (Trilu) -> Linear over the vocabulary."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB, 8)
+        self.layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(8, VOCAB)
+
+    def forward(self, x):
+        steps = x.shape[1]
+        mask = torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1)
+        return self.head(self.layer(self.emb(x), src_mask=mask))
+
+
 def tokens(gen):
     return torch.randint(0, VOCAB, (BATCH, SEQ), generator=gen)
 
@@ -140,6 +155,8 @@ MODELS = {
     "encoder_gelu_normfirst": (lambda: EncoderClassifier(True, "gelu", False), lambda g: features(g, 8), False, False),
     # p > 0: not compared with PyTorch (masks differ), only trained.
     "encoder_dropout": (lambda: EncoderClassifier(False, "relu", True, dropout=0.1), lambda g: features(g, 8), False, True),
+    # Appended last: each model's seed is its position, so earlier fixtures stay byte-identical.
+    "encoder_causal_lm": (CausalEncoderLm, tokens, True, True),
 }
 
 
