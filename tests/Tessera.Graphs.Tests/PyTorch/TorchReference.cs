@@ -84,7 +84,7 @@ internal sealed class TorchFixture
     /// head, <see cref="Differentiator.Backward"/>, run by ONNX Runtime.</summary>
     public (float Loss, Dictionary<string, float[]> Grads) TesseraGradients(LossKind loss)
     {
-        var model = OnnxImporter.Import(Onnx, loss);
+        var model = Import(loss);
         var g = model.ForwardWithBatch(Batch);
         var b = new GraphBuilder(g, "ref");
         var labels = b.Claim("ref/labels");
@@ -110,6 +110,17 @@ internal sealed class TorchFixture
         using var results = session.Run(options, new Dictionary<string, OrtValue> { [model.Input.Name] = x, [labels] = y }, g.Outputs.Select(o => o.Name).ToArray());
         var values = results.Select(r => r.GetTensorDataAsSpan<float>().ToArray()).ToArray();
         return (values[0][0], model.Trainable.Select((p, i) => (p, values[i + 1])).ToDictionary(t => t.p, t => t.Item2));
+    }
+
+    /// <summary>
+    /// Imports the export with every float initializer PyTorch reports no gradient for frozen: ONNX cannot tell a
+    /// buffer (running statistics, a positional table, a mask) from a parameter, so the fixture's gradients say which is which.
+    /// </summary>
+    public TrainableModel Import(LossKind loss)
+    {
+        var initializers = OnnxModel.FromBytes(Onnx).Graph.Initializers;
+        var buffers = initializers.Where(kv => kv.Value.Type == DType.Float && kv.Value.Shape.Length > 0 && !Grads.ContainsKey(kv.Key)).Select(kv => kv.Key);
+        return OnnxImporter.Import(Onnx, loss, Name, frozen: buffers);
     }
 
     /// <summary>‖g_tessera − g_torch‖ / ‖g_torch‖ for each parameter, and the loss's relative error.</summary>
