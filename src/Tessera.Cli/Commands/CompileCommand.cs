@@ -33,22 +33,14 @@ internal static class CompileCommand
         {
             var path = pr.GetValue(onnx);
             if (path is not null && !File.Exists(path)) throw new CliUsageException($"--onnx: file '{path}' does not exist");
-            var m = path is null ? ModelZoo.Create(pr.GetValue(model)!)
-                : OnnxImporter.Import(File.ReadAllBytes(path), pr.GetValue(loss), Path.GetFileNameWithoutExtension(path), pr.GetValue(frozen));
             var options = new TrainingOptions
             {
                 BatchSize = pr.GetValue(batch), Optimizer = pr.GetValue(optimizer), Momentum = pr.GetValue(momentum) || pr.GetValue(nesterov),
                 Nesterov = pr.GetValue(nesterov), WeightDecay = pr.GetValue(decay), ClipGradientNorm = pr.GetValue(clip),
                 FedProx = pr.GetValue(prox), Scaffold = pr.GetValue(scaffold),
             };
-            Artifact train;
-            try { train = ArtifactCompiler.CompileTraining(m, options); }
-            catch (InvalidOperationException e) when (path is not null)
-            {
-                // An imported model the compiler cannot train (say, no path from a parameter to the loss) is the user's input, not a crash.
-                throw new OnnxFormatException($"{Path.GetFileName(path)}: {e.Message}");
-            }
-            var eval = ArtifactCompiler.CompileEvaluation(m, options.BatchSize);
+            var (m, train, eval) = path is null ? Compile(ModelZoo.Create(pr.GetValue(model)!), options)
+                : UserModel.Guard(path, () => Compile(OnnxImporter.Import(File.ReadAllBytes(path), pr.GetValue(loss), Path.GetFileNameWithoutExtension(path), pr.GetValue(frozen)), options));
             var dir = pr.GetValue(outDir)!;
             Directory.CreateDirectory(dir);
             var table = new Table().AddColumns("artifact", "sha256", "bytes", "MFLOP/sample", "file");
@@ -66,4 +58,7 @@ internal static class CompileCommand
         }));
         return cmd;
     }
+
+    static (TrainableModel Model, Artifact Train, Artifact Eval) Compile(TrainableModel m, TrainingOptions options) =>
+        (m, ArtifactCompiler.CompileTraining(m, options), ArtifactCompiler.CompileEvaluation(m, options.BatchSize));
 }

@@ -9,7 +9,7 @@ internal static class Guarded
     public static int Run(Func<int> body)
     {
         try { return body(); }
-        catch (Exception e) when (e is CliUsageException or ArgumentException or OnnxFormatException or UnsupportedOpException
+        catch (Exception e) when (e is CliUsageException or ArgumentException or OnnxFormatException or UnsupportedOpException or ShapeInferenceException
                                       or FileNotFoundException or DirectoryNotFoundException or NotSupportedException or FormatException)
         {
             Console.Error.WriteLine($"error: {e.Message}");

@@ -40,20 +40,43 @@ public static class OnnxImporter
 
         var input = g.Inputs[0];
         if (input.Shape.Length == 0) throw new OnnxFormatException($"input '{input.Name}' must have a batch dimension");
+        // Artifacts take fixed-size samples (shapes fold to constants, recurrences unroll), so only the batch axis may be dynamic.
+        for (int i = 1; i < input.Shape.Length; i++)
+            if (input.Shape[i] < 0)
+                throw new OnnxFormatException($"input '{input.Name}' has a dynamic axis {i}{(input.DimNames?[i] is { } dim ? $" ('{dim}')" : "")}; Tessera trains on fixed-size samples, so export with a fixed size there (dynamic_axes only on the batch axis 0)");
+        // A model exported with a fixed batch may have that size baked into its shape constants, so it is probed at it.
+        long? exportBatch = input.Shape[0] > 0 ? input.Shape[0] : null;
         g.Inputs[0] = input with { Shape = [-1, .. input.Shape[1..]], DimNames = ["batch", .. Enumerable.Repeat<string?>(null, input.Shape.Length - 1)] };
         var outInfo = g.Outputs[0];
         if (outInfo.Shape.Length > 0) g.Outputs[0] = outInfo with { Shape = [-1, .. outInfo.Shape[1..]] };
 
-        CheckDifferentiable(g, trainable);
-        var trainableModel = new TrainableModel(name ?? (g.Name.Length > 0 ? g.Name : "imported"), g, loss, trainable, buffers: buffers);
+        long probeBatch = exportBatch ?? 2;
+        DropoutImport.Normalize(g);
+        if (RecurrentLowering.Has(g)) RecurrentLowering.Lower(g, ShapeInference.Run(WithBatch(g, probeBatch)));
+        CheckDifferentiable(g, trainable, probeBatch);
+        long? fixedBatch = exportBatch is { } eb && BatchLocked(g, eb + 1) is not null ? eb : null;
+        var trainableModel = new TrainableModel(name ?? (g.Name.Length > 0 ? g.Name : "imported"), g, loss, trainable, buffers: buffers, fixedBatch: fixedBatch);
         return trainableModel;
     }
 
-    /// <summary>Runs shape inference at batch 2 (unknown ops fail here) and checks each op between a parameter and the output has a gradient rule.</summary>
-    static void CheckDifferentiable(Graph g, IReadOnlyList<string> trainable)
+    static Graph WithBatch(Graph g, long batch)
     {
         var probe = g.Clone();
-        probe.Inputs[0] = probe.Inputs[0] with { Shape = [2, .. probe.Inputs[0].Shape[1..]] };
+        probe.Inputs[0] = probe.Inputs[0] with { Shape = [batch, .. probe.Inputs[0].Shape[1..]] };
+        return probe;
+    }
+
+    /// <summary>Why shape inference fails at <paramref name="batch"/>, or null when it succeeds.</summary>
+    internal static string? BatchLocked(Graph g, long batch)
+    {
+        try { ShapeInference.Run(WithBatch(g, batch)); return null; }
+        catch (ShapeInferenceException e) { return e.Message; }
+    }
+
+    /// <summary>Runs shape inference at the probe batch (unknown ops fail here) and checks each op between a parameter and the output has a gradient rule.</summary>
+    static void CheckDifferentiable(Graph g, IReadOnlyList<string> trainable, long probeBatch)
+    {
+        var probe = WithBatch(g, probeBatch);
         var shapes = ShapeInference.Run(probe);
         var reach = new HashSet<string>(trainable);
         foreach (var n in probe.Nodes)

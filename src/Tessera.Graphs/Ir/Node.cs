@@ -1,7 +1,7 @@
 namespace Tessera.Graphs;
 
 /// <summary>
-/// One ONNX operator application. Attribute values are long, float, string, long[], float[], TensorData or Graph.
+/// One ONNX operator application. Attribute values are long, float, string, long[], float[], string[], TensorData or Graph.
 /// An empty input name means "optional input not given", as in ONNX.
 /// </summary>
 public sealed class Node

@@ -58,6 +58,7 @@ internal static class OnnxProtoConverter
             case string s: a.Type = AttributeProto.Types.AttributeType.String; a.S = ByteString.CopyFromUtf8(s); break;
             case long[] ints: a.Type = AttributeProto.Types.AttributeType.Ints; a.Ints.AddRange(ints); break;
             case float[] floats: a.Type = AttributeProto.Types.AttributeType.Floats; a.Floats.AddRange(floats); break;
+            case string[] strings: a.Type = AttributeProto.Types.AttributeType.Strings; a.Strings.AddRange(strings.Select(ByteString.CopyFromUtf8)); break;
             case TensorData t: a.Type = AttributeProto.Types.AttributeType.Tensor; a.T = ToProto(t, ""); break;
             case Graph g: a.Type = AttributeProto.Types.AttributeType.Graph; a.G = ToProto(g); break;
             default: throw new NotSupportedException($"attribute '{name}' has unsupported value type {value.GetType().Name}");
@@ -116,6 +117,7 @@ internal static class OnnxProtoConverter
         AttributeProto.Types.AttributeType.String => a.S.ToStringUtf8(),
         AttributeProto.Types.AttributeType.Ints => a.Ints.ToArray(),
         AttributeProto.Types.AttributeType.Floats => a.Floats.ToArray(),
+        AttributeProto.Types.AttributeType.Strings => a.Strings.Select(v => v.ToStringUtf8()).ToArray(),
         AttributeProto.Types.AttributeType.Tensor => FromProto(a.T),
         AttributeProto.Types.AttributeType.Graph => FromProto(a.G),
         _ => throw new OnnxFormatException($"attribute '{a.Name}' of {owner.Describe()} has unsupported type {a.Type}"),

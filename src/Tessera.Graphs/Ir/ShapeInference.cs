@@ -26,9 +26,10 @@ public sealed class ShapeInference
         foreach (var n in graph.Nodes)
         {
             try { ShapeRules.Infer(s, n); }
-            catch (Exception e) when (e is not UnsupportedOpException)
+            catch (Exception e) when (e is not UnsupportedOpException and not ShapeInferenceException)
             {
-                throw new UnsupportedOpException($"{n.Describe()}: shape inference failed: {e.Message}");
+                var why = e.Message.StartsWith(n.Describe(), StringComparison.Ordinal) ? e.Message[n.Describe().Length..].TrimStart(':', ' ') : e.Message;
+                throw new ShapeInferenceException($"{n.Describe()}: shape inference failed: {why}", e);
             }
         }
         return s;
@@ -61,10 +62,13 @@ public sealed class ShapeInference
     internal void SetConstant(string value, TensorData t)
     {
         _info[value] = (t.Type, t.Shape);
-        if (t.ElementCount <= 64 && t.Type is DType.Int64) _constants[value] = t;
+        if (t.ElementCount <= 64 && t.Type is DType.Int64 or DType.Bool) _constants[value] = t;
     }
 
     public static ShapeInference ForSubgraph(ShapeInference outer, Graph body) => Run(body, outer);
 }
 
 public sealed class UnsupportedOpException(string message) : Exception(message);
+
+/// <summary>A model whose shapes do not work out (for example constants that assume another batch size), naming the node.</summary>
+public sealed class ShapeInferenceException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

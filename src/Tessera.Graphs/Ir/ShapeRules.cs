@@ -7,7 +7,7 @@ internal static class ShapeRules
     [
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Erf", "Gelu", "Neg", "Sqrt", "Exp", "Log", "Abs", "Reciprocal",
         "Softmax", "LogSoftmax", "Identity", "Softplus", "Sign", "Floor", "Ceil", "Round", "Not", "Dropout", "Clip",
-        "Hardmax", "HardSigmoid", "HardSwish", "InstanceNormalization",
+        "Hardmax", "HardSigmoid", "HardSwish", "InstanceNormalization", "Trilu",
     ];
 
     static readonly HashSet<string> Broadcasting = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "BitShift", "BitwiseXor", "BitwiseAnd", "BitwiseOr"];
@@ -27,6 +27,8 @@ internal static class ShapeRules
         {
             Out(0, Ty(0), Sh(0));
             if (n.OpType == "Dropout") Out(1, DType.Bool, Sh(0));
+            if (n.OpType == "Identity" && s.Value(n.Inputs[0]) is { } iv) s.SetConstant(n.Outputs[0], iv);
+            if (n.OpType == "Not") ConstantFolding.TryFold(s, n, Sh(0));
             return;
         }
         if (Broadcasting.Contains(n.OpType))
@@ -36,7 +38,13 @@ internal static class ShapeRules
             FoldBinary(s, n, shape);
             return;
         }
-        if (Comparison.Contains(n.OpType)) { Out(0, DType.Bool, Shapes.Broadcast(Sh(0), Sh(1))); return; }
+        if (Comparison.Contains(n.OpType))
+        {
+            var shape = Shapes.Broadcast(Sh(0), Sh(1));
+            Out(0, DType.Bool, shape);
+            ConstantFolding.TryFold(s, n, shape);
+            return;
+        }
 
         switch (n.OpType)
         {
@@ -155,7 +163,7 @@ internal static class ShapeRules
                 var shape = (long[])shapes[0].Clone();
                 shape[axis] = shapes.Sum(x => x[axis]);
                 var values = n.Inputs.Select(s.Value).ToArray();
-                if (shape.Length == 1 && values.All(v => v is not null))
+                if (shape.Length == 1 && values.All(v => v is not null && v.Type == DType.Int64))
                     s.SetConstant(n.Outputs[0], TensorData.Vector(values.SelectMany(v => v!.ToLongs()).ToArray()));
                 else Out(0, Ty(0), shape);
                 return;
@@ -185,7 +193,7 @@ internal static class ShapeRules
                     shape[axes[i]] = steps[i] > 0 ? Math.Max(0, (en - st + steps[i] - 1) / steps[i]) : Math.Max(0, (st - en - steps[i] - 1) / -steps[i]);
                 }
                 var v = s.Value(n.Inputs[0]);
-                if (v is not null && x.Length == 1 && steps[0] == 1)
+                if (v is not null && v.Type == DType.Int64 && x.Length == 1 && steps[0] == 1)
                 {
                     var (st, _) = SliceRange(x[0], starts[0], ends[0], 1);
                     s.SetConstant(n.Outputs[0], TensorData.Vector(v.ToLongs().Skip((int)st).Take((int)shape[0]).ToArray()));
@@ -199,7 +207,7 @@ internal static class ShapeRules
                 int axis = Shapes.Axis(n.Int("axis", 0), x.Length);
                 var shape = x[..axis].Concat(idx).Concat(x[(axis + 1)..]).ToArray();
                 var v = s.Value(n.Inputs[0]); var iv = s.Value(n.Inputs[1]);
-                if (v is not null && iv is not null && x.Length == 1)
+                if (v is not null && iv is not null && v.Type == DType.Int64 && x.Length == 1)
                 {
                     var data = v.ToLongs();
                     s.SetConstant(n.Outputs[0], TensorData.FromLongs(shape, iv.ToLongs().Select(i => data[i < 0 ? i + data.Length : i]).ToArray()));
@@ -212,7 +220,9 @@ internal static class ShapeRules
             case "Expand":
             {
                 var target = s.RequireInts(n.Inputs[1], n);
-                Out(0, Ty(0), Shapes.Broadcast(Sh(0), target));
+                var shape = Shapes.Broadcast(Sh(0), target);
+                Out(0, Ty(0), shape);
+                ConstantFolding.TryFold(s, n, shape);
                 return;
             }
             case "Tile":
@@ -226,6 +236,7 @@ internal static class ShapeRules
                 var shape = s.RequireInts(n.Inputs[0], n);
                 var value = n.Attributes.TryGetValue("value", out var v) ? (TensorData)v : TensorData.FromFloats([1], [0f]);
                 Out(0, value.Type, shape);
+                if (ConstantFolding.ConstantOfShape(shape, value) is { } folded) s.SetConstant(n.Outputs[0], folded);
                 return;
             }
             case "Range":
@@ -234,9 +245,27 @@ internal static class ShapeRules
                 long len = st is not null && en is not null && de is not null
                     ? Math.Max(0, (long)Math.Ceiling((en.ToLongs()[0] - st.ToLongs()[0]) / (double)de.ToLongs()[0])) : -1;
                 Out(0, Ty(0), [len]);
+                if (st is not null && en is not null && de is not null && ConstantFolding.Range(st, en, de) is { } folded) s.SetConstant(n.Outputs[0], folded);
                 return;
             }
-            case "Where": Out(0, Ty(1), Shapes.Broadcast(Sh(0), Shapes.Broadcast(Sh(1), Sh(2)))); return;
+            case "Where":
+            {
+                var shape = Shapes.Broadcast(Sh(0), Shapes.Broadcast(Sh(1), Sh(2)));
+                Out(0, Ty(1), shape);
+                ConstantFolding.TryFold(s, n, shape);
+                return;
+            }
+            case "LSTM" or "GRU" or "RNN":
+            {
+                // Shapes only: importing unrolls these (Interop/RecurrentLowering), which needs the sequence length.
+                var x = Sh(0);
+                bool batchFirst = n.Int("layout", 0) != 0;
+                long dirs = n.Str("direction", "forward") == "bidirectional" ? 2 : 1, hidden = n.Int("hidden_size", Sh(2)[^1]);
+                long steps = batchFirst ? x[1] : x[0], batch = batchFirst ? x[0] : x[1];
+                Out(0, Ty(0), batchFirst ? [batch, steps, dirs, hidden] : [steps, dirs, batch, hidden]);
+                for (int i = 1; i < n.Outputs.Count; i++) Out(i, Ty(0), batchFirst ? [batch, dirs, hidden] : [dirs, batch, hidden]);
+                return;
+            }
             case "OneHot":
             {
                 long depth = s.RequireInts(n.Inputs[1], n)[0];

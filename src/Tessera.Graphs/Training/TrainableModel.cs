@@ -20,9 +20,13 @@ public sealed class TrainableModel
     /// <summary>Per-sample label shape: [] for a class index, [T] for a sequence of them, the output's shape for regression.</summary>
     public long[] LabelShape { get; }
 
+    /// <summary>The only batch size an imported model works at, when it was exported with a fixed batch baked into its shape constants.</summary>
+    public long? FixedBatch { get; }
+
     public TrainableModel(string name, Graph forward, LossKind loss, IReadOnlyList<string>? trainable = null, long[]? labelShape = null,
-        IReadOnlyList<string>? buffers = null)
+        IReadOnlyList<string>? buffers = null, long? fixedBatch = null)
     {
+        FixedBatch = fixedBatch;
         if (forward.Inputs.Count != 1) throw new ArgumentException($"model '{name}' must have exactly one data input, has {forward.Inputs.Count}");
         if (forward.Outputs.Count < 1) throw new ArgumentException($"model '{name}' has no output");
         Name = name;
@@ -58,6 +62,9 @@ public sealed class TrainableModel
     /// <summary>The forward graph with its batch dimension fixed, as compiled into artifacts.</summary>
     internal Graph ForwardWithBatch(long batch)
     {
+        if (FixedBatch is { } fixedBatch && batch != fixedBatch)
+            throw new OnnxFormatException($"model '{Name}' was exported with a fixed batch size of {fixedBatch} that its shape computations assume " +
+                $"({Interop.OnnxImporter.BatchLocked(Forward, batch)}); compile it with batch size {fixedBatch}, or re-export it with dynamic_axes={{'{Input.Name}': {{0: 'batch'}}}}");
         var g = Forward.Clone();
         var input = g.Inputs[0];
         g.Inputs[0] = input with { Shape = [batch, .. input.Shape[1..]], DimNames = null };

@@ -12,7 +12,7 @@ public class GradientCoverageTests
         "Cast", "Expand", "Where", "Clip",
         "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Softplus", "Erf", "Gelu", "Softmax", "LogSoftmax", "HardSwish", "HardSigmoid",
         "MatMul", "Gemm",
-        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout", "Transpose", "Concat", "Split", "Slice", "Gather", "GatherElements",
+        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Dropout", "Transpose", "Concat", "Split", "Slice", "Gather", "GatherElements", "Trilu",
         "ReduceSum", "ReduceMean", "ReduceSumSquare", "ReduceMax", "ReduceMin",
         "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
         "LayerNormalization", "InstanceNormalization", "BatchNormalization",

@@ -40,6 +40,8 @@ public class ShapeOpGradientTests
             var parts = c.B.Ops("Split", [x, c.B.Ints(2, 2, 2)], 3, ("axis", 0L));
             c.Check(parts[0], parts[2]);
         },
+        ["Trilu upper, k 1 (causal mask)"] = () => One("Trilu", [2, 4, 4], (b, x) => b.Op("Trilu", x, b.ScalarInt(1))),
+        ["Trilu lower, default k"] = () => One("Trilu", [3, 5], (b, x) => b.Op("Trilu", [x], ("upper", 0L))),
         ["Slice start and end"] = () => One("Slice", [4, 5], (b, x) => b.Op("Slice", x, b.Ints(1, 1), b.Ints(3, 4))),
         ["Slice negative starts, axes"] = () =>
             One("Slice", [3, 4, 5], (b, x) => b.Op("Slice", x, b.Ints(-3, -2), b.Ints(long.MaxValue, -1), b.Ints(2, -2))),

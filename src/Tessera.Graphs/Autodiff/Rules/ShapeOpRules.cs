@@ -34,6 +34,8 @@ internal static class ShapeOpRules
             c.Accumulate(n.Inputs[0], c.B.Op("Concat", parts, ("axis", (long)axis)));
         };
         r["Slice"] = Slice;
+        // Trilu keeps a triangle (causal masks): the gradient keeps the same triangle.
+        r["Trilu"] = (c, n) => ElementwiseRules.Unary(c, n, g => c.B.Op("Trilu", [g, .. n.Inputs.Skip(1)], ("upper", n.Int("upper", 1))));
         r["Gather"] = Gather;
         r["GatherElements"] = (c, n) => ElementwiseRules.Unary(c, n, g =>
             c.B.Op("ScatterElements", [c.Zeros(n.Inputs[0]), n.Inputs[1], g],
