@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Tessera.Data;
 using Tessera.Graphs;
 using Tessera.Graphs.Interop;
@@ -13,10 +14,16 @@ namespace Tessera.Runtime;
 public static class Predictor
 {
     /// <returns>Outputs row-major, <c>outputs.Length / data.Count</c> per sample.</returns>
-    public static float[] Predict(TrainableModel model, ParameterSet weights, Dataset data, int batchSize = 1000, RuntimeOptions? options = null)
+    public static float[] Predict(TrainableModel model, ParameterSet weights, Dataset data, int batchSize = 1000, RuntimeOptions? options = null) =>
+        Predict(InferenceExport.ToOnnx(model, weights).ToBytes(), data, batchSize, options);
+
+    /// <summary>Outputs of an inference ONNX (one data input, the first output is the prediction), e.g. a job's exported model.</summary>
+    public static float[] Predict(byte[] inferenceOnnx, Dataset data, int batchSize = 1000, RuntimeOptions? options = null)
     {
-        using var session = SessionFactory.Create(InferenceExport.ToOnnx(model, weights).ToBytes(), options ?? RuntimeOptions.Default);
-        bool tokens = model.Input.Type == DType.Int64;
+        using var session = SessionFactory.Create(inferenceOnnx, options ?? RuntimeOptions.Default);
+        var inputName = session.InputNames[0];
+        var outputName = session.OutputNames[0];
+        bool tokens = session.InputMetadata[inputName].ElementDataType == TensorElementType.Int64;
         var result = new List<float>();
         for (int first = 0; first < data.Count; first += batchSize)
         {
@@ -26,7 +33,7 @@ public static class Predictor
             using var input = tokens
                 ? OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(x.ToArray(), v => (long)v), shape)
                 : OrtValue.CreateTensorValueFromMemory(x.ToArray(), shape);
-            using var outputs = session.Run(new RunOptions(), [model.Input.Name], [input], [model.Output]);
+            using var outputs = session.Run(new RunOptions(), [inputName], [input], [outputName]);
             result.AddRange(outputs[0].GetTensorDataAsSpan<float>());
         }
         return result.ToArray();

@@ -13,6 +13,9 @@ public static class QualityMetrics
     public static bool NeedsOutputs(TrainableModel model, Dataset data) =>
         model.Loss != LossKind.SoftmaxCrossEntropy || (data.ClassCount == 2 && LabelsPerSample(data) == 1);
 
+    public static IReadOnlyDictionary<string, double> Of(TrainableModel model, Dataset data, double meanLoss, float[]? outputs) =>
+        Of(model.Loss, data, meanLoss, outputs);
+
     /// <summary>The metric names <see cref="Of"/> reports for this model on this data (CSV columns, chart series).</summary>
     public static IReadOnlyList<string> Names(TrainableModel model, Dataset data) => model.Loss switch
     {
@@ -23,13 +26,13 @@ public static class QualityMetrics
         _ => [],
     };
 
-    public static IReadOnlyDictionary<string, double> Of(TrainableModel model, Dataset data, double meanLoss, float[]? outputs)
+    public static IReadOnlyDictionary<string, double> Of(LossKind loss, Dataset data, double meanLoss, float[]? outputs)
     {
         var m = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (model.Loss == LossKind.SoftmaxCrossEntropy && LabelsPerSample(data) > 1) m["perplexity"] = Math.Exp(meanLoss);
+        if (loss == LossKind.SoftmaxCrossEntropy && LabelsPerSample(data) > 1) m["perplexity"] = Math.Exp(meanLoss);
         if (outputs is null || outputs.Length == 0) return m;
         int per = outputs.Length / data.Count;
-        switch (model.Loss)
+        switch (loss)
         {
             case LossKind.MeanSquaredError when data.Targets is { } t:
                 double se = 0, ae = 0;

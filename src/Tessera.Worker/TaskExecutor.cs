@@ -26,7 +26,8 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
     Trainer? _trainer;
     readonly UpdateEncoder _encoder = new();
 
-    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null)
+    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null,
+        EvaluationReport? evaluation = null)
     {
         if (_trainerSha != artifact.Sha256)
         {
@@ -78,6 +79,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
             LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
+            Evaluation = evaluation,
         };
         var metadata = UpdateEncoder.WithEncoding(envelope.ToMetadata(), task.Upload);
         return new TaskOutcome(new SafetensorsFile(tensors, metadata).ToBytes(), result.MeanLoss, sps);

@@ -6,6 +6,7 @@ using Tessera.Graphs.Training;
 using Tessera.Federation.Planning;
 using Tessera.Protocol.Jobs;
 using Tessera.Protocol.Wire;
+using Tessera.Runtime;
 
 namespace Tessera.Worker;
 
@@ -24,6 +25,7 @@ public sealed class WorkerAgent : IDisposable
     readonly ConcurrentDictionary<string, Dataset> _shards = new();
     readonly Dictionary<MnistLayout, Dataset> _local = new();
     readonly Dictionary<string, Dataset> _localFiles = new();
+    readonly Dictionary<string, Dataset> _localTests = new();
     readonly string _name;
     double _speed;
     TimeSpan _heartbeat = TimeSpan.FromSeconds(2);
@@ -102,6 +104,7 @@ public sealed class WorkerAgent : IDisposable
             await Decline(task, e.Message, ct);
             return;
         }
+        var evaluation = await EvaluateBase(task, artifact.Manifest, ct);
         var controls = task.ServerControlUrl is { } cu && task.ClientControlUrl is { } ciu
             ? new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), await _client.GetBytesAsync(ciu, ct)) : null;
 
@@ -132,7 +135,7 @@ public sealed class WorkerAgent : IDisposable
                 Volatile.Write(ref stepsDone, done);
                 Report(new TaskProgress(_name, task.TaskId, done, total));
                 training.Token.ThrowIfCancellationRequested();
-            }, controls), CancellationToken.None);
+            }, controls, evaluation), CancellationToken.None);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -220,6 +223,28 @@ public sealed class WorkerAgent : IDisposable
         try { return _shards[url] = ShardCodec.Decode(bytes); }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidDataException)
         { throw new TaskNotRunnableException($"the shard at {url} is not a valid shard file: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Federated evaluation: the base model on this worker's held-out split of the task's local data set, before
+    /// training. A worker without a held-out split (or whose evaluation fails) reports none and is skipped.
+    /// </summary>
+    async Task<EvaluationReport?> EvaluateBase(TaskMessage task, ArtifactManifest m, CancellationToken ct)
+    {
+        if (task.EvaluateModelUrl is not { } url || task.Data.Local is not { } name || !_options.LocalFiles.TryGetValue(name, out var files) || files.Test is not { } testPath)
+            return null;
+        try
+        {
+            if (!_localTests.TryGetValue(name, out var test))
+                _localTests[name] = test = JobDatasets.Read(task.Data.Format ?? new DataFormatSpec(), testPath, m.SampleShape, m.Loss);
+            var onnx = await Retry(() => _client.GetBytesAsync(url, ct), ct);
+            return OutputEvaluation.Evaluate(onnx, test, m.Loss, _options.Runtime);
+        }
+        catch (Exception e) when (e is JobSpecException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or CoordinatorRefusedException)
+        {
+            Report(new ConnectionProblem(_name, $"federated evaluation skipped: {e.Message}", TimeSpan.Zero));
+            return null;
+        }
     }
 
     int LocalSamples()

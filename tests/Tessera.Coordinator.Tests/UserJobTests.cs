@@ -55,7 +55,7 @@ public sealed class UserJobTests : IAsyncLifetime
         name: trees-on-sites
         model: { onnx: net.onnx, loss: softmax_cross_entropy }
         data: { dataset: trees, on_workers: true, format: { label: kind } }
-        evaluation: { dataset: trees-holdout }
+        evaluation: { dataset: trees-holdout, federated_every: 1 }
         rounds: 3
         clients_per_round: 3
         local: { batch_size: 10, lr: 0.1 }
@@ -84,8 +84,11 @@ public sealed class UserJobTests : IAsyncLifetime
 
         await using var proxy = new RecordingProxy(_host.BaseUrl);
         await using var pool = new WorkerPool();
+        // Sites a and b hold a held-out split (the holdout file, so their federated evaluation can be checked against the
+        // coordinator's); site c has none and is skipped.
         foreach (var site in new[] { "a", "b", "c" })
-            pool.Add(Worker(proxy.Url, job.JoinToken, $"site-{site}", new() { ["trees"] = new(Fixture("data", $"trees-{site}.csv")) }));
+            pool.Add(Worker(proxy.Url, job.JoinToken, $"site-{site}",
+                new() { ["trees"] = new(Fixture("data", $"trees-{site}.csv"), site == "c" ? null : Fixture("data", "trees-test.csv")) }));
         // A worker holding only another data set is never sent this job's tasks.
         pool.Add(Worker(_host.BaseUrl, job.JoinToken, "elsewhere", new() { ["orchards"] = new(Fixture("data", "trees.csv")) }));
 
@@ -95,6 +98,15 @@ public sealed class UserJobTests : IAsyncLifetime
         var rounds = await admin.Rounds(job.Id);
         Assert.Equal(3, rounds.Count);
         Assert.All(rounds, r => Assert.Equal(600, r.Samples));   // one epoch over each site's 200 rows
+        // Federated evaluation: from round 2 on, each round's tasks first evaluated the model they started from (the
+        // previous round's) on sites a and b's held-out data, weighted by samples: the coordinator's figures for it.
+        Assert.Null(rounds[0].FedSamples);   // version 0 is not evaluated
+        for (int i = 1; i < rounds.Count; i++)
+        {
+            Assert.Equal(600, rounds[i].FedSamples);
+            Assert.Equal(rounds[i - 1].TestAccuracy!.Value, rounds[i].FedAccuracy!.Value, 6);
+            Assert.Equal(rounds[i - 1].TestLoss!.Value, rounds[i].FedLoss!.Value, 4);
+        }
         var ledger = await admin.Ledger(job.Id);
         Assert.Equal(["site-a", "site-b", "site-c"], ledger.Select(l => l.Name).Order());
         Assert.False(Directory.Exists(Path.Combine(_data, "blobs", "shards", job.Id)), "the coordinator cut shards of data that stays on the workers");

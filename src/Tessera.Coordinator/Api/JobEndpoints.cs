@@ -42,7 +42,7 @@ public static class JobEndpoints
             jobs.Get(id) is null ? ApiErrors.NotFound($"no job {id}") : Results.Json(store.Rounds(id), WireJson.Options)).Produces<List<RoundRow>>()
             .WithSummary("Per-round metrics: updates, samples, losses, test accuracy, aggregation time");
         api.MapGet("/jobs/{id}/model", Model).Produces(200, contentType: "application/octet-stream")
-            .WithSummary("The latest global model: ?format=onnx (inference model) or safetensors (weights)");
+            .WithSummary("The global model: ?format=onnx (inference model) or safetensors (weights); ?version=N for an earlier one (default the latest)");
         api.MapGet("/jobs/{id}/events", Events).Produces(200, contentType: "text/event-stream").WithSummary("Server-sent events of the job's live status");
         api.MapGet("/ledger", (string? job, Store store) => Results.Json(store.LedgerTotals(job), WireJson.Options)).Produces<List<LedgerTotal>>()
             .WithSummary("Credits per contributor (GFLOP of accepted work), optionally for one job");
@@ -103,11 +103,13 @@ public static class JobEndpoints
         return (spec, JobSpecParser.ToJson(spec));
     }
 
-    static async Task<IResult> Model(string id, string? format, JobRegistry jobs, BlobStore blobs)
+    static async Task<IResult> Model(string id, string? format, long? version, JobRegistry jobs, BlobStore blobs)
     {
         if (jobs.Get(id) is not { } j) return ApiErrors.NotFound($"no job {id}");
         // The grain says which version is current; its weights come from that version's checkpoint, not through a grain message.
-        var model = blobs.LoadCheckpoint(j.Id, await j.Version(), j.Setup.Template);
+        long current = await j.Version();
+        if (version is < 0 || version > current) return ApiErrors.NotFound($"version: job {id} has versions 0..{current}");
+        var model = blobs.LoadCheckpoint(j.Id, version ?? current, j.Setup.Template);
         var weights = j.Setup.Template.WithValues(model.Weights);
         switch (format ?? "onnx")
         {

@@ -172,7 +172,8 @@ public static class WorkerEndpoints
             }
             var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
             var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
-                losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress));
+                losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress,
+                envelope.Evaluation is { } report ? new EvaluationNotice(report.Samples, report.Loss, report.Accuracy, report.Metrics.ToDictionary()) : null));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
             await workers.RecordSpeed(w, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);

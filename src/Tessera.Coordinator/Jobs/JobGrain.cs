@@ -310,6 +310,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         r.LossSum += n.LossSum;
         r.LossCount += n.LossCount;
         r.Samples += n.SampleCount;
+        if (n.Evaluation is { } e) r.Evaluation.Add(e.Samples, e.Loss, e.Accuracy, e.Metrics);
         if (r.Accepted >= r.Target) BeginClose(r);
         else if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
         Pulse();
@@ -392,6 +393,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             TrainLoss = r.LossCount > 0 ? (float)(r.LossSum / r.LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
             AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - r.Started).TotalSeconds,
         };
+        row.Record(eval?.Metrics, r.Evaluation);
         return (next, row, eval, last);
     }
 

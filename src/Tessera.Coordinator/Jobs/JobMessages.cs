@@ -46,7 +46,11 @@ public sealed record UploadTicket(string? Error, int Round, int Attempt, bool As
 /// <summary>What the node reports after folding an update: ids and counts only, and which node holds it in its partial.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record UpdateNotice(string TaskId, string WorkerId, long SampleCount, int Steps, string Commitment, long Bytes, double LossSum, int LossCount, int? SteppedTo,
-    SiloAddress Node);
+    SiloAddress Node, EvaluationNotice? Evaluation = null);
+
+/// <summary>A worker's federated evaluation of the round's base model on its held-out data: counts and means only.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record EvaluationNotice(long Samples, double Loss, double? Accuracy, Dictionary<string, double> Metrics);
 
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record FoldResult(string? Error, int RoundUpdates);

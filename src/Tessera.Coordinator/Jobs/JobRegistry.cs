@@ -236,6 +236,7 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         Data = new TaskData { ShardUrl = t.Shard is { } s ? $"{baseUrl}/api/v1/shards/{Id}/{s}" : null, Shard = t.Shard, Local = t.LocalData, Samples = t.Samples,
             Format = t.LocalData is null ? null : Setup.Spec.Data.Format },
         Hyperparameters = Setup.TaskHyperparameters(),
+        EvaluateModelUrl = Setup.EvaluatesFederated(t) ? $"{baseUrl}/api/v1/jobs/{Id}/model?format=onnx&version={t.Version}" : null,
         // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
         Seed = Setup.TaskSeed(t),
         Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,

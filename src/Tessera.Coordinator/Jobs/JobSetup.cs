@@ -77,4 +77,11 @@ public sealed class JobSetup
     public double CreditsPerSample => Artifact.Manifest.FlopsPerSample / 1e9;
 
     public bool UsesControlVariates => Plan.UsesControlVariates;
+
+    /// <summary>
+    /// Whether a task also evaluates its base model where the data is: every evaluation.federated_every rounds, on
+    /// workers' own data (shards have no held-out split), for synchronous jobs (a round's tasks share one base).
+    /// </summary>
+    public bool EvaluatesFederated(TaskInfo t) =>
+        Spec.Evaluation.FederatedEvery is > 0 and var every && t.LocalData is not null && t.Version > 0 && t.Version % every == 0 && !Plan.IsAsync;
 }

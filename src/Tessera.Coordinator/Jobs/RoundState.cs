@@ -25,6 +25,8 @@ public sealed class RoundState
     public double LossSum { get; set; }
     public int LossCount { get; set; }
     public long Samples { get; set; }
+    /// <summary>Workers' evaluations of this round's base model (version <see cref="Version"/>) on their held-out data.</summary>
+    public Federation.Evaluation.FederatedEvaluation Evaluation { get; } = new();
 
     public int Accepted => Contributors.Count;
     public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned);

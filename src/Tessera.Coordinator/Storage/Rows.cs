@@ -31,6 +31,25 @@ public sealed class RoundRow
     public double? TestAccuracy { get; set; }
     public double? AggregationMs { get; set; }
     public double? DurationSeconds { get; set; }
+    /// <summary>Federated evaluation of the model this round started from (the previous round's), on workers' held-out data.</summary>
+    public double? FedLoss { get; set; }
+    public double? FedAccuracy { get; set; }
+    public long? FedSamples { get; set; }
+    /// <summary>Other metrics as JSON: the coordinator-side test set's (auc, f1, mse, mae, perplexity) and the federated ones (fed_ prefix).</summary>
+    public string? Metrics { get; set; }
+
+    /// <summary>Takes the coordinator-side metrics beyond accuracy and the round's federated evaluation.</summary>
+    public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation federated)
+    {
+        var all = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (k, v) in test ?? new Dictionary<string, double>()) all[k] = v;
+        if (federated.Samples > 0)
+        {
+            (FedLoss, FedAccuracy, FedSamples) = (federated.Loss, federated.Accuracy, federated.Samples);
+            foreach (var (k, v) in federated.Metrics) all["fed_" + k] = v;
+        }
+        Metrics = all.Count > 0 ? System.Text.Json.JsonSerializer.Serialize(all) : null;
+    }
 }
 
 public sealed class WorkerRow

@@ -28,6 +28,7 @@ public sealed class Store
             using var tx = c.BeginTransaction();
             Dialect.LockSchema(c, tx);
             c.Execute(StoreSchema.Create(Dialect), transaction: tx);
+            StoreSchema.AddMissingColumns(c, tx, Dialect);
             tx.Commit();
         }
         catch (Exception e) when (e is DbException or System.Net.Sockets.SocketException or TimeoutException)
@@ -102,7 +103,8 @@ public sealed class Store
         using var tx = c.BeginTransaction();
         c.Execute("""
             UPDATE rounds SET status = 'closed', closed = @Closed, updates = @Updates, samples = @Samples, train_loss = @TrainLoss,
-              test_loss = @TestLoss, test_accuracy = @TestAccuracy, aggregation_ms = @AggregationMs, duration_seconds = @DurationSeconds
+              test_loss = @TestLoss, test_accuracy = @TestAccuracy, aggregation_ms = @AggregationMs, duration_seconds = @DurationSeconds,
+              fed_loss = @FedLoss, fed_accuracy = @FedAccuracy, fed_samples = @FedSamples, metrics = @Metrics
             WHERE job_id = @JobId AND round = @Round
             """, r, tx);
         c.Execute("UPDATE jobs SET version = @newVersion, status = @jobStatus WHERE id = @JobId", new { r.JobId, newVersion, jobStatus }, tx);

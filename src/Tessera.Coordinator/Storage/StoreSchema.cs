@@ -12,6 +12,7 @@ static class StoreSchema
         CREATE TABLE IF NOT EXISTS rounds (job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL,
           version {d.BigInt} NOT NULL, started TEXT NOT NULL, closed TEXT, updates INTEGER NOT NULL DEFAULT 0, samples {d.BigInt} NOT NULL DEFAULT 0,
           train_loss {d.Double}, test_loss {d.Double}, test_accuracy {d.Double}, aggregation_ms {d.Double}, duration_seconds {d.Double},
+          fed_loss {d.Double}, fed_accuracy {d.Double}, fed_samples {d.BigInt}, metrics TEXT,
           PRIMARY KEY (job_id, round));
         CREATE TABLE IF NOT EXISTS tasks (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, attempt INTEGER NOT NULL,
           worker_id TEXT NOT NULL, status TEXT NOT NULL, steps INTEGER NOT NULL, created TEXT NOT NULL, deadline TEXT NOT NULL, finished TEXT);
@@ -22,4 +23,29 @@ static class StoreSchema
         CREATE TABLE IF NOT EXISTS ledger (seq {d.Identity}, job_id TEXT NOT NULL, round INTEGER NOT NULL,
           worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples {d.BigInt} NOT NULL, credits {d.Double} NOT NULL, at TEXT NOT NULL);
         """;
+
+    /// <summary>Columns added after a table was first created, as (table, column, type).</summary>
+    static (string Table, string Column, string Type)[] Added(SqlDialect d) =>
+    [
+        ("rounds", "fed_loss", d.Double), ("rounds", "fed_accuracy", d.Double), ("rounds", "fed_samples", d.BigInt), ("rounds", "metrics", "TEXT"),
+    ];
+
+    /// <summary>Brings a database made by an older Tessera up to date: adds the columns it lacks (safe to repeat).</summary>
+    public static void AddMissingColumns(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, SqlDialect d)
+    {
+        foreach (var (table, column, type) in Added(d))
+        {
+            using var probe = c.CreateCommand();
+            probe.Transaction = tx;
+            probe.CommandText = $"SELECT * FROM {table} WHERE 1 = 0";
+            bool present;
+            using (var reader = probe.ExecuteReader())
+                present = Enumerable.Range(0, reader.FieldCount).Any(i => reader.GetName(i).Equals(column, StringComparison.OrdinalIgnoreCase));
+            if (present) continue;
+            using var add = c.CreateCommand();
+            add.Transaction = tx;
+            add.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {type}";
+            add.ExecuteNonQuery();
+        }
+    }
 }

@@ -57,6 +57,11 @@ public sealed record TaskMessage
     public required int Epochs { get; init; }
     public required DateTimeOffset Deadline { get; init; }
     public required string ResultUrl { get; init; }
+    /// <summary>
+    /// Federated evaluation: the inference ONNX of the base version, to evaluate on the worker's held-out data before
+    /// training and report in the update's metadata; null when this round does not evaluate.
+    /// </summary>
+    public string? EvaluateModelUrl { get; init; }
     /// <summary>How to encode the update; null means dense F32.</summary>
     public UploadEncoding? Upload { get; init; }
     /// <summary>SCAFFOLD: the server control variate c of this version (safetensors shaped like the weights).</summary>

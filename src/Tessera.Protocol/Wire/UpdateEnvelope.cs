@@ -20,8 +20,17 @@ public sealed record UpdateEnvelope
     public required float[] LossTrace { get; init; }
     public required string Commitment { get; init; }
     public double SamplesPerSecond { get; init; }
+    /// <summary>The worker's evaluation of the base model on its held-out data, when the task asked for one.</summary>
+    public EvaluationReport? Evaluation { get; init; }
 
-    public IReadOnlyDictionary<string, string> ToMetadata() => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> ToMetadata()
+    {
+        var m = Metadata();
+        if (Evaluation is { } e) m[EvaluationReport.MetadataKey] = e.ToJson();
+        return m;
+    }
+
+    Dictionary<string, string> Metadata() => new()
     {
         [FormatKey] = Format,
         ["task_id"] = TaskId,
@@ -49,6 +58,7 @@ public sealed record UpdateEnvelope
         {
             TaskId = Get("task_id"), BaseVersion = Long("base_version"), SampleCount = Long("sample_count"), Steps = steps,
             LossTrace = losses, Commitment = Get("commitment"), SamplesPerSecond = double.IsFinite(sps) ? sps : 0,
+            Evaluation = m.TryGetValue(EvaluationReport.MetadataKey, out var e) ? EvaluationReport.Parse(e) : null,
         };
     }
 }
