@@ -57,6 +57,14 @@ internal static class SafetensorsReader
 
     private static (List<Entry>, Dictionary<string, string>) ParseHeader(ReadOnlySpan<byte> header)
     {
+        // System.Text.Json validates UTF-8 in names and strings lazily, when they are read, and says so with an
+        // InvalidOperationException: bytes from a stranger must still end in a format error, never a 500.
+        try { return ParseHeaderJson(header); }
+        catch (InvalidOperationException ex) { throw new SafetensorsFormatException($"header: invalid UTF-8 ({ex.Message})", ex); }
+    }
+
+    private static (List<Entry>, Dictionary<string, string>) ParseHeaderJson(ReadOnlySpan<byte> header)
+    {
         JsonDocument doc;
         try
         {

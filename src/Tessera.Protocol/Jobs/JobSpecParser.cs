@@ -177,8 +177,13 @@ public static class JobSpecParser
         var stream = new YamlStream();
         try { stream.Load(new StringReader(text)); }
         catch (YamlException e) { throw new JobSpecException(field, $"invalid YAML at line {e.Start.Line}: {e.Message}"); }
+        // YamlDotNet's scanner can fail on malformed flow collections with a bare InvalidOperationException.
+        catch (InvalidOperationException e) { throw new JobSpecException(field, $"invalid YAML: {e.Message}"); }
         if (stream.Documents.Count == 0) throw new JobSpecException(field, field == "(root)" ? "the spec is empty" : "is empty");
-        return Convert(stream.Documents[0].RootNode);
+        // A key that is itself a list or mapping, or a key given twice, is YAML a spec cannot mean.
+        try { return Convert(stream.Documents[0].RootNode); }
+        catch (Exception e) when (e is InvalidOperationException or InvalidCastException or ArgumentException)
+        { throw new JobSpecException(field, $"is not a mapping of plain keys to values ({e.Message})"); }
     }
 
     static JsonNode? Convert(YamlNode node) => node switch
