@@ -34,3 +34,12 @@ class GroupNormCnn(nn.Module):
 
 torch.manual_seed(1)
 export(GroupNormCnn(), torch.randn(2, 1, 28, 28), "fmnist_groupnorm_cnn.onnx")
+
+torch.manual_seed(2)
+iris = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+iris.train()
+torch.onnx.export(iris, torch.randn(2, 4), os.path.join(here, "iris_mlp.onnx"), opset_version=17,
+                  input_names=["measurements"], output_names=["logits"],
+                  dynamic_axes={"measurements": {0: "batch"}, "logits": {0: "batch"}},
+                  training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
+print("wrote iris_mlp.onnx")

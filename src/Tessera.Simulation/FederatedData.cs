@@ -37,7 +37,6 @@ public sealed class FederatedData
         if (train.Count < spec.Data.Clients)
             throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {train.Count} training samples");
 
-        // Label-blind partitioners only need the count, so a set without labels gets all-zero ones.
-        return new FederatedData(train, test, plan.Partition(train.Labels ?? new long[train.Count]));
+        return new FederatedData(train, test, plan.Partition(JobDatasets.PartitionLabels(train, train.Count)));
     }
 }

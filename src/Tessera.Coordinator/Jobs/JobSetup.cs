@@ -51,7 +51,7 @@ public sealed class JobSetup
             int n = spec.Data.TrainSamples > 0 ? Math.Min(spec.Data.TrainSamples, train.Count) : train.Count;
             if (n < spec.Data.Clients)
                 throw new JobSpecException("data.clients", $"{spec.Data.Clients} clients but only {n} training samples");
-            shards = plan.Partition(train.Labels is null ? new long[n] : train.Labels.AsSpan(0, n).ToArray());
+            shards = plan.Partition(JobDatasets.PartitionLabels(train, n));
             withData = shards.Count(s => s.Length > 0);
             if (withData == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
         }

@@ -37,6 +37,13 @@ public static class JobDatasets
         return set;
     }
 
+    /// <summary>
+    /// What a partitioner splits the first <paramref name="count"/> samples by: one class per sample, or all zeros
+    /// when a sample has no single class (regression targets, a language model's next tokens).
+    /// </summary>
+    public static long[] PartitionLabels(Dataset data, int count) =>
+        data.Labels is { } l && data.LabelSize == 1 ? l.AsSpan(0, count).ToArray() : new long[count];
+
     /// <summary>One file or folder of the user's data, read as the spec's data.format says.</summary>
     public static Dataset Read(DataFormatSpec format, string path, TrainableModel model) => Read(format, path, model.SampleShape, model.Loss);
 
