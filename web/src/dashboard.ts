@@ -93,7 +93,7 @@ function render() {
       card.dataset.job = j.id;
       card.innerHTML = `<h3></h3><div class="progress"><div></div></div><p class="facts"></p>
         <div class="buttons"><button data-verb="pause">Pause</button><button data-verb="resume">Resume</button><button data-verb="cancel">Cancel</button></div>
-        <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas></div>`;
+        <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas><canvas class="more" hidden></canvas></div>`;
       card.querySelectorAll<HTMLButtonElement>('button').forEach(b => b.addEventListener('click', async () => {
         await admin('POST', `/api/v1/jobs/${j.id}/${b.dataset.verb}`);
         await refresh();
@@ -113,13 +113,19 @@ function render() {
       (j.error ? ` — ${j.error}` : '') +
       (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '');
     const rows = metrics.get(j.id) ?? [];
-    drawChart(card.querySelector<HTMLCanvasElement>('.acc')!, [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }],
-      { title: 'test accuracy per round' });
+    const accuracy: Series[] = [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }];
+    // Federated evaluation scores the model a round started from, so it is drawn at the round that model came from.
+    const fed = rows.filter(r => r.fed_accuracy != null);
+    if (fed.length) accuracy.push({ label: 'federated (workers\' held-out data)', color: '#7b3fbf', points: fed.map(r => [r.round - 1, r.fed_accuracy!]) });
+    drawChart(card.querySelector<HTMLCanvasElement>('.acc')!, accuracy, { title: 'accuracy per round' });
     const loss: Series[] = [
       { label: 'train', color: '#2a6fdb', points: rows.filter(r => r.train_loss != null).map(r => [r.round, r.train_loss!]) },
       { label: 'test', color: '#d9480f', points: rows.filter(r => r.test_loss != null).map(r => [r.round, r.test_loss!]) },
     ];
+    const fedLoss = rows.filter(r => r.fed_loss != null);
+    if (fedLoss.length) loss.push({ label: 'federated', color: '#7b3fbf', points: fedLoss.map(r => [r.round - 1, r.fed_loss!]) });
     drawChart(card.querySelector<HTMLCanvasElement>('.loss')!, loss, { title: 'loss per round' });
+    drawMore(card.querySelector<HTMLCanvasElement>('.more')!, rows);
   }
   const o = view.overview;
   if (o) {
@@ -130,6 +136,24 @@ function render() {
   }
   $('ledger').innerHTML = view.ledger.slice(0, 10).map(l => `<tr><td>${esc(l.name)}</td><td>${l.updates}</td><td>${l.samples}</td><td>${l.credits.toFixed(2)}</td></tr>`).join('')
     || '<tr><td colspan="4">no accepted work yet</td></tr>';
+}
+
+const palette = ['#e67700', '#0b7285', '#c2255c', '#5c940d', '#364fc7', '#862e9c'];
+
+/** AUC, F1, MSE, MAE or perplexity per round, when the job's model reports any (hidden otherwise). */
+function drawMore(canvas: HTMLCanvasElement, rows: RoundRow[]): void {
+  const byName = new Map<string, [number, number][]>();
+  for (const r of rows) {
+    if (!r.metrics) continue;
+    for (const [name, value] of Object.entries(JSON.parse(r.metrics) as Record<string, number>)) {
+      const round = name.startsWith('fed_') ? r.round - 1 : r.round;
+      byName.set(name, [...(byName.get(name) ?? []), [round, value]]);
+    }
+  }
+  canvas.hidden = byName.size === 0;
+  if (canvas.hidden) return;
+  const series = [...byName.entries()].map(([label, points], i) => ({ label, color: palette[i % palette.length], points }));
+  drawChart(canvas, series, { title: [...byName.keys()].join(', ') + ' per round' });
 }
 
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;

@@ -50,6 +50,10 @@ export interface JobSnapshot {
 export interface RoundRow {
   job_id: string; round: number; updates: number; samples: number; train_loss?: number; test_loss?: number;
   test_accuracy?: number; aggregation_ms?: number; duration_seconds?: number; closed?: string;
+  /** Federated evaluation of the model the round started from, on workers' held-out data. */
+  fed_loss?: number; fed_accuracy?: number; fed_samples?: number;
+  /** JSON object of further metrics: auc, f1, mse, mae, perplexity (coordinator-side) and fed_-prefixed federated ones. */
+  metrics?: string;
 }
 
 export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number }
