@@ -15,6 +15,9 @@ public static class SpecFiles
             throw new JobSpecException("model.sha256", "the simulator reads models from files; give model.onnx, a path relative to the spec");
         var full = Resolve(baseDirectory, path);
         if (!File.Exists(full)) throw new JobSpecException("model.onnx", $"no file {full}");
-        return File.ReadAllBytes(full);
+        var bytes = File.ReadAllBytes(full);
+        if (model.Sha256 is { } want && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != want)
+            throw new JobSpecException("model.sha256", $"{full} does not hash to {want}: the file changed since the spec pinned it");
+        return bytes;
     }
 }

@@ -81,6 +81,7 @@ public sealed class UserJobTests : IAsyncLifetime
         var res = await PostMultipart(OnWorkersSpec, ("net.onnx", File.ReadAllBytes(Fixture("models", "tabular_mlp.onnx"))));
         Assert.True(res.StatusCode == HttpStatusCode.Created, await res.Content.ReadAsStringAsync());
         var job = JsonSerializer.Deserialize<JobCreated>(await res.Content.ReadAsStringAsync(), WireJson.Options)!;
+        Assert.Equal("net", job.Job.Model);   // the file's name, kept when the model is stored by its hash
 
         await using var proxy = new RecordingProxy(_host.BaseUrl);
         await using var pool = new WorkerPool();

@@ -91,7 +91,7 @@ public static class JobEndpoints
             using (var r = new StreamReader(specFile.OpenReadStream(), Encoding.UTF8)) text = await r.ReadToEndAsync();
         if (string.IsNullOrWhiteSpace(text)) throw new JobSpecException("(root)", "the multipart request needs a part named 'spec' holding the job spec");
         var spec = JobSpecParser.Parse(text);
-        if (spec.Model.Onnx is not { } name) return (spec, text);
+        if (spec.Model is not { Onnx: { } name, Sha256: null }) return (spec, text);
         var file = form.Files.FirstOrDefault(f => f.Name == name || f.FileName == name || f.FileName == Path.GetFileName(name))
             ?? throw new JobSpecException("model.onnx", $"the request has no file part named '{name}' ({(form.Files.Count == 0 ? "no files" : string.Join(", ", form.Files.Select(f => f.FileName)))})");
         using var buffer = new MemoryStream();
@@ -99,7 +99,7 @@ public static class JobEndpoints
         var bytes = buffer.ToArray();
         if (ModelUploads.Check(bytes) is { } why) throw new JobSpecException("model.onnx", $"{name}: {why}");
         var sha = blobs.PutModel(bytes);
-        spec = spec with { Model = spec.Model with { Onnx = null, Sha256 = sha } };
+        spec = spec with { Model = spec.Model with { Sha256 = sha } };   // the file's name stays the model's name
         return (spec, JobSpecParser.ToJson(spec));
     }
 

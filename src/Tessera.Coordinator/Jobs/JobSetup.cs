@@ -36,7 +36,7 @@ public sealed class JobSetup
         var plan = JobPlan.From(spec);
         if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
             throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");
-        if (spec.Model.Onnx is not null)
+        if (spec.Model is { Onnx: not null, Sha256: null })
             throw new JobSpecException("model.onnx", "send the model file with the spec (multipart/form-data) or upload it first (POST /api/v1/models) and name its sha256");
         byte[]? onnx = spec.Model.Sha256 is { } sha ? models(sha) ?? throw new JobSpecException("model.sha256", $"no model {sha} was uploaded; POST it to /api/v1/models first") : null;
         var model = plan.CreateModel(onnx);

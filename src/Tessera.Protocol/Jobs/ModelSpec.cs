@@ -10,7 +10,7 @@ public sealed record ModelSpec
     public string? Zoo { get; init; }
     /// <summary>Path of an ONNX file: relative to the spec file for `tessera simulate`, or the name of a part of the multipart job request.</summary>
     public string? Onnx { get; init; }
-    /// <summary>sha256 (hex) of an ONNX model uploaded to the coordinator first (POST /api/v1/models).</summary>
+    /// <summary>sha256 (hex) of an ONNX model uploaded to the coordinator first (POST /api/v1/models); beside <see cref="Onnx"/>, the file's bytes must hash to it.</summary>
     public string? Sha256 { get; init; }
     /// <summary>softmax_cross_entropy, bce_with_logits or mse (ONNX models; zoo models bring their own).</summary>
     public string Loss { get; init; } = "softmax_cross_entropy";

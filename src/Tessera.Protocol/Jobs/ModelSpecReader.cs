@@ -22,7 +22,8 @@ internal static class ModelSpecReader
             Output = m.String("output"),
         };
         m.RejectUnknown();
-        int named = (spec.Zoo is null ? 0 : 1) + (spec.Onnx is null ? 0 : 1) + (spec.Sha256 is null ? 0 : 1);
+        // onnx and sha256 together name a file and pin its bytes (a model sent with its spec is stored so).
+        int named = (spec.Zoo is null ? 0 : 1) + (spec.Onnx is null && spec.Sha256 is null ? 0 : 1);
         if (named != 1)
             throw new JobSpecException("model", "name exactly one of zoo, onnx (a file) or sha256 (a model uploaded to the coordinator)");
         if (spec.Sha256 is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigit)))
