@@ -24,7 +24,7 @@ public class CompileOnnxErrorTests
     {
         var g = Linear();
         g.Nodes.Add(new Node("Floor", ["h"], ["y"], "floor")); // Floor carries no gradient
-        AssertOneLineError(Compile(g), "error: m.onnx: loss");
+        AssertOneLineError(Compile(g), "error: m.onnx cannot be compiled: loss");
     }
 
     [Fact]
