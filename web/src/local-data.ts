@@ -196,7 +196,10 @@ async function readImages(data: PickedData, f: DataFormat, sampleShape: number[]
     for (let p = 0; p < plane; p++) {
       const r = px[4 * p], g = px[4 * p + 1], b = px[4 * p + 2];
       // float32 at every step, as C# evaluates these float expressions.
-      if (channels === 1) out[p] = f32(f32(f32(f32(f32(f32(0.299) * r) + f32(f32(0.587) * g)) + f32(f32(0.114) * b)) / 255 - mean[0]) / std[0]);
+      if (channels === 1) {
+        const luma = f32(f32(f32(f32(0.299) * r) + f32(f32(0.587) * g)) + f32(f32(0.114) * b));
+        out[p] = f32(f32(f32(luma / 255) - mean[0]) / std[0]);
+      }
       else {
         out[p] = f32(f32(f32(r / 255) - mean[0]) / std[0]);
         out[plane + p] = f32(f32(f32(g / 255) - mean[1]) / std[1]);
