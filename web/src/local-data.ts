@@ -105,7 +105,8 @@ export function parseCsv(text: string, file: string, labelColumn: string, column
     return { shard: shard(undefined, t), classes: null, features: featureNames, shape: [sampleSize] };
   }
   // Every label a non-negative integer: it is the class index; otherwise distinct strings in ordinal order.
-  if (count > 0 && raw.every(r => /^[0-9]+$/.test(r.text))) {
+  // (long.TryParse with NumberStyles.None: ASCII digits that fit an int64.)
+  if (count > 0 && raw.every(r => /^[0-9]+$/.test(r.text) && BigInt(r.text) <= 9223372036854775807n)) {
     const y = BigInt64Array.from(raw, r => {
       const v = BigInt(r.text);
       return v < 2147483647n ? v : fail(`row ${r.row}, column '${labelColumn}': '${r.text}' is not a non-negative integer class`);
