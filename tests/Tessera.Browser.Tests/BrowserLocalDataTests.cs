@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using SkiaSharp;
 using Tessera.Data.Loading;
 using Tessera.Federation.Planning;
@@ -69,14 +70,14 @@ public sealed class BrowserLocalDataTests : IDisposable
         Assert.Contains("\"datasets\":[{\"name\":\"trees\",\"samples\":200}]", join);
         // Only the protocol and the page's own assets, all from the coordinator.
         var origin = new Uri(c.Url).GetLeftPart(UriPartial.Authority);
-        string[] allowed = ["/worker", "/assets/", "/api/v1/jobs", "/api/v1/workers/join", "/api/v1/workers/heartbeat", "/api/v1/tasks/",
-            "/api/v1/artifacts/", "/api/v1/weights/", "/api/v1/ledger", "/favicon.ico"];
+        var gets = new Regex("^/(worker|favicon\\.ico|assets/.+|api/v1/(jobs|ledger|tasks/next|artifacts/[0-9a-f]{64}|weights/[^/]+/[0-9]+))$");
+        var posts = new Regex("^/api/v1/(workers/(join|heartbeat)|tasks/[^/]+/(result|decline))$");
         Assert.All(sent, r =>
         {
             Assert.Equal(origin, r.Url.GetLeftPart(UriPartial.Authority));
-            Assert.True(allowed.Any(p => r.Url.AbsolutePath.StartsWith(p, StringComparison.Ordinal)), $"unexpected request {r.Method} {r.Url}");
+            Assert.True(r.Method switch { "GET" => gets.IsMatch(r.Url.AbsolutePath) && r.Body.Length == 0, "POST" => posts.IsMatch(r.Url.AbsolutePath), _ => false },
+                $"not a protocol request: {r.Method} {r.Url} ({r.Body.Length} bytes)");
         });
-        Assert.All(sent.Where(r => r.Method == "GET"), r => Assert.Empty(r.Body));
         var everything = sent.SelectMany(r => Encoding.UTF8.GetBytes(r.Url.ToString()).Concat(r.Body)).ToArray();
         foreach (var row in File.ReadLines(csv).Skip(1))
         {

@@ -1,4 +1,5 @@
-// The /worker page: paste a token (or open a join link ?token=...&server=...), then watch this tab train.
+// The /worker page: paste a token (or open a join link ?token=...&server=...&dataset=...), optionally pick local
+// files to train on (they stay in this browser), then watch this tab train.
 // All work happens in a Web Worker; this page only renders what it reports. `window.tessera` exposes the
 // same figures to automation (the browser tests read them).
 import { drawChart } from './chart';
@@ -42,7 +43,8 @@ $('join').addEventListener('click', start);
 $('pause').addEventListener('click', () => {
   send(state.paused ? { type: 'resume' } : { type: 'pause' });
 });
-if (params.get('token') && params.get('autostart') !== '0') start();
+// A link naming a data set waits for its files to be picked; joining first would report none.
+if (params.get('token') && params.get('autostart') !== '0' && !params.get('dataset')) start();
 
 function send(m: ToWorker) { worker?.postMessage(m); }
 
