@@ -56,6 +56,16 @@ public sealed class BrowserDriver : IDisposable
 
     public void Screenshot(string page, string file) => Command($"screenshot {page} {file}", "OK");
 
+    /// <summary>Picks local files (or one folder, for a webkitdirectory input) in a page's file input, as a person would.</summary>
+    public void PickFiles(string page, string selector, params string[] paths) =>
+        Command($"files {page} {JsonSerializer.Serialize(new { selector, paths })}", "OK");
+
+    /// <summary>Every request the pages and their Web Workers have sent so far, with its body.</summary>
+    public IReadOnlyList<SentRequest> Requests() =>
+        JsonDocument.Parse(Command("requests", "REQUESTS ", TimeSpan.FromMinutes(2))).RootElement.EnumerateArray()
+            .Select(r => new SentRequest(r.GetProperty("page").GetString()!, r.GetProperty("method").GetString()!, new Uri(r.GetProperty("url").GetString()!),
+                Convert.FromBase64String(r.GetProperty("body").GetString()!))).ToList();
+
     /// <summary>Closes a tab the way a user would: its Web Worker dies with it, mid-task or not.</summary>
     public void Close(string page) => Command($"close {page}", "OK");
 
@@ -101,3 +111,6 @@ public sealed class BrowserDriver : IDisposable
         _process.Dispose();
     }
 }
+
+/// <summary>One request a page sent: which tab, the method, the URL and the body bytes.</summary>
+public sealed record SentRequest(string Page, string Method, Uri Url, byte[] Body);

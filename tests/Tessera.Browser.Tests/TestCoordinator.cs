@@ -17,10 +17,15 @@ public sealed class TestCoordinator : IAsyncDisposable
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromMinutes(2) };
     public string Url => Host.BaseUrl;
 
-    public static async Task<TestCoordinator> Start()
+    /// <param name="datasets">User data sets the coordinator holds (evaluation sets of on-worker jobs).</param>
+    public static async Task<TestCoordinator> Start(IReadOnlyDictionary<string, Tessera.Federation.Planning.DatasetFiles>? datasets = null)
     {
         var c = new TestCoordinator();
-        c.Host = CoordinatorHost.Create(new CoordinatorOptions { DataDirectory = c._data, AdminKey = AdminKey, Port = 0, Quiet = true, EvalSamples = 2000 });
+        c.Host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = c._data, AdminKey = AdminKey, Port = 0, Quiet = true, EvalSamples = 2000,
+            Datasets = datasets ?? new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>(),
+        });
         await c.Host.StartAsync();
         c.Http.BaseAddress = new Uri(c.Url);
         c.Http.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
@@ -30,6 +35,18 @@ public sealed class TestCoordinator : IAsyncDisposable
     public async Task<JobCreated> CreateJob(string yaml)
     {
         using var res = await Http.PostAsync("/api/v1/jobs", new StringContent(yaml, MediaTypeHeaderValue.Parse("application/yaml")));
+        if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"create job: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+        return (await res.Content.ReadFromJsonAsync<JobCreated>(WireJson.Options))!;
+    }
+
+    /// <summary>Creates a job from a spec and its model file, sent together as multipart/form-data.</summary>
+    public async Task<JobCreated> CreateJob(string yaml, string fileName, byte[] model)
+    {
+        using var form = new MultipartFormDataContent { { new StringContent(yaml), "spec" } };
+        var part = new ByteArrayContent(model);
+        part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(part, fileName, fileName);
+        using var res = await Http.PostAsync("/api/v1/jobs", form);
         if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"create job: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
         return (await res.Content.ReadFromJsonAsync<JobCreated>(WireJson.Options))!;
     }

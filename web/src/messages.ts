@@ -1,8 +1,10 @@
 // Messages between the /worker page and its training Web Worker.
+import { PickedData } from './local-data';
 import { ResultResponse } from './wire';
 
 export type ToWorker =
-  | { type: 'start'; server: string; token: string; name?: string; threads: number }
+  /** `local`: the data set picked in the page (its files stay in this browser), reported at join. */
+  | { type: 'start'; server: string; token: string; name?: string; threads: number; local?: { name: string; samples: number; data: PickedData } }
   | { type: 'pause' }
   | { type: 'resume' };
 
@@ -14,4 +16,7 @@ export type FromWorker =
   | { type: 'uploaded'; taskId: string; jobId: string; round: number; meanLoss: number; samplesPerSecond: number; bytes: number; response: ResultResponse; body: Uint8Array; task: string }
   | { type: 'dropped'; taskId: string; reason: string }
   | { type: 'paused'; paused: boolean }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The local data set as a task's format read it (rows, classes), or the one line saying why it could not be. */
+  | { type: 'local-data'; summary: string }
+  | { type: 'local-error'; message: string };

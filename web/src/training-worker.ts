@@ -4,6 +4,7 @@
 // after the worker timeout and invites another worker, so nothing is lost.
 import { CoordinatorClient, RefusedError } from './api';
 import { cachedBytes } from './blob-cache';
+import { LocalDataError, LocalDataset, loadLocal, summarize } from './local-data';
 import { ArtifactManifest, readManifest } from './manifest';
 import { FromWorker, ToWorker } from './messages';
 import { hasWebGpu, loadOrt } from './ort-loader';
@@ -26,6 +27,7 @@ let resume: (() => void) | null = null;
 const trainers = new Map<string, BrowserTrainer>();
 const shards = new Map<string, Shard>();
 const manifests = new Map<string, ArtifactManifest>();
+const localSets = new Map<string, LocalDataset>();
 
 scope.onmessage = e => {
   const m = e.data;
@@ -63,7 +65,7 @@ async function join() {
   const nav = navigator as unknown as { deviceMemory?: number; hardwareConcurrency?: number };
   const joined = await client.join(config.token, config.name, {
     runtime: 'browser', cores: nav.hardwareConcurrency ?? 1, memory_mb: Math.round((nav.deviceMemory ?? 0) * 1024),
-    providers, samples_per_second: speed, datasets: [],
+    providers, samples_per_second: speed, datasets: config.local ? [{ name: config.local.name, samples: config.local.samples }] : [],
   });
   workerId = joined.worker_id;
 }
@@ -122,14 +124,21 @@ async function execute(task: TaskMessage) {
   const artifact = await retry(() => artifactBytes(task.artifact));
   const trainer = await trainerFor(task.artifact.sha256, artifact);
   const weights = (await retry(() => cachedBytes(`weights:${task.weights_url}`, () => client.bytes(task.weights_url)))).bytes;
-  if (!task.data.shard_url) return decline(task, `task wants local data set '${task.data.local}'; a browser worker has none`);
-  const url = task.data.shard_url;
-  let shard = shards.get(url);
-  if (!shard) {
-    shard = readShard((await retry(() => cachedBytes(`shard:${url}`, () => client.bytes(url)))).bytes);
-    if (shards.size > 4) shards.delete(shards.keys().next().value!);
-    shards.set(url, shard);
-  }
+  let shard: Shard;
+  if (task.data.local !== undefined && task.data.local !== null) {
+    const local = await localShard(task, trainer.manifest);
+    if (typeof local === 'string') return decline(task, local);
+    shard = local;
+  } else if (task.data.shard_url) {
+    const url = task.data.shard_url;
+    let cached = shards.get(url);
+    if (!cached) {
+      cached = readShard((await retry(() => cachedBytes(`shard:${url}`, () => client.bytes(url)))).bytes);
+      if (shards.size > 4) shards.delete(shards.keys().next().value!);
+      shards.set(url, cached);
+    }
+    shard = cached;
+  } else return decline(task, 'task names neither a shard nor a local data set');
 
   // SCAFFOLD: c is immutable per version (cached like weights); c_i is this worker's and changes with every round.
   const controls = task.server_control_url && task.client_control_url ? {
@@ -175,6 +184,27 @@ async function execute(task: TaskMessage) {
     else if (err instanceof RefusedError && (err.status === 400 || err.status === 413)) await decline(task, `the coordinator refused the update: ${err.message}`);
     else throw err;
   }
+}
+
+/** The picked data set read as the task's format says (cached per format and model input); a string says why it cannot be. */
+async function localShard(task: TaskMessage, m: ArtifactManifest): Promise<Shard | string> {
+  const local = config.local;
+  if (!local || local.name !== task.data.local) return `task wants local data set '${task.data.local}' which this tab does not have`;
+  const key = JSON.stringify([task.data.format ?? null, m.sampleShape, m.labelType]);
+  let set = localSets.get(key);
+  if (!set) {
+    try { set = await loadLocal(local.data, task.data.format, m); }
+    catch (err) {
+      if (!(err instanceof LocalDataError)) throw err;
+      post({ type: 'local-error', message: err.message });
+      return `local data set '${local.name}': ${err.message}`;
+    }
+    localSets.clear(); // one format at a time: a tab holds one data set, and jobs rarely read it two ways
+    localSets.set(key, set);
+    const classes = set.classes ? `, ${set.classes.length} classes (${summarize(set.classes)})` : ', float targets';
+    post({ type: 'local-data', summary: `${local.data.name}: ${set.shard.count} ${local.data.kind === 'csv' ? 'rows' : 'images'} of [${set.shape.join(', ')}]${classes}` });
+  }
+  return set.shard;
 }
 
 /** Tells the coordinator this worker cannot do the task (a refusal — the round closed meanwhile — is only shown). */

@@ -1,4 +1,5 @@
 // The control protocol's JSON messages (src/Tessera.Protocol/Wire/Messages.cs), snake_case as WireJson writes them.
+import type { DataFormat } from './local-data';
 
 export interface WorkerCapabilities {
   runtime: 'browser';
@@ -19,7 +20,8 @@ export interface TaskMessage {
   model: string;
   artifact: { sha256: string; url: string };
   weights_url: string;
-  data: { shard_url?: string; shard?: number; local?: string; samples: number };
+  /** `format`: how to read the local data set (the job spec's data.format); absent for shards. */
+  data: { shard_url?: string; shard?: number; local?: string; samples: number; format?: DataFormat | null };
   hyperparameters: Record<string, number>;
   /** A ulong: read from the raw JSON text as a BigInt, since a JS number would round it. */
   seed: bigint;

@@ -1,7 +1,9 @@
-// The /worker page: paste a token (or open a join link ?token=...&server=...), then watch this tab train.
+// The /worker page: paste a token (or open a join link ?token=...&server=...&dataset=...), optionally pick local
+// files to train on (they stay in this browser), then watch this tab train.
 // All work happens in a Web Worker; this page only renders what it reports. `window.tessera` exposes the
 // same figures to automation (the browser tests read them).
 import { drawChart } from './chart';
+import { DataFormat, LocalDataError, ModelInput, PickedData, countSamples, loadLocal, picked, preview } from './local-data';
 import { FromWorker, ToWorker } from './messages';
 import { LedgerTotal } from './wire';
 
@@ -11,20 +13,38 @@ const state = {
   workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0,
   provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
   uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
+  /** The picked local data set: what it is, or the one line saying why it cannot be used. */
+  local: { name: '', file: '', samples: 0, summary: '', error: '' },
 };
+let pickedData: PickedData | null = null;
 (window as unknown as { tessera: typeof state }).tessera = state;
+// For automation: the picked files read as a task with this format would read them (the tests compare it with the .NET loaders).
+(window as unknown as { tesseraLocalData: unknown }).tesseraLocalData = {
+  async read(format: DataFormat, model: ModelInput) {
+    if (!pickedData) return { error: 'nothing picked' };
+    try {
+      const set = await loadLocal(pickedData, format, model);
+      const s = set.shard;
+      return { count: s.count, shape: set.shape, classes: set.classes, x: Array.from(s.x), y: s.y ? Array.from(s.y, Number) : null, t: s.t ? Array.from(s.t) : null };
+    } catch (err) { return { error: String((err as Error)?.message ?? err) }; }
+  },
+};
 
 let worker: Worker | null = null;
 const server = params.get('server') ?? location.origin;
 $<HTMLInputElement>('token').value = params.get('token') ?? localStorage.getItem('tessera.token') ?? '';
 $<HTMLInputElement>('name').value = params.get('name') ?? localStorage.getItem('tessera.name') ?? '';
 $('server').textContent = server;
+$<HTMLInputElement>('dataset').value = params.get('dataset') ?? '';
+$('csv').addEventListener('change', () => void pick('csv', $<HTMLInputElement>('csv')));
+$('images').addEventListener('change', () => void pick('images', $<HTMLInputElement>('images')));
 
 $('join').addEventListener('click', start);
 $('pause').addEventListener('click', () => {
   send(state.paused ? { type: 'resume' } : { type: 'pause' });
 });
-if (params.get('token') && params.get('autostart') !== '0') start();
+// A link naming a data set waits for its files to be picked; joining first would report none.
+if (params.get('token') && params.get('autostart') !== '0' && !params.get('dataset')) start();
 
 function send(m: ToWorker) { worker?.postMessage(m); }
 
@@ -32,6 +52,8 @@ function start() {
   const token = $<HTMLInputElement>('token').value.trim();
   const name = $<HTMLInputElement>('name').value.trim() || undefined;
   if (!token) { setStatus('paste a join token first'); return; }
+  const dataset = $<HTMLInputElement>('dataset').value.trim();
+  if (pickedData && !dataset) { setStatus('name the data set you picked (the name the job uses)'); return; }
   localStorage.setItem('tessera.token', token);
   if (name) localStorage.setItem('tessera.name', name);
   $<HTMLButtonElement>('join').disabled = true;
@@ -39,9 +61,36 @@ function start() {
   worker = new Worker('/assets/training-worker.js', { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = e => { state.errors.push(e.message); setStatus(`error: ${e.message}`); };
+  showLocal();
   // ORT's WASM threads: leave a core to the page and the browser (on 2 cores one thread measured 2.8x faster than two).
   const threads = Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
-  send({ type: 'start', server, token, name, threads });
+  state.local.name = pickedData ? dataset : '';
+  const local = pickedData ? { name: dataset, samples: state.local.samples, data: pickedData } : undefined;
+  send({ type: 'start', server, token, name, threads, local });
+}
+
+/** Reads the picked files once to show what they hold; a file no job could read is refused with its reason. */
+async function pick(kind: 'csv' | 'images', input: HTMLInputElement) {
+  (kind === 'csv' ? $<HTMLInputElement>('images') : $<HTMLInputElement>('csv')).value = '';
+  pickedData = null;
+  state.local = { ...state.local, file: '', samples: 0, summary: '', error: '' };
+  try {
+    const data = picked(kind, input.files ?? []);
+    state.local.file = data.name;
+    state.local.summary = await preview(data);
+    state.local.samples = await countSamples(data);
+    pickedData = data;
+  } catch (err) {
+    state.local.error = err instanceof LocalDataError ? err.message : `${input.files?.[0]?.name ?? 'file'}: cannot be read (${String((err as Error)?.message ?? err)})`;
+  }
+  showLocal();
+}
+
+function showLocal() {
+  const info = $('local-info');
+  info.textContent = state.local.error || state.local.summary || 'nothing (this tab trains on data the coordinator sends)';
+  info.className = state.local.error ? 'error' : '';
+  $<HTMLInputElement>('csv').disabled = $<HTMLInputElement>('images').disabled = $<HTMLInputElement>('dataset').disabled = worker !== null;
 }
 
 function onMessage(m: FromWorker) {
@@ -64,6 +113,8 @@ function onMessage(m: FromWorker) {
     case 'dropped': state.dropped++; state.lastDropped = m.reason; setStatus(`task dropped: ${m.reason}`); break;
     case 'paused': state.paused = m.paused; $('pause').textContent = m.paused ? 'Resume' : 'Pause'; break;
     case 'error': state.errors.push(m.message); setStatus(`error: ${m.message}`); break;
+    case 'local-data': state.local.summary = m.summary; state.local.error = ''; showLocal(); break;
+    case 'local-error': state.local.error = m.message; showLocal(); break;
   }
   render();
 }

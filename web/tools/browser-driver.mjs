@@ -6,6 +6,8 @@
 //   stdin  "screenshot <page> <file>" -> stdout "OK"
 //   stdin  "eval <page> <js>"     -> stdout "EVAL <json>"     result of an async expression in the page
 //   stdin  "close <page>"          -> stdout "OK"           closes that tab (as a user would, mid-task)
+//   stdin  "files <page> <json>"   -> stdout "OK"           json { selector, paths }: picks local files (or a folder) in a file input
+//   stdin  "requests"              -> stdout "REQUESTS <json>" every request any page or its Web Workers sent: [{ page, method, url, body (base64) }]
 //   stdin  "quit"                  -> closes the browser and exits
 // Console errors and page errors of every page go to stderr, prefixed with the page name.
 import { chromium } from 'playwright-core';
@@ -23,11 +25,14 @@ const context = await browser.newContext({ viewport: { width: 1200, height: 900 
 for (const [urlPath, file] of Object.entries(config.files ?? {}))
   await context.route(u => new URL(u).pathname === urlPath, r => r.fulfill({ path: file, contentType: 'application/octet-stream' }));
 const pages = new Map();
+// Every request, with its body, so tests can show what a page sent (and what it did not).
+const requests = [];
 for (const p of config.pages ?? []) {
   const page = await context.newPage();
   page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') process.stderr.write(`[${p.name}] ${m.type()}: ${m.text()}\n`); });
   page.on('pageerror', e => process.stderr.write(`[${p.name}] pageerror: ${e.message}\n`));
   page.on('worker', w => w.on('console', m => process.stderr.write(`[${p.name}/worker] ${m.text()}\n`)));
+  page.on('request', r => requests.push({ page: p.name, method: r.method(), url: r.url(), body: r.postDataBuffer()?.toString('base64') ?? '' }));
   await page.goto(p.url);
   pages.set(p.name, page);
 }
@@ -57,6 +62,12 @@ for await (const line of rl) {
       await pages.get(rest[0]).close();
       pages.delete(rest[0]);
       console.log('OK');
+    } else if (cmd === 'files') {
+      const { selector, paths } = JSON.parse(rest.slice(1).join(' '));
+      await pages.get(rest[0]).setInputFiles(selector, paths);
+      console.log('OK');
+    } else if (cmd === 'requests') {
+      console.log('REQUESTS ' + JSON.stringify(requests));
     } else if (cmd === 'eval') {
       const value = await pages.get(rest[0]).evaluate(`(async () => (${rest.slice(1).join(' ')}))()`);
       console.log('EVAL ' + JSON.stringify(value ?? null)); // undefined (a statement) reads as null
