@@ -305,12 +305,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         t.Node = n.Node;
         metrics.UpdatesAccepted.Add(1);
         store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
-        r.Folding--;
-        r.Contributors.Add(n.WorkerId);
-        r.LossSum += n.LossSum;
-        r.LossCount += n.LossCount;
-        r.Samples += n.SampleCount;
-        if (n.Evaluation is { } e) r.Evaluation.Add(e.Samples, e.Loss, e.Accuracy, e.Metrics);
+        r.Count(n);
         if (r.Accepted >= r.Target) BeginClose(r);
         else if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
         Pulse();
@@ -387,14 +382,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials.SelectMany(p => p.ClientIds));
         blobs.PutCheckpoint(Id, Setup.Template, next);
         bool last = next.Version >= Setup.Spec.Rounds;
-        var row = new RoundRow
-        {
-            JobId = Id, Round = r.Round, Closed = DateTimeOffset.UtcNow.ToString("O"), Updates = r.Accepted, Samples = r.Samples,
-            TrainLoss = r.LossCount > 0 ? (float)(r.LossSum / r.LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
-            AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - r.Started).TotalSeconds,
-        };
-        row.Record(eval?.Metrics, r.Evaluation);
-        return (next, row, eval, last);
+        return (next, r.Closed(Id, aggregationMs, eval), eval, last);
     }
 
     void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last)> outcome)

@@ -1,3 +1,5 @@
+using Tessera.Coordinator.Storage;
+
 namespace Tessera.Coordinator.Jobs;
 
 public enum RoundPhase { Collecting, Closing }
@@ -29,5 +31,29 @@ public sealed class RoundState
     public Federation.Evaluation.FederatedEvaluation Evaluation { get; } = new();
 
     public int Accepted => Contributors.Count;
+
+    /// <summary>Counts a folded update: its worker, losses, samples, and its federated evaluation of the base model.</summary>
+    public void Count(UpdateNotice n)
+    {
+        Folding--;
+        Contributors.Add(n.WorkerId);
+        LossSum += n.LossSum;
+        LossCount += n.LossCount;
+        Samples += n.SampleCount;
+        if (n.Evaluation is { } e) Evaluation.Add(e.Samples, e.Loss, e.Accuracy, e.Metrics);
+    }
+
+    /// <summary>The round's record once aggregated: counts, losses, the coordinator-side evaluation and the federated one.</summary>
+    public RoundRow Closed(string jobId, double aggregationMs, Runtime.EvaluationResult? eval)
+    {
+        var row = new RoundRow
+        {
+            JobId = jobId, Round = Round, Closed = DateTimeOffset.UtcNow.ToString("O"), Updates = Accepted, Samples = Samples,
+            TrainLoss = LossCount > 0 ? (float)(LossSum / LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
+            AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - Started).TotalSeconds,
+        };
+        row.Record(eval?.Metrics, Evaluation);
+        return row;
+    }
     public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned);
 }

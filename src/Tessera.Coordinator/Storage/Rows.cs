@@ -39,15 +39,10 @@ public sealed class RoundRow
     public string? Metrics { get; set; }
 
     /// <summary>Takes the coordinator-side metrics beyond accuracy and the round's federated evaluation.</summary>
-    public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation federated)
+    public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation? federated)
     {
-        var all = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (k, v) in test ?? new Dictionary<string, double>()) all[k] = v;
-        if (federated.Samples > 0)
-        {
-            (FedLoss, FedAccuracy, FedSamples) = (federated.Loss, federated.Accuracy, federated.Samples);
-            foreach (var (k, v) in federated.Metrics) all["fed_" + k] = v;
-        }
+        if (federated is { Samples: > 0 }) (FedLoss, FedAccuracy, FedSamples) = (federated.Loss, federated.Accuracy, federated.Samples);
+        var all = Federation.Evaluation.FederatedEvaluation.Combine(test, federated);
         Metrics = all.Count > 0 ? System.Text.Json.JsonSerializer.Serialize(all) : null;
     }
 }

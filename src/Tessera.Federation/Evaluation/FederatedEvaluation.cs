@@ -30,4 +30,17 @@ public sealed class FederatedEvaluation
     public double? Loss => Samples > 0 ? _lossSum / Samples : null;
     public double? Accuracy => _accuracySamples > 0 ? _accuracySum / _accuracySamples : null;
     public IReadOnlyDictionary<string, double> Metrics => _metrics.ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Samples, StringComparer.Ordinal);
+
+    /// <summary>
+    /// One round's metrics beyond loss and accuracy: the coordinator-side test set's as they are, this stage's with a
+    /// fed_ prefix (they score the round's base model on the workers' data, not the test set).
+    /// </summary>
+    public static SortedDictionary<string, double> Combine(IReadOnlyDictionary<string, double>? test, FederatedEvaluation? federated)
+    {
+        var all = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (k, v) in test ?? new Dictionary<string, double>()) all[k] = v;
+        if (federated is { Samples: > 0 })
+            foreach (var (k, v) in federated.Metrics) all["fed_" + k] = v;
+        return all;
+    }
 }
