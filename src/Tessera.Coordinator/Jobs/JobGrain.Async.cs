@@ -79,6 +79,7 @@ public sealed partial class JobGrain
         blobs.PutCheckpoint(Id, Setup.Template, model);
         row.TestAccuracy = eval?.Accuracy;
         row.TestLoss = eval?.Loss;
+        row.Record(eval?.Metrics, null);   // asynchronous jobs have no federated evaluation (no shared base version)
         row.Closed = DateTimeOffset.UtcNow.ToString("O");
         return (row, model.Version >= Setup.Spec.Rounds, eval?.Accuracy);
     }
