@@ -97,7 +97,7 @@ public static class JobEndpoints
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer);
         var bytes = buffer.ToArray();
-        if (ModelUploads.Check(bytes) is { } why) throw new JobSpecException("model.onnx", $"{name}: {why}");
+        if (ModelUploads.Read(bytes).Error is { } why) throw new JobSpecException("model.onnx", $"{name}: {why}");
         var sha = blobs.PutModel(bytes);
         spec = spec with { Model = spec.Model with { Sha256 = sha } };   // the file's name stays the model's name
         return (spec, JobSpecParser.ToJson(spec));

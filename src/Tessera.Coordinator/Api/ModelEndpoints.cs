@@ -24,8 +24,8 @@ public static class ModelEndpoints
         using var body = new MemoryStream();
         await req.Body.CopyToAsync(body, req.HttpContext.RequestAborted);
         var bytes = body.ToArray();
-        if (ModelUploads.Check(bytes) is { } why) return ApiErrors.BadRequest(why);
-        var model = OnnxModel.FromBytes(bytes);
+        var (model, why) = ModelUploads.Read(bytes);
+        if (model is null) return ApiErrors.BadRequest(why!);
         var sha = blobs.PutModel(bytes);
         return Results.Json(new ModelUploaded(sha, bytes.LongLength, model.Graph.Inputs.Select(i => i.Name).ToList(), model.Graph.Outputs.Select(o => o.Name).ToList()),
             WireJson.Options, statusCode: 201);
@@ -35,17 +35,18 @@ public static class ModelEndpoints
 /// <summary>The first check of a user's model bytes: are they ONNX at all? Whether they train is the job's question.</summary>
 public static class ModelUploads
 {
-    public static string? Check(byte[] bytes)
+    /// <returns>The parsed model, or null and why not.</returns>
+    public static (OnnxModel? Model, string? Error) Read(byte[] bytes)
     {
-        if (bytes.Length == 0) return "the body must be an ONNX model's bytes";
+        if (bytes.Length == 0) return (null, "the body must be an ONNX model's bytes");
         try
         {
             var model = OnnxModel.FromBytes(bytes);
-            return model.Graph.Nodes.Count == 0 ? "the ONNX model has no nodes" : null;
+            return model.Graph.Nodes.Count == 0 ? (null, "the ONNX model has no nodes") : (model, null);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return $"not a readable ONNX model: {e.Message.Split('\n')[0]}";
+            return (null, $"not a readable ONNX model: {e.Message.Split('\n')[0]}");
         }
     }
 }
