@@ -33,14 +33,14 @@ public sealed class DataCatalog(IReadOnlyDictionary<string, DatasetFiles>? regis
         if (files is { Test: null }) files = files with { Test = files.Train };
         try { return Load(spec with { Data = spec.Data with { Dataset = name } }, model, files).Test; }
         catch (JobSpecException e) when (e.Field.StartsWith("data", StringComparison.Ordinal))
-        { throw new JobSpecException("evaluation.dataset", e.Message[(e.Field.Length + 2)..]); }
+        { throw new JobSpecException("evaluation.dataset", e.Reason); }
     }
 
     JobDataset Load(JobSpec spec, TrainableModel model, DatasetFiles? files)
     {
         var d = spec.Data;
         // The hold-out split depends on the seed and how the files are read, the layout on the model's input.
-        var key = $"{d.Dataset}|{string.Join(',', model.SampleShape)}|{model.Loss}|{spec.Seed}|{JobSpecParser.ToJson(spec with { Data = new DataSpec { Format = d.Format } })}";
+        var key = $"{d.Dataset}|{string.Join(',', model.SampleShape)}|{model.Loss}|{spec.Seed}|{System.Text.Json.JsonSerializer.Serialize(d.Format)}";
         var lazy = _loaded.GetOrAdd(key, _ => new Lazy<JobDataset>(() => JobDatasets.Load(spec, model, files)));
         try { return lazy.Value; }
         catch (JobSpecException) { _loaded.TryRemove(key, out _); throw; }

@@ -41,9 +41,10 @@ public sealed class JobSetup
         byte[]? onnx = spec.Model.Sha256 is { } sha ? models(sha) ?? throw new JobSpecException("model.sha256", $"no model {sha} was uploaded; POST it to /api/v1/models first") : null;
         var model = plan.CreateModel(onnx);
 
-        var train = spec.Data.OnWorkers ? null : data.For(spec, model).Train;
+        var own = spec.Data.OnWorkers ? null : data.For(spec, model);
+        var train = own?.Train;
         var e = spec.Evaluation;
-        var test = !e.OnCoordinator ? null : e.Dataset == "test" ? data.For(spec, model).Test : data.EvaluationSet(spec, model, e.Dataset);
+        var test = !e.OnCoordinator ? null : e.Dataset == "test" ? own!.Test : data.EvaluationSet(spec, model, e.Dataset);
         int[][] shards = [];
         int withData = spec.Data.Clients;
         if (train is not null)

@@ -4,4 +4,6 @@ namespace Tessera.Protocol.Jobs;
 public sealed class JobSpecException(string field, string message) : FormatException($"{field}: {message}")
 {
     public string Field { get; } = field;
+    /// <summary>What is wrong, without the field's name in front.</summary>
+    public string Reason { get; } = message;
 }
