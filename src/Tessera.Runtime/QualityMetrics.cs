@@ -10,8 +10,8 @@ namespace Tessera.Runtime;
 /// </summary>
 public static class QualityMetrics
 {
-    public static bool NeedsOutputs(TrainableModel model, Dataset data) =>
-        model.Loss != LossKind.SoftmaxCrossEntropy || (data.ClassCount == 2 && LabelsPerSample(data) == 1);
+    /// <summary>Whether <see cref="Of"/> needs the model's raw outputs: every metric but perplexity (the loss's exp) does.</summary>
+    public static bool NeedsOutputs(TrainableModel model, Dataset data) => Names(model, data).Any(n => n != "perplexity");
 
     public static IReadOnlyDictionary<string, double> Of(TrainableModel model, Dataset data, double meanLoss, float[]? outputs) =>
         Of(model.Loss, data, meanLoss, outputs);
