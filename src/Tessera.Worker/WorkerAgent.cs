@@ -242,7 +242,7 @@ public sealed class WorkerAgent : IDisposable
         }
         catch (Exception e) when (e is JobSpecException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or CoordinatorRefusedException)
         {
-            Report(new ConnectionProblem(_name, $"federated evaluation skipped: {e.Message}", TimeSpan.Zero));
+            Report(new EvaluationSkipped(_name, task.TaskId, e.Message));
             return null;
         }
     }

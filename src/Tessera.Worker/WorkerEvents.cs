@@ -9,4 +9,6 @@ public sealed record TaskUploaded(string WorkerName, string TaskId, int Round, d
 public sealed record TaskDropped(string WorkerName, string TaskId, string Reason) : WorkerEvent(WorkerName);
 /// <summary>The worker could not do the task (and told the coordinator, which re-invites someone else).</summary>
 public sealed record TaskDeclined(string WorkerName, string TaskId, string Reason) : WorkerEvent(WorkerName);
+/// <summary>The task asked for a federated evaluation this worker could not do; it trains and uploads without one.</summary>
+public sealed record EvaluationSkipped(string WorkerName, string TaskId, string Reason) : WorkerEvent(WorkerName);
 public sealed record ConnectionProblem(string WorkerName, string Message, TimeSpan RetryIn) : WorkerEvent(WorkerName);

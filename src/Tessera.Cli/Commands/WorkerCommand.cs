@@ -57,19 +57,12 @@ internal static class WorkerCommand
     static (string? Bundled, Dictionary<string, DatasetFiles> Files) LocalData(string[] values)
     {
         string? bundled = null;
-        var files = new Dictionary<string, DatasetFiles>(StringComparer.Ordinal);
-        foreach (var v in values)
+        foreach (var v in values.Where(v => !v.Contains('=')))
         {
-            if (!v.Contains('='))
-            {
-                CliOptions.Require(v == "mnist", "--data", $"'{v}' is not NAME=PATH, and the only data set known by name alone is mnist");
-                bundled = v;
-                continue;
-            }
-            var parsed = CliOptions.DatasetFiles("--data", v);
-            CliOptions.Require(files.TryAdd(parsed.Name, parsed.Files), "--data", $"data set '{parsed.Name}' is given twice");
+            CliOptions.Require(v == "mnist", "--data", $"'{v}' is not NAME=PATH, and the only data set known by name alone is mnist");
+            bundled = v;
         }
-        return (bundled, files);
+        return (bundled, CliOptions.DatasetFiles("--data", values.Where(v => v.Contains('='))));
     }
 
     static string Describe(WorkerEvent e) => e switch
@@ -78,6 +71,7 @@ internal static class WorkerCommand
         TaskStarted t => $"task {t.TaskId}: job {t.JobId} round {t.Round}, {t.Steps} steps",
         TaskUploaded u => $"task {u.TaskId}: uploaded {u.Bytes:N0} bytes, mean loss {u.MeanLoss:F4}, {u.SamplesPerSecond:N0} samples/s",
         TaskDropped d => $"task {d.TaskId}: dropped ({d.Reason})",
+        EvaluationSkipped s => $"task {s.TaskId}: federated evaluation skipped ({s.Reason})",
         TaskDeclined d => $"task {d.TaskId}: declined, handed back to the coordinator ({d.Reason})",
         ConnectionProblem c => $"coordinator unreachable or refusing ({c.Message}); retrying in {c.RetryIn.TotalSeconds:F1}s",
         _ => "",
