@@ -19,15 +19,23 @@ internal static class CliOptions
         if (!ok) throw new CliUsageException($"{option}: {message}");
     }
 
-    /// <summary>`NAME=PATH[,test=PATH]` of an option naming a data set's files on this machine; the files must exist.</summary>
-    public static (string Name, Tessera.Federation.Planning.DatasetFiles Files) DatasetFiles(string option, string value)
+    /// <summary>
+    /// The values of a repeatable option naming data sets' files on this machine, `NAME=PATH[,test=PATH]` each, by
+    /// name; the files must exist and a name may come once.
+    /// </summary>
+    public static Dictionary<string, Tessera.Federation.Planning.DatasetFiles> DatasetFiles(string option, IEnumerable<string> values)
     {
-        (string Name, Tessera.Federation.Planning.DatasetFiles Files) parsed;
-        try { parsed = Tessera.Federation.Planning.DatasetFiles.Parse(value); }
-        catch (FormatException e) { throw new CliUsageException($"{option}: {e.Message}"); }
-        foreach (var p in new[] { parsed.Files.Train, parsed.Files.Test }.OfType<string>())
-            Require(File.Exists(p) || Directory.Exists(p), option, $"no file or folder {p}");
-        return parsed;
+        var files = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            (string Name, Tessera.Federation.Planning.DatasetFiles Files) parsed;
+            try { parsed = Tessera.Federation.Planning.DatasetFiles.Parse(value); }
+            catch (FormatException e) { throw new CliUsageException($"{option}: {e.Message}"); }
+            foreach (var p in new[] { parsed.Files.Train, parsed.Files.Test }.OfType<string>())
+                Require(File.Exists(p) || Directory.Exists(p), option, $"no file or folder {p}");
+            Require(files.TryAdd(parsed.Name, parsed.Files), option, $"data set '{parsed.Name}' is given twice");
+        }
+        return files;
     }
 }
 

@@ -46,12 +46,7 @@ internal static class ServeCommand
             CliOptions.Require(!string.IsNullOrWhiteSpace(pr.GetValue(clusterId)), "--cluster-id", "must not be empty");
             // Errors about the database name where its value came from.
             var (database, dbSource) = pr.GetValue(db) is { } given ? (given, "--db") : (Environment.GetEnvironmentVariable("TESSERA_DB"), "--db (from TESSERA_DB)");
-            var files = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>(StringComparer.Ordinal);
-            foreach (var v in pr.GetValue(datasets) ?? [])
-            {
-                var (name, f) = CliOptions.DatasetFiles("--dataset", v);
-                CliOptions.Require(files.TryAdd(name, f), "--dataset", $"data set '{name}' is given twice");
-            }
+            var files = CliOptions.DatasetFiles("--dataset", pr.GetValue(datasets) ?? []);
             var options = new CoordinatorOptions
             {
                 Datasets = files,
