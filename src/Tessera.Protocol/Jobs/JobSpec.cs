@@ -37,6 +37,8 @@ public sealed record JobSpec
     public UploadSpec Upload { get; init; } = new();
     /// <summary>Where the global model is evaluated: on a coordinator-side test set, on the workers' held-out data, or both.</summary>
     public EvaluationSpec Evaluation { get; init; } = new();
+    /// <summary>How work from untrusted workers is verified (commit, then audit by replay) before it earns credit.</summary>
+    public VerificationSpec Verification { get; init; } = new();
 }
 
 public sealed record DataSpec

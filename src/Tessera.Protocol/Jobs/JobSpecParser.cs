@@ -131,6 +131,8 @@ public static class JobSpecParser
         if (data.OnWorkers && evaluation.Dataset == "test")
             evaluation = evaluation with { Dataset = "none" };   // the coordinator holds no split of data that stays on the workers
 
+        var verification = VerificationSpecReader.Read(r.Child("verification"), data, upload);
+
         if (strategy.Name == "fedsgd")
         {
             // FedSGD is one full-batch gradient step per client: anything else set explicitly is a contradiction.
@@ -162,6 +164,7 @@ public static class JobSpecParser
             Simulation = simulation,
             Upload = upload,
             Evaluation = evaluation,
+            Verification = verification,
         };
         r.RejectUnknown();
         if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !IsNameChar(c)))

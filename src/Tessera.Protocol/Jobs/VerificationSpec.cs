@@ -1,0 +1,33 @@
+namespace Tessera.Protocol.Jobs;
+
+/// <summary>
+/// How a job verifies work from untrusted workers (the `verification:` section): commit, then audit by replay.
+/// A worker commits to hashes of its weights every <see cref="CommitEvery"/> steps; after the upload arrives the
+/// coordinator picks, with randomness the worker cannot predict, whether to re-run the task and compare.
+/// New workers are audited on every task until they pass <see cref="TrustedAfter"/> in a row; after that with
+/// probability max(<see cref="MinRate"/>, 1/n) for n consecutive passes. Jobs on data that stays on the workers
+/// cannot be replayed: their credit is unverifiable.
+/// </summary>
+public sealed record VerificationSpec
+{
+    public const string Coordinator = "coordinator";
+    public const string Off = "off";
+    public static readonly string[] Replayers = [Coordinator, Off];
+
+    /// <summary>Who re-runs audited tasks: the coordinator itself, or nobody (credit then stays unverified).</summary>
+    public string Replay { get; init; } = Coordinator;
+    /// <summary>Consecutive passed audits before a worker is sampled instead of audited on every task (BOINC uses 10).</summary>
+    public int TrustedAfter { get; init; } = 10;
+    /// <summary>The floor p_min of a trusted worker's audit probability.</summary>
+    public double MinRate { get; init; } = 0.05;
+    /// <summary>Largest accepted ‖claimed − replayed‖ / ‖replayed − base‖ (calibrated: docs/TRUST.md).</summary>
+    public double Tolerance { get; init; } = 1e-3;
+    /// <summary>The worker hashes its weights every this many steps (and at the end).</summary>
+    public int CommitEvery { get; init; } = 10;
+    /// <summary>Credit stays pending this many rounds after its task was accepted, then is granted unless revoked.</summary>
+    public int GrantAfterRounds { get; init; } = 2;
+    /// <summary>Share of the coordinator's cores that replays may use at once.</summary>
+    public double CpuShare { get; init; } = 0.5;
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Enabled => Replay != Off;
+}

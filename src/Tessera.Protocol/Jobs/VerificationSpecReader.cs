@@ -1,0 +1,25 @@
+namespace Tessera.Protocol.Jobs;
+
+/// <summary>Reads the `verification:` section; replay of data that stays on the workers is refused, not ignored.</summary>
+internal static class VerificationSpecReader
+{
+    public static VerificationSpec Read(SpecReader v, DataSpec data, UploadSpec upload)
+    {
+        var spec = new VerificationSpec
+        {
+            Replay = v.String("replay", data.OnWorkers ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
+            TrustedAfter = v.Int("trusted_after", 10, 0, 1000)!.Value,
+            MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
+            Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
+            CommitEvery = v.Int("commit_every", 10, 1, 1_000_000)!.Value,
+            GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
+            CpuShare = v.Double("cpu_share", 0.5, 0, 1, exclusiveMin: true)!.Value,
+        };
+        v.RejectUnknown();
+        if (data.OnWorkers && spec.Enabled)
+            throw new JobSpecException("verification.replay", "data on the workers (data.on_workers) cannot be replayed; its credit is unverifiable (use replay: off)");
+        if (upload.Codec == Wire.UploadEncoding.TopK && spec.Enabled)
+            throw new JobSpecException("verification.replay", "upload.codec topk carries error feedback between tasks that a replay cannot know; use verification.replay: off or another codec");
+        return spec;
+    }
+}
