@@ -155,7 +155,7 @@ public static class WorkerEndpoints
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
             // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.
-            if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.Id, w.Id, task.Version, envelope.Steps, envelope.Commitment, envelope.Checkpoints) is { } broken)
+            if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.Id, w.Id, task.Version, envelope.Steps, job.Setup.Spec.Verification.CommitEvery, envelope.Commitment, envelope.Checkpoints) is { } broken)
                 return Rejected(ApiErrors.BadRequest($"commitment: {broken}"));
             // The job grain claims the task for this node (small notice) and draws whether to audit it, this node
             // replays it if so and folds the tensors, then the grain counts it and remembers that this node's partial holds it.

@@ -39,10 +39,12 @@ public static class ReplayAudit
     }
 
     /// <summary>Whether the claimed links chain to the claimed head for this task and worker (checked before any audit is drawn).</summary>
-    public static string? CheckChain(string taskId, string workerId, long baseVersion, int steps, string head, IReadOnlyList<WeightCheckpoint> links)
+    public static string? CheckChain(string taskId, string workerId, long baseVersion, int steps, int commitEvery, string head, IReadOnlyList<WeightCheckpoint> links)
     {
         if (links.Count == 0) return "the upload carries no commitment checkpoints";
-        if (links[^1].Step != steps) return $"the last commitment checkpoint is at step {links[^1].Step}, the update claims {steps} steps";
+        var expected = CommitmentChain.Schedule(steps, commitEvery).ToList();
+        if (!links.Select(l => l.Step).SequenceEqual(expected))
+            return $"checkpoints are at steps [{string.Join(", ", links.Select(l => l.Step).Take(8))}{(links.Count > 8 ? ", ..." : "")}], a task of {steps} steps commits after every {commitEvery} and the last";
         return CommitmentChain.HeadOf(taskId, workerId, baseVersion, links) == head.ToLowerInvariant() ? null
             : "the commitment does not chain from its checkpoints for this task and worker";
     }

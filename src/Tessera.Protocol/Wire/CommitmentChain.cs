@@ -60,6 +60,13 @@ public sealed class CommitmentChain
     /// </summary>
     public static bool IsCommitStep(int done, int steps, int every) => done == steps || (every > 0 && done % every == 0);
 
+    /// <summary>Every commit step of a task of <paramref name="steps"/> steps, in order.</summary>
+    public static IEnumerable<int> Schedule(int steps, int every)
+    {
+        for (int done = 1; done <= steps; done++)
+            if (IsCommitStep(done, steps, every)) yield return done;
+    }
+
     /// <summary>Steps in the next training call from <paramref name="done"/>: up to the next commit step, at most <paramref name="maxCall"/>.</summary>
     public static int NextCall(int done, int steps, int every, int maxCall)
     {
