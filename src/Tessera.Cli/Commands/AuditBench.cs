@@ -62,7 +62,7 @@ internal static class AuditBench
         try
         {
             // Calibration replays every task and fails none (tolerance 1), so every honest task's distance is recorded.
-            string verification = calibrate ? "verification: { trusted_after: 1000000000, tolerance: 1 }" : "";
+            string verification = calibrate ? "verification: { trusted_after: 1000000000, tolerance: 1, fail_above: 1 }" : "";
             var job = host.Jobs.Create($"""
                 name: audit-bench
                 model: {model}

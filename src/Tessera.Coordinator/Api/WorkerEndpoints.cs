@@ -170,8 +170,10 @@ public static class WorkerEndpoints
                     audit = await Audit(replayer, job, task, w.Id, update.Delta, envelope, workers);
                     if (!audit.Passed)
                     {
-                        await job.Grain.Caught(task.Id, audit);
-                        return Rejected(ApiErrors.Error(StatusCodes.Status422UnprocessableEntity, $"update failed its audit: {audit.Reason}; worker {w.Id} is banned from job {job.Id} and its pending credit is revoked"));
+                        await job.Grain.Refused(task.Id, audit);
+                        return Rejected(ApiErrors.Error(StatusCodes.Status422UnprocessableEntity, audit.Inconclusive
+                            ? $"update left out: its audit was inconclusive ({audit.Reason}); it is not counted or paid, and worker {w.Id} is audited on every task again"
+                            : $"update failed its audit: {audit.Reason}; worker {w.Id} is banned from job {job.Id} and its pending credit is revoked"));
                     }
                 }
                 // c_i⁺ is written before the fold; it only counts once the round commits with this worker counted.
@@ -208,6 +210,6 @@ public static class WorkerEndpoints
     {
         var (verdict, ms) = await replayer.Audit(job, task, workerId, claimed, envelope);
         string? runtime = (await workers.Profile(workerId))?.Runtime;
-        return new AuditNotice(verdict.Passed, verdict.RelativeError, verdict.ChainMatches, ms, runtime, verdict.Reason);
+        return new AuditNotice(verdict.Outcome.ToString().ToLowerInvariant(), verdict.RelativeError, verdict.ChainMatches, ms, runtime, verdict.Reason);
     }
 }

@@ -7,8 +7,9 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// The audit stage as the grain drives it (the decisions are <see cref="TrustBook"/>'s): at each claim it draws,
-/// with a CSPRNG and after the upload arrived, whether the update must pass a replay first; an update that
-/// fails is never folded (it has no effect on the model), its worker is banned and its pending credit revoked.
+/// with a CSPRNG and after the upload arrived, whether the update must pass a replay first; an update that does
+/// not pass is never folded (it has no effect on the model); if it failed, its worker is banned and its pending
+/// credit revoked; if it was inconclusive, its worker is audited on every task again.
 /// Every change of trust is written to the store before it is acted on, so a restart bans the same workers.
 /// </summary>
 public sealed partial class JobGrain
@@ -33,17 +34,26 @@ public sealed partial class JobGrain
         if (n.Audit is { } a) store.RecordAudit(Row(t, a));
     }
 
-    AuditRow Row(RoundTask t, AuditNotice a) => new(t.Id, Id, t.Round, t.WorkerId, a.Passed, a.RelativeError, a.ChainMatches, a.ReplayMs, a.Runtime, a.Reason);
+    AuditRow Row(RoundTask t, AuditNotice a) => new(t.Id, Id, t.Round, t.WorkerId, a.Outcome, a.RelativeError, a.ChainMatches, a.ReplayMs, a.Runtime, a.Reason);
 
-    public Task Caught(string taskId, AuditNotice audit)
+    public Task Refused(string taskId, AuditNotice audit)
     {
-        if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding) return Task.CompletedTask;
+        if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding || audit.Passed) return Task.CompletedTask;
         t.State = TaskState.Rejected;
-        var record = _trust.Caught(t.WorkerId, audit.Reason ?? "failed its audit");
-        store.Caught(Row(t, audit), record, Setup.Credit.CreditsFor(t.Steps), Setup.Credit.AssignedSamples(t.Steps));
         metrics.UpdatesRejected.Add(1);
-        log.LogWarning("job {Job}: worker {Worker} failed the audit of task {Task} (round {Round}) and is banned: {Reason}",
-            Id, t.WorkerId, t.Id, t.Round, audit.Reason);
+        if (audit.Inconclusive)
+        {
+            store.Doubted(Row(t, audit), _trust.Doubted(t.WorkerId));
+            log.LogWarning("job {Job}: the audit of task {Task} by worker {Worker} was inconclusive; the update is left out and the worker audited on every task again: {Reason}",
+                Id, t.Id, t.WorkerId, audit.Reason);
+        }
+        else
+        {
+            var record = _trust.Caught(t.WorkerId, audit.Reason ?? "failed its audit");
+            store.Caught(Row(t, audit), record, Setup.Credit.CreditsFor(t.Steps), Setup.Credit.AssignedSamples(t.Steps));
+            log.LogWarning("job {Job}: worker {Worker} failed the audit of task {Task} (round {Round}) and is banned: {Reason}",
+                Id, t.WorkerId, t.Id, t.Round, audit.Reason);
+        }
         if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
         {
             r.Folding--;

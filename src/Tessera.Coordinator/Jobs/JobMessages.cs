@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Runtime;
+using Tessera.Coordinator.Storage;
 
 namespace Tessera.Coordinator.Jobs;
 
@@ -25,8 +26,11 @@ public interface IJobGrain : IGrainWithStringKey
     Task<FoldResult> Folded(UpdateNotice notice);
     /// <summary>The node could not fold the claimed update: the task is open again.</summary>
     Task Release(string taskId);
-    /// <summary>The claimed update failed its audit: it is never folded, its worker is banned from the job and its pending credit revoked.</summary>
-    Task Caught(string taskId, AuditNotice audit);
+    /// <summary>
+    /// The claimed update did not pass its audit: it is never folded. Failed: its worker is banned from the job and
+    /// its pending credit revoked. Inconclusive: its worker is audited on every task again.
+    /// </summary>
+    Task Refused(string taskId, AuditNotice audit);
     Task<bool> StillWanted(string taskId);
     /// <summary>The worker gives the task back: it stops counting towards the round and its worker is not invited again this round. Null or why not.</summary>
     Task<string?> Decline(string taskId, string reason);
@@ -50,7 +54,11 @@ public sealed record UploadTicket(string? Error, int Round, int Attempt, bool As
 
 /// <summary>One replay's outcome as the node that ran it reports it.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record AuditNotice(bool Passed, double RelativeError, bool ChainMatches, double ReplayMs, string? Runtime, string? Reason);
+public sealed record AuditNotice(string Outcome, double RelativeError, bool ChainMatches, double ReplayMs, string? Runtime, string? Reason)
+{
+    public bool Passed => Outcome == AuditRow.PassedOutcome;
+    public bool Inconclusive => Outcome == AuditRow.InconclusiveOutcome;
+}
 
 /// <summary>What the node reports after folding an update: ids and counts only, and which node holds it in its partial.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

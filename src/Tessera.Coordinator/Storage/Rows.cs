@@ -85,6 +85,12 @@ public sealed record LedgerTotal(string WorkerId, string Name, long Updates, lon
 /// <summary>One task's ledger entry: what it earned, its status, and why it was revoked.</summary>
 public sealed record LedgerEntry(string JobId, int Round, string WorkerId, string TaskId, long Samples, double Credits, string Status, string? Reason, string At);
 
-/// <summary>One replayed task: how far the claim was from the replay, whether the chains agreed bit for bit, how long it took.</summary>
-public sealed record AuditRow(string TaskId, string JobId, int Round, string WorkerId, bool Passed, double? RelativeError, bool ChainMatches,
-    double ReplayMs, string? Runtime, string? Reason);
+/// <summary>One replayed task: its outcome, how far the claim was from the replay, whether the chains agreed bit for bit, how long it took.</summary>
+public sealed record AuditRow(string TaskId, string JobId, int Round, string WorkerId, string Outcome, double? RelativeError, bool ChainMatches,
+    double ReplayMs, string? Runtime, string? Reason)
+{
+    public const string PassedOutcome = "passed";
+    public const string InconclusiveOutcome = "inconclusive";
+    public const string FailedOutcome = "failed";
+    public bool Passed => Outcome == PassedOutcome;
+}

@@ -33,10 +33,10 @@ public sealed partial class Store
 
     static void RecordAudit(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, AuditRow a) =>
         c.Execute("""
-            INSERT INTO audits (task_id, job_id, round, worker_id, passed, relative_error, chain_matches, replay_ms, runtime, reason, at)
-            VALUES (@TaskId, @JobId, @Round, @WorkerId, @passed, @error, @chain, @ReplayMs, @Runtime, @Reason, @now)
+            INSERT INTO audits (task_id, job_id, round, worker_id, outcome, relative_error, chain_matches, replay_ms, runtime, reason, at)
+            VALUES (@TaskId, @JobId, @Round, @WorkerId, @Outcome, @error, @chain, @ReplayMs, @Runtime, @Reason, @now)
             ON CONFLICT (task_id) DO NOTHING
-            """, new { a.TaskId, a.JobId, a.Round, a.WorkerId, passed = a.Passed ? 1 : 0, error = a.RelativeError is { } e && double.IsFinite(e) ? e : (double?)null,
+            """, new { a.TaskId, a.JobId, a.Round, a.WorkerId, a.Outcome, error = a.RelativeError is { } e && double.IsFinite(e) ? e : (double?)null,
                 chain = a.ChainMatches ? 1 : 0, a.ReplayMs, a.Runtime, a.Reason, now = Now() }, tx);
 
     /// <summary>Every replay of a job (or of all jobs), oldest first: the calibration data of docs/TRUST.md.</summary>
@@ -45,7 +45,7 @@ public sealed partial class Store
         using var c = Open();
         string where = jobId is null ? "" : "WHERE job_id = @jobId";
         return c.Query<AuditDbRow>($"SELECT * FROM audits {where} ORDER BY at", new { jobId })
-            .Select(r => new AuditRow(r.TaskId, r.JobId, r.Round, r.WorkerId, r.Passed != 0, r.RelativeError, r.ChainMatches != 0, r.ReplayMs, r.Runtime, r.Reason)).ToList();
+            .Select(r => new AuditRow(r.TaskId, r.JobId, r.Round, r.WorkerId, r.Outcome, r.RelativeError, r.ChainMatches != 0, r.ReplayMs, r.Runtime, r.Reason)).ToList();
     }
 
     /// <summary>
@@ -71,6 +71,17 @@ public sealed partial class Store
         tx.Commit();
     }
 
+    /// <summary>An inconclusive audit, in one transaction: the audit recorded, the task rejected, the worker's trust reset.</summary>
+    public void Doubted(AuditRow audit, TrustRecord trust)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        RecordAudit(c, tx, audit);
+        c.Execute("UPDATE tasks SET status = 'rejected', finished = @now WHERE id = @TaskId", new { audit.TaskId, now = Now() }, tx);
+        SaveTrust(c, tx, audit.JobId, audit.WorkerId, trust);
+        tx.Commit();
+    }
+
     sealed class TrustRow
     {
         public string WorkerId { get; set; } = "";
@@ -87,7 +98,7 @@ public sealed partial class Store
         public string JobId { get; set; } = "";
         public int Round { get; set; }
         public string WorkerId { get; set; } = "";
-        public int Passed { get; set; }
+        public string Outcome { get; set; } = "";
         public double? RelativeError { get; set; }
         public int ChainMatches { get; set; }
         public double ReplayMs { get; set; }

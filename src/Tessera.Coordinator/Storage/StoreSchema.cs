@@ -25,7 +25,7 @@ static class StoreSchema
         CREATE TABLE IF NOT EXISTS trust (job_id TEXT NOT NULL, worker_id TEXT NOT NULL, passes INTEGER NOT NULL, audits INTEGER NOT NULL,
           tasks INTEGER NOT NULL, banned INTEGER NOT NULL, reason TEXT, PRIMARY KEY (job_id, worker_id));
         CREATE TABLE IF NOT EXISTS audits (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
-          passed INTEGER NOT NULL, relative_error {d.Double}, chain_matches INTEGER NOT NULL, replay_ms {d.Double} NOT NULL, runtime TEXT, reason TEXT, at TEXT NOT NULL);
+          outcome TEXT NOT NULL, relative_error {d.Double}, chain_matches INTEGER NOT NULL, replay_ms {d.Double} NOT NULL, runtime TEXT, reason TEXT, at TEXT NOT NULL);
         """;
 
     /// <summary>Columns added after a table was first created, as (table, column, type).</summary>

@@ -37,7 +37,7 @@ public sealed class TaskReplayer(BlobStore blobs) : IDisposable
             {
                 var watch = Stopwatch.StartNew();
                 var (replayed, head) = Replay(job, task, workerId);
-                var verdict = ReplayAudit.Judge(claimed, replayed, spec.Tolerance, envelope.Commitment, head);
+                var verdict = ReplayAudit.Judge(claimed, replayed, spec.Tolerance, spec.FailAbove, envelope.Commitment, head);
                 return (verdict, watch.Elapsed.TotalMilliseconds);
             });
         }

@@ -28,6 +28,9 @@ public sealed class TrustBook(VerificationSpec spec, Func<double> uniform)
     /// <summary>The worker's upload counted, audited and passed or not audited at all.</summary>
     public TrustRecord Counted(string worker, bool audited) => _records[worker] = Of(worker).Counted(audited, passed: true);
 
+    /// <summary>The worker's upload was inconclusive: left out, and the worker is audited on every task again.</summary>
+    public TrustRecord Doubted(string worker) => _records[worker] = Of(worker).Doubted();
+
     /// <summary>The worker's upload failed its audit: trust back to zero and banned from the job.</summary>
     public TrustRecord Caught(string worker, string reason) => _records[worker] = Of(worker).Caught(reason);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Tessera.Coordinator.Storage;
 using Tessera.Federation.Trust;
 
 namespace Tessera.Coordinator.Tests.Trust;
@@ -57,6 +58,7 @@ public sealed class CheatingWorkerTests : InProcessCoordinatorTest
         var audits = Host.Store.Audits(job.Id);
         var failed = Assert.Single(audits, a => !a.Passed);
         Assert.Equal(hostile.WorkerId, failed.WorkerId);
+        Assert.Equal(AuditRow.FailedOutcome, failed.Outcome);   // far beyond honest noise: a ban, not an inconclusive audit
         Assert.All(audits.Where(a => a.WorkerId != hostile.WorkerId), a => Assert.True(a.Passed, $"honest task {a.TaskId} failed: {a.Reason}"));
         Assert.True(Host.Store.Trust(job.Id)[hostile.WorkerId].Banned);
 

@@ -34,6 +34,10 @@ public class AuditPolicyTests
         Assert.Equal((0, true, "update is zero"), (caught.ConsecutivePasses, caught.Banned, caught.Reason));
         Assert.False(book.DrawAudit("w"));                   // banned: its uploads are refused before any audit
         Assert.Equal(TrustRecord.New, book.Of("new identity"));   // a Sybil starts untrusted again
+        for (int i = 0; i < 12; i++) book.Counted("v", audited: true);
+        var doubted = book.Doubted("v");                          // an inconclusive audit: trust starts over, no ban
+        Assert.Equal((0, false), (doubted.ConsecutivePasses, doubted.Banned));
+        Assert.Equal(1.0, AuditPolicy.Probability(doubted, Default));
         Assert.Equal(1.0, AuditPolicy.Probability(book.Of("new identity"), Default));
     }
 
