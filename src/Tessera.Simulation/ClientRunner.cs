@@ -16,10 +16,11 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k), compressed
-/// and decoded as the job's upload codec would.
+/// and decoded as the job's upload codec would. With FedBN (<paramref name="local"/>) the client trains from its own
+/// BatchNorm tensors, keeps what training made of them, and uploads a zero delta there.
 /// </summary>
 public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
-    UploadCompression? compression = null)
+    UploadCompression? compression = null, ClientLocalTensors? local = null)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
@@ -28,7 +29,8 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
         var trainer = pool.Rent(setup.BatchFor(indices.Length));
         try
         {
-            var global = template.WithValues(model.Weights);
+            var start = local?.StartFrom(client, model.Weights) ?? model.Weights;
+            var global = template.WithValues(start);   // FedProx pulls the local tensors toward the client's own values
             trainer.SetParameters(global);
             trainer.ResetOptimizerState();   // every task starts a fresh local optimizer, as a real worker would
             if (setup.UsesProx) trainer.SetGlobalWeights(global);
@@ -42,10 +44,14 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
 
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);
-            TensorPrimitives.Subtract(delta, model.Weights, delta);
+            // delta holds the weights after training here; a diverged client keeps the local tensors it had.
+            if (local is not null && TensorPrimitives.IsFiniteAll<float>(delta)) local.Keep(client, delta);
+            TensorPrimitives.Subtract(delta, start, delta);
             // Diverged (NaN or infinite weights): like a worker, decline before the codec's residual or c_i can take it in.
             if (!TensorPrimitives.IsFiniteAll<float>(delta))
                 return new ClientOutcome(new ClientUpdate(clientId, delta, indices.Length, result.Steps, null, model.Version), 0, 0, null, Diverged: true);
+            // The rest of delta is after − global: start differs from the global weights only in the local ranges.
+            local?.Layout.Clear(delta);
             // What the coordinator would fold after the job's upload codec (top-k adds this client's residual into delta).
             var uploaded = compression?.Apply(client, delta) ?? delta;
 

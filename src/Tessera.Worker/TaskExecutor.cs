@@ -26,6 +26,9 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
     Trainer? _trainer;
     readonly UpdateEncoder _encoder = new();
 
+    /// <summary>FedBN: this worker's own BatchNorm tensors per job, trained from and kept across tasks.</summary>
+    public LocalTensorStore LocalTensors { get; } = new();
+
     public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null,
         EvaluationReport? evaluation = null)
     {
@@ -38,7 +41,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             _trainerSha = artifact.Sha256;
         }
         var trainer = _trainer!;
-        var global = ReadWeights(weightsFile, artifact.Manifest);
+        var global = LocalTensors.StartFrom(task.JobId, artifact.Manifest, ReadWeights(weightsFile, artifact.Manifest));
         trainer.SetParameters(global);
         trainer.ResetOptimizerState();
         if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
@@ -57,7 +60,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         var result = LocalTraining.Run(trainer, data, null, task.Epochs, hp, task.Seed, stepsPerCall: 50, maxSteps: task.Steps, progress: progress);
         double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
 
-        var after = trainer.GetParameters();
+        var after = LocalTensors.Keep(task.JobId, artifact.Manifest, trainer.GetParameters(), global);   // FedBN: zero delta for local tensors
         var tensors = new List<Protocol.NamedTensor>();
         var deltas = new List<float[]>();
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
