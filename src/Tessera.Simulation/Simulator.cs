@@ -17,7 +17,15 @@ public sealed class Simulator : IDisposable
 {
     readonly Evaluator _evaluator;
 
-    public Simulator(JobSpec spec, SimulationOptions? options = null)
+    public Simulator(JobSpec spec, SimulationOptions? options = null) : this(spec, null, options) { }
+
+    /// <summary>
+    /// A simulation on data the caller split itself (each client's own files, or a feature shift per client, which no
+    /// partition of one data set makes); the spec's data section then only names the set.
+    /// </summary>
+    public Simulator(JobSpec spec, FederatedData data, SimulationOptions? options = null) : this(spec, (FederatedData?)data, options) { }
+
+    Simulator(JobSpec spec, FederatedData? data, SimulationOptions? options)
     {
         Spec = spec;
         Options = options ?? new SimulationOptions();
@@ -27,7 +35,7 @@ public sealed class Simulator : IDisposable
         if (Options.ResumeFrom is not null && Plan.IsAsync)
             throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
         Model = Plan.CreateModel(SpecFiles.ReadModel(spec.Model, Options.BaseDirectory));
-        Data = FederatedData.Load(Plan, Model, Options.BaseDirectory);
+        Data = data ?? FederatedData.Load(Plan, Model, Options.BaseDirectory);
         Setup = LocalSetup.From(Plan);
         Template = Model.InitialParameters();
         ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();
@@ -82,9 +90,9 @@ public sealed class Simulator : IDisposable
         return PersonalizedEvaluation.Mean(kept.Keys.Select(client => EvaluateClient(weights, client)).ToList());
     }
 
-    /// <summary>Client <paramref name="client"/>'s model (FedBN: the global weights with its own BatchNorm tensors) on the test set.</summary>
-    public EvaluationResult EvaluateClient(float[] weights, int client) =>
-        _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), Data.Test);
+    /// <summary>Client <paramref name="client"/>'s model (FedBN: the global weights with its own BatchNorm tensors) on the test set, or on <paramref name="data"/>.</summary>
+    public EvaluationResult EvaluateClient(float[] weights, int client, Tessera.Data.Dataset? data = null) =>
+        _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), data ?? Data.Test);
 
     /// <summary>Steps and simulated seconds of one client's task (known before it trains).</summary>
     internal (int Steps, double Seconds) TaskCost(int client)
