@@ -17,15 +17,15 @@ public sealed class Simulator : IDisposable
 {
     readonly Evaluator _evaluator;
 
-    public Simulator(JobSpec spec, SimulationOptions? options = null) : this(spec, null, options) { }
+    public Simulator(JobSpec spec, SimulationOptions? options = null) : this(null, spec, options) { }
 
     /// <summary>
     /// A simulation on data the caller split itself (each client's own files, or a feature shift per client, which no
     /// partition of one data set makes); the spec's data section then only names the set.
     /// </summary>
-    public Simulator(JobSpec spec, FederatedData data, SimulationOptions? options = null) : this(spec, (FederatedData?)data, options) { }
+    public Simulator(JobSpec spec, FederatedData data, SimulationOptions? options = null) : this(data, spec, options) { }
 
-    Simulator(JobSpec spec, FederatedData? data, SimulationOptions? options)
+    Simulator(FederatedData? data, JobSpec spec, SimulationOptions? options)
     {
         Spec = spec;
         Options = options ?? new SimulationOptions();
