@@ -33,6 +33,8 @@ public sealed class WorkerAgent : IDisposable
     public event Action<WorkerEvent>? Event;
     public string? WorkerId { get; private set; }
     public int TasksUploaded { get; private set; }
+    /// <summary>FedBN: this worker's own BatchNorm tensors per job (in memory; a restart begins from the global ones).</summary>
+    public LocalTensorStore LocalTensors => _executor.LocalTensors;
 
     public WorkerAgent(WorkerOptions options, HttpMessageHandler? handler = null)
     {
