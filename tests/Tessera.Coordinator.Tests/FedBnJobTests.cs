@@ -105,11 +105,13 @@ public sealed class FedBnJobTests : IAsyncLifetime
         Assert.True(b["bn.running_var"].Average() > 20 * a["bn.running_var"].Average(),
             $"running variances {a["bn.running_var"].Average()} and {b["bn.running_var"].Average()}");
 
-        // Federated evaluation ran each site's own model (global weights + its BatchNorm) on its own held-out split;
-        // the global BatchNorm as imported (mean 0, variance 1) would not fit the shifted site's activations.
-        Console.WriteLine(string.Join("; ", rounds.Select(r => $"{r.FedAccuracy} {r.FedLoss}")));
-        Assert.Equal(600, rounds[^1].FedSamples);
-        Assert.True(rounds[^1].FedAccuracy > 0.9, $"federated accuracy {rounds[^1].FedAccuracy}");
+        // Federated evaluation ran each site's own model (global weights + its BatchNorm) on its own held-out split.
+        // Measured: 1.00 after rounds 1 and 2; the global model with the imported BatchNorm scored 0.85 and 0.92.
+        foreach (var r in rounds.Skip(1))
+        {
+            Assert.Equal(600, r.FedSamples);
+            Assert.True(r.FedAccuracy >= 0.97, $"federated accuracy by round: {string.Join(", ", rounds.Select(x => x.FedAccuracy))}");
+        }
     }
 
     WorkerOptions Worker(string token, string name, DatasetFiles trees) => new()
