@@ -104,6 +104,20 @@ public sealed class FedBnTests
         }
     }
 
+    [Fact]
+    public void Fedbuff_steps_leave_the_global_batchnorm_tensors_fixed_too()
+    {
+        var spec = Spec(true, "fedbuff, buffer_size: 2", 3, "batch_size: 20, lr: 0.05");
+        Assert.Equal(2, spec.Strategy.BufferSize);
+        using var sim = Simulate(spec);
+        var initial = sim.Template.Flatten();
+        var result = sim.Run();
+        Assert.Equal(3, result.Final.Version);
+        Assert.Equal(sim.Local!.Layout.Extract(initial), sim.Local.Layout.Extract(result.Final.Weights));
+        Assert.NotEqual(initial, result.Final.Weights);
+        Assert.Equal([0, 1], sim.Local.Snapshot().Keys);
+    }
+
     static float[] RunningVariance(Simulator sim, float[] own)
     {
         var flat = new float[sim.Template.Count];
