@@ -25,10 +25,10 @@ public sealed class ClientLocalTensors(LocalTensors layout)
         return start;
     }
 
-    /// <summary>Keeps the local tensors of a client's weights after training (finite ones: a diverged client keeps what it had).</summary>
-    public void Keep(int client, ReadOnlySpan<float> after)
+    /// <summary>Keeps a client's own tensors after a task (packed, as <see cref="ClientOutcome.NewLocalTensors"/>); its next task starts from them.</summary>
+    public void Keep(int client, float[] own)
     {
-        var own = layout.Extract(after);
+        if (own.Length != layout.Count) throw new ArgumentException($"expected {layout.Count} local values, got {own.Length}");
         lock (_gate) _kept[client] = own;
     }
 

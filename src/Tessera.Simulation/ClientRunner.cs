@@ -8,16 +8,19 @@ using Tessera.Runtime;
 namespace Tessera.Simulation;
 
 /// <summary>
-/// What one virtual client produced: its update, its loss trace summary, and (SCAFFOLD) its new c_i. A client whose
-/// training diverged has <see cref="Diverged"/> set and is not folded: it declines, as a real worker does.
+/// What one virtual client produced: its update, its loss trace summary, (SCAFFOLD) its new c_i and (FedBN) its own
+/// BatchNorm tensors after training, packed. A client whose training diverged has <see cref="Diverged"/> set and is
+/// not folded: it declines, as a real worker does.
 /// </summary>
-public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false);
+public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false,
+    float[]? NewLocalTensors = null);
 
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k), compressed
 /// and decoded as the job's upload codec would. With FedBN (<paramref name="local"/>) the client trains from its own
-/// BatchNorm tensors, keeps what training made of them, and uploads a zero delta there.
+/// BatchNorm tensors, returns what training made of them (the loop keeps them when the update arrives, so simulated
+/// time decides what an evaluation sees), and uploads a zero delta there.
 /// </summary>
 public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
     UploadCompression? compression = null, ClientLocalTensors? local = null)
@@ -44,8 +47,8 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
 
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);
-            // delta holds the weights after training here; a diverged client keeps the local tensors it had.
-            if (local is not null && TensorPrimitives.IsFiniteAll<float>(delta)) local.Keep(client, delta);
+            // delta holds the weights after training here.
+            var ownAfter = local?.Layout.Extract(delta);
             TensorPrimitives.Subtract(delta, start, delta);
             // Diverged (NaN or infinite weights): like a worker, decline before the codec's residual or c_i can take it in.
             if (!TensorPrimitives.IsFiniteAll<float>(delta))
@@ -61,7 +64,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
                 (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
             }
             var update = new ClientUpdate(clientId, uploaded, indices.Length, result.Steps, dc, model.Version);
-            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);
+            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi, NewLocalTensors: ownAfter);
         }
         finally
         {

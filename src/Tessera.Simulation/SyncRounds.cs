@@ -112,9 +112,10 @@ internal sealed class SyncRounds(Simulator sim)
             {
                 var o = outcomes[i];
                 outcomes[i] = null!;
-                if (o.Diverged) { tally.Dropped++; continue; }
+                if (o.Diverged) { tally.Dropped++; continue; }   // a diverged client keeps the BatchNorm tensors it had
                 aggregator.Fold(o.Update);
                 if (o.NewControlVariate is { } c) _clientControl[Simulator.ClientIndex(o.Update.ClientId)] = c;
+                if (o.NewLocalTensors is { } own) sim.Local!.Keep(Simulator.ClientIndex(o.Update.ClientId), own);
                 tally.Add(o);
                 sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
             }
