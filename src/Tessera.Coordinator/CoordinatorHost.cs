@@ -88,6 +88,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<RequestAuth>();
         s.AddSingleton<NodeAggregators>();
         s.AddSingleton<ControlVariateStore>();
+        s.AddSingleton<Trust.TaskReplayer>();
         s.AddSingleton<JobRegistry>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
         s.AddOpenApi("v1");

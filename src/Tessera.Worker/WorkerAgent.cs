@@ -132,7 +132,7 @@ public sealed class WorkerAgent : IDisposable
         Exception? failure = null;
         try
         {
-            outcome = await Task.Run(() => _executor.Run(task, artifact, weights, data, (done, total) =>
+            outcome = await Task.Run(() => _executor.Run(task, WorkerId!, artifact, weights, data, (done, total) =>
             {
                 Volatile.Write(ref stepsDone, done);
                 Report(new TaskProgress(_name, task.TaskId, done, total));

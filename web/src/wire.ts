@@ -26,6 +26,8 @@ export interface TaskMessage {
   /** A ulong: read from the raw JSON text as a BigInt, since a JS number would round it. */
   seed: bigint;
   steps: number;
+  /** Commit to the weights every this many steps and after the last; calls end on these steps (0: only the last). */
+  commit_every?: number;
   batch_size: number;
   epochs: number;
   deadline: string;

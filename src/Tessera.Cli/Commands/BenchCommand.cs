@@ -19,6 +19,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(IngestBench.Create());
         bench.Subcommands.Add(LongPollBench.Create());
         bench.Subcommands.Add(BrowserBench.Create());
+        bench.Subcommands.Add(AuditBench.Create());
         return bench;
     }
 

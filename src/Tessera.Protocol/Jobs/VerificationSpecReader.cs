@@ -8,7 +8,7 @@ internal static class VerificationSpecReader
         var spec = new VerificationSpec
         {
             Replay = v.String("replay", data.OnWorkers ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
-            TrustedAfter = v.Int("trusted_after", 10, 0, 1000)!.Value,
+            TrustedAfter = v.Int("trusted_after", 10, 0, 1_000_000_000)!.Value,
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
             Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
             CommitEvery = v.Int("commit_every", 10, 1, 1_000_000)!.Value,
