@@ -34,6 +34,7 @@ public sealed class FedBnJobTests : IAsyncLifetime
         _host = CoordinatorHost.Create(new CoordinatorOptions
         {
             DataDirectory = Path.Combine(_data, "coordinator"), AdminKey = "k", Port = 0, Quiet = true, SelectionWindow = TimeSpan.FromSeconds(1),
+            Datasets = new Dictionary<string, DatasetFiles> { ["trees"] = new(Fixture("data", "trees.csv")) },
         });
         await _host.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri(_host.BaseUrl) };
@@ -112,6 +113,44 @@ public sealed class FedBnJobTests : IAsyncLifetime
             Assert.Equal(600, r.FedSamples);
             Assert.True(r.FedAccuracy >= 0.97, $"federated accuracy by round: {string.Join(", ", rounds.Select(x => x.FedAccuracy))}");
         }
+    }
+
+    [Fact]
+    public async Task A_fedbn_job_on_coordinator_shards_trains_with_replay_off_and_keeps_the_global_batchnorm()
+    {
+        var model = File.ReadAllBytes(Fixture("models", "tabular_bn.onnx"));
+        using var upload = new ByteArrayContent(model);
+        using var req = new HttpRequestMessage(HttpMethod.Post, "/api/v1/models") { Content = upload };
+        req.Headers.Add("X-Api-Key", "k");
+        using var res = await _http.SendAsync(req);
+        Assert.Equal(HttpStatusCode.Created, res.StatusCode);
+        var sha = JsonDocument.Parse(await res.Content.ReadAsStringAsync()).RootElement.GetProperty("sha256").GetString()!;
+
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        // A replay cannot know a worker's own BatchNorm tensors: the spec must turn replay off (FedBnSpecTests).
+        var job = await admin.CreateJob($$"""
+            name: trees-shards-fedbn
+            model: { sha256: {{sha}}, fedbn: true }
+            data: { dataset: trees, clients: 2, format: { label: kind } }
+            verification: { replay: off }
+            rounds: 2
+            clients_per_round: 2
+            local: { batch_size: 10, lr: 0.05 }
+            """);
+        await using var pool = new WorkerPool();
+        var workers = new[] { pool.Add(_host.BaseUrl, job.JoinToken, "w1"), pool.Add(_host.BaseUrl, job.JoinToken, "w2") };
+        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed");
+        Assert.True(done.Status == "completed", done.Error);
+        Assert.Equal(2, (await admin.Rounds(job.Id)).Count);
+
+        var imported = OnnxModel.FromBytes(model).Graph.Initializers;
+        var global = OnnxModel.FromBytes(await _http.GetByteArrayAsync($"/api/v1/jobs/{job.Id}/model?format=onnx")).Graph.Initializers;
+        foreach (var name in new[] { "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var" })
+            Assert.Equal(imported[name].ToFloats(), global[name].ToFloats());
+        // Whoever trained kept its own: the values follow the worker (the device), whichever shard it was sent.
+        var kept = workers.Select(w => w.LocalTensors.Kept(job.Id)).OfType<IReadOnlyDictionary<string, float[]>>().ToList();
+        Assert.NotEmpty(kept);
+        Assert.All(kept, k => Assert.NotEqual(imported["bn.running_var"].ToFloats(), k["bn.running_var"]));
     }
 
     WorkerOptions Worker(string token, string name, DatasetFiles trees) => new()
