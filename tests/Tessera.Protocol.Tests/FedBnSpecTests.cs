@@ -21,7 +21,7 @@ public class FedBnSpecTests
 
     [Theory]
     [InlineData("model: { zoo: cnn, fedbn: true }\n" + OnWorkers, "model.fedbn", "zoo model 'cnn' has no BatchNorm layers")]
-    [InlineData("model: { onnx: net.onnx, fedbn: true }\ndata: { dataset: trees, format: { label: kind } }", "verification.replay", "use replay: off")]
+    [InlineData("model: { onnx: net.onnx, fedbn: true }\ndata: { dataset: trees, format: { label: kind } }\nverification: { replay: coordinator }", "verification.replay", "use replay: off")]
     [InlineData("model: { onnx: net.onnx, fedbn: true }\nrequirements: { runtimes: [dotnet, browser] }\n" + OnWorkers, "requirements.runtimes", "the browser worker does not keep BatchNorm tensors local")]
     [InlineData("model: { onnx: net.onnx, fedbn: maybe }\n" + OnWorkers, "model.fedbn", "")]
     public void A_fedbn_job_that_cannot_work_is_refused_naming_the_field(string yaml, string field, string message)
@@ -34,10 +34,14 @@ public class FedBnSpecTests
     }
 
     [Fact]
-    public void Coordinator_shards_train_fedbn_once_replay_is_off()
+    public void A_fedbn_job_on_coordinator_shards_is_unverifiable_by_default()
     {
-        var spec = JobSpecParser.Parse("name: t\nmodel: { onnx: net.onnx, fedbn: true }\ndata: { dataset: trees, format: { label: kind } }\nverification: { replay: off }");
+        const string shards = "name: t\nmodel: { onnx: net.onnx, fedbn: true }\ndata: { dataset: trees, format: { label: kind } }";
+        var spec = JobSpecParser.Parse(shards);
         Assert.True(spec.Model.FedBn);
-        Assert.False(spec.Verification.Enabled);
+        Assert.False(spec.Verification.Enabled);   // a replay cannot know the worker's own BatchNorm tensors
+        Assert.False(JobSpecParser.Parse(JobSpecParser.ToJson(spec)).Verification.Enabled);
+        Assert.False(JobSpecParser.Parse(shards + "\nverification: { replay: off }").Verification.Enabled);
+        Assert.True(JobSpecParser.Parse(shards.Replace(", fedbn: true", "")).Verification.Enabled);
     }
 }

@@ -47,7 +47,6 @@ public sealed class FedBnTests
         clients_per_round: 2
         rounds: {{rounds}}
         local: { {{local}} }
-        verification: { replay: off }
         seed: 3
         """);
 
@@ -163,7 +162,7 @@ public sealed class FedBnTests
     [Fact]
     public void A_model_without_training_mode_batchnorm_is_refused_naming_model_fedbn()
     {
-        var spec = JobSpecParser.Parse("name: x\nmodel: { onnx: tabular_mlp.onnx, fedbn: true }\ndata: { dataset: trees }\nverification: { replay: off }");
+        var spec = JobSpecParser.Parse("name: x\nmodel: { onnx: tabular_mlp.onnx, fedbn: true }\ndata: { dataset: trees }");
         var e = Assert.Throws<JobSpecException>(() => JobPlan.From(spec).CreateModel(File.ReadAllBytes(Path.Combine(Models, "tabular_mlp.onnx"))));
         Assert.Equal("model.fedbn", e.Field);
         Assert.Contains("no BatchNorm layer", e.Message);
