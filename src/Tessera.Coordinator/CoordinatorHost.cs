@@ -144,6 +144,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         BlobEndpoints.Map(api);
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
+        LedgerEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");

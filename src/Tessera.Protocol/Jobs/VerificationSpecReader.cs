@@ -1,13 +1,17 @@
 namespace Tessera.Protocol.Jobs;
 
-/// <summary>Reads the `verification:` section; replay of data that stays on the workers is refused, not ignored.</summary>
+/// <summary>
+/// Reads the `verification:` section. Replay is on by default for coordinator-served shards and off where no replay
+/// could reproduce the work; asking for it there is refused, not ignored.
+/// </summary>
 internal static class VerificationSpecReader
 {
     public static VerificationSpec Read(SpecReader v, DataSpec data, UploadSpec upload)
     {
         var spec = new VerificationSpec
         {
-            Replay = v.String("replay", data.OnWorkers ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
+            // Work no replay can reproduce (data on the workers, top-k's error feedback) is unverifiable unless the spec insists.
+            Replay = v.String("replay", data.OnWorkers || upload.Codec == Wire.UploadEncoding.TopK ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
             TrustedAfter = v.Int("trusted_after", 10, 0, 1_000_000_000)!.Value,
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
             Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
