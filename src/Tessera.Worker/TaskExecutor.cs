@@ -25,6 +25,9 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
     Trainer? _trainer;
     readonly UpdateEncoder _encoder = new();
 
+    /// <summary>FedBN: this worker's own BatchNorm tensors per job, trained from and kept across tasks.</summary>
+    public LocalTensorStore LocalTensors { get; } = new();
+
     public TaskOutcome Run(TaskMessage task, string workerId, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null,
         EvaluationReport? evaluation = null)
     {
@@ -37,7 +40,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             _trainerSha = artifact.Sha256;
         }
         var trainer = _trainer!;
-        var global = ReadWeights(weightsFile, artifact.Manifest);
+        var global = LocalTensors.StartFrom(task.JobId, artifact.Manifest, ReadWeights(weightsFile, artifact.Manifest));
         ParameterSet? c = null, ci = null;
         if (controls is not null)
         {
@@ -51,7 +54,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters);
         double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
 
-        var after = trained.After;
+        var after = LocalTensors.Keep(task.JobId, artifact.Manifest, trained.After, global);   // FedBN: zero delta for local tensors
         var tensors = new List<Protocol.NamedTensor>();
         var deltas = new List<float[]>();
         for (int i = 0; i < after.Tensors.Count; i++)

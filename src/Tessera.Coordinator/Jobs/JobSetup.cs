@@ -64,7 +64,7 @@ public sealed class JobSetup
         {
             Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Train = train, Test = test,
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
-            Strategy = plan.CreateStrategy(withData), Template = model.InitialParameters(), Shards = shards,
+            Strategy = plan.CreateStrategy(withData, model), Template = model.InitialParameters(), Shards = shards,
         };
     }
 
