@@ -27,7 +27,7 @@ public sealed record VerificationSpec
     /// inconclusive: the update is left out and unpaid and the worker is audited on every task again, not banned,
     /// because honest cross-runtime replays have rare outliers there (docs/TRUST.md).
     /// </summary>
-    public double FailAbove { get; init; } = 0.05;
+    public double FailAbove { get; init; } = 0.25;
     /// <summary>The worker hashes its weights every this many steps (and at the end).</summary>
     public int CommitEvery { get; init; } = 10;
     /// <summary>Credit stays pending this many rounds after its task was accepted, then is granted unless revoked.</summary>

@@ -59,6 +59,7 @@ public sealed class CheatingWorkerTests : InProcessCoordinatorTest
         var failed = Assert.Single(audits, a => !a.Passed);
         Assert.Equal(hostile.WorkerId, failed.WorkerId);
         Assert.Equal(AuditRow.FailedOutcome, failed.Outcome);   // far beyond honest noise: a ban, not an inconclusive audit
+        Assert.True(failed.RelativeError > 0.3, $"{cheat}: relative error {failed.RelativeError}");
         Assert.All(audits.Where(a => a.WorkerId != hostile.WorkerId), a => Assert.True(a.Passed, $"honest task {a.TaskId} failed: {a.Reason}"));
         Assert.True(Host.Store.Trust(job.Id)[hostile.WorkerId].Banned);
 
