@@ -15,7 +15,7 @@ internal static class DemoReport
         foreach (var g in audits.GroupBy(a => a.WorkerId))
         {
             var trust = store.Trust(jobId).GetValueOrDefault(g.Key);
-            string name = g.Key == cheater.WorkerId ? $"[red]{Markup.Escape(DemoCheater.Name)}[/]" : g.Key;
+            string name = g.Key == cheater.WorkerId ? $"[red]{Markup.Escape(DemoCheater.Name)}[/]" : Markup.Escape(store.Worker(g.Key)?.Name ?? g.Key);
             var passes = g.Where(a => a.Passed).Select(a => a.RelativeError ?? 0).DefaultIfEmpty(0);
             table.AddRow(name, g.Count().ToString(), g.Count(a => a.Passed).ToString(), g.Count(a => !a.Passed).ToString(), passes.Max().ToString("G3"), trust?.Banned == true ? "[red]yes[/]" : "no");
         }
