@@ -29,7 +29,7 @@ public sealed record VerificationSpec
     /// </summary>
     public double FailAbove { get; init; } = 0.25;
     /// <summary>The worker hashes its weights every this many steps (and at the end).</summary>
-    public int CommitEvery { get; init; } = 10;
+    public int CommitEvery { get; init; } = 50;
     /// <summary>Credit stays pending this many rounds after its task was accepted, then is granted unless revoked.</summary>
     public int GrantAfterRounds { get; init; } = 2;
     /// <summary>Share of the coordinator's cores that replays may use at once.</summary>

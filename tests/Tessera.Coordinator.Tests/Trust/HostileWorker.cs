@@ -83,6 +83,21 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
         return tasks;
     }
 
+    /// <summary>Long-polls for one task and prepares the upload it would send (honest or cheating), without sending it.</summary>
+    public async Task<(TaskMessage Task, byte[] Body)> Prepare(bool cheating, TimeSpan wait)
+    {
+        for (var end = DateTime.UtcNow + wait; DateTime.UtcNow < end;)
+        {
+            using var poll = await _http.GetAsync("/api/v1/tasks/next?wait=2");
+            if (poll.StatusCode != HttpStatusCode.OK) continue;
+            var task = (await poll.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
+            return (task, await Claim(task, cheating));
+        }
+        throw new TimeoutException("no task came");
+    }
+
+    public Task<HttpResponseMessage> Upload(TaskMessage task, byte[] body) => _http.PostAsync(task.ResultUrl, new ByteArrayContent(body));
+
     async Task<byte[]> Claim(TaskMessage task, bool cheating)
     {
         var artifact = Artifact.FromBytes(await _http.GetByteArrayAsync(task.Artifact.Url));
