@@ -113,21 +113,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         else if (_round.Phase == RoundPhase.Collecting)
         {
             var r = _round;
-            foreach (var t in r.Open.ToList())
-            {
-                // A worker that stopped heartbeating (at every node) dropped out: its task no longer counts towards the round.
-                if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
-            }
-            int needed = r.Target - r.Accepted - r.Folding - r.Open.Count();
-            if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, idle) > 0;
-            bool nothingPending = !r.Open.Any() && r.Folding == 0;
-            if ((now > r.Deadline || nothingPending) && r.Accepted + r.Folding >= Math.Max(1, Setup.Spec.MinClients)) BeginClose(r);
-            else if (now > r.Deadline)
-            {
-                // Too few results by the deadline: keep the round open for replacements rather than fail it.
-                r.Deadline = now + Deadline;
-                changed = true;
-            }
+            var step = r.Collect(now, _presence.IsLive, Candidates(idle, r).Count, Setup.Spec.MinClients);
+            foreach (var t in step.Expire) Expire(t);
+            if (step.Invite > 0) Invite(r, step.Invite, idle);
+            if (step.Close) BeginClose(r);
+            else if (step.ExtendDeadline) r.Deadline = now + Deadline;   // too few results: keep the round open for replacements rather than fail it
+            changed |= step.Expire.Count > 0 || step.Invite > 0 || step.ExtendDeadline;
         }
         changed |= PauseIfEveryWorkerDeclined();
         if (changed)
