@@ -61,7 +61,8 @@ public sealed class RoundState
         row.Record(eval?.Metrics, Evaluation);
         return row;
     }
-    public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned);
+    /// <summary>Training tasks handed out and not yet uploaded (verification tasks are not the round's results).</summary>
+    public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned && t.Verifies is null);
 
     /// <summary>
     /// The collecting round's next step, decided from the clock, which workers are live and how many could be invited
@@ -70,8 +71,9 @@ public sealed class RoundState
     /// </summary>
     public CollectStep Collect(DateTimeOffset now, Func<string, bool> isLive, int available, int minClients)
     {
-        var expire = Open.Where(t => !isLive(t.WorkerId) || now > t.Deadline).ToList();
-        int open = Open.Count() - expire.Count;
+        // Verification tasks expire like any other but do not count towards the round's quorum.
+        var expire = Tasks.Values.Where(t => t.State == TaskState.Assigned && (!isLive(t.WorkerId) || now > t.Deadline)).ToList();
+        int open = Open.Count(t => !expire.Contains(t));
         int needed = Target - Accepted - Folding - open;
         int invite = needed > 0 && now <= Deadline ? Math.Min(needed, available) : 0;
         bool nothingPending = open + invite == 0 && Folding == 0;

@@ -19,8 +19,11 @@ internal static class VerificationSpecReader
             CommitEvery = v.Int("commit_every", 50, 1, 1_000_000)!.Value,
             GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
             CpuShare = v.Double("cpu_share", 0.5, 0, 1, exclusiveMin: true)!.Value,
+            Quorum = v.Int("quorum", 1, 1, 9)!.Value,
         };
         v.RejectUnknown();
+        if (spec.Quorum != 1 && spec.Replay != VerificationSpec.Workers)
+            throw new JobSpecException("verification.quorum", $"only applies to replay: workers (this job's replay is {spec.Replay})");
         if (spec.FailAbove < spec.Tolerance)
             throw new JobSpecException("verification.fail_above", $"{spec.FailAbove:G3} is below verification.tolerance ({spec.Tolerance:G3}); failing must need at least the distance passing allows");
         if (data.OnWorkers && spec.Enabled)
