@@ -26,7 +26,7 @@ public sealed record VerificationSpec
     /// <summary>The floor p_min of a trusted worker's audit probability.</summary>
     public double MinRate { get; init; } = 0.05;
     /// <summary>Largest ‖claimed − replayed‖ / ‖replayed − base‖ that passes an audit (calibrated: docs/TRUST.md).</summary>
-    public double Tolerance { get; init; } = 1e-3;
+    public double Tolerance { get; init; } = 1e-2;
     /// <summary>
     /// Above this distance an audit fails (ban, revocation). Between <see cref="Tolerance"/> and this it is
     /// inconclusive: the update is left out and unpaid and the worker is audited on every task again, not banned,

@@ -14,7 +14,7 @@ internal static class VerificationSpecReader
             Replay = v.String("replay", data.OnWorkers || upload.Codec == Wire.UploadEncoding.TopK ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
             TrustedAfter = v.Int("trusted_after", 10, 0, 1_000_000_000)!.Value,
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
-            Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
+            Tolerance = v.Double("tolerance", 1e-2, 0, 1, exclusiveMin: true)!.Value,
             FailAbove = v.Double("fail_above", 0.25, 0, 1, exclusiveMin: true)!.Value,
             CommitEvery = v.Int("commit_every", 50, 1, 1_000_000)!.Value,
             GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
