@@ -14,7 +14,9 @@ using Tessera.Protocol.Wire;
 namespace Tessera.Coordinator.Api;
 
 public sealed record JobCreated(string Id, string JoinToken, JobSnapshot Job);
-public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen);
+/// <summary>A worker as admins see it. SamplesPerSecond is what routing uses (measured once a task came back); the claim stands beside it.</summary>
+public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen,
+    double ClaimedSpeed, double? MeasuredSpeed, bool SpeedClaimInflated, double Availability);
 
 /// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model, the ledger.</summary>
 public static class JobEndpoints
@@ -51,8 +53,9 @@ public static class JobEndpoints
             if (auth.RequireAdmin(req) is { } denied) return denied;
             var sessions = workers.All.ToList();
             var profiles = (await workers.Profiles(sessions)).ToDictionary(p => p.Id);
-            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => new WorkerInfo(w.Id, w.Name, profiles[w.Id].Runtime, profiles[w.Id].Cores,
-                profiles[w.Id].Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options);
+            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => profiles[w.Id] is var p ? new WorkerInfo(w.Id, w.Name, p.Runtime, p.Cores,
+                p.Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen, p.ClaimedSpeed, p.MeasuredSpeed > 0 ? p.MeasuredSpeed : null, p.SpeedClaimInflated,
+                w.Availability(o.WorkerTimeout)) : null!).ToList(), WireJson.Options);
         }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 

@@ -156,7 +156,11 @@ public sealed class JobRegistry : BackgroundService
         // The worker grain knows which job handed it a task last; that job is asked first.
         var hint = await grain.PendingJob() is { } id ? Get(id) : null;
         foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
-            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id, _local) is { } t) return job.Describe(t, baseUrl);
+            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id, _local) is { } t)
+            {
+                await grain.Handed(t.Id); // the coordinator times the task from here (WorkerSpeed)
+                return job.Describe(t, baseUrl);
+            }
         return null;
     }
 

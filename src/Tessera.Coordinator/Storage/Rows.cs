@@ -54,7 +54,10 @@ public sealed class WorkerRow
     public string TokenHash { get; set; } = "";
     public string? ScopeJob { get; set; }
     public string Capabilities { get; set; } = "";
+    /// <summary>The speed the worker claims (at join, then with each upload).</summary>
     public double Speed { get; set; }
+    /// <summary>The coordinator's smoothed measurement (<see cref="Workers.WorkerSpeed"/>); null until a task came back.</summary>
+    public double? MeasuredSpeed { get; set; }
     public string Joined { get; set; } = "";
 }
 

@@ -173,10 +173,11 @@ public sealed class Store
             """, w);
     }
 
-    public void SetWorkerSpeed(string id, double speed)
+    /// <summary>The worker's latest claimed speed (column speed) and the coordinator's measurement of it.</summary>
+    public void SetWorkerSpeed(string id, double claimed, double? measured)
     {
         using var c = Open();
-        c.Execute("UPDATE workers SET speed = @speed WHERE id = @id", new { id, speed });
+        c.Execute("UPDATE workers SET speed = @claimed, measured_speed = @measured WHERE id = @id", new { id, claimed, measured });
     }
 
     public WorkerRow? Worker(string id)
