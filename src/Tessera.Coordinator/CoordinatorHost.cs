@@ -89,6 +89,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<NodeAggregators>();
         s.AddSingleton<ControlVariateStore>();
         s.AddSingleton<JobRegistry>();
+        s.AddSingleton<JobEstimates>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
         s.AddOpenApi("v1");
         s.AddOpenTelemetry().WithMetrics(m => m.AddMeter(CoordinatorMetrics.MeterName).AddPrometheusExporter());
@@ -143,6 +144,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         BlobEndpoints.Map(api);
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
+        EstimateEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -59,19 +59,20 @@ public static class JobEndpoints
         }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 
-    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, BlobStore blobs)
+    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, BlobStore blobs, JobEstimates estimates)
     {
         if (auth.RequireAdmin(req) is { } denied) return denied;
         try
         {
             var (spec, text) = req.HasFormContentType ? await Multipart(req, blobs) : await PlainSpec(req);
             var job = jobs.Create(spec, text);
+            jobs.RecordEstimate(job, JobEstimateView.From(await estimates.Estimate(job.Setup, job.Id), job.Created));
             return Results.Json(new JobCreated(job.Id, job.JoinToken, await jobs.Snapshot(job)), WireJson.Options, statusCode: 201);
         }
         catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }
     }
 
-    static async Task<(JobSpec, string)> PlainSpec(HttpRequest req)
+    internal static async Task<(JobSpec, string)> PlainSpec(HttpRequest req)
     {
         string text;
         using (var reader = new StreamReader(req.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
@@ -83,7 +84,7 @@ public static class JobEndpoints
     /// A spec (form field or file "spec") with the ONNX model it names in model.onnx as a file part of that name. The
     /// model is kept by sha256 and the stored spec names that hash, so a restart needs no upload again.
     /// </summary>
-    static async Task<(JobSpec, string)> Multipart(HttpRequest req, BlobStore blobs)
+    internal static async Task<(JobSpec, string)> Multipart(HttpRequest req, BlobStore blobs)
     {
         IFormCollection form;
         try { form = await req.ReadFormAsync(req.HttpContext.RequestAborted); }

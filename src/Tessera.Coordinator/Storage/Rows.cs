@@ -13,6 +13,8 @@ public sealed class JobRow
     public long Version { get; set; }
     public string Created { get; set; } = "";
     public string? Error { get; set; }
+    /// <summary>The estimate made at creation, as JSON (Jobs.JobEstimateView).</summary>
+    public string? Estimate { get; set; }
 }
 
 public sealed class RoundRow

@@ -61,6 +61,19 @@ public sealed class Store
         return c.Query<JobRow>("SELECT * FROM jobs ORDER BY created").ToList();
     }
 
+    public void SetJobEstimate(string id, string estimateJson)
+    {
+        using var c = Open();
+        c.Execute("UPDATE jobs SET estimate = @estimateJson WHERE id = @id", new { id, estimateJson });
+    }
+
+    /// <summary>Optimizer steps the job's accepted tasks were assigned (× batch = the samples its credit pays for).</summary>
+    public long AcceptedSteps(string jobId)
+    {
+        using var c = Open();
+        return c.ExecuteScalar<long>("SELECT CAST(COALESCE(SUM(steps), 0) AS BIGINT) FROM tasks WHERE job_id = @jobId AND status = 'accepted'", new { jobId });
+    }
+
     public void SetJobStatus(string id, string status, string? error = null)
     {
         using var c = Open();

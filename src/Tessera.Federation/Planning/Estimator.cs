@@ -77,7 +77,8 @@ public static class Estimator
         var spec = input.Spec;
         foreach (var w in input.Workers)
         {
-            if (!(w.SamplesPerSecond > 0) || spec.Requirements.MinSamplesPerSecond > 0 && w.SamplesPerSecond < spec.Requirements.MinSamplesPerSecond) continue;
+            // A worker with no speed yet still gets tasks (sized by the epoch rule); the ETA gives it the pool's median.
+            if (spec.Requirements.MinSamplesPerSecond > 0 && w.SamplesPerSecond < spec.Requirements.MinSamplesPerSecond) continue;
             if (spec.Data.OnWorkers)
             {
                 if (w.LocalSamples is > 0 and var local) list.Add((w, local));

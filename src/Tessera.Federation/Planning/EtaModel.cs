@@ -21,6 +21,10 @@ static class EtaModel
         if (pool.Count == 0) return new(null, null, "no worker of the pool can take this job's tasks");
         if (pool.Count < spec.MinClients) return new(null, null, $"the pool has {pool.Count} workers but min_clients is {spec.MinClients}");
         if (pool.All(r => r.Worker.Availability <= 0)) return new(null, null, "no worker of the pool is ever live (availability 0)");
+        var known = pool.Select(r => r.Worker.SamplesPerSecond).Where(s => s > 0 && double.IsFinite(s)).Order().ToArray();
+        if (known.Length == 0) return new(null, null, "no worker of the pool has a measured or claimed speed yet");
+        double median = known[known.Length / 2];
+        pool = pool.Select(r => r.Worker.SamplesPerSecond > 0 ? r : r with { Worker = r.Worker with { SamplesPerSecond = median } }).ToList();
         var rng = new Random(unchecked((int)(spec.Seed ^ (spec.Seed >> 32))));
         long work = (long)spec.Rounds * Math.Max(1, tasksPerRound) * (isAsync ? 1 : pool.Count);
         int trials = (int)Math.Clamp(20_000_000 / Math.Max(1, work), 50, input.Trials);

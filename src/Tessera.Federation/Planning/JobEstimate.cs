@@ -24,7 +24,7 @@ public sealed record JobEstimate
     public double TotalFlops => TrainingFlops + EvaluationFlops + VerificationFlops;
     /// <summary>Credits the job pays: GFLOP of assigned training work.</summary>
     public required double Credits { get; init; }
-    public required double? EtaP50Seconds { get; init; }
-    public required double? EtaP90Seconds { get; init; }
+    public double? EtaP50Seconds { get; init; }
+    public double? EtaP90Seconds { get; init; }
     public string? Stalled { get; init; }
 }

@@ -1,0 +1,44 @@
+using Tessera.Coordinator.Workers;
+using Tessera.Federation.Planning;
+using Tessera.Graphs.Training;
+
+namespace Tessera.Coordinator.Jobs;
+
+/// <summary>
+/// Estimates a job on this coordinator's pool: FLOPs from the setup's compiled artifacts and shards, the ETA from
+/// each known worker's measured speed (<see cref="WorkerSpeed"/>) and availability (share of the time it was live
+/// since this node first saw it). Workers live less than <see cref="GoneBelow"/> of the time are left out: they left.
+/// </summary>
+public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions options)
+{
+    public const double GoneBelow = 0.05;
+
+    /// <param name="jobId">The job's id when it exists already (workers whose token is scoped to it count), else null.</param>
+    public async Task<JobEstimate> Estimate(JobSetup setup, string? jobId)
+    {
+        var sessions = workers.All.ToDictionary(s => s.Id);
+        var profiles = await workers.Profiles(sessions.Values);
+        var pool = new List<EstimatedWorker>();
+        foreach (var p in profiles)
+        {
+            double availability = sessions[p.Id].Availability(options.WorkerTimeout);
+            if (availability < GoneBelow || !JobRegistry.Accepts(jobId, setup.Spec, p)) continue;
+            pool.Add(new EstimatedWorker(p.Speed, availability, p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples));
+        }
+        return Estimator.Estimate(Input(setup, pool));
+    }
+
+    EstimateInput Input(JobSetup setup, IReadOnlyList<EstimatedWorker> pool)
+    {
+        int tests = setup.Test?.Count ?? 0;
+        if (options.EvalSamples > 0) tests = Math.Min(tests, options.EvalSamples); // the coordinator evaluates on at most this many
+        return new EstimateInput
+        {
+            Spec = setup.Spec, TrainingFlopsPerSample = setup.Artifact.Manifest.FlopsPerSample,
+            ForwardFlopsPerSample = ArtifactCompiler.CompileEvaluation(setup.Model, Math.Max(1, setup.Spec.Local.BatchSize)).Manifest.FlopsPerSample,
+            ShardSamples = setup.Shards.Select(s => s.Length).Where(n => n > 0).ToArray(), TestSamples = tests, Workers = pool,
+            DefaultDeadlineSeconds = options.DefaultDeadline.TotalSeconds, SelectionWindowSeconds = options.SelectionWindow.TotalSeconds,
+            WorkerTimeoutSeconds = options.WorkerTimeout.TotalSeconds,
+        };
+    }
+}
