@@ -6,7 +6,7 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// Estimates a job on this coordinator's pool: FLOPs from the setup's compiled artifacts and shards, the ETA from
-/// each known worker's measured speed (<see cref="WorkerSpeed"/>) and availability (share of the time it was live
+/// each known worker's measured speed (<see cref="WorkerSpeed"/>, FLOP/s turned into this job's samples/s) and availability (share of the time it was live
 /// since this node first saw it). Workers live less than <see cref="GoneBelow"/> of the time are left out: they left.
 /// </summary>
 public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions options)
@@ -22,8 +22,8 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
         foreach (var p in profiles)
         {
             double availability = sessions[p.Id].Availability(options.WorkerTimeout);
-            if (availability < GoneBelow || !JobRegistry.Accepts(jobId, setup.Spec, p)) continue;
-            pool.Add(new EstimatedWorker(p.Speed, availability, p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples));
+            if (availability < GoneBelow || !JobRegistry.Accepts(jobId, setup, p)) continue;
+            pool.Add(new EstimatedWorker(p.SpeedFor(setup.Artifact.Manifest.FlopsPerSample), availability, p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples));
         }
         return Estimator.Estimate(Input(setup, pool));
     }

@@ -156,16 +156,17 @@ public sealed class JobRegistry : BackgroundService
     }
 
     /// <summary>Can this worker take this job's tasks at all (token scope and the job's requirements)?</summary>
-    public static bool Accepts(JobHandle job, WorkerProfile w) => Accepts(job.Id, job.Setup.Spec, w);
+    public static bool Accepts(JobHandle job, WorkerProfile w) => Accepts(job.Id, job.Setup, w);
 
     /// <summary>The same rule for a job that may not exist yet (<paramref name="jobId"/> null: workers scoped to any job are out).</summary>
-    public static bool Accepts(string? jobId, JobSpec spec, WorkerProfile w)
+    public static bool Accepts(string? jobId, JobSetup setup, WorkerProfile w)
     {
+        var spec = setup.Spec;
         if (w.ScopeJob is { } scope && scope != jobId) return false;
         var req = spec.Requirements;
         if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(w.Runtime)) return false;
         if (req.MinMemoryMb > 0 && w.MemoryMb < req.MinMemoryMb) return false;
-        if (req.MinSamplesPerSecond > 0 && w.Speed < req.MinSamplesPerSecond) return false;
+        if (req.MinSamplesPerSecond > 0 && w.SpeedFor(setup.Artifact.Manifest.FlopsPerSample) < req.MinSamplesPerSecond) return false;
         // Data that stays on the workers: only a worker holding the job's data set can train it.
         var data = spec.Data;
         if (data.OnWorkers && !w.Datasets.Any(d => d.Name == data.Dataset && d.Samples > 0)) return false;

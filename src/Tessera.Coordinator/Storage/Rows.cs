@@ -60,6 +60,8 @@ public sealed class WorkerRow
     public double Speed { get; set; }
     /// <summary>The coordinator's smoothed measurement (<see cref="Workers.WorkerSpeed"/>); null until a task came back.</summary>
     public double? MeasuredSpeed { get; set; }
+    /// <summary>The same measurement in FLOP/s of the tasks' artifacts, which carries over between models.</summary>
+    public double? MeasuredFlops { get; set; }
     public string Joined { get; set; } = "";
 }
 

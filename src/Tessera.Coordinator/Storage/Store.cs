@@ -186,11 +186,11 @@ public sealed class Store
             """, w);
     }
 
-    /// <summary>The worker's latest claimed speed (column speed) and the coordinator's measurement of it.</summary>
-    public void SetWorkerSpeed(string id, double claimed, double? measured)
+    /// <summary>The worker's latest claimed speed (column speed), the coordinator's measurement of it on that task's job, and in FLOP/s.</summary>
+    public void SetWorkerSpeed(string id, double claimed, double? measured, double? measuredFlops)
     {
         using var c = Open();
-        c.Execute("UPDATE workers SET speed = @claimed, measured_speed = @measured WHERE id = @id", new { id, claimed, measured });
+        c.Execute("UPDATE workers SET speed = @claimed, measured_speed = @measured, measured_flops = @measuredFlops WHERE id = @id", new { id, claimed, measured, measuredFlops });
     }
 
     public WorkerRow? Worker(string id)

@@ -80,9 +80,9 @@ public sealed class WorkerRegistry
     public Task<WorkerProfile?> Profile(string id) => _profiles.Get(id);
 
     /// <summary>A task's upload arrived: its worker's grain measures the speed (see <see cref="WorkerSpeed"/>) and keeps the claim beside it.</summary>
-    public async Task RecordTiming(WorkerSession w, string taskId, long assignedSamples, double claimedSamplesPerSecond)
+    public async Task RecordTiming(WorkerSession w, string taskId, long assignedSamples, long flopsPerSample, double claimedSamplesPerSecond)
     {
-        await Grain(w.Id).Finished(taskId, assignedSamples, claimedSamplesPerSecond);
+        await Grain(w.Id).Finished(taskId, assignedSamples, flopsPerSample, claimedSamplesPerSecond);
         _profiles.Forget(w.Id);
     }
 

@@ -1,8 +1,9 @@
 namespace Tessera.Coordinator.Workers;
 
 /// <summary>
-/// A worker's training speed as the coordinator measures it: samples a task assigned (steps × batch) over the wall
-/// time from handing the task out to its upload arriving. That time includes fetching weights and sending the
+/// A worker's training speed as the coordinator measures it: the work a task assigned (steps × batch samples, in
+/// FLOPs of its job's artifact so one model's measurement carries over to another) over the wall time from handing
+/// the task out to its upload arriving. That time includes fetching weights and sending the
 /// update, which is what a round actually waits for. The worker's own figure only seeds the first task; after that
 /// routing and K sizing use the smoothed measurement, and a claim far above it is shown as inflated.
 /// </summary>
@@ -14,9 +15,9 @@ public static class WorkerSpeed
     /// <summary>A claim above this many times the measured speed is flagged.</summary>
     public const double InflationFactor = 2;
 
-    /// <summary>One task's throughput, or null when the timing cannot mean anything.</summary>
-    public static double? Sample(long samples, TimeSpan elapsed) =>
-        samples > 0 && elapsed > TimeSpan.Zero ? samples / elapsed.TotalSeconds : null;
+    /// <summary>One task's throughput (work per second), or null when the timing cannot mean anything.</summary>
+    public static double? Sample(double work, TimeSpan elapsed) =>
+        work > 0 && elapsed > TimeSpan.Zero ? work / elapsed.TotalSeconds : null;
 
     /// <summary>The measured speed after one more task; the first task's sample stands alone (the claim is not blended in).</summary>
     public static double Blend(double measured, double sample) => measured > 0 ? measured + Smoothing * (sample - measured) : sample;
