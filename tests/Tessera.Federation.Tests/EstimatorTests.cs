@@ -75,6 +75,15 @@ public sealed class EstimatorTests
     }
 
     [Fact]
+    public void The_coordinators_evaluation_adds_to_every_evaluated_round()
+    {
+        var without = Estimator.Estimate(Input(Spec("eval_every: 2"), Fleet(3, 200)));
+        var with = Estimator.Estimate(Input(Spec("eval_every: 2"), Fleet(3, 200)) with { EvaluationSamplesPerSecond = 1000 });
+        // 1000 test samples at 1000/s: one second for each of rounds 2, 4 and 5 (the same draws otherwise).
+        Assert.Equal(without.EtaP50Seconds!.Value + 3, with.EtaP50Seconds!.Value, 6);
+    }
+
+    [Fact]
     public void More_workers_shorten_the_eta_when_rounds_wait_for_absent_ones()
     {
         var spec = Spec("min_clients: 3");

@@ -8,7 +8,7 @@ namespace Tessera.Cli.Commands;
 /// <summary>
 /// An estimate's inputs read on this machine, as `tessera simulate` reads a spec: the model (zoo, or model.onnx
 /// relative to the spec), its compiled training and evaluation artifacts, and the data set cut into the shards the
-/// coordinator would cut. The pool is the stated fleet.
+/// coordinator would cut, and this machine's evaluation speed in place of the coordinator's. The pool is the stated fleet.
 /// </summary>
 internal static class LocalEstimate
 {
@@ -22,17 +22,20 @@ internal static class LocalEstimate
         var evaluation = ArtifactCompiler.CompileEvaluation(model, spec.Local.BatchSize);
         int[] shards = [];
         int tests = 0;
+        double evaluationSpeed = 0;
         if (!spec.Data.OnWorkers)
         {
             var data = FederatedData.Load(plan, model, baseDirectory);
             shards = data.ClientIndices.Select(c => c.Length).Where(n => n > 0).ToArray();
             // Another named evaluation set would need its own files; the job's own test split is what is here.
             tests = spec.Evaluation.Dataset == "test" ? data.Test.Count : 0;
+            // This machine stands in for the coordinator's evaluation speed.
+            if (tests > 0) evaluationSpeed = Tessera.Runtime.EvaluationSpeed.Measure(model, data.Test, 256);
         }
         return new EstimateInput
         {
             Spec = spec, TrainingFlopsPerSample = training.Manifest.FlopsPerSample, ForwardFlopsPerSample = evaluation.Manifest.FlopsPerSample,
-            ShardSamples = shards, TestSamples = tests, Workers = fleet,
+            ShardSamples = shards, TestSamples = tests, Workers = fleet, EvaluationSamplesPerSecond = evaluationSpeed,
         };
     }
 }

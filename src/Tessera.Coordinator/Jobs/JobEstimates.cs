@@ -1,17 +1,22 @@
+using System.Collections.Concurrent;
 using Tessera.Coordinator.Workers;
 using Tessera.Federation.Planning;
 using Tessera.Graphs.Training;
+using Tessera.Runtime;
 
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// Estimates a job on this coordinator's pool: FLOPs from the setup's compiled artifacts and shards, the ETA from
 /// each known worker's measured speed (<see cref="WorkerSpeed"/>, FLOP/s turned into this job's samples/s) and availability (share of the time it was live
-/// since this node first saw it). Workers live less than <see cref="GoneBelow"/> of the time are left out: they left.
+/// since this node first saw it), and this node's evaluation speed for the rounds' coordinator-side evaluation. Workers live less than <see cref="GoneBelow"/> of the time are left out: they left.
 /// </summary>
 public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions options)
 {
     public const double GoneBelow = 0.05;
+
+    // This node's evaluation speed per training artifact (a model and batch), timed once.
+    readonly ConcurrentDictionary<string, double> _evaluation = new(StringComparer.Ordinal);
 
     /// <param name="jobId">The job's id when it exists already (workers whose token is scoped to it count), else null.</param>
     public async Task<JobEstimate> Estimate(JobSetup setup, string? jobId)
@@ -39,6 +44,7 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
             ShardSamples = setup.Shards.Select(s => s.Length).Where(n => n > 0).ToArray(), TestSamples = tests, Workers = pool,
             DefaultDeadlineSeconds = options.DefaultDeadline.TotalSeconds, SelectionWindowSeconds = options.SelectionWindow.TotalSeconds,
             WorkerTimeoutSeconds = options.WorkerTimeout.TotalSeconds,
+            EvaluationSamplesPerSecond = setup.Test is { } test ? _evaluation.GetOrAdd(setup.Artifact.Sha256, _ => EvaluationSpeed.Measure(setup.Model, test, 256)) : 0,
         };
     }
 }

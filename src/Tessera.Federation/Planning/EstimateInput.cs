@@ -27,7 +27,9 @@ public sealed record EstimateInput
     public double DefaultDeadlineSeconds { get; init; } = 120;
     /// <summary>How long the coordinator waits for more workers before starting a round with fewer.</summary>
     public double SelectionWindowSeconds { get; init; } = 5;
-    /// <summary>Per round: closing, aggregation, evaluation and the tick that starts the next one.</summary>
+    /// <summary>Test samples per second the coordinator evaluates (0: unknown, evaluation time is left out of the ETA).</summary>
+    public double EvaluationSamplesPerSecond { get; init; }
+    /// <summary>Per round besides evaluation: closing, aggregation and the tick that starts the next one.</summary>
     public double RoundOverheadSeconds { get; init; } = 0.5;
     /// <summary>Silence after which the coordinator gives a worker's task up.</summary>
     public double WorkerTimeoutSeconds { get; init; } = 15;

@@ -4,7 +4,8 @@ namespace Tessera.Federation.Planning;
 /// The ETA as a Monte Carlo over rounds (BOINC's runtime estimate, work / (speed × availability), is its mean for
 /// one worker). A synchronous round starts once enough workers are live (absent ones return after an exponential
 /// absence), invites ClientSelector's count, and waits for the slowest invited task; a worker that leaves mid-task
-/// costs the coordinator's timeout and, when the quorum needs it, a replacement task. FedBuff instead runs every
+/// costs the coordinator's timeout and, when the quorum needs it, a replacement task; an evaluated round adds the
+/// coordinator's evaluation time. FedBuff instead runs every
 /// worker back to back until rounds × buffer updates arrived. Each task's time is samples / speed with a log-normal
 /// spread. p50 and p90 are over the trials.
 /// </summary>
@@ -41,6 +42,8 @@ static class EtaModel
         double deadline = spec.DeadlineSeconds ?? input.DefaultDeadlineSeconds;
         int wanted = Math.Max(spec.ClientsPerRound ?? spec.MinClients, spec.MinClients);
         double total = 0;
+        // The coordinator evaluates after closing an evaluated round, before the next one starts.
+        double evaluation = input.EvaluationSamplesPerSecond > 0 && spec.Evaluation.OnCoordinator ? input.TestSamples / input.EvaluationSamplesPerSecond : 0;
         var up = new List<int>(pool.Count);
         var away = new List<(double Back, int Worker)>(pool.Count);
         for (int round = 0; round < spec.Rounds; round++)
@@ -80,7 +83,8 @@ static class EtaModel
             }
             // Past the deadline the round closes with what arrived (an extended deadline is not modelled beyond one).
             if (close > deadline) close = Math.Min(close, 2 * deadline);
-            total += wait + close + input.RoundOverheadSeconds;
+            bool evaluated = (round + 1) % spec.EvalEvery == 0 || round + 1 == spec.Rounds;
+            total += wait + close + input.RoundOverheadSeconds + (evaluated ? evaluation : 0);
         }
         return total;
     }
