@@ -30,7 +30,7 @@ internal static class LocalEstimate
             // Another named evaluation set would need its own files; the job's own test split is what is here.
             tests = spec.Evaluation.Dataset == "test" ? data.Test.Count : 0;
             // This machine stands in for the coordinator's evaluation speed.
-            if (tests > 0) evaluationSpeed = Tessera.Runtime.EvaluationSpeed.Measure(model, data.Test, 256);
+            if (tests > 0) evaluationSpeed = Tessera.Runtime.EvaluationSpeed.Measure(model, data.Test);
         }
         return new EstimateInput
         {

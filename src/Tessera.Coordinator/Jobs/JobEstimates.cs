@@ -44,7 +44,7 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
             ShardSamples = setup.Shards.Select(s => s.Length).Where(n => n > 0).ToArray(), TestSamples = tests, Workers = pool,
             DefaultDeadlineSeconds = options.DefaultDeadline.TotalSeconds, SelectionWindowSeconds = options.SelectionWindow.TotalSeconds,
             WorkerTimeoutSeconds = options.WorkerTimeout.TotalSeconds,
-            EvaluationSamplesPerSecond = setup.Test is { } test ? _evaluation.GetOrAdd(setup.Artifact.Sha256, _ => EvaluationSpeed.Measure(setup.Model, test, 256)) : 0,
+            EvaluationSamplesPerSecond = setup.Test is { } test ? _evaluation.GetOrAdd(setup.Artifact.Sha256, _ => EvaluationSpeed.Measure(setup.Model, test)) : 0,
         };
     }
 }
