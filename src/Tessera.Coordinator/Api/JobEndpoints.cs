@@ -69,7 +69,7 @@ public static class JobEndpoints
         {
             var (spec, text) = req.HasFormContentType ? await Multipart(req, blobs) : await PlainSpec(req);
             var job = jobs.Create(spec, text);
-            jobs.RecordEstimate(job, JobEstimateView.From(await estimates.Estimate(job.Setup, job.Id), job.Created));
+            if (await estimates.TryEstimate(job.Setup, job.Id) is { } estimate) jobs.RecordEstimate(job, JobEstimateView.From(estimate, job.Created));
             return Results.Json(new JobCreated(job.Id, job.JoinToken, await jobs.Snapshot(job)), WireJson.Options, statusCode: 201);
         }
         catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Tessera.Coordinator.Workers;
 using Tessera.Federation.Planning;
 using Tessera.Graphs.Training;
@@ -11,7 +12,7 @@ namespace Tessera.Coordinator.Jobs;
 /// each known worker's measured speed (<see cref="WorkerSpeed"/>, FLOP/s turned into this job's samples/s) and availability (share of the time it was live
 /// since this node first saw it), and this node's evaluation speed for the rounds' coordinator-side evaluation. Workers live less than <see cref="GoneBelow"/> of the time are left out: they left.
 /// </summary>
-public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions options)
+public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions options, ILogger<JobEstimates> log)
 {
     public const double GoneBelow = 0.05;
 
@@ -31,6 +32,17 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
             pool.Add(new EstimatedWorker(p.SpeedFor(setup.Artifact.Manifest.FlopsPerSample), availability, p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples));
         }
         return Estimator.Estimate(Input(setup, pool));
+    }
+
+    /// <summary>The estimate to keep with a job just created, or null (logged) when it cannot be made: the job runs regardless.</summary>
+    public async Task<JobEstimate?> TryEstimate(JobSetup setup, string jobId)
+    {
+        try { return await Estimate(setup, jobId); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "job {Job}: no estimate could be made", jobId);
+            return null;
+        }
     }
 
     EstimateInput Input(JobSetup setup, IReadOnlyList<EstimatedWorker> pool)
