@@ -29,8 +29,11 @@ public sealed record EstimateInput
     public double SelectionWindowSeconds { get; init; } = 5;
     /// <summary>Test samples per second the coordinator evaluates (0: unknown, evaluation time is left out of the ETA).</summary>
     public double EvaluationSamplesPerSecond { get; init; }
-    /// <summary>Per round besides evaluation: closing, aggregation and the tick that starts the next one.</summary>
-    public double RoundOverheadSeconds { get; init; } = 0.5;
+    /// <summary>
+    /// Per round besides evaluation: the coordinator ticks every 250 ms, and a round waits for one tick to close and
+    /// another to start the next (half a tick each on average), plus aggregation.
+    /// </summary>
+    public double RoundOverheadSeconds { get; init; } = 0.25;
     /// <summary>Silence after which the coordinator gives a worker's task up.</summary>
     public double WorkerTimeoutSeconds { get; init; } = 15;
     /// <summary>Mean length of a worker's absence (availability fixes the ratio of presence to absence, not their lengths).</summary>
