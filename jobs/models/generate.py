@@ -43,3 +43,6 @@ torch.onnx.export(iris, torch.randn(2, 4), os.path.join(here, "iris_mlp.onnx"), 
                   dynamic_axes={"measurements": {0: "batch"}, "logits": {0: "batch"}},
                   training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
 print("wrote iris_mlp.onnx")
+
+# trees_bn_mlp.onnx (jobs/trees-bn-fedbn.yaml) is a copy of tests/Tessera.Graphs.Tests/PyTorch/fixtures/bn1d.onnx,
+# written by generate_norm_conv.py there (class Bn1d: Linear 8->6, BatchNorm1d(6, momentum=0.2), ReLU, Linear 6->3).

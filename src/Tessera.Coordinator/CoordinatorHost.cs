@@ -88,6 +88,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<RequestAuth>();
         s.AddSingleton<NodeAggregators>();
         s.AddSingleton<ControlVariateStore>();
+        s.AddSingleton<Trust.TaskReplayer>();
         s.AddSingleton<JobRegistry>();
         s.AddSingleton<JobEstimates>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
@@ -144,6 +145,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         BlobEndpoints.Map(api);
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
+        LedgerEndpoints.Map(api);
         EstimateEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");

@@ -19,8 +19,9 @@ public static class LocalTraining
 {
     /// <param name="maxSteps">Stop after this many steps (speed-sized tasks, FedSGD); null runs every epoch fully.</param>
     /// <param name="progress">Called after each call with (steps done, total steps).</param>
+    /// <param name="commitEvery">Calls also end on every multiple of this step count (0: none), where a worker commits its weights.</param>
     public static LocalTrainingResult Run(Trainer trainer, Dataset data, int[]? indices, int epochs, Hyperparameters hp, ulong seed,
-        int stepsPerCall = 50, int? maxSteps = null, Action<int, int>? progress = null)
+        int stepsPerCall = 50, int? maxSteps = null, Action<int, int>? progress = null, int commitEvery = 0)
     {
         var m = trainer.Manifest;
         int batch = m.BatchSize;
@@ -38,7 +39,7 @@ public static class LocalTraining
         int done = 0;
         while (done < totalSteps)
         {
-            int k = Math.Min(stepsPerCall, totalSteps - done);
+            int k = Protocol.Wire.CommitmentChain.NextCall(done, totalSteps, commitEvery, stepsPerCall);
             var chunk = order.AsSpan(done * batch, k * batch);
             var trace = trainer.Train(Gather(data, subset, chunk, m.InputType == DType.Int64, label, k), hp);
             losses.AddRange(trace.Losses);

@@ -8,18 +8,22 @@ using Tessera.Runtime;
 namespace Tessera.Simulation;
 
 /// <summary>
-/// What one virtual client produced: its update, its loss trace summary, and (SCAFFOLD) its new c_i. A client whose
-/// training diverged has <see cref="Diverged"/> set and is not folded: it declines, as a real worker does.
+/// What one virtual client produced: its update, its loss trace summary, (SCAFFOLD) its new c_i and (FedBN) its own
+/// BatchNorm tensors after training, packed. A client whose training diverged has <see cref="Diverged"/> set and is
+/// not folded: it declines, as a real worker does.
 /// </summary>
-public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false);
+public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false,
+    float[]? NewLocalTensors = null);
 
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k), compressed
-/// and decoded as the job's upload codec would.
+/// and decoded as the job's upload codec would. With FedBN (<paramref name="local"/>) the client trains from its own
+/// BatchNorm tensors, returns what training made of them (the loop keeps them when the update arrives, so simulated
+/// time decides what an evaluation sees), and uploads a zero delta there.
 /// </summary>
 public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
-    UploadCompression? compression = null)
+    UploadCompression? compression = null, ClientLocalTensors? local = null)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
@@ -28,7 +32,8 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
         var trainer = pool.Rent(setup.BatchFor(indices.Length));
         try
         {
-            var global = template.WithValues(model.Weights);
+            var start = local?.StartFrom(client, model.Weights) ?? model.Weights;
+            var global = template.WithValues(start);   // FedProx pulls the local tensors toward the client's own values
             trainer.SetParameters(global);
             trainer.ResetOptimizerState();   // every task starts a fresh local optimizer, as a real worker would
             if (setup.UsesProx) trainer.SetGlobalWeights(global);
@@ -42,10 +47,14 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
 
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);
-            TensorPrimitives.Subtract(delta, model.Weights, delta);
+            // delta holds the weights after training here.
+            var ownAfter = local?.Layout.Extract(delta);
+            TensorPrimitives.Subtract(delta, start, delta);
             // Diverged (NaN or infinite weights): like a worker, decline before the codec's residual or c_i can take it in.
             if (!TensorPrimitives.IsFiniteAll<float>(delta))
                 return new ClientOutcome(new ClientUpdate(clientId, delta, indices.Length, result.Steps, null, model.Version), 0, 0, null, Diverged: true);
+            // The rest of delta is after − global: start differs from the global weights only in the local ranges.
+            local?.Layout.Clear(delta);
             // What the coordinator would fold after the job's upload codec (top-k adds this client's residual into delta).
             var uploaded = compression?.Apply(client, delta) ?? delta;
 
@@ -55,7 +64,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
                 (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
             }
             var update = new ClientUpdate(clientId, uploaded, indices.Length, result.Steps, dc, model.Version);
-            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi);
+            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi, NewLocalTensors: ownAfter);
         }
         finally
         {

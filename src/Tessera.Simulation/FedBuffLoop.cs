@@ -59,6 +59,8 @@ internal sealed class FedBuffLoop(Simulator sim)
                     // Not picked again from this version, diverged or not: a model every client diverges from ends the
                     // run instead of spinning. (A too-stale update's base is behind the current version: no effect.)
                     _lastBase[next.Client] = next.BaseVersion;
+                    // FedBN: kept on arrival, as a worker keeps them after training whether or not its update is folded.
+                    if (!outcome.Diverged && outcome.NewLocalTensors is { } own) sim.Local!.Keep(next.Client, own);
                     if (outcome.Diverged) tally.Dropped++;
                     else try
                     {

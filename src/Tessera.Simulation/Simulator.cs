@@ -17,7 +17,15 @@ public sealed class Simulator : IDisposable
 {
     readonly Evaluator _evaluator;
 
-    public Simulator(JobSpec spec, SimulationOptions? options = null)
+    public Simulator(JobSpec spec, SimulationOptions? options = null) : this(null, spec, options) { }
+
+    /// <summary>
+    /// A simulation on data the caller split itself (each client's own files, or a feature shift per client, which no
+    /// partition of one data set makes); the spec's data section then only names the set.
+    /// </summary>
+    public Simulator(JobSpec spec, FederatedData data, SimulationOptions? options = null) : this(data, spec, options) { }
+
+    Simulator(FederatedData? data, JobSpec spec, SimulationOptions? options)
     {
         Spec = spec;
         Options = options ?? new SimulationOptions();
@@ -27,19 +35,20 @@ public sealed class Simulator : IDisposable
         if (Options.ResumeFrom is not null && Plan.IsAsync)
             throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
         Model = Plan.CreateModel(SpecFiles.ReadModel(spec.Model, Options.BaseDirectory));
-        Data = FederatedData.Load(Plan, Model, Options.BaseDirectory);
+        Data = data ?? FederatedData.Load(Plan, Model, Options.BaseDirectory);
         Setup = LocalSetup.From(Plan);
         Template = Model.InitialParameters();
         ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();
         Available = Enumerable.Range(0, Data.ClientCount).Where(i => Data.ClientIndices[i].Length > 0).Select(i => ClientIds[i]).ToArray();
         if (Available.Count == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");
-        Strategy = Plan.CreateStrategy(Available.Count);
+        Strategy = Plan.CreateStrategy(Available.Count, Model);
         Speeds = Options.ClientSpeed is { } f ? new ClientSpeeds(f) : ClientSpeeds.From(spec);
         // One ORT thread per Trainer when several train at once: the cores are shared between clients, not ops.
         var runtime = new RuntimeOptions { IntraOpThreads = Options.Parallelism > 1 ? 1 : 0 };
         Pool = new TrainerPool(new ArtifactCache(Model, Setup.Options), Template, Options.Parallelism, runtime);
         Compression = UploadCompression.For(spec, Template);
-        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall, Compression);
+        Local = Plan.LocalTensorsOf(Model) is { } local ? new ClientLocalTensors(local) : null;
+        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall, Compression, Local);
         _evaluator = new Evaluator(Model, 1000);
     }
 
@@ -57,6 +66,8 @@ public sealed class Simulator : IDisposable
     public ClientRunner Runner { get; }
     /// <summary>The job's upload codec as workers and the coordinator apply it; null for dense F32 uploads.</summary>
     public UploadCompression? Compression { get; }
+    /// <summary>FedBN (model.fedbn): each client's own BatchNorm tensors; null when every tensor is federated.</summary>
+    public ClientLocalTensors? Local { get; }
     internal string[] ClientIds { get; }
     /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
     public IReadOnlyList<string> Available { get; }
@@ -68,8 +79,20 @@ public sealed class Simulator : IDisposable
     public SimulationResult Run(CancellationToken cancel = default) =>
         Plan.IsAsync ? new FedBuffLoop(this).Run(cancel) : new SyncRounds(this).Run(cancel);
 
-    /// <summary>Test accuracy and loss of flat global weights.</summary>
-    public EvaluationResult Evaluate(float[] weights) => _evaluator.Evaluate(Template.WithValues(weights), Data.Test);
+    /// <summary>
+    /// Test accuracy and loss of flat global weights; for FedBN, once clients have trained, the mean over them of the
+    /// global weights with each one's own BatchNorm tensors (<see cref="PersonalizedEvaluation"/>).
+    /// </summary>
+    public EvaluationResult Evaluate(float[] weights)
+    {
+        var kept = Local?.Snapshot();
+        if (kept is not { Count: > 0 }) return _evaluator.Evaluate(Template.WithValues(weights), Data.Test);
+        return PersonalizedEvaluation.Mean(kept.Keys.Select(client => EvaluateClient(weights, client)).ToList());
+    }
+
+    /// <summary>Client <paramref name="client"/>'s model (FedBN: the global weights with its own BatchNorm tensors) on the test set, or on <paramref name="data"/>.</summary>
+    public EvaluationResult EvaluateClient(float[] weights, int client, Tessera.Data.Dataset? data = null) =>
+        _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), data ?? Data.Test);
 
     /// <summary>Steps and simulated seconds of one client's task (known before it trains).</summary>
     internal (int Steps, double Seconds) TaskCost(int client)

@@ -34,6 +34,7 @@ internal sealed class SyncRounds(Simulator sim)
             (model, clock, updates, first) = (from.Model, from.SimulatedSeconds, from.ClientUpdates, from.Round + 1);
             foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
             sim.Compression?.Restore(from.ClientResidual);
+            if (from.ClientLocal is { } kept) sim.Local?.Restore(kept);
             log.Restore(from);
         }
         else
@@ -64,7 +65,8 @@ internal sealed class SyncRounds(Simulator sim)
             bool stopping = log.Record(round, model.Weights, tally, clock);
             if (stopping || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
                 sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(digest, round, model,
-                    new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.Stop.ReachedAt));
+                    new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.Stop.ReachedAt,
+                    sim.Local?.Snapshot()));
         }
         return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
     }
@@ -110,9 +112,10 @@ internal sealed class SyncRounds(Simulator sim)
             {
                 var o = outcomes[i];
                 outcomes[i] = null!;
-                if (o.Diverged) { tally.Dropped++; continue; }
+                if (o.Diverged) { tally.Dropped++; continue; }   // a diverged client keeps the BatchNorm tensors it had
                 aggregator.Fold(o.Update);
                 if (o.NewControlVariate is { } c) _clientControl[Simulator.ClientIndex(o.Update.ClientId)] = c;
+                if (o.NewLocalTensors is { } own) sim.Local!.Keep(Simulator.ClientIndex(o.Update.ClientId), own);
                 tally.Add(o);
                 sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
             }

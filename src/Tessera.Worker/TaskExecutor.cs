@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Tessera.Data;
 using Tessera.Graphs.Training;
 using Tessera.Protocol;
@@ -17,7 +15,8 @@ public sealed record ControlVariateFiles(byte[] Server, byte[] Client);
 
 /// <summary>
 /// Runs one task: load the global weights into a (cached) trainer for the artifact, train K steps on the
-/// task's data, and encode weights-after minus weights-before as a safetensors update with its commitment
+/// task's data (<see cref="TaskTraining"/>, the routine the coordinator replays for audits), and encode
+/// weights-after minus weights-before as a safetensors update with its commitment chain
 /// (for SCAFFOLD, corrected by c − c_i and followed by the control variate delta Δc_i).
 /// </summary>
 public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
@@ -26,7 +25,10 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
     Trainer? _trainer;
     readonly UpdateEncoder _encoder = new();
 
-    public TaskOutcome Run(TaskMessage task, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null,
+    /// <summary>FedBN: this worker's own BatchNorm tensors per job, trained from and kept across tasks.</summary>
+    public LocalTensorStore LocalTensors { get; } = new();
+
+    public TaskOutcome Run(TaskMessage task, string workerId, Artifact artifact, byte[] weightsFile, Dataset data, Action<int, int>? progress, ControlVariateFiles? controls = null,
         EvaluationReport? evaluation = null)
     {
         if (_trainerSha != artifact.Sha256)
@@ -38,34 +40,27 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             _trainerSha = artifact.Sha256;
         }
         var trainer = _trainer!;
-        var global = ReadWeights(weightsFile, artifact.Manifest);
-        trainer.SetParameters(global);
-        trainer.ResetOptimizerState();
-        if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.GlobalPrefix, StringComparison.Ordinal)))
-            trainer.SetGlobalWeights(global);
+        var global = LocalTensors.StartFrom(task.JobId, artifact.Manifest, ReadWeights(weightsFile, artifact.Manifest));
         ParameterSet? c = null, ci = null;
-        if (artifact.Manifest.ExtraInputs.Any(n => n.StartsWith(ArtifactManifest.ServerControlPrefix, StringComparison.Ordinal)))
+        if (controls is not null)
         {
-            if (controls is null) throw new FormatException("the artifact trains SCAFFOLD but the task names no control variates");
             c = ReadWeights(controls.Server, artifact.Manifest);
             ci = ReadWeights(controls.Client, artifact.Manifest);
-            trainer.SetControlVariates(c, ci);
         }
-
-        var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters) with { DropoutSeed = (long)(task.Seed & 0x7fff_ffff) };
+        var recipe = new TaskRecipe(task.TaskId, workerId, task.Version, task.Epochs, task.Steps, task.Seed, task.Hyperparameters, task.CommitEvery);
         var watch = Stopwatch.StartNew();
-        var result = LocalTraining.Run(trainer, data, null, task.Epochs, hp, task.Seed, stepsPerCall: 50, maxSteps: task.Steps, progress: progress);
+        var trained = TaskTraining.Run(trainer, global, data, recipe, c is null ? null : (c, ci!), progress);
+        var result = trained.Result;
+        var hp = Runtime.Hyperparameters.FromNamed(task.Hyperparameters);
         double sps = result.Samples / Math.Max(1e-6, watch.Elapsed.TotalSeconds);
 
-        var after = trainer.GetParameters();
+        var after = LocalTensors.Keep(task.JobId, artifact.Manifest, trained.After, global);   // FedBN: zero delta for local tensors
         var tensors = new List<Protocol.NamedTensor>();
         var deltas = new List<float[]>();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (int i = 0; i < after.Tensors.Count; i++)
         {
             var a = after.Tensors[i];
             var b = global.Tensors[i];
-            hash.AppendData(MemoryMarshal.AsBytes(a.Values.AsSpan()));
             var delta = new float[a.Values.Length];
             System.Numerics.Tensors.TensorPrimitives.Subtract(a.Values, b.Values, delta);
             // A diverged update would be refused by the coordinator anyway; say why here, where the cause is known.
@@ -78,7 +73,7 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
         var envelope = new UpdateEnvelope
         {
             TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = result.Samples, Steps = result.Steps,
-            LossTrace = result.Losses, Commitment = Convert.ToHexStringLower(hash.GetHashAndReset()), SamplesPerSecond = sps,
+            LossTrace = result.Losses, Commitment = trained.Chain.Head, Checkpoints = trained.Chain.Checkpoints, SamplesPerSecond = sps,
             Evaluation = evaluation,
         };
         var metadata = UpdateEncoder.WithEncoding(envelope.ToMetadata(), task.Upload);

@@ -33,6 +33,8 @@ public sealed class WorkerAgent : IDisposable
     public event Action<WorkerEvent>? Event;
     public string? WorkerId { get; private set; }
     public int TasksUploaded { get; private set; }
+    /// <summary>FedBN: this worker's own BatchNorm tensors per job (in memory; a restart begins from the global ones).</summary>
+    public LocalTensorStore LocalTensors => _executor.LocalTensors;
 
     public WorkerAgent(WorkerOptions options, HttpMessageHandler? handler = null)
     {
@@ -130,7 +132,7 @@ public sealed class WorkerAgent : IDisposable
         Exception? failure = null;
         try
         {
-            outcome = await Task.Run(() => _executor.Run(task, artifact, weights, data, (done, total) =>
+            outcome = await Task.Run(() => _executor.Run(task, WorkerId!, artifact, weights, data, (done, total) =>
             {
                 Volatile.Write(ref stepsDone, done);
                 Report(new TaskProgress(_name, task.TaskId, done, total));
@@ -238,9 +240,11 @@ public sealed class WorkerAgent : IDisposable
             if (!_localTests.TryGetValue(name, out var test))
                 _localTests[name] = test = JobDatasets.Read(task.Data.Format ?? new DataFormatSpec(), testPath, m.SampleShape, m.Loss);
             var onnx = await Retry(() => _client.GetBytesAsync(url, ct), ct);
-            return OutputEvaluation.Evaluate(onnx, test, m.Loss, _options.Runtime);
+            // FedBN: the model this worker trains is the global one with its own BatchNorm tensors, so that is what it evaluates.
+            return OutputEvaluation.Evaluate(_executor.LocalTensors.Personalize(task.JobId, onnx), test, m.Loss, _options.Runtime);
         }
-        catch (Exception e) when (e is JobSpecException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or CoordinatorRefusedException)
+        catch (Exception e) when (e is JobSpecException or ArgumentException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or CoordinatorRefusedException
+                                   or Graphs.OnnxFormatException)
         {
             Report(new EvaluationSkipped(_name, task.TaskId, e.Message));
             return null;

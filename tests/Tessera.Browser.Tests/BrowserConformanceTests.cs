@@ -51,7 +51,7 @@ public sealed partial class BrowserConformanceTests
         shardRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", joined!.SessionToken);
         var shard = ShardCodec.Decode(await (await c.Http.SendAsync(shardRequest)).EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync());
         using var executor = new TaskExecutor(RuntimeOptions.Default);
-        var dotnet = SafetensorsFile.Read(executor.Run(task, artifact, weights, shard, null).Body);
+        var dotnet = SafetensorsFile.Read(executor.Run(task, joined.WorkerId, artifact, weights, shard, null).Body);
 
         var webEnv = UpdateEnvelope.FromMetadata(web.Metadata);
         var netEnv = UpdateEnvelope.FromMetadata(dotnet.Metadata);

@@ -23,6 +23,7 @@ public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
             rounds: 2
             clients_per_round: 1
             data: {"{"} clients: 1, train_samples: 1000 {"}"}
+            verification: {"{"} replay: off {"}"}   # synthetic updates, not trained ones: nothing to replay
             local: {"{"} batch_size: 10 {"}"}
             upload: {upload}
             """);

@@ -25,6 +25,7 @@ public sealed class DeclineTests : InProcessCoordinatorTest
             clients_per_round: 2
             min_clients: 2
             data: { clients: 3, train_samples: 3000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10 }
             """);
         // Two of the three are invited; which two depends on their (random) ids. Short long-polls, not a spin:
@@ -83,6 +84,7 @@ public sealed class DeclineTests : InProcessCoordinatorTest
             clients_per_round: 1
             strategy: { name: {{strategy}} }
             data: { clients: 1, train_samples: 2000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10, lr: 1e38 }
             """);
         var declines = new ConcurrentQueue<TaskDeclined>();

@@ -92,7 +92,8 @@ public sealed class EstimateEndpointTests : InProcessCoordinatorTest
         // Both tasks were a whole epoch, as the estimate sized them: the assigned work is exactly what it predicted.
         Assert.Equal(ended.TrainingFlops, ended.ActualTrainingFlops);
         Assert.True(ended.ActualSeconds > 0);
-        // Actual credits are what the ledger paid the job's contributors.
-        Assert.Equal((await Admin.Ledger(job.Id)).Sum(l => l.Credits), ended.ActualCredits!.Value, 9);
+        // Actual credits are what the ledger owes the job's contributors: GFLOP of the assigned work, as estimated.
+        Assert.Equal((await Admin.Ledger(job.Id)).Sum(l => l.Granted + l.Pending + l.Unverifiable), ended.ActualCredits!.Value, 9);
+        Assert.Equal(ended.Credits, ended.ActualCredits!.Value, 9);
     }
 }

@@ -16,6 +16,7 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
             rounds: 1
             clients_per_round: 1
             data: { clients: 1, train_samples: 1000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10 }
             """);
         var task = await NextTask(session);
@@ -28,6 +29,7 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
             rounds: 5
             clients_per_round: 2
             data: { clients: 2, train_samples: 1000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10 }
             """;
         var cancelled = await Admin.CreateJob("name: cancelled\n" + waiting);
@@ -60,6 +62,7 @@ public sealed class FinishedJobTests : InProcessCoordinatorTest
             clients_per_round: 1
             strategy: { name: {{strategy}}{{(strategy == "fedbuff" ? ", buffer_size: 1" : "")}} }
             data: { clients: 1, train_samples: 1000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10, lr: 1e-12 }
             """);
         await using var pool = new WorkerPool();

@@ -28,6 +28,7 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
             over_selection: 1.5
             min_clients: 2
             data: { clients: 3, train_samples: 3000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10 }
             """);
         // Three invited (2 x 1.5), quorum 2.
@@ -89,6 +90,7 @@ public sealed class HostileRequestTests : InProcessCoordinatorTest
             clients_per_round: 1
             strategy: { name: scaffold }
             data: { clients: 2, train_samples: 2000 }
+            verification: { replay: off }   # synthetic updates, not trained ones: nothing to replay
             local: { batch_size: 10 }
             """);
         var (a, aId) = await Join(job.JoinToken, "a");

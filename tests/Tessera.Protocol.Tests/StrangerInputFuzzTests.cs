@@ -84,4 +84,26 @@ public class StrangerInputFuzzTests
                 catch (JobSpecException) { }
             }, iter: 2000, threads: 1);
     }
+
+    [Fact]
+    public void Random_and_mutated_commitment_checkpoints_only_fail_as_format_errors()
+    {
+        var chain = new CommitmentChain("t-1", "w-1", 2);
+        foreach (int step in CommitmentChain.Schedule(120, 50)) chain.Add(step, BitConverter.GetBytes(step));
+        var good = new UpdateEnvelope { TaskId = "t-1", BaseVersion = 2, SampleCount = 1200, Steps = 120, LossTrace = [0.5f], Commitment = chain.Head,
+            Checkpoints = chain.Checkpoints }.ToMetadata();
+        Assert.Equal(chain.Checkpoints, UpdateEnvelope.FromMetadata(good).Checkpoints);
+        void Check(string checkpoints)
+        {
+            try
+            {
+                var links = UpdateEnvelope.FromMetadata(new Dictionary<string, string>(good) { ["checkpoints"] = checkpoints }).Checkpoints;
+                Assert.True(links.Count <= 120 && links.All(l => l.Step is >= 1 and <= 120 && l.Leaf.Length == 64));
+                Assert.True(links.Zip(links.Skip(1)).All(p => p.First.Step < p.Second.Step));
+            }
+            catch (FormatException) { }
+        }
+        Gen.String.Sample(Check, iter: 500, threads: 1);
+        Mutated(good["checkpoints"]).Sample(Check, iter: 3000, threads: 1);
+    }
 }

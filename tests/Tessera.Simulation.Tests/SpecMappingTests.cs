@@ -38,7 +38,9 @@ public class SpecMappingTests
             var spec = JobSpecParser.Load(f);
             Assert.Equal(Path.GetFileNameWithoutExtension(f), spec.Name);
             var plan = JobPlan.From(spec);
-            plan.CreateStrategy(spec.Data.Clients);
+            // A FedBN job's server step needs its model's BatchNorm tensors: import it (zoo models are refused with fedbn).
+            var model = spec.Model.FedBn ? plan.CreateModel(SpecFiles.ReadModel(spec.Model, Path.GetDirectoryName(f)!)) : null;
+            plan.CreateStrategy(spec.Data.Clients, model);
             LocalSetup.From(plan);
         });
     }

@@ -1,12 +1,14 @@
 // Executes one task the way src/Tessera.Worker/TaskExecutor.cs does, so the browser's update agrees with the
-// .NET worker's: global weights in, the task's seed gives the batch order, K steps in calls of 50, and the
-// update is weights-after minus weights-before with the sha256 of the final weights as its commitment.
+// .NET worker's: global weights in, the task's seed gives the batch order, K steps in calls of at most 50 that end
+// on every commit step, and the update is weights-after minus weights-before with its commitment chain
+// (src/Tessera.Runtime/TaskTraining.cs; the coordinator replays the same routine to audit it).
 import { ArtifactManifest, ControlDeltaPrefix, numel } from './manifest';
 import { trainingOrder } from './random';
 import { Tensor, fromFloat32, readSafetensors, require, toFloat32, toInt64, writeSafetensors } from './safetensors';
 import { BrowserTrainer, defaultHyperparameters } from './trainer';
 import { TaskMessage } from './wire';
 import { encodeDelta, encodingMetadata } from './update-codec';
+import { CommitmentChain, isCommitStep, nextCall } from './commitment';
 
 export const StepsPerCall = 50;
 
@@ -47,7 +49,7 @@ export async function sha256Hex(data: BufferSource): Promise<string> {
  * Trains the task. `onCall` runs after each call with the steps done, total and that call's losses; returning
  * false stops the task (the round no longer wants it, or the user paused).
  */
-export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weightsFile: Uint8Array, shard: Shard,
+export async function runTask(trainer: BrowserTrainer, task: TaskMessage, workerId: string, weightsFile: Uint8Array, shard: Shard,
   onCall?: (done: number, total: number, losses: Float32Array) => boolean | Promise<boolean>, controls?: ControlVariateFiles): Promise<TaskOutcome | null> {
   const m = trainer.manifest;
   const global = readWeights(weightsFile, m);
@@ -69,13 +71,16 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const total = Math.min(order.length / B, task.steps);
   const losses: number[] = [];
   const started = performance.now();
+  const chain = new CommitmentChain(task.task_id, workerId, task.version);
+  const every = task.commit_every ?? 0;
   let done = 0;
   while (done < total) {
-    const k = Math.min(StepsPerCall, total - done);
+    const k = nextCall(done, total, every, StepsPerCall);
     const { x, y } = gather(shard, order.subarray(done * B, (done + k) * B), m);
     const trace = await trainer.train(x, y, k, task.hyperparameters, dropoutBase + BigInt(done));
     losses.push(...trace.losses);
     done += k;
+    if (isCommitStep(done, total, every)) await chain.add(done, trainer.getParameters());
     if (onCall && !(await onCall(done, total, trace.losses))) return null;
     // Yield to the event loop between calls: a single-threaded WASM run never does, and heartbeats, pause and
     // progress messages would otherwise wait for the whole task (and the coordinator would think us gone).
@@ -86,8 +91,6 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
 
   const after = trainer.getParameters();
   const tensors: Tensor[] = [];
-  const finalBytes = new Uint8Array(after.reduce((n, a) => n + a.byteLength, 0));
-  let at = 0;
   const deltas: Float32Array[] = [];
   m.parameters.forEach((p, i) => {
     const a = after[i], b = global[i], delta = new Float32Array(a.length);
@@ -98,8 +101,6 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
     }
     deltas.push(delta);
     tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
-    finalBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at += a.byteLength;
   });
   if (c && ci) {
     const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
@@ -108,7 +109,7 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, weight
   const samplesPerSecond = samples / seconds;
   const metadata = {
     format: 'tessera.update.v1', task_id: task.task_id, base_version: String(task.version), sample_count: String(samples),
-    steps: String(total), loss_trace: JSON.stringify(losses.map(l => Number.isFinite(l) ? l : String(l))) /* "NaN"/"Infinity", as .NET writes them */, commitment: await sha256Hex(finalBytes), samples_per_second: String(samplesPerSecond),
+    steps: String(total), loss_trace: JSON.stringify(losses.map(l => Number.isFinite(l) ? l : String(l))) /* "NaN"/"Infinity", as .NET writes them */, commitment: chain.headHex(), checkpoints: JSON.stringify(chain.checkpoints), samples_per_second: String(samplesPerSecond),
     ...encodingMetadata(task.upload),
   };
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;

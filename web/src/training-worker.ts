@@ -156,7 +156,7 @@ async function execute(task: TaskMessage) {
   let outcome;
   try {
     post({ type: 'status', text: `training round ${task.round} (${task.steps} steps)` });
-    outcome = await runTask(trainer, task, weights, shard, (done, total, losses) => {
+    outcome = await runTask(trainer, task, workerId!, weights, shard, (done, total, losses) => {
       stepsDone = done;
       post({ type: 'progress', taskId: task.task_id, done, total, losses: Array.from(losses) });
       return wanted && !paused;

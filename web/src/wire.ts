@@ -26,6 +26,8 @@ export interface TaskMessage {
   /** A ulong: read from the raw JSON text as a BigInt, since a JS number would round it. */
   seed: bigint;
   steps: number;
+  /** Commit to the weights every this many steps and after the last; calls end on these steps (0: only the last). */
+  commit_every?: number;
   batch_size: number;
   epochs: number;
   deadline: string;
@@ -66,7 +68,8 @@ export interface RoundRow {
   metrics?: string;
 }
 
-export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number }
+/** Credit (GFLOP of assigned training) by status; `credits` is what is granted. */
+export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number; granted: number; pending: number; revoked: number; unverifiable: number }
 
 /** Parses a task, keeping the 64-bit seed exact. */
 export function parseTask(text: string): TaskMessage {

@@ -10,7 +10,7 @@ import { LedgerTotal } from './wire';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const state = {
-  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0,
+  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0, pendingCredits: 0, revokedCredits: 0,
   provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
   uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
   /** The picked local data set: what it is, or the one line saying why it cannot be used. */
@@ -122,7 +122,8 @@ function onMessage(m: FromWorker) {
 async function refreshCredits(job: string) {
   try {
     const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
-    state.credits = rows.find(r => r.worker_id === state.workerId)?.credits ?? state.credits;
+    const mine = rows.find(r => r.worker_id === state.workerId);
+    if (mine) { state.credits = mine.granted; state.pendingCredits = mine.pending; state.revokedCredits = mine.revoked; }
     render();
   } catch { /* credits refresh on the next upload */ }
 }
@@ -140,6 +141,8 @@ function render() {
     $('sps').textContent = state.samplesPerSecond ? state.samplesPerSecond.toFixed(0) : '–';
     $('tasks').textContent = String(state.tasksDone);
     $('credits').textContent = state.credits.toFixed(2);
+    $('credits-pending').textContent = state.pendingCredits.toFixed(2);
+    $('credits-revoked').textContent = state.revokedCredits.toFixed(2);
     drawChart($<HTMLCanvasElement>('loss'), [{ label: 'loss', color: '#2a6fdb', points: state.losses.map((l, i) => [i + 1, l]) }], { title: 'training loss per step' });
   });
 }

@@ -19,6 +19,8 @@ internal static class BenchCommand
         bench.Subcommands.Add(IngestBench.Create());
         bench.Subcommands.Add(LongPollBench.Create());
         bench.Subcommands.Add(BrowserBench.Create());
+        bench.Subcommands.Add(AuditBench.Create());
+        bench.Subcommands.Add(TrustBench.Create());
         return bench;
     }
 

@@ -59,8 +59,8 @@ internal static class BrowserBench
 
             var host = CoordinatorHost.Create(new CoordinatorOptions { DataDirectory = Path.Combine(temp, "data"), AdminKey = Guid.NewGuid().ToString(), Port = 0, Quiet = true });
             host.StartAsync().GetAwaiter().GetResult();
-            using var driver = Driver.Start(web, chromium, $"{host.BaseUrl}/bench", files);
-            var info = driver.Eval("({ isolated: window.bench.crossOriginIsolated, cores: window.bench.cores, ua: navigator.userAgent })");
+            using var driver = BrowserDriver.Start(web, chromium, [("bench", $"{host.BaseUrl}/bench")], files);
+            var info = driver.Eval("bench", "({ isolated: window.bench.crossOriginIsolated, cores: window.bench.cores, ua: navigator.userAgent })");
             var table = new Table().AddColumns("model", "batch", ".NET ORT (CPU)", "onnxruntime-web WASM", "onnxruntime-web WebGPU", "TF.js WASM", "TF.js CPU", "TF.js WebGL", "WASM / .NET");
             // Also as Markdown, ready for docs/PERFORMANCE.md (the console table wraps on narrow terminals).
             var markdown = new List<string>
@@ -70,8 +70,8 @@ internal static class BrowserBench
             };
             foreach (var name in models)
             {
-                double Ort(string provider) => driver.Eval($"window.bench.onnxruntime('/bench-data/{name}.onnx', '{provider}', {seconds.ToString(CultureInfo.InvariantCulture)}, {cores})").Number();
-                double Tf(string backend) => driver.Eval($"window.bench.tensorflow('{name}', '{backend}', {batch}, {seconds.ToString(CultureInfo.InvariantCulture)})").Number();
+                double Ort(string provider) => driver.Eval("bench", $"window.bench.onnxruntime('/bench-data/{name}.onnx', '{provider}', {seconds.ToString(CultureInfo.InvariantCulture)}, {cores})").Number();
+                double Tf(string backend) => driver.Eval("bench", $"window.bench.tensorflow('{name}', '{backend}', {batch}, {seconds.ToString(CultureInfo.InvariantCulture)})").Number();
                 double wasm = Ort("wasm");
                 string[] row = [name, batch.ToString(), F(dotnet[name]), F(wasm), F(Ort("webgpu")), F(Tf("wasm")), F(Tf("cpu")), F(Tf("webgl")), (wasm / dotnet[name]).ToString("P1")];
                 table.AddRow(row);
@@ -114,41 +114,5 @@ internal static class BrowserBench
         }
         times.Sort();
         return steps * batch / (times[times.Count / 2] / 1000);
-    }
-
-    /// <summary>web/tools/browser-driver.mjs: headless Chromium through playwright-core, one "eval" at a time.</summary>
-    sealed class Driver : IDisposable
-    {
-        readonly Process _p;
-        Driver(Process p) => _p = p;
-
-        public static Driver Start(string web, string chromium, string url, Dictionary<string, string> files)
-        {
-            var config = JsonSerializer.Serialize(new { executable = chromium, pages = new[] { new { name = "bench", url } }, files });
-            var psi = new ProcessStartInfo("node") { WorkingDirectory = web, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false };
-            psi.ArgumentList.Add(Path.Combine(web, "tools", "browser-driver.mjs"));
-            psi.ArgumentList.Add(config);
-            var d = new Driver(Process.Start(psi)!);
-            if (d.Line() != "READY") throw new InvalidOperationException("the browser driver did not start");
-            return d;
-        }
-
-        public JsonElement Eval(string expression)
-        {
-            _p.StandardInput.WriteLine($"eval bench {expression}");
-            _p.StandardInput.Flush();
-            var line = Line();
-            if (!line.StartsWith("EVAL ", StringComparison.Ordinal)) throw new InvalidOperationException($"browser: {line}");
-            return JsonDocument.Parse(line[5..]).RootElement;
-        }
-
-        string Line() => _p.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the browser driver exited");
-
-        public void Dispose()
-        {
-            try { _p.StandardInput.WriteLine("quit"); _p.StandardInput.Flush(); if (!_p.WaitForExit(20_000)) _p.Kill(true); }
-            catch (IOException) { }
-            _p.Dispose();
-        }
     }
 }

@@ -11,7 +11,9 @@ namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// `tessera demo`: the whole system on one machine — a coordinator on embedded storage, three .NET workers
-/// talking to it over loopback HTTP, and a federated MNIST job, with live progress and per-round accuracy.
+/// talking to it over loopback HTTP, one clearly labelled cheater (<see cref="DemoCheater"/>) beside them, and a
+/// federated MNIST job, with live progress and per-round accuracy; the cheater is caught by replay, its update
+/// never counted and its credit revoked, and the ledger shows granted, pending and revoked credit.
 /// </summary>
 internal static class DemoCommand
 {
@@ -21,15 +23,16 @@ internal static class DemoCommand
         var rounds = new Option<int>("--rounds") { Description = "federated rounds", DefaultValueFactory = _ => 5 };
         var workers = new Option<int>("--workers") { Description = "local workers", DefaultValueFactory = _ => 3 };
         var outDir = new Option<string>("--out") { Description = "folder for the coordinator's data and the exported model", DefaultValueFactory = _ => "out/demo" };
-        var cmd = new Command("demo", "Run a coordinator and 3 local workers, train MNIST federated over HTTP, and export the model")
+        var clean = new Option<bool>("--no-cheater") { Description = "leave out the cheating worker (a clean run to compare with)" };
+        var cmd = new Command("demo", "Run a coordinator, 3 local workers and one cheater, train MNIST federated over HTTP, and export the model")
         {
-            quick, rounds, workers, outDir,
+            quick, rounds, workers, outDir, clean,
         };
-        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(quick), pr.GetValue(rounds), pr.GetValue(workers), pr.GetValue(outDir)!)));
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(quick), pr.GetValue(rounds), pr.GetValue(workers), pr.GetValue(outDir)!, !pr.GetValue(clean))));
         return cmd;
     }
 
-    static int Run(bool quick, int rounds, int workerCount, string outDir)
+    static int Run(bool quick, int rounds, int workerCount, string outDir, bool withCheater)
     {
         CliOptions.Require(rounds >= 1, "--rounds", "must be at least 1");
         CliOptions.Require(workerCount is >= 1 and <= 16, "--workers", "must be 1..16");
@@ -85,6 +88,9 @@ internal static class DemoCommand
                 };
                 agents.Add((agent, Task.Run(() => agent.RunAsync(stop.Token))));
             }
+            using var cheater = withCheater ? new DemoCheater(url, job.JoinToken) : null;
+            var cheating = cheater is null ? Task.CompletedTask : Task.Run(() => cheater.RunAsync(stop.Token));
+            if (cheater is not null) AnsiConsole.MarkupLine($"[red]+ 1 cheating worker[/] '{DemoCheater.Name}': uploads +1.0 in every element with full claimed steps and samples");
 
             AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -115,6 +121,7 @@ internal static class DemoCommand
                 try { run.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
                 agent.Dispose();
             }
+            try { cheating.GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
             var last = job.Grain.Snapshot().GetAwaiter().GetResult();
             if (last.Error is not null) throw new CliUsageException($"the job {last.Status}: {last.Error}");
 
@@ -123,9 +130,8 @@ internal static class DemoCommand
                 table.AddRow(r.Round.ToString(), r.Updates.ToString(), r.Samples.ToString("N0"), $"{r.TrainLoss:F4}", $"{r.TestLoss:F4}",
                     $"{r.TestAccuracy:P2}", $"{r.AggregationMs:F1}", $"{r.DurationSeconds:F1}");
             AnsiConsole.Write(table);
-            var ledger = new Table().AddColumns("contributor", "updates", "samples", "credits (GFLOP)");
-            foreach (var l in host.Store.LedgerTotals(job.Id)) ledger.AddRow(l.Name, l.Updates.ToString(), l.Samples.ToString("N0"), l.Credits.ToString("F2"));
-            AnsiConsole.Write(ledger);
+            if (cheater is not null) DemoReport.Cheater(host.Store, job.Id, cheater);
+            DemoReport.Ledger(host.Store, job.Id);
 
             var final = host.Blobs.LoadCheckpoint(job.Id, last.Version, job.Setup.Template);
             var onnx = Path.GetFullPath(Path.Combine(outDir, $"{job.Name}.onnx"));

@@ -21,7 +21,7 @@ public sealed record JobCreated(string Id, string JoinToken, JobSnapshot Job);
 public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen,
     double ClaimedSpeed, double? MeasuredSpeed, bool SpeedClaimInflated, double Availability, double? MeasuredFlops);
 
-/// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model, the ledger.</summary>
+/// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model.</summary>
 public static class JobEndpoints
 {
     public static void Map(RouteGroupBuilder api)
@@ -49,8 +49,6 @@ public static class JobEndpoints
         api.MapGet("/jobs/{id}/model", Model).Produces(200, contentType: "application/octet-stream")
             .WithSummary("The global model: ?format=onnx (inference model) or safetensors (weights); ?version=N for an earlier one (default the latest)");
         api.MapGet("/jobs/{id}/events", Events).Produces(200, contentType: "text/event-stream").WithSummary("Server-sent events of the job's live status");
-        api.MapGet("/ledger", (string? job, Store store) => Results.Json(store.LedgerTotals(job), WireJson.Options)).Produces<List<LedgerTotal>>()
-            .WithSummary("Credits per contributor (GFLOP of accepted work), optionally for one job");
         api.MapGet("/workers", async (HttpRequest req, RequestAuth auth, WorkerRegistry workers, CoordinatorOptions o) =>
         {
             if (auth.RequireAdmin(req) is { } denied) return denied;

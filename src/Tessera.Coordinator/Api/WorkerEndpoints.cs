@@ -6,6 +6,8 @@ using Orleans.Runtime;
 using Tessera.Coordinator.Jobs;
 using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Telemetry;
+using Tessera.Coordinator.Trust;
+using Tessera.Federation.Trust;
 using Tessera.Coordinator.Workers;
 using Tessera.Protocol.Wire;
 
@@ -125,7 +127,7 @@ public static class WorkerEndpoints
     }
 
     static async Task<IResult> Result(string id, HttpContext ctx, RequestAuth auth, JobRegistry jobs, NodeAggregators nodes, WorkerRegistry workers, CoordinatorMetrics metrics,
-        ControlVariateStore controls, BlobStore blobs, ILocalSiloDetails silo)
+        ControlVariateStore controls, BlobStore blobs, ILocalSiloDetails silo, TaskReplayer replayer)
     {
         var (w, error) = auth.Worker(ctx.Request);
         if (error is not null) return error;
@@ -152,13 +154,28 @@ public static class WorkerEndpoints
             metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
-            // The job grain claims the task for this node (small notice), this node folds the tensors, then the grain counts it
-            // and remembers that this node's partial holds it.
+            // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.
+            if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.Id, w.Id, task.Version, envelope.Steps, job.Setup.Spec.Verification.CommitEvery, envelope.Commitment, envelope.Checkpoints) is { } broken)
+                return Rejected(ApiErrors.BadRequest($"commitment: {broken}"));
+            // The job grain claims the task for this node (small notice) and draws whether to audit it, this node
+            // replays it if so and folds the tensors, then the grain counts it and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
             int? stepped = null;
+            AuditNotice? audit = null;
             try
             {
+                if (ticket.Audit)
+                {
+                    audit = await Audit(replayer, job, task, w.Id, update.Delta, envelope, workers);
+                    if (!audit.Passed)
+                    {
+                        await job.Grain.Refused(task.Id, audit);
+                        return Rejected(ApiErrors.Error(StatusCodes.Status422UnprocessableEntity, audit.Inconclusive
+                            ? $"update left out: its audit was inconclusive ({audit.Reason}); it is not counted or paid, and worker {w.Id} is audited on every task again"
+                            : $"update failed its audit: {audit.Reason}; worker {w.Id} is banned from job {job.Id} and its pending credit is revoked"));
+                    }
+                }
                 // c_i⁺ is written before the fold; it only counts once the round commits with this worker counted.
                 if (update.ControlVariateDelta is { } dc) controls.Advance(job.Id, w.Id, task.Version, ticket.Round, job.Setup.Template, dc);
                 if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
@@ -173,7 +190,7 @@ public static class WorkerEndpoints
             var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
             var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
                 losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress,
-                envelope.Evaluation is { } report ? new EvaluationNotice(report.Samples, report.Loss, report.Accuracy, report.Metrics.ToDictionary()) : null));
+                envelope.Evaluation is { } report ? new EvaluationNotice(report.Samples, report.Loss, report.Accuracy, report.Metrics.ToDictionary()) : null, audit));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
             await workers.RecordTiming(w, task.Id, (long)task.Steps * job.Setup.Spec.Local.BatchSize, job.Setup.Artifact.Manifest.FlopsPerSample, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
@@ -186,5 +203,13 @@ public static class WorkerEndpoints
             metrics.UpdatesRejected.Add(1);
             return r;
         }
+    }
+
+    /// <summary>Replays the task (at most cpu_share of the cores replay at once) and reports the verdict with the worker's runtime.</summary>
+    static async Task<AuditNotice> Audit(TaskReplayer replayer, JobHandle job, TaskInfo task, string workerId, float[] claimed, UpdateEnvelope envelope, WorkerRegistry workers)
+    {
+        var (verdict, ms) = await replayer.Audit(job, task, workerId, claimed, envelope);
+        string? runtime = (await workers.Profile(workerId))?.Runtime;
+        return new AuditNotice(verdict.Outcome.ToString().ToLowerInvariant(), verdict.RelativeError, verdict.ChainMatches, ms, runtime, verdict.Reason);
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class JobGrain
         if (_model.Version >= Setup.Spec.Rounds) return changed;
         int limit = Setup.Spec.ClientsPerRound ?? int.MaxValue;
         int open = _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding);
-        foreach (var w in idle)
+        foreach (var w in idle.Where(w => !_trust.IsBanned(w.Id)))
         {
             if (open >= limit) break;
             if (_lastAsyncVersion.TryGetValue(w.Id, out var v) && v >= _model.Version) continue;
@@ -92,7 +92,7 @@ public sealed partial class JobGrain
             bool done = Stops(row.Round, accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.StartRound(Id, row.Round, model.Version - 1);
-            store.CompleteRound(row, model.Version, Setup.CreditsPerSample, status.ToString().ToLowerInvariant());
+            store.CompleteRound(row, model.Version, Setup.Credit, status.ToString().ToLowerInvariant());
             _model = model;
             Status = status;
             if (accuracy is not null) _lastAccuracy = accuracy;

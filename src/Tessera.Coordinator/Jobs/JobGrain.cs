@@ -72,6 +72,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _lastAccuracy = closed.LastOrDefault()?.TestAccuracy;
         _stop = new StopRule(Setup.Spec.TargetAccuracy, Setup.Spec.Patience);
         foreach (var r in closed) _stop.Observe(r.Round, r.TestAccuracy!.Value);
+        OpenTrustBook();
         if (Setup.Spec.Strategy.Name == "fedbuff")
             _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness));
         return Task.CompletedTask;
@@ -174,14 +175,14 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return Math.Min(count, pool.Count);
     }
 
-    static List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
-        idle.Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
+    List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
+        idle.Where(w => !_trust.IsBanned(w.Id)).Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
     void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
     {
         var spec = Setup.Spec;
-        string? local = w.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
+        string? local = Setup.Verifiable ? null : w.Datasets.FirstOrDefault(d => d.Name == spec.Data.Dataset && d.Samples > 0)?.Name;
         int? shard = null;
         int samples;
         if (local is not null) samples = w.Datasets.First(d => d.Name == local).Samples;
@@ -243,6 +244,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
         if (t.State == TaskState.Folding) return $"task {t.Id} is being uploaded already; a replayed upload is not counted twice";
         if (t.State == TaskState.Declined) return $"task {t.Id} was declined by its worker; the job went on without it";
+        if (t.State == TaskState.Rejected || _trust.IsBanned(t.WorkerId)) return Banned(t.WorkerId);
         if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
         if (_async is not null) return CheckAsyncUpload(t);
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
@@ -262,7 +264,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 return Task.FromResult(new UploadTicket($"task {t.Id} belongs to an asynchronous job whose buffer is on another coordinator node; upload to the node that handed out the task", 0, 0, false));
             t.State = TaskState.Folding;
             t.Node = node;
-            return Task.FromResult(new UploadTicket(null, t.Round, 1, true));
+            return Task.FromResult(new UploadTicket(null, t.Round, 1, true, DrawAudit(t)));
         }
         var r = _round!;
         // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
@@ -270,7 +272,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         t.State = TaskState.Folding;
         t.Node = node;
         r.Folding++;
-        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
+        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, DrawAudit(t)));
     }
 
     public Task Release(string taskId)
@@ -293,6 +295,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (!_allTasks.TryGetValue(n.TaskId, out var t) || t.State != TaskState.Folding)
             return Task.FromResult(new FoldResult($"task {n.TaskId} was not claimed for upload", RoundUpdates));
         NoteAccepted();
+        CountTrust(t, n);
         if (_async is not null)
         {
             t.State = TaskState.Accepted;
@@ -393,7 +396,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             var (next, row, eval, last) = outcome.GetAwaiter().GetResult();
             bool done = Stops(r.Round, eval?.Accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
-            store.CompleteRound(row, next.Version, Setup.CreditsPerSample, status.ToString().ToLowerInvariant());
+            store.CompleteRound(row, next.Version, Setup.Credit, status.ToString().ToLowerInvariant());
             _model = next;
             _round = null;
             _waitingSince = DateTimeOffset.UtcNow;

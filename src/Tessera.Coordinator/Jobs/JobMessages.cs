@@ -1,5 +1,6 @@
 using Orleans;
 using Orleans.Runtime;
+using Tessera.Coordinator.Storage;
 
 namespace Tessera.Coordinator.Jobs;
 
@@ -25,6 +26,11 @@ public interface IJobGrain : IGrainWithStringKey
     Task<FoldResult> Folded(UpdateNotice notice);
     /// <summary>The node could not fold the claimed update: the task is open again.</summary>
     Task Release(string taskId);
+    /// <summary>
+    /// The claimed update did not pass its audit: it is never folded. Failed: its worker is banned from the job and
+    /// its pending credit revoked. Inconclusive: its worker is audited on every task again.
+    /// </summary>
+    Task Refused(string taskId, AuditNotice audit);
     Task<bool> StillWanted(string taskId);
     /// <summary>The worker gives the task back: it stops counting towards the round and its worker is not invited again this round. Null or why not.</summary>
     Task<string?> Decline(string taskId, string reason);
@@ -33,20 +39,31 @@ public interface IJobGrain : IGrainWithStringKey
     Task<long> Version();
 }
 
-public enum TaskState { Assigned, Folding, Accepted, Expired, Declined }
+public enum TaskState { Assigned, Folding, Accepted, Expired, Declined, Rejected }
 
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline);
 
-/// <summary>The answer to <see cref="IJobGrain.Reserve"/>: a refusal, or where to fold (this round's aggregator key, or the async buffer).</summary>
+/// <summary>
+/// The answer to <see cref="IJobGrain.Reserve"/>: a refusal, or where to fold (this round's aggregator key, or the
+/// async buffer), and whether the update must pass a replay audit first (drawn now, after the upload arrived).
+/// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record UploadTicket(string? Error, int Round, int Attempt, bool Async);
+public sealed record UploadTicket(string? Error, int Round, int Attempt, bool Async, bool Audit = false);
+
+/// <summary>One replay's outcome as the node that ran it reports it.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record AuditNotice(string Outcome, double RelativeError, bool ChainMatches, double ReplayMs, string? Runtime, string? Reason)
+{
+    public bool Passed => Outcome == AuditRow.PassedOutcome;
+    public bool Inconclusive => Outcome == AuditRow.InconclusiveOutcome;
+}
 
 /// <summary>What the node reports after folding an update: ids and counts only, and which node holds it in its partial.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record UpdateNotice(string TaskId, string WorkerId, long SampleCount, int Steps, string Commitment, long Bytes, double LossSum, int LossCount, int? SteppedTo,
-    SiloAddress Node, EvaluationNotice? Evaluation = null);
+    SiloAddress Node, EvaluationNotice? Evaluation = null, AuditNotice? Audit = null);
 
 /// <summary>A worker's federated evaluation of the round's base model on its held-out data: counts and means only.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

@@ -118,7 +118,8 @@ public sealed class JobRegistry : BackgroundService
         return e with
         {
             ActualSeconds = closed.Count > 0 ? (closed.Max() - job.Created).TotalSeconds : null,
-            ActualTrainingFlops = flops, ActualCredits = _store.LedgerTotals(job.Id).Sum(l => l.Credits),
+            // What its accepted work earns: granted, still pending or unverifiable; revoked credit is not paid.
+            ActualTrainingFlops = flops, ActualCredits = _store.LedgerTotals(job.Id).Sum(l => l.Granted + l.Pending + l.Unverifiable),
         };
     }
 
@@ -278,7 +279,7 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         EvaluateModelUrl = Setup.EvaluatesFederated(t) ? $"{baseUrl}/api/v1/jobs/{Id}/model?format=onnx&version={t.Version}" : null,
         // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
         Seed = Setup.TaskSeed(t),
-        Steps = t.Steps, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
+        Steps = t.Steps, CommitEvery = Setup.Spec.Verification.CommitEvery, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
         Upload = Setup.Spec.Upload.ForTask(),
         ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,

@@ -1,5 +1,6 @@
 using Tessera.Federation.Planning;
 using Tessera.Federation.Strategies;
+using Tessera.Federation.Trust;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
 
@@ -63,7 +64,7 @@ public sealed class JobSetup
         {
             Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Train = train, Test = test,
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
-            Strategy = plan.CreateStrategy(withData), Template = model.InitialParameters(), Shards = shards,
+            Strategy = plan.CreateStrategy(withData, model), Template = model.InitialParameters(), Shards = shards,
         };
     }
 
@@ -74,8 +75,14 @@ public sealed class JobSetup
     /// <summary>A task's training seed by the plan's rule; the task id's random hex stands in for the client index.</summary>
     public ulong TaskSeed(TaskInfo t) => Plan.TrainingSeed(t.Round, unchecked((long)Convert.ToUInt64(t.Id[2..], 16)));
 
-    /// <summary>Credits per trained sample: GFLOP of verified work.</summary>
-    public double CreditsPerSample => Artifact.Manifest.FlopsPerSample / 1e9;
+    /// <summary>
+    /// Whether this job's work can be audited by replay: verification is on and it trains on coordinator-served
+    /// shards (its tasks then never use a worker's own copy of the data set, which no replay could reproduce).
+    /// </summary>
+    public bool Verifiable => Spec.Verification.Enabled && !Spec.Data.OnWorkers;
+
+    /// <summary>How the job pays: GFLOP of assigned training per task, pending until its audit window closes when verifiable.</summary>
+    public CreditRule Credit => CreditRule.For(Artifact.Manifest.FlopsPerSample, Spec.Local.BatchSize, Verifiable, Spec.Verification.GrantAfterRounds);
 
     public bool UsesControlVariates => Plan.UsesControlVariates;
 

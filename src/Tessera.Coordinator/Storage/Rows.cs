@@ -75,6 +75,29 @@ public sealed class LedgerRow
     public long Samples { get; set; }
     public double Credits { get; set; }
     public string At { get; set; } = "";
+    /// <summary>pending, granted, revoked or unverifiable (Federation.Trust.CreditRule); null on entries older than statuses (granted).</summary>
+    public string? Status { get; set; }
+    public string? Reason { get; set; }
 }
 
-public sealed record LedgerTotal(string WorkerId, string Name, long Updates, long Samples, double Credits);
+/// <summary>
+/// A contributor's credit (GFLOP of assigned training) by status; <see cref="Credits"/> is what is granted.
+/// Updates and samples count the entries not revoked.
+/// </summary>
+public sealed record LedgerTotal(string WorkerId, string Name, long Updates, long Samples, double Granted, double Pending, double Revoked, double Unverifiable)
+{
+    public double Credits => Granted;
+}
+
+/// <summary>One task's ledger entry: what it earned, its status, and why it was revoked.</summary>
+public sealed record LedgerEntry(string JobId, int Round, string WorkerId, string TaskId, long Samples, double Credits, string Status, string? Reason, string At);
+
+/// <summary>One replayed task: its outcome, how far the claim was from the replay, whether the chains agreed bit for bit, how long it took.</summary>
+public sealed record AuditRow(string TaskId, string JobId, int Round, string WorkerId, string Outcome, double? RelativeError, bool ChainMatches,
+    double ReplayMs, string? Runtime, string? Reason)
+{
+    public const string PassedOutcome = "passed";
+    public const string InconclusiveOutcome = "inconclusive";
+    public const string FailedOutcome = "failed";
+    public bool Passed => Outcome == PassedOutcome;
+}

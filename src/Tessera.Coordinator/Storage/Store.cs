@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Tessera.Federation.Trust;
 
 namespace Tessera.Coordinator.Storage;
 
@@ -9,7 +10,7 @@ namespace Tessera.Coordinator.Storage;
 /// in the same transaction that closes the round, so a crash either counts a round's work once or not at all.
 /// The SQL is shared; what the two databases spell differently is in <see cref="SqlDialect"/>.
 /// </summary>
-public sealed class Store
+public sealed partial class Store
 {
     static Store() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -107,10 +108,12 @@ public sealed class Store
     }
 
     /// <summary>
-    /// Closes a round atomically: round metrics, the job's new version, and one ledger entry per accepted update.
+    /// Closes a round atomically: round metrics, the job's new version, and one ledger entry per accepted update,
+    /// worth the training its task assigned (<see cref="CreditRule"/>, never the worker's claim). Entries older than
+    /// the audit window are granted in the same transaction; a job that ends grants all that is still pending.
     /// The checkpoint file for the new version is written before this runs, so the version never points at nothing.
     /// </summary>
-    public void CompleteRound(RoundRow r, long newVersion, double creditsPerSample, string jobStatus)
+    public void CompleteRound(RoundRow r, long newVersion, CreditRule credit, string jobStatus)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
@@ -122,10 +125,14 @@ public sealed class Store
             """, r, tx);
         c.Execute("UPDATE jobs SET version = @newVersion, status = @jobStatus WHERE id = @JobId", new { r.JobId, newVersion, jobStatus }, tx);
         c.Execute("""
-            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at)
-            SELECT job_id, round, worker_id, task_id, samples, samples * @creditsPerSample, @now FROM updates
-            WHERE job_id = @JobId AND round = @Round ORDER BY accepted_at
-            """, new { r.JobId, r.Round, creditsPerSample, now = Now() }, tx);
+            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status)
+            SELECT u.job_id, u.round, u.worker_id, u.task_id, CAST(t.steps AS BIGINT) * @batch, CAST(t.steps AS BIGINT) * @batch * @perSample, @now, @status
+            FROM updates u JOIN tasks t ON t.id = u.task_id
+            WHERE u.job_id = @JobId AND u.round = @Round ORDER BY u.accepted_at
+            """, new { r.JobId, r.Round, batch = credit.BatchSize, perSample = credit.CreditsPerSample, now = Now(), status = credit.EntryStatus }, tx);
+        bool ended = jobStatus is "completed" or "cancelled" or "failed";
+        c.Execute("UPDATE ledger SET status = @granted WHERE job_id = @JobId AND status = @pending AND (round <= @through OR @ended = 1)",
+            new { r.JobId, granted = CreditRule.Granted, pending = CreditRule.Pending, through = r.Round - credit.GrantAfterRounds, ended = ended ? 1 : 0 }, tx);
         c.Execute("UPDATE tasks SET status = 'expired' WHERE job_id = @JobId AND round = @Round AND status = 'assigned'", r, tx);
         tx.Commit();
     }
@@ -206,6 +213,7 @@ public sealed class Store
     }
 
     // ---- ledger
+    /// <summary>Per contributor: credits granted, pending, revoked and unverifiable (entries from before statuses count as granted).</summary>
     public IReadOnlyList<LedgerTotal> LedgerTotals(string? jobId = null)
     {
         using var c = Open();
@@ -213,12 +221,28 @@ public sealed class Store
         // cannot then pick the record's constructor. The filter is composed here rather than as `@jobId IS NULL OR ...`,
         // whose untyped null PostgreSQL cannot always type. BIGINT and DOUBLE PRECISION casts read the same in both.
         string where = jobId is null ? "" : "WHERE l.job_id = @jobId";
+        string Sum(string status) => $"CAST(COALESCE(SUM(CASE WHEN COALESCE(l.status, 'granted') = '{status}' THEN l.credits ELSE 0 END), 0) AS DOUBLE PRECISION)";
         return c.Query<LedgerTotalRow>($"""
-            SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name, COUNT(*) AS Updates,
-                   CAST(COALESCE(SUM(l.samples), 0) AS BIGINT) AS Samples, CAST(COALESCE(SUM(l.credits), 0) AS DOUBLE PRECISION) AS Credits
+            SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name,
+                   CAST(SUM(CASE WHEN COALESCE(l.status, 'granted') = 'revoked' THEN 0 ELSE 1 END) AS BIGINT) AS Updates,
+                   CAST(COALESCE(SUM(CASE WHEN COALESCE(l.status, 'granted') = 'revoked' THEN 0 ELSE l.samples END), 0) AS BIGINT) AS Samples,
+                   {Sum(CreditRule.Granted)} AS Granted, {Sum(CreditRule.Pending)} AS Pending, {Sum(CreditRule.Revoked)} AS Revoked,
+                   {Sum(CreditRule.Unverifiable)} AS Unverifiable
             FROM ledger l LEFT JOIN workers w ON w.id = l.worker_id
-            {where} GROUP BY l.worker_id, w.name ORDER BY Credits DESC, WorkerId
-            """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Credits)).ToList();
+            {where} GROUP BY l.worker_id, w.name ORDER BY Granted DESC, Pending DESC, WorkerId
+            """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Granted, r.Pending, r.Revoked, r.Unverifiable)).ToList();
+    }
+
+    /// <summary>Task-level entries, newest first, optionally of one job and/or one contributor.</summary>
+    public IReadOnlyList<LedgerEntry> LedgerEntries(string? jobId, string? workerId, int limit)
+    {
+        using var c = Open();
+        var filters = new List<string>();
+        if (jobId is not null) filters.Add("job_id = @jobId");
+        if (workerId is not null) filters.Add("worker_id = @workerId");
+        string where = filters.Count == 0 ? "" : "WHERE " + string.Join(" AND ", filters);
+        return c.Query<LedgerRow>($"SELECT * FROM ledger {where} ORDER BY seq DESC LIMIT @limit", new { jobId, workerId, limit })
+            .Select(r => new LedgerEntry(r.JobId, r.Round, r.WorkerId, r.TaskId, r.Samples, r.Credits, r.Status ?? CreditRule.Granted, r.Reason, r.At)).ToList();
     }
 
     public long LedgerEntries(string jobId)
@@ -233,6 +257,9 @@ public sealed class Store
         public string Name { get; set; } = "";
         public long Updates { get; set; }
         public long Samples { get; set; }
-        public double Credits { get; set; }
+        public double Granted { get; set; }
+        public double Pending { get; set; }
+        public double Revoked { get; set; }
+        public double Unverifiable { get; set; }
     }
 }

@@ -22,12 +22,17 @@ static class StoreSchema
           samples {d.BigInt} NOT NULL, steps INTEGER NOT NULL, commitment TEXT NOT NULL, bytes {d.BigInt} NOT NULL, accepted_at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS ledger (seq {d.Identity}, job_id TEXT NOT NULL, round INTEGER NOT NULL,
           worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples {d.BigInt} NOT NULL, credits {d.Double} NOT NULL, at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS trust (job_id TEXT NOT NULL, worker_id TEXT NOT NULL, passes INTEGER NOT NULL, audits INTEGER NOT NULL,
+          tasks INTEGER NOT NULL, banned INTEGER NOT NULL, reason TEXT, PRIMARY KEY (job_id, worker_id));
+        CREATE TABLE IF NOT EXISTS audits (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
+          outcome TEXT NOT NULL, relative_error {d.Double}, chain_matches INTEGER NOT NULL, replay_ms {d.Double} NOT NULL, runtime TEXT, reason TEXT, at TEXT NOT NULL);
         """;
 
     /// <summary>Columns added after a table was first created, as (table, column, type).</summary>
     static (string Table, string Column, string Type)[] Added(SqlDialect d) =>
     [
         ("rounds", "fed_loss", d.Double), ("rounds", "fed_accuracy", d.Double), ("rounds", "fed_samples", d.BigInt), ("rounds", "metrics", "TEXT"),
+        ("ledger", "status", "TEXT"), ("ledger", "reason", "TEXT"),
         ("workers", "measured_speed", d.Double), ("workers", "measured_flops", d.Double), ("jobs", "estimate", "TEXT"),
     ];
 

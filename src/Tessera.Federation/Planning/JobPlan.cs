@@ -1,4 +1,5 @@
 using Tessera.Data.Partitioning;
+using Tessera.Federation.Personalization;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
@@ -64,6 +65,7 @@ public sealed class JobPlan
             ClipGradientNorm = l.ClipNorm is not null,
             FedProx = spec.Strategy.Name == "fedprox",
             Scaffold = spec.Strategy.Name == "scaffold",
+            LocalBatchNorm = spec.Model.FedBn,
         };
         var hp = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -87,7 +89,18 @@ public sealed class JobPlan
     /// were), an ONNX model's from its initializers.
     /// </summary>
     /// <param name="onnx">The bytes of the spec's ONNX model, when it names one.</param>
-    public TrainableModel CreateModel(byte[]? onnx = null) => ModelFactory.Create(Spec.Model, Spec.Seed, onnx);
+    public TrainableModel CreateModel(byte[]? onnx = null)
+    {
+        var model = ModelFactory.Create(Spec.Model, Spec.Seed, onnx);
+        // Refused here, where the imported graph is known: FedBN without BatchNorm buffers would silently be FedAvg.
+        if (Spec.Model.FedBn && BatchNormLayers.LocalTensors(model).Count == 0)
+            throw new JobSpecException("model.fedbn", $"{Spec.Model} has no BatchNorm layer with running statistics to keep local " +
+                "(export it with training=torch.onnx.TrainingMode.TRAINING so they become buffers; an eval-mode export keeps them fixed)");
+        return model;
+    }
+
+    /// <summary>FedBN: where the model's client-local BatchNorm tensors lie in its weight vector; null when the job federates every tensor.</summary>
+    public LocalTensors? LocalTensorsOf(TrainableModel model) => Spec.Model.FedBn ? LocalTensors.BatchNormOf(model) : null;
 
     /// <summary>Sample indices per client (data.clients of them) of a training set with these labels.</summary>
     public int[][] Partition(IReadOnlyList<long> labels)
@@ -105,7 +118,16 @@ public sealed class JobPlan
     /// task, not through the strategy.
     /// </summary>
     /// <param name="clientsWithData">Clients that can be selected (N in SCAFFOLD's c ← c + |S|/N·mean Δc).</param>
-    public IStrategy CreateStrategy(int clientsWithData)
+    /// <param name="model">The job's model; needed with model.fedbn, whose server step keeps the BatchNorm tensors fixed.</param>
+    public IStrategy CreateStrategy(int clientsWithData, TrainableModel? model = null)
+    {
+        var server = CreateServerStrategy(clientsWithData);
+        if (!Spec.Model.FedBn) return server;
+        if (model is null) throw new InvalidOperationException("a fedbn job's strategy needs the model, to know its BatchNorm tensors");
+        return new FedBnStrategy(server, LocalTensors.BatchNormOf(model));
+    }
+
+    IStrategy CreateServerStrategy(int clientsWithData)
     {
         var s = Spec.Strategy;
         var selector = CreateSelector();

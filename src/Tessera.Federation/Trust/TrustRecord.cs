@@ -15,5 +15,8 @@ public sealed record TrustRecord(int ConsecutivePasses, int Audits, int Tasks, b
         : passed ? this with { ConsecutivePasses = ConsecutivePasses + 1, Audits = Audits + 1, Tasks = Tasks + 1 }
         : this with { ConsecutivePasses = 0, Audits = Audits + 1, Tasks = Tasks + 1, Banned = true };
 
+    /// <summary>An inconclusive audit: trust starts over (audited on every task again), no ban.</summary>
+    public TrustRecord Doubted() => this with { ConsecutivePasses = 0, Audits = Audits + 1, Tasks = Tasks + 1 };
+
     public TrustRecord Caught(string reason) => this with { ConsecutivePasses = 0, Audits = Audits + 1, Tasks = Tasks + 1, Banned = true, Reason = reason };
 }

@@ -114,7 +114,7 @@ public static class ArtifactCompiler
         {
             Kind = "train", Model = model.Name, BatchSize = batch, SampleShape = model.SampleShape, InputType = model.Input.Type,
             LabelShape = model.LabelShape, LabelType = model.LabelType, Loss = model.Loss, Parameters = carriedWeights, State = state,
-            Buffers = model.Buffers,
+            Buffers = model.Buffers, Local = options.LocalBatchNorm ? BatchNormLayers.LocalTensors(model) : null,
             Hyperparameters = hyper, ExtraInputs = extra.Select(e => e.Name).ToList(), Optimizer = Describe(options),
             FlopsPerSample = FlopCounter.Count(body, outer) / batch,
         };

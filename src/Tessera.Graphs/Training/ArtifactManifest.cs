@@ -36,6 +36,13 @@ public sealed record ArtifactManifest
     /// federation layer may average them like weights or keep them local (FedBN).
     /// </summary>
     public IReadOnlyList<string> Buffers { get; init; } = [];
+    /// <summary>
+    /// FedBN: names of the <see cref="Parameters"/> a client keeps as its own (its BatchNorm layers): it trains from
+    /// its kept values, not the global ones, and uploads a zero delta for them. Null (and absent from the JSON, so
+    /// other artifacts keep their bytes and hashes) when every parameter is federated.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Local { get; init; }
     /// <summary>Optimizer state carried between calls; starts at zero.</summary>
     public IReadOnlyList<TensorSpec> State { get; init; } = [];
     /// <summary>Scalar float inputs (plus "dropout_seed", int64) in the order they appear.</summary>

@@ -21,6 +21,11 @@ public sealed record TrainingOptions
     public bool FedProx { get; init; }
     /// <summary>SCAFFOLD correction g + c - c_i (inputs "control/server/{p}" and "control/client/{p}").</summary>
     public bool Scaffold { get; init; }
+    /// <summary>
+    /// FedBN: the manifest names the BatchNorm layers' tensors (<see cref="BatchNormLayers"/>) as local, which a
+    /// worker keeps between tasks and uploads no change for. The graph is the same; only the manifest differs.
+    /// </summary>
+    public bool LocalBatchNorm { get; init; }
 
     public void Validate()
     {

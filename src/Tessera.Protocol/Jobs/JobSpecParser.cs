@@ -171,7 +171,7 @@ public static class JobSpecParser
             throw new JobSpecException("name", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
         if (spec.ClientsPerRound > spec.Data.Clients)
             throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");
-        return spec;
+        return FedBnRules.Apply(spec, replayNamed: r.Child("verification").Has("replay"));
     }
 
     /// <summary>YAML text (a whole spec, or one value of a <see cref="SpecOverride"/>) as the tree <see cref="Read"/> takes; errors name <paramref name="field"/>.</summary>

@@ -18,6 +18,11 @@ public sealed record ModelSpec
     public IReadOnlyList<string> Freeze { get; init; } = [];
     /// <summary>Which graph output is the prediction; the first by default.</summary>
     public string? Output { get; init; }
+    /// <summary>
+    /// FedBN (Li et al. 2021): the model's BatchNorm layers (scale, bias, running mean and variance) stay on each client
+    /// and are never averaged; every other tensor is federated by the job's strategy. Needs training-mode BatchNorm.
+    /// </summary>
+    public bool FedBn { get; init; }
 
     public static ModelSpec FromZoo(string name) => new() { Zoo = name };
 

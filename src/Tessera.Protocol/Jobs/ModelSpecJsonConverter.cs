@@ -24,6 +24,7 @@ internal sealed class ModelSpecJsonConverter : JsonConverter<ModelSpec>
             writer.WriteEndArray();
         }
         if (value.Output is not null) writer.WriteString("output", value.Output);
+        if (value.FedBn) writer.WriteBoolean("fedbn", true);
         writer.WriteEndObject();
     }
 }

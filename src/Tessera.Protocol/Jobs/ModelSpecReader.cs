@@ -20,6 +20,7 @@ internal static class ModelSpecReader
             Loss = m.String("loss", "softmax_cross_entropy", Losses)!,
             Freeze = m.Strings("freeze"),
             Output = m.String("output"),
+            FedBn = m.Bool("fedbn", false)!.Value,
         };
         m.RejectUnknown();
         // onnx and sha256 together name a file and pin its bytes (a model sent with its spec is stored so).
@@ -28,6 +29,8 @@ internal static class ModelSpecReader
             throw new JobSpecException("model", "name exactly one of zoo, onnx (a file) or sha256 (a model uploaded to the coordinator)");
         if (spec.Sha256 is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigit)))
             throw new JobSpecException("model.sha256", $"'{h}' is not a sha256 in hex (64 characters)");
+        if (spec.FedBn && spec.Zoo is not null)
+            throw new JobSpecException("model.fedbn", $"zoo model '{spec.Zoo}' has no BatchNorm layers to keep local; fedbn needs an ONNX model with training-mode BatchNorm");
         if (spec.Onnx is { Length: 0 })
             throw new JobSpecException("model.onnx", "is empty");
         return spec;

@@ -20,10 +20,16 @@ public sealed record VerificationSpec
     public int TrustedAfter { get; init; } = 10;
     /// <summary>The floor p_min of a trusted worker's audit probability.</summary>
     public double MinRate { get; init; } = 0.05;
-    /// <summary>Largest accepted ‖claimed − replayed‖ / ‖replayed − base‖ (calibrated: docs/TRUST.md).</summary>
+    /// <summary>Largest ‖claimed − replayed‖ / ‖replayed − base‖ that passes an audit (calibrated: docs/TRUST.md).</summary>
     public double Tolerance { get; init; } = 1e-3;
+    /// <summary>
+    /// Above this distance an audit fails (ban, revocation). Between <see cref="Tolerance"/> and this it is
+    /// inconclusive: the update is left out and unpaid and the worker is audited on every task again, not banned,
+    /// because honest cross-runtime replays have rare outliers there (docs/TRUST.md).
+    /// </summary>
+    public double FailAbove { get; init; } = 0.25;
     /// <summary>The worker hashes its weights every this many steps (and at the end).</summary>
-    public int CommitEvery { get; init; } = 10;
+    public int CommitEvery { get; init; } = 50;
     /// <summary>Credit stays pending this many rounds after its task was accepted, then is granted unless revoked.</summary>
     public int GrantAfterRounds { get; init; } = 2;
     /// <summary>Share of the coordinator's cores that replays may use at once.</summary>

@@ -1,21 +1,28 @@
 namespace Tessera.Protocol.Jobs;
 
-/// <summary>Reads the `verification:` section; replay of data that stays on the workers is refused, not ignored.</summary>
+/// <summary>
+/// Reads the `verification:` section. Replay is on by default for coordinator-served shards and off where no replay
+/// could reproduce the work; asking for it there is refused, not ignored.
+/// </summary>
 internal static class VerificationSpecReader
 {
     public static VerificationSpec Read(SpecReader v, DataSpec data, UploadSpec upload)
     {
         var spec = new VerificationSpec
         {
-            Replay = v.String("replay", data.OnWorkers ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
-            TrustedAfter = v.Int("trusted_after", 10, 0, 1000)!.Value,
+            // Work no replay can reproduce (data on the workers, top-k's error feedback) is unverifiable unless the spec insists.
+            Replay = v.String("replay", data.OnWorkers || upload.Codec == Wire.UploadEncoding.TopK ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
+            TrustedAfter = v.Int("trusted_after", 10, 0, 1_000_000_000)!.Value,
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
             Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
-            CommitEvery = v.Int("commit_every", 10, 1, 1_000_000)!.Value,
+            FailAbove = v.Double("fail_above", 0.25, 0, 1, exclusiveMin: true)!.Value,
+            CommitEvery = v.Int("commit_every", 50, 1, 1_000_000)!.Value,
             GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
             CpuShare = v.Double("cpu_share", 0.5, 0, 1, exclusiveMin: true)!.Value,
         };
         v.RejectUnknown();
+        if (spec.FailAbove < spec.Tolerance)
+            throw new JobSpecException("verification.fail_above", $"{spec.FailAbove:G3} is below verification.tolerance ({spec.Tolerance:G3}); failing must need at least the distance passing allows");
         if (data.OnWorkers && spec.Enabled)
             throw new JobSpecException("verification.replay", "data on the workers (data.on_workers) cannot be replayed; its credit is unverifiable (use replay: off)");
         if (upload.Codec == Wire.UploadEncoding.TopK && spec.Enabled)

@@ -56,6 +56,8 @@ public sealed record TaskMessage
     public required IReadOnlyDictionary<string, double> Hyperparameters { get; init; }
     public required ulong Seed { get; init; }
     public required int Steps { get; init; }
+    /// <summary>Commit to the weights every this many steps (and after the last); calls end on these steps. 0: only the last.</summary>
+    public int CommitEvery { get; init; }
     public required int BatchSize { get; init; }
     public required int Epochs { get; init; }
     public required DateTimeOffset Deadline { get; init; }

@@ -1,3 +1,4 @@
+using Tessera.Federation.Trust;
 using System.Data.Common;
 using Dapper;
 using Tessera.Coordinator.Storage;
@@ -100,18 +101,20 @@ public sealed class StoreTests
         store.UpsertWorker(Worker("w2", "gpu box", "h2"));
         store.StartRound("j", 1, 0);
         var deadline = DateTimeOffset.UtcNow.AddMinutes(1);
-        store.InsertTask("t1", "j", 1, 1, "w1", 10, deadline);
+        store.InsertTask("t1", "j", 1, 1, "w1", 1, deadline);
         store.InsertTask("t2", "j", 1, 1, "w2", 10, deadline);
         store.InsertTask("t3", "j", 1, 1, "w1", 10, deadline); // a straggler, still assigned at the close
         const long huge = 3_000_000_000; // past 32 bits: sample counts are 64-bit on both databases
-        store.AcceptUpdate("t1", "j", 1, "w1", 100, 10, "a", 10);
-        store.AcceptUpdate("t2", "j", 1, "w2", huge, 10, "b", 10);
+        // Credit follows the steps each task was assigned (x batch), not the samples a worker claims.
+        store.AcceptUpdate("t1", "j", 1, "w1", 7, 1, "a", 10);
+        store.AcceptUpdate("t2", "j", 1, "w2", 5, 10, "b", 10);
+        var credit = new CreditRule(0.5, 300_000_000, Verifiable: true, GrantAfterRounds: 0);
 
-        store.CompleteRound(Closed("j", 1, 2, huge + 100), 1, 0.5, "running");
+        store.CompleteRound(Closed("j", 1, 2, huge + 100), 1, credit, "running");
 
         Assert.Equal(2, store.LedgerEntries("j"));
         var totals = store.LedgerTotals("j");
-        Assert.Equal([("w2", "gpu box", 1L, huge, huge * 0.5), ("w1", "laptop", 1L, 100L, 50.0)],
+        Assert.Equal([("w2", "gpu box", 1L, huge, huge * 0.5), ("w1", "laptop", 1L, huge / 10, huge / 10 * 0.5)],
             totals.Select(t => (t.WorkerId, t.Name, t.Updates, t.Samples, t.Credits)));
         Assert.Equal(1, store.Jobs().Single().Version);
         var round = store.Rounds("j").Single();
@@ -122,7 +125,7 @@ public sealed class StoreTests
 
         // Closing the same round again would credit its updates twice: the whole transaction is refused, so the job's
         // version and the round's row stay as the first close left them.
-        Assert.ThrowsAny<DbException>(() => store.CompleteRound(Closed("j", 1, 5, 999), 2, 0.5, "completed"));
+        Assert.ThrowsAny<DbException>(() => store.CompleteRound(Closed("j", 1, 5, 999), 2, credit, "completed"));
         Assert.Equal(2, store.LedgerEntries("j"));
         Assert.Equal((1L, "running"), (store.Jobs().Single().Version, store.Jobs().Single().Status));
         Assert.Equal(2, store.Rounds("j").Single().Updates);
@@ -138,7 +141,7 @@ public sealed class StoreTests
         store.StartRound("j", 1, 0);
         store.InsertTask("r1", "j", 1, 1, "w1", 10, deadline);
         store.AcceptUpdate("r1", "j", 1, "w1", 100, 10, "a", 10);
-        store.CompleteRound(Closed("j", 1, 1, 100), 1, 1, "running");
+        store.CompleteRound(Closed("j", 1, 1, 100), 1, new CreditRule(1, 10, Verifiable: false, GrantAfterRounds: 0), "running");
         store.StartRound("j", 2, 1);
         store.InsertTask("r2a", "j", 2, 1, "w1", 10, deadline);
         store.InsertTask("r2b", "j", 2, 1, "w2", 10, deadline);
@@ -184,7 +187,7 @@ public sealed class StoreTests
             store.StartRound(job, 1, 0);
             store.InsertTask($"{job}-t", job, 1, 1, "w1", 10, DateTimeOffset.UtcNow.AddMinutes(1));
             store.AcceptUpdate($"{job}-t", job, 1, "w1", 40, 10, "c", 10);
-            store.CompleteRound(Closed(job, 1, 1, 40), 1, 0.25, "completed");
+            store.CompleteRound(Closed(job, 1, 1, 40), 1, new CreditRule(0.25, 4, Verifiable: true, GrantAfterRounds: 5), "completed");
         }
 
         // w1 never joined through this store (no workers row): its id stands in for its name.
