@@ -165,7 +165,7 @@ public sealed class WorkerAgent : IDisposable
             _speed = outcome.SamplesPerSecond;
             Report(new TaskUploaded(_name, task.TaskId, task.Round, outcome.MeanLoss, outcome.SamplesPerSecond, outcome.Body.Length));
         }
-        catch (CoordinatorRefusedException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        catch (CoordinatorRefusedException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {
             // Late (round closed) or void (coordinator restarted mid-round): drop it and ask for new work.
             Report(new TaskDropped(_name, task.TaskId, e.Message));

@@ -23,12 +23,7 @@ public sealed class UserJobTests : IAsyncLifetime
     CoordinatorHost _host = null!;
     HttpClient _http = null!;
 
-    static string Fixture(string folder, string name)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Tessera.slnx"))) return Path.Combine(d.FullName, "tests", "fixtures", folder, name);
-        throw new DirectoryNotFoundException("repository root not found");
-    }
+    static string Fixture(string folder, string name) => Fixtures.Path(folder, name);
 
     public async Task InitializeAsync()
     {

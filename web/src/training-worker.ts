@@ -180,7 +180,8 @@ async function execute(task: TaskMessage) {
       task: JSON.stringify(task, (_, v) => typeof v === 'bigint' ? v.toString() : v),
     }, [outcome.body.buffer as ArrayBuffer]);
   } catch (err) {
-    if (err instanceof RefusedError && (err.status === 409 || err.status === 404)) post({ type: 'dropped', taskId: task.task_id, reason: err.message });
+    // 422: the update did not pass its audit (left out, or the worker is banned): shown, and the tab goes on.
+    if (err instanceof RefusedError && (err.status === 409 || err.status === 404 || err.status === 422)) post({ type: 'dropped', taskId: task.task_id, reason: err.message });
     else if (err instanceof RefusedError && (err.status === 400 || err.status === 413)) await decline(task, `the coordinator refused the update: ${err.message}`);
     else throw err;
   }

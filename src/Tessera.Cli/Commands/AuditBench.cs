@@ -28,22 +28,25 @@ internal static class AuditBench
         var browsers = new Option<int>("--browsers") { Description = "browser tabs in headless Chromium (0: none)", DefaultValueFactory = _ => 2 };
         var model = new Option<string>("--model") { Description = "zoo model (logreg, 2nn, cnn)", DefaultValueFactory = _ => "2nn" };
         var calibrate = new Option<bool>("--calibrate") { Description = "replay every task (calibration) instead of the default audit policy" };
+        var epochs = new Option<int>("--epochs") { Description = "local epochs per task (each shard has 300 samples: 30 steps an epoch)", DefaultValueFactory = _ => 1 };
         var chromium = new Option<string>("--chromium") { Description = "browser executable", DefaultValueFactory = _ => "/usr/bin/chromium" };
         var cmd = new Command("audit", "Replay audits on an honest fleet: the calibration of the tolerance (--calibrate) or verification overhead at the default policy")
         {
-            tasks, dotnet, browsers, model, calibrate, chromium,
+            tasks, dotnet, browsers, model, calibrate, chromium, epochs,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
             int t = pr.GetValue(tasks), w = pr.GetValue(dotnet), b = pr.GetValue(browsers);
             CliOptions.Require(t >= 1, "--tasks", "must be at least 1");
             CliOptions.Require(w >= 0 && b >= 0 && w + b >= 1, "--workers", "with --browsers, at least one worker");
-            return Run(t, w, b, pr.GetValue(model)!, pr.GetValue(calibrate), pr.GetValue(chromium)!).GetAwaiter().GetResult();
+            int e = pr.GetValue(epochs);
+            CliOptions.Require(e is >= 1 and <= 1000, "--epochs", "must be 1..1000");
+            return Run(t, w, b, pr.GetValue(model)!, pr.GetValue(calibrate), pr.GetValue(chromium)!, e).GetAwaiter().GetResult();
         }));
         return cmd;
     }
 
-    static async Task<int> Run(int tasks, int dotnetWorkers, int browsers, string model, bool calibrate, string chromium)
+    static async Task<int> Run(int tasks, int dotnetWorkers, int browsers, string model, bool calibrate, string chromium, int epochs)
     {
         string? web = null;
         if (browsers > 0)
@@ -71,7 +74,7 @@ internal static class AuditBench
                 min_clients: 1
                 eval_every: {Math.Max(1, rounds / 10)}
                 data: {"{"} clients: 20, train_samples: 6000 {"}"}
-                local: {"{"} batch_size: 10, lr: 0.05, momentum: 0.5 {"}"}
+                local: {"{"} epochs: {epochs}, batch_size: 10, lr: 0.05, momentum: 0.5 {"}"}
                 {verification}
                 """);
             var workers = new List<(WorkerAgent Agent, Task Run)>();

@@ -35,7 +35,7 @@ public sealed partial class JobGrain
         if (_model.Version >= Setup.Spec.Rounds) return changed;
         int limit = Setup.Spec.ClientsPerRound ?? int.MaxValue;
         int open = _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding);
-        foreach (var w in idle.Where(w => !_trust.IsBanned(w.Id)))
+        foreach (var w in idle.Where(w => !_audits.IsBanned(w.Id)))
         {
             if (open >= limit) break;
             if (_lastAsyncVersion.TryGetValue(w.Id, out var v) && v >= _model.Version) continue;

@@ -6,6 +6,7 @@ using Orleans.Runtime;
 using Tessera.Coordinator.Cluster;
 using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Telemetry;
+using Tessera.Coordinator.Trust;
 using Tessera.Coordinator.Workers;
 using Tessera.Data;
 using Tessera.Data.Loading;
@@ -72,7 +73,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _lastAccuracy = closed.LastOrDefault()?.TestAccuracy;
         _stop = new StopRule(Setup.Spec.TargetAccuracy, Setup.Spec.Patience);
         foreach (var r in closed) _stop.Observe(r.Round, r.TestAccuracy!.Value);
-        OpenTrustBook();
+        _audits = new AuditStage(Id, Setup, store, log);
         if (Setup.Spec.Strategy.Name == "fedbuff")
             _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness));
         return Task.CompletedTask;
@@ -176,7 +177,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     }
 
     List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
-        idle.Where(w => !_trust.IsBanned(w.Id)).Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
+        idle.Where(w => !_audits.IsBanned(w.Id)).Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
             .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
     void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
@@ -244,7 +245,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
         if (t.State == TaskState.Folding) return $"task {t.Id} is being uploaded already; a replayed upload is not counted twice";
         if (t.State == TaskState.Declined) return $"task {t.Id} was declined by its worker; the job went on without it";
-        if (t.State == TaskState.Rejected || _trust.IsBanned(t.WorkerId)) return Banned(t.WorkerId);
+        if (t.State == TaskState.Rejected || _audits.IsBanned(t.WorkerId)) return AuditStage.Banned(t.WorkerId);
         if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
         if (_async is not null) return CheckAsyncUpload(t);
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
@@ -264,7 +265,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 return Task.FromResult(new UploadTicket($"task {t.Id} belongs to an asynchronous job whose buffer is on another coordinator node; upload to the node that handed out the task", 0, 0, false));
             t.State = TaskState.Folding;
             t.Node = node;
-            return Task.FromResult(new UploadTicket(null, t.Round, 1, true, DrawAudit(t)));
+            return Task.FromResult(new UploadTicket(null, t.Round, 1, true, _audits.Draw(t)));
         }
         var r = _round!;
         // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
@@ -272,7 +273,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         t.State = TaskState.Folding;
         t.Node = node;
         r.Folding++;
-        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, DrawAudit(t)));
+        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, _audits.Draw(t)));
     }
 
     public Task Release(string taskId)
@@ -295,7 +296,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (!_allTasks.TryGetValue(n.TaskId, out var t) || t.State != TaskState.Folding)
             return Task.FromResult(new FoldResult($"task {n.TaskId} was not claimed for upload", RoundUpdates));
         NoteAccepted();
-        CountTrust(t, n);
+        _audits.Counted(t, n.Audit);
         if (_async is not null)
         {
             t.State = TaskState.Accepted;
