@@ -113,6 +113,43 @@ public class EstimateCommandTests
         Assert.StartsWith("error: --admin-key", refused.StdErr);
     }
 
+    [Fact]
+    public async Task An_onnx_job_goes_to_the_server_with_its_model_file()
+    {
+        var data = Directory.CreateTempSubdirectory("tessera-estimate-").FullName;
+        await using var host = CoordinatorHost.Create(new CoordinatorOptions
+        {
+            DataDirectory = data, AdminKey = "k", Port = 0, Quiet = true,
+            Datasets = new Dictionary<string, DatasetFiles> { ["trees"] = new(Fixture("data", "trees.csv")) },
+        });
+        await host.StartAsync();
+        var dir = CliRunner.Workspace("""
+            name: trees
+            model: { onnx: models/net.onnx, loss: softmax_cross_entropy }
+            data: { dataset: trees, path: data/trees.csv, clients: 6, format: { label: kind } }
+            local: { epochs: 1, batch_size: 10 }
+            clients_per_round: 3
+            rounds: 4
+            """);
+        Directory.CreateDirectory(Path.Combine(dir, "models"));
+        Directory.CreateDirectory(Path.Combine(dir, "data"));
+        File.Copy(Fixture("models", "tabular_mlp.onnx"), Path.Combine(dir, "models", "net.onnx"));
+        File.Copy(Fixture("data", "trees.csv"), Path.Combine(dir, "data", "trees.csv"));
+        // The coordinator reads the data set's files from `serve --dataset`, never from the spec: its copy names no path.
+        File.WriteAllText(Path.Combine(dir, "served.yaml"), File.ReadAllText(Path.Combine(dir, "job.yaml")).Replace("path: data/trees.csv, ", ""));
+        var local = Json(CliRunner.Run(dir, "estimate", "job.yaml", "--json")).Estimate;
+        var remote = Json(CliRunner.Run(dir, "estimate", "served.yaml", "--server", host.BaseUrl, "--admin-key", "k", "--json")).Estimate;
+        // The same artifact and the same six shards on both sides: the same work, found by the coordinator from the uploaded file.
+        Assert.True(remote.TrainingFlops > 0);
+        Assert.Equal(local.TrainingFlops, remote.TrainingFlops);
+        Assert.Equal(local.TrainingSamples, remote.TrainingSamples);
+
+        File.Delete(Path.Combine(dir, "models", "net.onnx"));
+        var missing = CliRunner.Run(dir, "estimate", "served.yaml", "--server", host.BaseUrl, "--admin-key", "k");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.StartsWith("error: model.onnx", missing.StdErr);
+    }
+
     static string Fixture(string folder, string name)
     {
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
