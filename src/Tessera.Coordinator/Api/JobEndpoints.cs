@@ -19,7 +19,7 @@ public sealed record JobCreated(string Id, string JoinToken, JobSnapshot Job);
 /// claim before), with the claim beside it; MeasuredFlops is the same measurement in FLOP/s, which routing converts per job.
 /// </summary>
 public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen,
-    double ClaimedSpeed, double? MeasuredSpeed, bool SpeedClaimInflated, double Availability, double? MeasuredFlops);
+    double ClaimedSpeed, double? MeasuredSpeed, bool SpeedClaimInflated, double Availability, double? MeasuredFlops, double? MeanAbsenceSeconds);
 
 /// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model.</summary>
 public static class JobEndpoints
@@ -56,7 +56,7 @@ public static class JobEndpoints
             var profiles = (await workers.Profiles(sessions)).ToDictionary(p => p.Id);
             return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => profiles[w.Id] is var p ? new WorkerInfo(w.Id, w.Name, p.Runtime, p.Cores,
                 p.Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen, p.ClaimedSpeed, p.MeasuredSpeed > 0 ? p.MeasuredSpeed : null, p.SpeedClaimInflated,
-                w.Availability(o.WorkerTimeout), p.MeasuredFlops > 0 ? p.MeasuredFlops : null) : null!).ToList(), WireJson.Options);
+                w.Availability(o.WorkerTimeout), p.MeasuredFlops > 0 ? p.MeasuredFlops : null, w.MeanAbsence?.TotalSeconds) : null!).ToList(), WireJson.Options);
         }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 

@@ -27,9 +27,11 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
         var pool = new List<EstimatedWorker>();
         foreach (var p in profiles)
         {
-            double availability = sessions[p.Id].Availability(options.WorkerTimeout);
+            var session = sessions[p.Id];
+            double availability = session.Availability(options.WorkerTimeout);
             if (availability < GoneBelow || !JobRegistry.Accepts(jobId, setup, p)) continue;
-            pool.Add(new EstimatedWorker(p.SpeedFor(setup.Artifact.Manifest.FlopsPerSample), availability, p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples));
+            pool.Add(new EstimatedWorker(p.SpeedFor(setup.Artifact.Manifest.FlopsPerSample), availability,
+                p.Datasets.FirstOrDefault(d => d.Name == setup.Spec.Data.Dataset)?.Samples, session.MeanAbsence?.TotalSeconds));
         }
         return Estimator.Estimate(Input(setup, pool));
     }

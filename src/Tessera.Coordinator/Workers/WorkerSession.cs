@@ -2,8 +2,8 @@ namespace Tessera.Coordinator.Workers;
 
 /// <summary>
 /// A joined worker as this node sees it: who it is (id, name, token hash, token scope), when it was last heard
-/// from, and what share of the time since this node first saw it the worker was live (its availability, which
-/// estimates read). What it offers and how fast it is live in its <see cref="IWorkerGrain"/>.
+/// from, what share of the time since this node first saw it the worker was live (its availability) and how long
+/// its absences last (both read by estimates). What it offers and how fast it is live in its <see cref="IWorkerGrain"/>.
 /// </summary>
 public sealed class WorkerSession(string id, string name, string tokenHash, string? scopeJob)
 {
@@ -17,8 +17,8 @@ public sealed class WorkerSession(string id, string name, string tokenHash, stri
     public string? ScopeJob { get; } = scopeJob;
     readonly long _firstSeenTicks = DateTimeOffset.UtcNow.UtcTicks;
     long _lastSeenTicks = DateTimeOffset.UtcNow.UtcTicks;
-    long _liveTicks;
-    int _polling;
+    long _liveTicks, _absentTicks;
+    int _polling, _absences;
 
     /// <summary>Pulsed when a task is handed to this worker: its long-poll waits on this, not on every change.</summary>
     public ChangeSignal Wakeup { get; } = new();
@@ -36,7 +36,15 @@ public sealed class WorkerSession(string id, string name, string tokenHash, stri
         long gap = now - Interlocked.Exchange(ref _lastSeenTicks, now);
         // An open long-poll is presence however long it lasted; otherwise only short silences count.
         if (wasPolling || gap <= LiveGap.Ticks) Interlocked.Add(ref _liveTicks, Math.Max(0, gap));
+        else
+        {
+            Interlocked.Increment(ref _absences);
+            Interlocked.Add(ref _absentTicks, gap);
+        }
     }
+
+    /// <summary>How long the worker's absences (silences over <see cref="LiveGap"/>) lasted on average; null before its first.</summary>
+    public TimeSpan? MeanAbsence => Volatile.Read(ref _absences) is > 0 and var n ? TimeSpan.FromTicks(Interlocked.Read(ref _absentTicks) / n) : null;
 
     public bool IsLive(TimeSpan timeout) => IsPolling || DateTimeOffset.UtcNow - LastSeen < timeout;
 

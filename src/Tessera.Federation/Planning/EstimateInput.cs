@@ -2,9 +2,10 @@ using Tessera.Protocol.Jobs;
 
 namespace Tessera.Federation.Planning;
 
-/// <summary>One worker of the pool an estimate runs on: its training speed and the share of the time it is live.</summary>
+/// <summary>One worker of the pool an estimate runs on: its training speed, the share of the time it is live and how long it is away at a time.</summary>
 /// <param name="LocalSamples">Samples of the job's data set the worker holds (data that stays on the workers); null when shards come from the coordinator.</param>
-public sealed record EstimatedWorker(double SamplesPerSecond, double Availability = 1.0, int? LocalSamples = null);
+/// <param name="MeanAbsenceSeconds">Its absences' mean length as observed; null uses <see cref="EstimateInput.MeanAbsenceSeconds"/>.</param>
+public sealed record EstimatedWorker(double SamplesPerSecond, double Availability = 1.0, int? LocalSamples = null, double? MeanAbsenceSeconds = null);
 
 /// <summary>
 /// What <see cref="Estimator"/> needs besides the spec, gathered by its caller (the CLI or the coordinator): the
@@ -36,7 +37,7 @@ public sealed record EstimateInput
     public double RoundOverheadSeconds { get; init; } = 0.25;
     /// <summary>Silence after which the coordinator gives a worker's task up.</summary>
     public double WorkerTimeoutSeconds { get; init; } = 15;
-    /// <summary>Mean length of a worker's absence (availability fixes the ratio of presence to absence, not their lengths).</summary>
+    /// <summary>Mean length of an absence for workers not yet seen away (availability fixes the ratio of presence to absence, not their lengths).</summary>
     public double MeanAbsenceSeconds { get; init; } = 120;
     /// <summary>Spread (σ of ln) of one task's time around samples / speed.</summary>
     public double TaskTimeSigma { get; init; } = 0.2;

@@ -3,7 +3,7 @@ namespace Tessera.Federation.Planning;
 /// <summary>
 /// The ETA as a Monte Carlo over rounds (BOINC's runtime estimate, work / (speed × availability), is its mean for
 /// one worker). A synchronous round starts once enough workers are live (absent ones return after an exponential
-/// absence), invites ClientSelector's count, and waits for the slowest invited task; a worker that leaves mid-task
+/// absence of the worker's observed mean length), invites ClientSelector's count, and waits for the slowest invited task; a worker that leaves mid-task
 /// costs the coordinator's timeout and, when the quorum needs it, a replacement task; an evaluated round adds the
 /// coordinator's evaluation time. FedBuff instead runs every
 /// worker back to back until rounds × buffer updates arrived. Each task's time is samples / speed with a log-normal
@@ -52,7 +52,7 @@ static class EtaModel
             away.Clear();
             for (int i = 0; i < pool.Count; i++)
                 if (rng.NextDouble() < pool[i].Worker.Availability) up.Add(i);
-                else away.Add((Exponential(rng, input.MeanAbsenceSeconds), i));
+                else away.Add((Exponential(rng, Absence(input, pool[i])), i));
             double wait = 0;
             if (up.Count < spec.MinClients)
             {
@@ -109,7 +109,9 @@ static class EtaModel
 
     /// <summary>An absent worker starts when it comes back.</summary>
     static double StartDelay(EstimateInput input, Runner r, Random rng) =>
-        rng.NextDouble() < r.Worker.Availability ? 0 : Exponential(rng, input.MeanAbsenceSeconds);
+        rng.NextDouble() < r.Worker.Availability ? 0 : Exponential(rng, Absence(input, r));
+
+    static double Absence(EstimateInput input, Runner r) => r.Worker.MeanAbsenceSeconds ?? input.MeanAbsenceSeconds;
 
     /// <summary>One task's wall time; when the worker leaves mid-task, the time until the coordinator gives it up.</summary>
     static (double Seconds, bool Left) TaskTime(EstimateInput input, Runner r, Random rng)
@@ -118,7 +120,7 @@ static class EtaModel
         double a = r.Worker.Availability;
         if (a >= 1) return (seconds, false);
         // Presence and absence alternate with means in the ratio a : 1 − a.
-        double leaves = Exponential(rng, input.MeanAbsenceSeconds * a / (1 - a));
+        double leaves = Exponential(rng, Absence(input, r) * a / (1 - a));
         return leaves < seconds ? (leaves + input.WorkerTimeoutSeconds, true) : (seconds, false);
     }
 
