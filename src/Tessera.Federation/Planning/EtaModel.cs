@@ -2,10 +2,10 @@ namespace Tessera.Federation.Planning;
 
 /// <summary>
 /// The ETA as a Monte Carlo over rounds (BOINC's runtime estimate, work / (speed × availability), is its mean for
-/// one worker). A synchronous round starts once enough workers are live (absent ones return after an exponential
-/// absence of the worker's observed mean length), invites ClientSelector's count, and waits for the slowest invited task; a worker that leaves mid-task
-/// costs the coordinator's timeout and, when the quorum needs it, a replacement task; an evaluated round adds the
-/// coordinator's evaluation time. FedBuff instead runs every
+/// one worker). Each worker's presence is a timeline (<see cref="Presence"/>). A synchronous round starts once enough
+/// workers are present (waiting for absent ones to come back), invites ClientSelector's count and waits for the
+/// slowest invited task; a worker that leaves mid-task costs the coordinator's timeout and, when the quorum needs it,
+/// a replacement task; an evaluated round adds the coordinator's evaluation time. FedBuff instead runs every present
 /// worker back to back until rounds × buffer updates arrived. Each task's time is samples / speed with a log-normal
 /// spread. p50 and p90 are over the trials.
 /// </summary>
@@ -41,29 +41,22 @@ static class EtaModel
         var spec = input.Spec;
         double deadline = spec.DeadlineSeconds ?? input.DefaultDeadlineSeconds;
         int wanted = Math.Max(spec.ClientsPerRound ?? spec.MinClients, spec.MinClients);
-        double total = 0;
         // The coordinator evaluates after closing an evaluated round, before the next one starts.
         double evaluation = input.EvaluationSamplesPerSecond > 0 && spec.Evaluation.OnCoordinator ? input.TestSamples / input.EvaluationSamplesPerSecond : 0;
+        var presence = pool.Select(r => new Presence(r.Worker.Availability, Absence(input, r), rng)).ToArray();
+        double now = 0;
         var up = new List<int>(pool.Count);
-        var away = new List<(double Back, int Worker)>(pool.Count);
         for (int round = 0; round < spec.Rounds; round++)
         {
-            up.Clear();
-            away.Clear();
-            for (int i = 0; i < pool.Count; i++)
-                if (rng.NextDouble() < pool[i].Worker.Availability) up.Add(i);
-                else away.Add((Exponential(rng, Absence(input, pool[i])), i));
-            double wait = 0;
+            Present(presence, now, up);
             if (up.Count < spec.MinClients)
             {
                 // The round waits for enough absent workers to come back.
-                away.Sort();
-                var (back, _) = away[spec.MinClients - up.Count - 1];
-                up.AddRange(away.Where(a => a.Back <= back).Select(a => a.Worker));
-                wait = back;
+                now = presence.Where(p => !p.IsPresent).Select(p => p.Changes).Order().ElementAt(spec.MinClients - up.Count - 1);
+                Present(presence, now, up);
             }
             // Fewer than wanted (or no fixed count): the coordinator waits its selection window first.
-            if (spec.ClientsPerRound is null || up.Count < wanted) wait += input.SelectionWindowSeconds;
+            if (spec.ClientsPerRound is null || up.Count < wanted) now += input.SelectionWindowSeconds;
             int target = Math.Min(Math.Max(spec.ClientsPerRound ?? (int)Math.Ceiling(spec.Fraction * up.Count - 1e-9), spec.MinClients), up.Count);
             int invite = Estimator.Invited(spec, up.Count);
             Shuffle(up, invite, rng);
@@ -71,58 +64,72 @@ static class EtaModel
             int lost = 0;
             for (int k = 0; k < invite; k++)
             {
-                var (time, left) = TaskTime(input, pool[up[k]], rng);
-                if (left) lost++;
+                double time = TaskTime(input, pool[up[k]], rng);
+                // A worker whose presence ends mid-task loses it: the coordinator gives it up after its timeout.
+                if (presence[up[k]].Changes < now + time)
+                {
+                    time = presence[up[k]].Changes - now + input.WorkerTimeoutSeconds;
+                    lost++;
+                }
                 close = Math.Max(close, time);
             }
             // Lost tasks the quorum needs are handed to other workers once the coordinator gave them up.
             for (int k = 0; k < Math.Min(lost, Math.Max(0, target - (invite - lost))); k++)
-            {
-                var replacement = pool[up[rng.Next(up.Count)]];
-                close = Math.Max(close, input.WorkerTimeoutSeconds + TaskTime(input, replacement, rng).Seconds);
-            }
+                close = Math.Max(close, input.WorkerTimeoutSeconds + TaskTime(input, pool[up[rng.Next(up.Count)]], rng));
             // Past the deadline the round closes with what arrived (an extended deadline is not modelled beyond one).
             if (close > deadline) close = Math.Min(close, 2 * deadline);
             bool evaluated = (round + 1) % spec.EvalEvery == 0 || round + 1 == spec.Rounds;
-            total += wait + close + input.RoundOverheadSeconds + (evaluated ? evaluation : 0);
+            now += close + input.RoundOverheadSeconds + (evaluated ? evaluation : 0);
         }
-        return total;
+        return now;
+    }
+
+    /// <summary>The workers present at <paramref name="time"/>, into <paramref name="up"/>.</summary>
+    static void Present(Presence[] presence, double time, List<int> up)
+    {
+        up.Clear();
+        for (int i = 0; i < presence.Length; i++)
+        {
+            presence[i].At(time);
+            if (presence[i].IsPresent) up.Add(i);
+        }
     }
 
     static double AsyncTrial(EstimateInput input, IReadOnlyList<Runner> pool, Random rng)
     {
         var spec = input.Spec;
         long needed = (long)spec.Rounds * spec.Strategy.BufferSize;
+        var presence = pool.Select(r => new Presence(r.Worker.Availability, Absence(input, r), rng)).ToArray();
+        // Each worker's next moment of being free; an absent one starts when it comes back.
         var next = new PriorityQueue<int, double>();
-        for (int i = 0; i < pool.Count; i++)
-            next.Enqueue(i, StartDelay(input, pool[i], rng) + TaskTime(input, pool[i], rng).Seconds);
+        for (int i = 0; i < pool.Count; i++) next.Enqueue(i, 0);
         double now = 0;
         for (long done = 0; done < needed;)
         {
             next.TryDequeue(out int i, out now);
-            var (time, left) = TaskTime(input, pool[i], rng);
-            if (!left) done++;
-            next.Enqueue(i, now + time);
+            var p = presence[i];
+            p.At(now);
+            if (!p.IsPresent)
+            {
+                next.Enqueue(i, p.Changes);
+                continue;
+            }
+            double time = TaskTime(input, pool[i], rng);
+            if (p.Changes < now + time) next.Enqueue(i, p.Changes); // left mid-task: lost
+            else
+            {
+                done++;
+                next.Enqueue(i, now + time);
+            }
         }
         return now + spec.Rounds * input.RoundOverheadSeconds;
     }
 
-    /// <summary>An absent worker starts when it comes back.</summary>
-    static double StartDelay(EstimateInput input, Runner r, Random rng) =>
-        rng.NextDouble() < r.Worker.Availability ? 0 : Exponential(rng, Absence(input, r));
-
     static double Absence(EstimateInput input, Runner r) => r.Worker.MeanAbsenceSeconds ?? input.MeanAbsenceSeconds;
 
-    /// <summary>One task's wall time; when the worker leaves mid-task, the time until the coordinator gives it up.</summary>
-    static (double Seconds, bool Left) TaskTime(EstimateInput input, Runner r, Random rng)
-    {
-        double seconds = r.TaskSamples / r.Worker.SamplesPerSecond * Math.Exp(input.TaskTimeSigma * Gaussian(rng));
-        double a = r.Worker.Availability;
-        if (a >= 1) return (seconds, false);
-        // Presence and absence alternate with means in the ratio a : 1 − a.
-        double leaves = Exponential(rng, Absence(input, r) * a / (1 - a));
-        return leaves < seconds ? (leaves + input.WorkerTimeoutSeconds, true) : (seconds, false);
-    }
+    /// <summary>One task's wall time at the worker's speed, with the log-normal spread.</summary>
+    static double TaskTime(EstimateInput input, Runner r, Random rng) =>
+        r.TaskSamples / r.Worker.SamplesPerSecond * Math.Exp(input.TaskTimeSigma * Gaussian(rng));
 
     static void Shuffle(List<int> items, int count, Random rng)
     {
@@ -132,8 +139,6 @@ static class EtaModel
             (items[i], items[j]) = (items[j], items[i]);
         }
     }
-
-    static double Exponential(Random rng, double mean) => -mean * Math.Log(1 - rng.NextDouble());
 
     static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
