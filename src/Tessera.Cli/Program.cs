@@ -9,6 +9,7 @@ var root = new RootCommand("Tessera: federated and volunteer training on every k
     BenchCommand.Create(),
     DemoCommand.Create(),
     SimulateCommand.Create(),
+    EstimateCommand.Create(),
     PlotCommand.Create(),
     ServeCommand.Create(),
     WorkerCommand.Create(),

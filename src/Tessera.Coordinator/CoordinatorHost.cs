@@ -90,6 +90,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<ControlVariateStore>();
         s.AddSingleton<Trust.TaskReplayer>();
         s.AddSingleton<JobRegistry>();
+        s.AddSingleton<JobEstimates>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
         s.AddOpenApi("v1");
         s.AddOpenTelemetry().WithMetrics(m => m.AddMeter(CoordinatorMetrics.MeterName).AddPrometheusExporter());
@@ -145,6 +146,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
         LedgerEndpoints.Map(api);
+        EstimateEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -2,9 +2,11 @@
 // speed, bytes in/out, top contributors. Live through each job's server-sent events; job control (create,
 // pause, resume, cancel) with the admin key typed into the page (kept in this tab's sessionStorage only).
 import { Series, drawChart } from './chart';
-import { JobSnapshot, LedgerTotal, RoundRow } from './wire';
+import { JobEstimateView, JobSnapshot, LedgerTotal, RoundRow } from './wire';
 
-interface Overview { workers: { runtime: string; live: number; polling: number; samples_per_second: number }[]; bytes_in: number; bytes_out: number; updates_accepted: number; updates_rejected: number }
+// samples_per_second is what routing uses (the coordinator's measurement once a task came back); inflated_claims counts
+// workers claiming over twice what they were measured at.
+interface Overview { workers: { runtime: string; live: number; polling: number; samples_per_second: number; claimed_samples_per_second: number; inflated_claims: number }[]; bytes_in: number; bytes_out: number; updates_accepted: number; updates_rejected: number }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const jobs = new Map<string, JobSnapshot>();
@@ -91,7 +93,7 @@ function render() {
       card = document.createElement('section');
       card.className = 'card';
       card.dataset.job = j.id;
-      card.innerHTML = `<h3></h3><div class="progress"><div></div></div><p class="facts"></p>
+      card.innerHTML = `<h3></h3><div class="progress"><div></div></div><p class="facts"></p><p class="estimate"></p>
         <div class="buttons"><button data-verb="pause">Pause</button><button data-verb="resume">Resume</button><button data-verb="cancel">Cancel</button></div>
         <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas><canvas class="more" hidden></canvas></div>`;
       card.querySelectorAll<HTMLButtonElement>('button').forEach(b => b.addEventListener('click', async () => {
@@ -112,6 +114,7 @@ function render() {
       (j.last_declined && j.status === 'running' ? `; last task declined — ${j.last_declined}` : '') +
       (j.error ? ` — ${j.error}` : '') +
       (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '');
+    card.querySelector('.estimate')!.textContent = j.estimate ? estimateText(j.estimate, terminal) : '';
     const rows = metrics.get(j.id) ?? [];
     const accuracy: Series[] = [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }];
     // Federated evaluation scores the model a round started from, so it is drawn at the round that model came from.
@@ -130,13 +133,30 @@ function render() {
   const o = view.overview;
   if (o) {
     $('workers').innerHTML = o.workers.length
-      ? o.workers.map(w => `<tr><td>${esc(w.runtime)}</td><td>${w.live}</td><td>${w.polling}</td><td>${w.samples_per_second.toFixed(0)}</td></tr>`).join('')
-      : '<tr><td colspan="4">no workers yet</td></tr>';
+      ? o.workers.map(w => `<tr><td>${esc(w.runtime)}</td><td>${w.live}</td><td>${w.polling}</td><td>${w.samples_per_second.toFixed(0)}</td>` +
+          `<td>${w.claimed_samples_per_second.toFixed(0)}</td><td${w.inflated_claims ? ' class="warn"' : ''}>${w.inflated_claims}</td></tr>`).join('')
+      : '<tr><td colspan="6">no workers yet</td></tr>';
     $('traffic').textContent = `in ${mb(o.bytes_in)}, out ${mb(o.bytes_out)}; updates accepted ${o.updates_accepted}, rejected ${o.updates_rejected}`;
   }
   $('ledger').innerHTML = view.ledger.slice(0, 10).map(l => `<tr${l.revoked > 0 ? ' class="revoked"' : ''}><td>${esc(l.name)}</td><td>${l.updates}</td><td>${l.samples}</td><td>${l.granted.toFixed(2)}</td><td>${l.pending.toFixed(2)}</td><td>${l.revoked.toFixed(2)}</td><td>${l.unverifiable.toFixed(2)}</td></tr>`).join('')
     || '<tr><td colspan="4">no accepted work yet</td></tr>';
 }
+
+/** The estimate made at creation next to progress; once the job ended, what it actually took beside it. */
+function estimateText(e: JobEstimateView, ended: boolean): string {
+  const eta = e.eta_p50_seconds != null ? `ETA p50 ${duration(e.eta_p50_seconds)}, p90 ${duration(e.eta_p90_seconds!)} on ${e.workers} workers` : `no ETA (${e.stalled ?? 'no pool'})`;
+  const elapsed = (Date.now() - Date.parse(e.made)) / 1000;
+  let text = `estimate: ${gflop(e.training_flops)} training + ${gflop(e.evaluation_flops)} evaluation + ${gflop(e.verification_flops)} verification, ` +
+    `${e.credits.toFixed(2)} credits; ${eta}`;
+  if (ended && e.actual_seconds != null)
+    text += ` — actual: ${duration(e.actual_seconds)}, ${gflop(e.actual_training_flops ?? 0)} training, ${(e.actual_credits ?? 0).toFixed(2)} credits`;
+  else if (!ended) text += `; running for ${duration(elapsed)}`;
+  return text;
+}
+
+const gflop = (f: number) => `${(f / 1e9).toFixed(1)} GFLOP`;
+const duration = (s: number) => s < 60 ? `${s.toFixed(0)} s` : s < 3600 ? `${Math.floor(s / 60)}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`
+  : `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 
 const palette = ['#e67700', '#0b7285', '#c2255c', '#5c940d', '#364fc7', '#862e9c'];
 

@@ -51,6 +51,14 @@ export interface JobSnapshot {
   id: string; name: string; status: string; model: string; strategy: string; version: number; rounds: number;
   round?: number; phase?: string; round_updates: number; round_target: number; round_tasks: number; live_workers: number;
   last_accuracy?: number; error?: string; artifact_sha256: string; last_declined?: string; stopped_early?: string;
+  /** The estimate made when the job was created; the actual_ fields once it ended. */
+  estimate?: JobEstimateView;
+}
+
+export interface JobEstimateView {
+  training_flops: number; evaluation_flops: number; verification_flops: number; credits: number;
+  eta_p50_seconds?: number; eta_p90_seconds?: number; workers: number; stalled?: string; made: string;
+  actual_seconds?: number; actual_training_flops?: number; actual_credits?: number;
 }
 
 export interface RoundRow {

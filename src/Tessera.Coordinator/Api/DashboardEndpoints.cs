@@ -7,7 +7,8 @@ using Tessera.Protocol.Wire;
 
 namespace Tessera.Coordinator.Api;
 
-public sealed record WorkerKind(string Runtime, int Live, int Polling, double SamplesPerSecond);
+/// <summary>Live workers of one runtime: their summed speed as routing uses it (measured where measured), and how many claim over 2× their measurement.</summary>
+public sealed record WorkerKind(string Runtime, int Live, int Polling, double SamplesPerSecond, double ClaimedSamplesPerSecond, int InflatedClaims);
 public sealed record Overview(IReadOnlyList<WorkerKind> Workers, long BytesIn, long BytesOut, long UpdatesAccepted, long UpdatesRejected);
 
 /// <summary>
@@ -28,7 +29,8 @@ public static class DashboardEndpoints
             var polling = live.Where(w => w.IsPolling).Select(w => w.Id).ToHashSet();
             var profiles = await workers.Profiles(live);
             var kinds = profiles.GroupBy(p => p.Runtime).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => new WorkerKind(g.Key, g.Count(), g.Count(p => polling.Contains(p.Id)), g.Sum(p => p.Speed))).ToList();
+                .Select(g => new WorkerKind(g.Key, g.Count(), g.Count(p => polling.Contains(p.Id)), g.Sum(p => p.Speed), g.Sum(p => p.ClaimedSpeed),
+                    g.Count(p => p.SpeedClaimInflated))).ToList();
             return Results.Json(new Overview(kinds, tally.BytesIn, tally.BytesOut, tally.Accepted, tally.Rejected), WireJson.Options);
         }).Produces<Overview>().WithSummary("Live workers by runtime with speed, bytes in/out, updates accepted/rejected (for the dashboard)");
     }

@@ -14,7 +14,12 @@ using Tessera.Protocol.Wire;
 namespace Tessera.Coordinator.Api;
 
 public sealed record JobCreated(string Id, string JoinToken, JobSnapshot Job);
-public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen);
+/// <summary>
+/// A worker as admins see it. SamplesPerSecond is the measurement on its latest task's job once a task came back (the
+/// claim before), with the claim beside it; MeasuredFlops is the same measurement in FLOP/s, which routing converts per job.
+/// </summary>
+public sealed record WorkerInfo(string Id, string Name, string Runtime, int Cores, double SamplesPerSecond, bool Live, bool Polling, DateTimeOffset LastSeen,
+    double ClaimedSpeed, double? MeasuredSpeed, bool SpeedClaimInflated, double Availability, double? MeasuredFlops, double? MeanAbsenceSeconds);
 
 /// <summary>Job management (admin key) and read-only job views: status, per-round metrics, live events, the model.</summary>
 public static class JobEndpoints
@@ -49,24 +54,26 @@ public static class JobEndpoints
             if (auth.RequireAdmin(req) is { } denied) return denied;
             var sessions = workers.All.ToList();
             var profiles = (await workers.Profiles(sessions)).ToDictionary(p => p.Id);
-            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => new WorkerInfo(w.Id, w.Name, profiles[w.Id].Runtime, profiles[w.Id].Cores,
-                profiles[w.Id].Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen)).ToList(), WireJson.Options);
+            return Results.Json(sessions.Where(w => profiles.ContainsKey(w.Id)).Select(w => profiles[w.Id] is var p ? new WorkerInfo(w.Id, w.Name, p.Runtime, p.Cores,
+                p.Speed, w.IsLive(o.WorkerTimeout), w.IsPolling, w.LastSeen, p.ClaimedSpeed, p.MeasuredSpeed > 0 ? p.MeasuredSpeed : null, p.SpeedClaimInflated,
+                w.Availability(o.WorkerTimeout), p.MeasuredFlops > 0 ? p.MeasuredFlops : null, w.MeanAbsence?.TotalSeconds) : null!).ToList(), WireJson.Options);
         }).Produces<List<WorkerInfo>>().WithSummary("Workers (admin key)");
     }
 
-    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, BlobStore blobs)
+    static async Task<IResult> Create(HttpRequest req, RequestAuth auth, JobRegistry jobs, BlobStore blobs, JobEstimates estimates)
     {
         if (auth.RequireAdmin(req) is { } denied) return denied;
         try
         {
             var (spec, text) = req.HasFormContentType ? await Multipart(req, blobs) : await PlainSpec(req);
             var job = jobs.Create(spec, text);
+            if (await estimates.TryEstimate(job.Setup, job.Id) is { } estimate) jobs.RecordEstimate(job, JobEstimateView.From(estimate, job.Created));
             return Results.Json(new JobCreated(job.Id, job.JoinToken, await jobs.Snapshot(job)), WireJson.Options, statusCode: 201);
         }
         catch (JobSpecException e) { return ApiErrors.BadRequest(e.Message); }
     }
 
-    static async Task<(JobSpec, string)> PlainSpec(HttpRequest req)
+    internal static async Task<(JobSpec, string)> PlainSpec(HttpRequest req)
     {
         string text;
         using (var reader = new StreamReader(req.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync(req.HttpContext.RequestAborted);
@@ -78,7 +85,7 @@ public static class JobEndpoints
     /// A spec (form field or file "spec") with the ONNX model it names in model.onnx as a file part of that name. The
     /// model is kept by sha256 and the stored spec names that hash, so a restart needs no upload again.
     /// </summary>
-    static async Task<(JobSpec, string)> Multipart(HttpRequest req, BlobStore blobs)
+    internal static async Task<(JobSpec, string)> Multipart(HttpRequest req, BlobStore blobs)
     {
         IFormCollection form;
         try { form = await req.ReadFormAsync(req.HttpContext.RequestAborted); }

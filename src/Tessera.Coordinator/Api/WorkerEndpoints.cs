@@ -202,7 +202,7 @@ public static class WorkerEndpoints
                 losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress,
                 envelope.Evaluation is { } report ? new EvaluationNotice(report.Samples, report.Loss, report.Accuracy, report.Metrics.ToDictionary()) : null, audit));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
-            await workers.RecordSpeed(w, envelope.SamplesPerSecond);
+            await workers.RecordTiming(w, task.Id, (long)task.Steps * job.Setup.Spec.Local.BatchSize, job.Setup.Artifact.Manifest.FlopsPerSample, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }

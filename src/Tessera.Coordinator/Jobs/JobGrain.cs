@@ -188,7 +188,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         int steps = spec.Local.Epochs * Math.Max(1, (samples + batch - 1) / batch);
         if (spec.Local.MaxSteps is { } cap) steps = Math.Min(steps, cap);
         // Size K from the worker's measured speed so that slow and fast workers finish inside the deadline together.
-        if (w.Speed > 0) steps = Math.Clamp((int)(w.Speed * Deadline.TotalSeconds * 0.5 / batch), 1, steps);
+        if (w.SpeedFor(Setup.Artifact.Manifest.FlopsPerSample) is > 0 and var speed) steps = Math.Clamp((int)(speed * Deadline.TotalSeconds * 0.5 / batch), 1, steps);
         var task = new RoundTask
         {
             Id = "t-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), WorkerId = w.Id, Round = round, Version = version,

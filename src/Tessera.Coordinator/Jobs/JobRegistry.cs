@@ -99,7 +99,29 @@ public sealed class JobRegistry : BackgroundService
         _jobs[row.Id] = new JobHandle(row.Id, row.JoinToken, DateTimeOffset.Parse(row.Created), setup, _grains.GetGrain<IJobGrain>(row.Id), Changes(row.Id))
         {
             Finished = IsFinished(row.Status),
+            Estimate = row.Estimate is { } json ? JsonSerializer.Deserialize<JobEstimateView>(json, WireJson.Options) : null,
         };
+
+    /// <summary>Keeps the estimate made at the job's creation with it (shown beside its progress, compared with the actuals at the end).</summary>
+    public void RecordEstimate(JobHandle job, JobEstimateView estimate)
+    {
+        job.Estimate = estimate;
+        _store.SetJobEstimate(job.Id, JsonSerializer.Serialize(estimate, WireJson.Options));
+        job.Changes.Pulse();
+    }
+
+    /// <summary>What the ended job actually took: creation to its last closed round, and its accepted tasks' training work.</summary>
+    JobEstimateView WithActuals(JobHandle job, JobEstimateView e)
+    {
+        var closed = _store.Rounds(job.Id).Where(r => r.Closed is not null).Select(r => DateTimeOffset.Parse(r.Closed!)).ToList();
+        double flops = (double)_store.AcceptedSteps(job.Id) * job.Setup.Spec.Local.BatchSize * job.Setup.Artifact.Manifest.FlopsPerSample;
+        return e with
+        {
+            ActualSeconds = closed.Count > 0 ? (closed.Max() - job.Created).TotalSeconds : null,
+            // What its accepted work earns: granted, still pending or unverifiable; revoked credit is not paid.
+            ActualTrainingFlops = flops, ActualCredits = _store.LedgerTotals(job.Id).Sum(l => l.Granted + l.Pending + l.Unverifiable),
+        };
+    }
 
     static bool IsFinished(string status) => status is "completed" or "cancelled" or "failed";
 
@@ -135,15 +157,19 @@ public sealed class JobRegistry : BackgroundService
     }
 
     /// <summary>Can this worker take this job's tasks at all (token scope and the job's requirements)?</summary>
-    public static bool Accepts(JobHandle job, WorkerProfile w)
+    public static bool Accepts(JobHandle job, WorkerProfile w) => Accepts(job.Id, job.Setup, w);
+
+    /// <summary>The same rule for a job that may not exist yet (<paramref name="jobId"/> null: workers scoped to any job are out).</summary>
+    public static bool Accepts(string? jobId, JobSetup setup, WorkerProfile w)
     {
-        if (w.ScopeJob is { } scope && scope != job.Id) return false;
-        var req = job.Setup.Spec.Requirements;
+        var spec = setup.Spec;
+        if (w.ScopeJob is { } scope && scope != jobId) return false;
+        var req = spec.Requirements;
         if (req.Runtimes.Count > 0 && !req.Runtimes.Contains(w.Runtime)) return false;
         if (req.MinMemoryMb > 0 && w.MemoryMb < req.MinMemoryMb) return false;
-        if (req.MinSamplesPerSecond > 0 && w.Speed < req.MinSamplesPerSecond) return false;
+        if (req.MinSamplesPerSecond > 0 && w.SpeedFor(setup.Artifact.Manifest.FlopsPerSample) < req.MinSamplesPerSecond) return false;
         // Data that stays on the workers: only a worker holding the job's data set can train it.
-        var data = job.Setup.Spec.Data;
+        var data = spec.Data;
         if (data.OnWorkers && !w.Datasets.Any(d => d.Name == data.Dataset && d.Samples > 0)) return false;
         return true;
     }
@@ -156,7 +182,11 @@ public sealed class JobRegistry : BackgroundService
         // The worker grain knows which job handed it a task last; that job is asked first.
         var hint = await grain.PendingJob() is { } id ? Get(id) : null;
         foreach (var job in hint is null ? All : All.Where(j => j != hint).Prepend(hint))
-            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id, _local) is { } t) return job.Describe(t, baseUrl);
+            if (Accepts(job, profile) && await job.Grain.PendingTask(w.Id, _local) is { } t)
+            {
+                await grain.Handed(t.Id); // the coordinator times the task from here (WorkerSpeed)
+                return job.Describe(t, baseUrl);
+            }
         return null;
     }
 
@@ -170,7 +200,14 @@ public sealed class JobRegistry : BackgroundService
     }
 
     /// <summary>The job's status as its grain sees it (live workers merged over every node's view).</summary>
-    public Task<JobSnapshot> Snapshot(JobHandle job) => job.Grain.Snapshot();
+    public async Task<JobSnapshot> Snapshot(JobHandle job)
+    {
+        var s = await job.Grain.Snapshot();
+        if (job.Estimate is not { } e) return s;
+        // An ended job's actuals no longer change: read once.
+        if (IsFinished(s.Status)) e = job.EstimateWithActuals ??= WithActuals(job, e);
+        return s with { Estimate = e };
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -224,6 +261,9 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
     public ChangeSignal Changes { get; } = changes;
     /// <summary>Completed, cancelled or failed, as the database says (refreshed every couple of seconds); such jobs are not ticked.</summary>
     public bool Finished { get; set; }
+    /// <summary>The estimate made when the job was created (null for jobs created without one).</summary>
+    public JobEstimateView? Estimate { get; set; }
+    public JobEstimateView? EstimateWithActuals { get; set; }
 
     public Task<long> Version() => Grain.Version();
     public Task<string?> SetStatus(JobStatus target) => Grain.SetStatus(target);

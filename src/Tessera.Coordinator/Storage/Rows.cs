@@ -13,6 +13,8 @@ public sealed class JobRow
     public long Version { get; set; }
     public string Created { get; set; } = "";
     public string? Error { get; set; }
+    /// <summary>The estimate made at creation, as JSON (Jobs.JobEstimateView).</summary>
+    public string? Estimate { get; set; }
 }
 
 public sealed class RoundRow
@@ -54,7 +56,12 @@ public sealed class WorkerRow
     public string TokenHash { get; set; } = "";
     public string? ScopeJob { get; set; }
     public string Capabilities { get; set; } = "";
+    /// <summary>The speed the worker claims (at join, then with each upload).</summary>
     public double Speed { get; set; }
+    /// <summary>The coordinator's smoothed measurement (<see cref="Workers.WorkerSpeed"/>); null until a task came back.</summary>
+    public double? MeasuredSpeed { get; set; }
+    /// <summary>The same measurement in FLOP/s of the tasks' artifacts, which carries over between models.</summary>
+    public double? MeasuredFlops { get; set; }
     public string Joined { get; set; } = "";
 }
 

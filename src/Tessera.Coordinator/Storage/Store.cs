@@ -62,6 +62,19 @@ public sealed partial class Store
         return c.Query<JobRow>("SELECT * FROM jobs ORDER BY created").ToList();
     }
 
+    public void SetJobEstimate(string id, string estimateJson)
+    {
+        using var c = Open();
+        c.Execute("UPDATE jobs SET estimate = @estimateJson WHERE id = @id", new { id, estimateJson });
+    }
+
+    /// <summary>Optimizer steps the job's accepted tasks were assigned (× batch = the samples its credit pays for).</summary>
+    public long AcceptedSteps(string jobId)
+    {
+        using var c = Open();
+        return c.ExecuteScalar<long>("SELECT CAST(COALESCE(SUM(steps), 0) AS BIGINT) FROM tasks WHERE job_id = @jobId AND status = 'accepted'", new { jobId });
+    }
+
     public void SetJobStatus(string id, string status, string? error = null)
     {
         using var c = Open();
@@ -180,10 +193,11 @@ public sealed partial class Store
             """, w);
     }
 
-    public void SetWorkerSpeed(string id, double speed)
+    /// <summary>The worker's latest claimed speed (column speed), the coordinator's measurement of it on that task's job, and in FLOP/s.</summary>
+    public void SetWorkerSpeed(string id, double claimed, double? measured, double? measuredFlops)
     {
         using var c = Open();
-        c.Execute("UPDATE workers SET speed = @speed WHERE id = @id", new { id, speed });
+        c.Execute("UPDATE workers SET speed = @claimed, measured_speed = @measured, measured_flops = @measuredFlops WHERE id = @id", new { id, claimed, measured, measuredFlops });
     }
 
     public WorkerRow? Worker(string id)

@@ -79,9 +79,10 @@ public sealed class WorkerRegistry
     /// <summary>One worker's profile (cached, see <see cref="ProfileCache"/>).</summary>
     public Task<WorkerProfile?> Profile(string id) => _profiles.Get(id);
 
-    public async Task RecordSpeed(WorkerSession w, double samplesPerSecond)
+    /// <summary>A task's upload arrived: its worker's grain measures the speed (see <see cref="WorkerSpeed"/>) and keeps the claim beside it.</summary>
+    public async Task RecordTiming(WorkerSession w, string taskId, long assignedSamples, long flopsPerSample, double claimedSamplesPerSecond)
     {
-        await Grain(w.Id).RecordSpeed(samplesPerSecond);
+        await Grain(w.Id).Finished(taskId, assignedSamples, flopsPerSample, claimedSamplesPerSecond);
         _profiles.Forget(w.Id);
     }
 

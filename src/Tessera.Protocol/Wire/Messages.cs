@@ -3,7 +3,7 @@ namespace Tessera.Protocol.Wire;
 /// <summary>A data set a worker holds locally; its samples never leave the worker.</summary>
 public sealed record LocalDataset(string Name, int Samples);
 
-/// <summary>What a worker offers: the coordinator routes tasks by it and sizes K from the measured speed.</summary>
+/// <summary>What a worker offers: the coordinator routes tasks by it and sizes K from the speed it measures.</summary>
 public sealed record WorkerCapabilities
 {
     /// <summary>dotnet, browser or python.</summary>
@@ -11,7 +11,10 @@ public sealed record WorkerCapabilities
     public int Cores { get; init; } = 1;
     public long MemoryMb { get; init; }
     public IReadOnlyList<string> Providers { get; init; } = [];
-    /// <summary>Measured training samples per second (a short benchmark at join, refreshed by every result).</summary>
+    /// <summary>
+    /// The worker's own training samples per second (a short benchmark at join, refreshed by every result). It only
+    /// seeds the first task: the coordinator times tasks itself and routes by that.
+    /// </summary>
     public double SamplesPerSecond { get; init; }
     public IReadOnlyList<LocalDataset> Datasets { get; init; } = [];
 }

@@ -164,12 +164,13 @@ public sealed class StoreTests
         store.UpsertWorker(Worker("w1", "laptop", "h1", 10, scope: "j"));
         store.UpsertWorker(Worker("w2", "phone", "h2", 5));
         store.UpsertWorker(Worker("w1", "renamed", "h3", 20, scope: "j"));
-        store.SetWorkerSpeed("w2", 7.25);
+        store.SetWorkerSpeed("w2", 7.25, 3.5, 3.5e6);
 
         var w1 = store.Worker("w1")!;
         Assert.Equal(("laptop", "h3", 20.0, "j"), (w1.Name, w1.TokenHash, w1.Speed, w1.ScopeJob));
         var w2 = store.Worker("w2")!;
-        Assert.Equal((7.25, (string?)null), (w2.Speed, w2.ScopeJob));
+        Assert.Equal((7.25, 3.5, 3.5e6, (string?)null), (w2.Speed, w2.MeasuredSpeed, w2.MeasuredFlops, w2.ScopeJob));
+        Assert.Null(w1.MeasuredSpeed); // never timed yet
         Assert.Null(store.Worker("nobody"));
         Assert.Equal(["w1", "w2"], store.Workers().Select(w => w.Id).Order());
     }
