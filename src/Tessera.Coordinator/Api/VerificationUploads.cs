@@ -17,7 +17,7 @@ namespace Tessera.Coordinator.Api;
 public static class VerificationUploads
 {
     public static async Task<IResult> Vote(JobHandle job, TaskInfo task, string verifierId, ClientUpdate rerun, UpdateEnvelope rerunEnvelope,
-        WorkerRegistry workers, NodeAggregators nodes, BlobStore blobs, ILocalSiloDetails silo)
+        WorkerRegistry workers, NodeAggregators nodes, BlobStore blobs, ILocalSiloDetails silo, Trust.TaskReplayer replayer)
     {
         var setup = job.Setup;
         var spec = setup.Spec.Verification;
@@ -36,6 +36,15 @@ public static class VerificationUploads
             verdict.Reason is null ? null : $"{verdict.Reason} (re-run by worker {verifierId})");
         var vote = await job.Grain.Vote(task.Id, notice);
         if (vote.Error is { } why) return ApiErrors.Conflict(why);
+        if (vote.Arbitrate)
+        {
+            // The verifiers did not all pass it: the coordinator's own replay decides, so no verifier can get an honest worker banned.
+            var (own, ms) = await replayer.Audit(job, original, original.WorkerId, claimed.Delta, claimedEnvelope);
+            var arbiter = new AuditNotice(own.Outcome.ToString().ToLowerInvariant(), own.RelativeError, own.ChainMatches, ms, runtime,
+                own.Reason is null ? null : $"{own.Reason} (re-run by worker {verifierId}, confirmed by the coordinator's replay)");
+            vote = await job.Grain.Arbitrated(original.Id, arbiter);
+            if (vote.Error is { } lost) return ApiErrors.Conflict(lost);
+        }
         if (vote.Fold)
         {
             try

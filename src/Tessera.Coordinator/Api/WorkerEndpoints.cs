@@ -163,7 +163,7 @@ public static class WorkerEndpoints
             // replays it if so and folds the tensors, then the grain counts it and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
-            if (task.VerifiesTask is not null) return await VerificationUploads.Vote(job, task, w.Id, update, envelope, workers, nodes, blobs, silo);
+            if (task.VerifiesTask is not null) return await VerificationUploads.Vote(job, task, w.Id, update, envelope, workers, nodes, blobs, silo, replayer);
             if (ticket.Held)
             {
                 // replay: workers — kept (never folded) until trusted workers have re-run the task and agree.

@@ -6,8 +6,9 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// Verification by trusted workers (replay: workers, BOINC-style replication): an audited upload is held while
-/// <c>quorum</c> other workers the job trusts re-run its task; the majority of their verdicts decides it, and
-/// only a pass lets it be folded. While too few trusted workers are idle the coordinator replays it itself.
+/// <c>quorum</c> other workers the job trusts re-run its task; if they all pass it, it is folded; otherwise the
+/// coordinator replays it itself and its verdict decides, banning whichever side disagreed with it. While too
+/// few trusted workers are idle the coordinator replays it itself.
 /// A verifier that vanishes leaves the held update out, unpunished; verifiers are paid for the training they re-ran.
 /// </summary>
 public sealed partial class JobGrain
@@ -47,18 +48,41 @@ public sealed partial class JobGrain
         store.CreditVerification(Id, v.Round, v.WorkerId, v.Id, Setup.Credit, v.Steps);
         if (original.State != TaskState.Folding || original.Votes is not { } votes)
             return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));   // decided already (or the round moved on): the re-run is still paid
-        votes.Add(verdict);
+        votes.Add((v, verdict));
         if (votes.Count < original.VotesNeeded) return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));
-        // The majority decides; a tie leaves the update out (inconclusive), punishing nobody.
-        int passes = votes.Count(n => n.Passed), fails = votes.Count(n => !n.Passed && !n.Inconclusive);
-        var decided = passes * 2 > votes.Count ? votes.First(n => n.Passed)
-            : fails * 2 > votes.Count ? votes.First(n => !n.Passed && !n.Inconclusive)
-            : votes.FirstOrDefault(n => n.Inconclusive) ?? votes[0] with { Outcome = Storage.AuditRow.InconclusiveOutcome, Reason = "the verifiers disagreed" };
+        // A unanimous pass decides. Anything else is arbitrated by the coordinator's own replay, so that a lying (or
+        // merely different) verifier can never get an honest worker banned.
+        if (votes.All(x => x.Verdict.Passed) && _round is { } r && r.Tasks.ContainsKey(original.Id))
+        {
+            original.Votes = null;
+            return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, votes[0].Verdict));
+        }
+        return Task.FromResult(new VoteResult(null, false, false, 0, 0, votes.First(x => !x.Verdict.Passed).Verdict, Arbitrate: true));
+    }
+
+    public Task<VoteResult> Arbitrated(string originalTaskId, AuditNotice coordinatorVerdict)
+    {
+        if (!_allTasks.TryGetValue(originalTaskId, out var original) || original.State != TaskState.Folding || original.Votes is not { } votes)
+            return Task.FromResult(new VoteResult($"task {originalTaskId} is not held", false, false, 0, 0, null));
         original.Votes = null;
-        if (decided.Passed && _round is { } r && r.Tasks.ContainsKey(original.Id))
-            return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, decided));
-        Refused(original.Id, decided);
-        return Task.FromResult(new VoteResult(null, true, false, 0, 0, decided));
+        if (!coordinatorVerdict.Passed)
+        {
+            Refused(original.Id, coordinatorVerdict);
+            return Task.FromResult(new VoteResult(null, true, false, 0, 0, coordinatorVerdict));
+        }
+        foreach (var (verifier, verdict) in votes.Where(x => !x.Verdict.Passed))
+        {
+            // The verifier's re-run disagreed with the coordinator's replay of the same task: it is the one caught.
+            _audits.Refused(verifier, verdict with
+            {
+                Outcome = Storage.AuditRow.FailedOutcome,
+                Reason = $"its re-run of task {original.Id} disagreed with the coordinator's replay ({verdict.Reason})",
+            });
+            log.LogWarning("job {Job}: verifier {Worker} re-ran task {Task} unlike the coordinator's replay and is banned", Id, verifier.WorkerId, original.Id);
+        }
+        if (_round is { } r && r.Tasks.ContainsKey(original.Id))
+            return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, coordinatorVerdict));
+        return Task.FromResult(new VoteResult(null, true, false, 0, 0, coordinatorVerdict));
     }
 
     /// <summary>A verifier expired or gave its task back: if no other verdict can still come, the held update is left out.</summary>

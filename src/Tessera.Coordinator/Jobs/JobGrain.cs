@@ -220,8 +220,9 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     public Task<TaskInfo?> PendingTask(string workerId, SiloAddress node)
     {
         if (Status != JobStatus.Running || (_async is not null && !node.Equals(_local))) return Task.FromResult<TaskInfo?>(null);
-        var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
-        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned);
+        var open = _async is not null ? _asyncTasks : _round?.Tasks;
+        // A closing round hands out only re-runs of the updates it still holds (replay: workers): the close waits on them.
+        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null));
         return Task.FromResult(t?.Info);
     }
 
@@ -242,7 +243,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_async is not null) return CheckAsyncUpload(t);
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
             return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
-        if (_round.Phase != RoundPhase.Collecting) return $"round {t.Round} is closing; late results are not counted";
+        if (_round.Phase != RoundPhase.Collecting && t.Verifies is null) return $"round {t.Round} is closing; late results are not counted";
         if (t.State == TaskState.Expired) return $"task {t.Id} expired (deadline or missed heartbeats); the round went on without it";
         if (t.Verifies is { } original && (original.State != TaskState.Folding || original.Votes is null))
             return $"task {t.Id} re-ran task {original.Id}, which is decided already";
@@ -323,8 +324,9 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     /// <summary>Whether the worker should keep training this task (false once the round closed without it).</summary>
     public Task<bool> StillWanted(string taskId)
     {
-        var open = _async is not null ? _asyncTasks : _round is { Phase: RoundPhase.Collecting } r ? r.Tasks : null;
-        return Task.FromResult(Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State is TaskState.Assigned or TaskState.Folding);
+        var open = _async is not null ? _asyncTasks : _round?.Tasks;
+        return Task.FromResult(Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State is TaskState.Assigned or TaskState.Folding
+            && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null));
     }
 
     public Task<string?> Decline(string taskId, string reason)

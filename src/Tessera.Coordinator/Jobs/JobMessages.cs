@@ -33,6 +33,11 @@ public interface IJobGrain : IGrainWithStringKey
     Task Refused(string taskId, AuditNotice audit);
     /// <summary>A verifier re-ran a held update's task (replay: workers): its verdict, counted towards the quorum.</summary>
     Task<VoteResult> Vote(string verificationTaskId, AuditNotice verdict);
+    /// <summary>
+    /// The verifiers did not pass a held update, so the coordinator replayed it itself: its verdict decides. A pass
+    /// folds the update and bans the verifiers that voted against it (they lied, or their runtime did); a failure refuses it.
+    /// </summary>
+    Task<VoteResult> Arbitrated(string originalTaskId, AuditNotice coordinatorVerdict);
     Task<bool> StillWanted(string taskId);
     /// <summary>The worker gives the task back: it stops counting towards the round and its worker is not invited again this round. Null or why not.</summary>
     Task<string?> Decline(string taskId, string reason);
@@ -60,7 +65,7 @@ public sealed record UploadTicket(string? Error, int Round, int Attempt, bool As
 /// (the node that took the deciding vote folds it, then reports it with <see cref="IJobGrain.Folded"/>).
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record VoteResult(string? Error, bool Decided, bool Fold, int Round, int Attempt, AuditNotice? Verdict);
+public sealed record VoteResult(string? Error, bool Decided, bool Fold, int Round, int Attempt, AuditNotice? Verdict, bool Arbitrate = false);
 
 /// <summary>One replay's outcome as the node that ran it reports it.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

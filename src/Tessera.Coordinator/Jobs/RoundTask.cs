@@ -21,7 +21,7 @@ public sealed class RoundTask
     /// <summary>A verification task: the task it re-runs (and that task's worker); null for training tasks.</summary>
     public RoundTask? Verifies { get; init; }
     /// <summary>A training task whose upload waits for verification tasks: their verdicts so far.</summary>
-    public List<AuditNotice>? Votes { get; set; }
+    public List<(RoundTask Verifier, AuditNotice Verdict)>? Votes { get; set; }
     public int VotesNeeded { get; set; }
 
     public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId);

@@ -15,13 +15,13 @@ public sealed class AuditRestartTests : IDisposable
         int port = CoordinatorProcess.FreePort();
         var first = CoordinatorProcess.Start(_data, port);
         using var admin = new AdminApi(first.Url, CoordinatorProcess.AdminKey);
-        // A CNN task of 100 steps takes the coordinator seconds to replay: time enough to kill it mid-audit.
+        // A CNN task of 600 steps takes the coordinator many seconds to replay: time enough to kill it mid-audit.
         var job = await admin.CreateJob("""
             name: audit-restart
             model: cnn
-            rounds: 2
+            rounds: 1
             clients_per_round: 1
-            data: { clients: 3, train_samples: 3000 }
+            data: { clients: 1, train_samples: 6000 }
             local: { batch_size: 10, lr: 0.05 }
             """);
         string hostileId;
@@ -31,7 +31,7 @@ public sealed class AuditRestartTests : IDisposable
             hostileId = hostile.WorkerId;
             var (task, body) = await hostile.Prepare(cheating: false, TimeSpan.FromMinutes(2));
             var upload = hostile.Upload(task, body);
-            await Task.Delay(1500);
+            await Task.Delay(1000);
             Assert.False(upload.IsCompleted, "the audit finished before the kill; the test needs a longer replay");
             first.Kill();
             await Assert.ThrowsAnyAsync<HttpRequestException>(() => upload);
@@ -48,7 +48,7 @@ public sealed class AuditRestartTests : IDisposable
 
         var rounds = await admin.Rounds(job.Id);
         var ledger = await admin.Ledger(job.Id);
-        Assert.Equal(2, rounds.Sum(r => r.Updates));
+        Assert.Equal(1, rounds.Sum(r => r.Updates));
         Assert.Equal(rounds.Sum(r => r.Updates), ledger.Sum(l => l.Updates));
         Assert.DoesNotContain(ledger, l => l.WorkerId == hostileId);
     }

@@ -98,6 +98,13 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
 
     public Task<HttpResponseMessage> Upload(TaskMessage task, byte[] body) => _http.PostAsync(task.ResultUrl, new ByteArrayContent(body));
 
+    /// <summary>Keeps the session live while it holds a task (as a training worker's heartbeats do).</summary>
+    public async Task Heartbeat(TaskMessage task)
+    {
+        using var res = await _http.PostAsJsonAsync("/api/v1/workers/heartbeat", new HeartbeatRequest { TaskId = task.TaskId, StepsDone = 1 }, WireJson.Options);
+        res.EnsureSuccessStatusCode();
+    }
+
     async Task<byte[]> Claim(TaskMessage task, bool cheating)
     {
         var artifact = Artifact.FromBytes(await _http.GetByteArrayAsync(task.Artifact.Url));
@@ -128,7 +135,7 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
     float[] Train(Artifact artifact, ParameterSet from, Dataset data, TaskMessage task, int steps)
     {
         _trainer ??= new Trainer(artifact, from, new RuntimeOptions { IntraOpThreads = 1 });
-        var recipe = new TaskRecipe(task.TaskId, WorkerId, task.Version, task.Epochs, steps, task.Seed, task.Hyperparameters, task.CommitEvery);
+        var recipe = new TaskRecipe(task.Verifies?.TaskId ?? task.TaskId, task.Verifies?.WorkerId ?? WorkerId, task.Version, task.Epochs, steps, task.Seed, task.Hyperparameters, task.CommitEvery);
         var after = TaskTraining.Run(_trainer, from, data, recipe).After.Flatten();
         return Subtract(after, from.Flatten());
     }
@@ -136,7 +143,7 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
     /// <summary>The upload: the claimed delta, full claimed steps and samples, and a commitment chain that is consistent with the claim.</summary>
     byte[] Envelope(TaskMessage task, ParameterSet template, float[] flatBase, float[] delta, int steps, int batch)
     {
-        var chain = new CommitmentChain(task.TaskId, WorkerId, task.Version);
+        var chain = new CommitmentChain(task.Verifies?.TaskId ?? task.TaskId, task.Verifies?.WorkerId ?? WorkerId, task.Version);
         var final = flatBase.Select((b, i) => b + delta[i]).ToArray();
         foreach (int step in CommitmentChain.Schedule(steps, task.CommitEvery))
             chain.Add(step, MemoryMarshal.AsBytes((step == steps ? final : Fill(final.Length, i => final[i] + step)).AsSpan()));

@@ -6,8 +6,9 @@ namespace Tessera.Coordinator.Tests.Trust;
 
 /// <summary>
 /// replay: workers — an audited upload is held while a worker the job trusts re-runs its task. A raw-HTTP cheater's
-/// update is held (202), re-run by an honest worker, found 25× off, never counted; the cheater is banned and unpaid,
-/// and the verifier is paid for the training it re-ran.
+/// update is held (202), re-run by an honest worker, found 25× off (and confirmed by the coordinator's replay, which
+/// arbitrates every verdict that is not a pass), never counted; the cheater is banned and unpaid, and the verifier
+/// is paid for the training it re-ran. A lying verifier is caught the same way (<c>A_lying_verifier_is_caught...</c>).
 /// </summary>
 [Collection("coordinator")]
 public sealed class WorkerVerificationTests : InProcessCoordinatorTest
@@ -26,18 +27,23 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
             local: { batch_size: 20, lr: 0.05 }
             verification: { replay: workers, quorum: 1, trusted_after: 1 }
             """);
-        await using var hostile = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
-        await hostile.Join("cheater");
         await using var pool = new WorkerPool();
         pool.Add(Host.BaseUrl, job.JoinToken, "honest-a");
         pool.Add(Host.BaseUrl, job.JoinToken, "honest-b");
-
-        // Round 1 honest (the coordinator stands in while nobody is trusted yet).
-        var (first, body) = await hostile.Prepare(cheating: false, TimeSpan.FromMinutes(2));
-        using (var r1 = await hostile.Upload(first, body)) Assert.True(r1.IsSuccessStatusCode, await r1.Content.ReadAsStringAsync());
-        // Round 2: cheat, once both honest workers (trusted now) have uploaded and sit idle.
+        // Round 1 is theirs (the coordinator replays: nobody is trusted yet). The cheater joins after it, untrusted,
+        // so it never verifies anyone, and cheats on its first task, once both honest workers have uploaded and sit idle.
+        await Admin.WaitFor(job.Id, s => s.Version >= 1, 120);
+        await using var hostile = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await hostile.Join("cheater");
         var (second, cheat) = await hostile.Prepare(cheating: true, TimeSpan.FromMinutes(2));
-        await Admin.WaitFor(job.Id, s => s.Round == second.Round && s.RoundUpdates >= 2, 120);
+        // Heartbeats while it waits, or a slow machine's worker timeout would take the task back.
+        for (var until = DateTime.UtcNow.AddMinutes(2); ; await Task.Delay(1000))
+        {
+            await hostile.Heartbeat(second);
+            var s = await Admin.Job(job.Id);
+            if (s.Round == second.Round && s.RoundUpdates >= 2) break;
+            Assert.True(DateTime.UtcNow < until, $"the honest workers did not upload round {second.Round}: {s}");
+        }
         using (var r2 = await hostile.Upload(second, cheat))
         {
             Assert.Equal(HttpStatusCode.Accepted, r2.StatusCode);   // held for verification, not counted
@@ -52,6 +58,7 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
         Assert.True(Host.Store.Trust(job.Id)[hostile.WorkerId].Banned);
         var rounds = await Admin.Rounds(job.Id);
         Assert.Equal(2, rounds.Single(r => r.Round == second.Round).Updates);   // the cheat never counted
+        Assert.All(Host.Store.Audits(job.Id).Where(a => a.WorkerId != hostile.WorkerId), a => Assert.True(a.Passed, $"{a.TaskId}: {a.Reason}"));
 
         var ledger = await Admin.Ledger(job.Id);
         var cheater = Assert.Single(ledger, l => l.WorkerId == hostile.WorkerId);
@@ -61,5 +68,46 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
         var verifications = Host.Store.LedgerEntries(job.Id, null, 100).Where(e => e.Reason == "verification").ToList();
         Assert.Contains(verifications, e => e.WorkerId != hostile.WorkerId && e.Status == CreditRule.Granted);
         Assert.False(Directory.EnumerateFiles(Path.Combine(DataDirectory, "blobs", "held", job.Id)).Any(), "a held update was left behind");
+    }
+
+    [Fact]
+    public async Task A_lying_verifier_is_caught_and_the_honest_update_it_lied_about_still_counts()
+    {
+        var job = await Admin.CreateJob("""
+            name: lying-verifier
+            model: logreg
+            rounds: 3
+            clients_per_round: 2
+            min_clients: 1
+            deadline_seconds: 60
+            data: { clients: 2, train_samples: 2000 }
+            local: { batch_size: 10, lr: 0.05 }
+            verification: { replay: workers, quorum: 1, trusted_after: 1 }
+            """);
+        // Two raw-protocol workers whose every step the test orders; both train their own tasks honestly.
+        await using var honest = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await using var liar = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await honest.Join("honest");
+        await liar.Join("liar");
+        // The liar uploads first: nobody is trusted yet, so the coordinator replays it, and it passes. Idle and trusted
+        // now, it is the only one to re-run the honest upload, which is held for it; it lies about the re-run.
+        var (liarTask, liarBody) = await liar.Prepare(false, TimeSpan.FromMinutes(1));
+        var (honestTask, honestBody) = await honest.Prepare(false, TimeSpan.FromMinutes(1));
+        using (var r = await liar.Upload(liarTask, liarBody)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        await Task.Delay(600);   // a tick: the liar shows as idle
+        using (var r = await honest.Upload(honestTask, honestBody)) Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        var (rerun, lie) = await liar.Prepare(true, TimeSpan.FromMinutes(1));
+        Assert.Equal(honestTask.TaskId, rerun.Verifies?.TaskId);
+        using (var r = await liar.Upload(rerun, lie)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);   // a vote; the coordinator's replay decides
+
+        var trust = Host.Store.Trust(job.Id);
+        Assert.True(trust[liar.WorkerId].Banned, "the lying verifier was not banned");
+        Assert.Contains("disagreed with the coordinator's replay", trust[liar.WorkerId].Reason);
+        Assert.False(trust[honest.WorkerId].Banned, trust[honest.WorkerId].Reason);
+        await Admin.WaitFor(job.Id, s => s.Version >= 1, 60);
+        Assert.Equal(2, (await Admin.Rounds(job.Id)).Single(r => r.Round == 1).Updates);   // the honest update it lied about counted
+        var ledger = await Admin.Ledger(job.Id);
+        Assert.True(ledger.Single(l => l.WorkerId == liar.WorkerId).Revoked > 0);
+        Assert.Equal(0, ledger.Single(l => l.WorkerId == honest.WorkerId).Revoked);
     }
 }
