@@ -49,5 +49,7 @@ public sealed record CoordinatorOptions
     public IReadOnlyDictionary<string, Tessera.Federation.Planning.DatasetFiles> Datasets { get; init; } = new Dictionary<string, Tessera.Federation.Planning.DatasetFiles>();
     /// <summary>Evaluate on the first N test samples (0 = all).</summary>
     public int EvalSamples { get; init; }
+    /// <summary>Replays (audits) running at once on this node, whatever the jobs; each job is also held to its verification.cpu_share.</summary>
+    public int ReplaySlots { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
     public bool Quiet { get; init; }
 }

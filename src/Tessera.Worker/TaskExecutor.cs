@@ -47,7 +47,8 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             c = ReadWeights(controls.Server, artifact.Manifest);
             ci = ReadWeights(controls.Client, artifact.Manifest);
         }
-        var recipe = new TaskRecipe(task.TaskId, workerId, task.Version, task.Epochs, task.Steps, task.Seed, task.Hyperparameters, task.CommitEvery);
+        // A verification task commits under the task and worker it re-runs, so an honest re-run reproduces their chain.
+        var recipe = new TaskRecipe(task.Verifies?.TaskId ?? task.TaskId, task.Verifies?.WorkerId ?? workerId, task.Version, task.Epochs, task.Steps, task.Seed, task.Hyperparameters, task.CommitEvery);
         var watch = Stopwatch.StartNew();
         var trained = TaskTraining.Run(trainer, global, data, recipe, c is null ? null : (c, ci!), progress);
         var result = trained.Result;

@@ -50,6 +50,26 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_verified_job_trains_on_its_shards_even_where_workers_hold_a_copy_of_the_data()
+    {
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob(Spec);
+        await using var pool = new WorkerPool();
+        for (int i = 0; i < 2; i++)
+            pool.Add(new WorkerOptions
+            {
+                Server = new Uri(_host.BaseUrl), Token = job.JoinToken, Name = $"copy-{i}", LocalData = "mnist",
+                LocalDataSamples = 500, LocalDataOffset = i * 500, ReportedSpeed = 0, Runtime = new Runtime.RuntimeOptions { IntraOpThreads = 1 },
+            });
+        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed");
+        Assert.Equal("completed", done.Status);
+        // Two shards of 1,000 samples each, not the workers' 500: a replay can reproduce only what the coordinator served.
+        Assert.All(await admin.Rounds(job.Id), r => Assert.Equal(2000, r.Samples));
+        Assert.True(Directory.Exists(Path.Combine(_data, "blobs", "shards", job.Id)));
+        Assert.All(await admin.Ledger(job.Id), l => Assert.True(l.Granted > 0 && l.Unverifiable == 0, $"{l}"));
+    }
+
+    [Fact]
     public async Task Ledger_of_a_job_without_credited_work_is_an_empty_list()
     {
         using var admin = new AdminApi(_host.BaseUrl, "k");

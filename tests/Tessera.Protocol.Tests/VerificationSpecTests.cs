@@ -17,6 +17,13 @@ public class VerificationSpecTests
     }
 
     [Fact]
+    public void Trusted_workers_may_replay_with_a_quorum()
+    {
+        var v = JobSpecParser.Parse("name: a\nverification: { replay: workers, quorum: 3 }").Verification;
+        Assert.Equal((VerificationSpec.Workers, 3, true), (v.Replay, v.Quorum, v.Enabled));
+    }
+
+    [Fact]
     public void Work_no_replay_can_reproduce_is_unverifiable_by_default()
     {
         Assert.False(JobSpecParser.Parse("name: a\ndata: { dataset: mine, on_workers: true }").Verification.Enabled);
@@ -27,7 +34,10 @@ public class VerificationSpecTests
     [Theory]
     [InlineData("data: { dataset: mine, on_workers: true }\nverification: { replay: coordinator }", "verification.replay", "on_workers")]
     [InlineData("upload: { codec: topk }\nverification: { replay: coordinator }", "verification.replay", "topk")]
-    [InlineData("verification: { replay: workers }", "verification.replay", "coordinator")]
+    [InlineData("verification: { quorum: 2 }", "verification.quorum", "replay: workers")]
+    [InlineData("strategy: { name: scaffold }\nverification: { replay: workers }", "verification.replay", "c_i")]
+    [InlineData("strategy: { name: fedbuff }\nverification: { replay: workers }", "verification.replay", "fedbuff")]
+    [InlineData("verification: { replay: workers, quorum: 0 }", "verification.quorum", "")]
     [InlineData("verification: { min_rate: 0 }", "verification.min_rate", "")]
     [InlineData("verification: { tolerance: 2 }", "verification.tolerance", "")]
     [InlineData("verification: { commit_every: 0 }", "verification.commit_every", "")]

@@ -71,7 +71,8 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, worker
   const total = Math.min(order.length / B, task.steps);
   const losses: number[] = [];
   const started = performance.now();
-  const chain = new CommitmentChain(task.task_id, workerId, task.version);
+  // A verification task commits under the task and worker it re-runs, so an honest re-run reproduces their chain.
+  const chain = new CommitmentChain(task.verifies?.task_id ?? task.task_id, task.verifies?.worker_id ?? workerId, task.version);
   const every = task.commit_every ?? 0;
   let done = 0;
   while (done < total) {

@@ -38,6 +38,8 @@ export interface TaskMessage {
   server_control_url?: string;
   /** SCAFFOLD: this worker's control variate c_i (needs the session). */
   client_control_url?: string;
+  /** A verification task: re-run this task of that worker exactly, committing under their ids. */
+  verifies?: { task_id: string; worker_id: string } | null;
 }
 
 /** src/Tessera.Protocol/Wire/UploadEncoding.cs */

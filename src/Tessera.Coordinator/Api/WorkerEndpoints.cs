@@ -155,12 +155,22 @@ public static class WorkerEndpoints
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
             // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.
-            if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.Id, w.Id, task.Version, envelope.Steps, job.Setup.Spec.Verification.CommitEvery, envelope.Commitment, envelope.Checkpoints) is { } broken)
+            // A verifier's re-run commits under the task and worker it re-runs.
+            if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.VerifiesTask ?? task.Id, task.VerifiesWorker ?? w.Id, task.Version, envelope.Steps,
+                    job.Setup.Spec.Verification.CommitEvery, envelope.Commitment, envelope.Checkpoints) is { } broken)
                 return Rejected(ApiErrors.BadRequest($"commitment: {broken}"));
             // The job grain claims the task for this node (small notice) and draws whether to audit it, this node
             // replays it if so and folds the tensors, then the grain counts it and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
+            if (task.VerifiesTask is not null) return await VerificationUploads.Vote(job, task, w.Id, update, envelope, workers, nodes, blobs, silo);
+            if (ticket.Held)
+            {
+                // replay: workers — kept (never folded) until trusted workers have re-run the task and agree.
+                try { BlobStore.WriteAtomic(blobs.HeldUpdatePath(job.Id, task.Id), body); }
+                catch { await job.Grain.Release(task.Id); throw; }
+                return Results.Json(new ResultResponse(false, task.Id, task.Round, 0, PendingAudit: true), WireJson.Options, statusCode: StatusCodes.Status202Accepted);
+            }
             int? stepped = null;
             AuditNotice? audit = null;
             try

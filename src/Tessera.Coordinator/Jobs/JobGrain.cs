@@ -113,21 +113,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         else if (_round.Phase == RoundPhase.Collecting)
         {
             var r = _round;
-            foreach (var t in r.Open.ToList())
-            {
-                // A worker that stopped heartbeating (at every node) dropped out: its task no longer counts towards the round.
-                if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
-            }
-            int needed = r.Target - r.Accepted - r.Folding - r.Open.Count();
-            if (needed > 0 && now <= r.Deadline) changed |= Invite(r, needed, idle) > 0;
-            bool nothingPending = !r.Open.Any() && r.Folding == 0;
-            if ((now > r.Deadline || nothingPending) && r.Accepted + r.Folding >= Math.Max(1, Setup.Spec.MinClients)) BeginClose(r);
-            else if (now > r.Deadline)
-            {
-                // Too few results by the deadline: keep the round open for replacements rather than fail it.
-                r.Deadline = now + Deadline;
-                changed = true;
-            }
+            var step = r.Collect(now, _presence.IsLive, Candidates(idle, r).Count, Setup.Spec.MinClients);
+            foreach (var t in step.Expire) Expire(t);
+            if (step.Invite > 0) Invite(r, step.Invite, idle);
+            if (step.Close) BeginClose(r);
+            else if (step.ExtendDeadline) r.Deadline = now + Deadline;   // too few results: keep the round open for replacements rather than fail it
+            changed |= step.Expire.Count > 0 || step.Invite > 0 || step.ExtendDeadline;
         }
         changed |= PauseIfEveryWorkerDeclined();
         if (changed)
@@ -215,6 +206,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         t.State = TaskState.Expired;
         store.SetTaskStatus(t.Id, "expired");
         metrics.TasksExpired.Add(1);
+        VerificationLost(t);
     }
 
     Dictionary<string, RoundTask>? OpenTasks => _async is not null ? _asyncTasks : _round?.Tasks;
@@ -252,6 +244,8 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
         if (_round.Phase != RoundPhase.Collecting) return $"round {t.Round} is closing; late results are not counted";
         if (t.State == TaskState.Expired) return $"task {t.Id} expired (deadline or missed heartbeats); the round went on without it";
+        if (t.Verifies is { } original && (original.State != TaskState.Folding || original.Votes is null))
+            return $"task {t.Id} re-ran task {original.Id}, which is decided already";
         return null;
     }
 
@@ -268,12 +262,20 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             return Task.FromResult(new UploadTicket(null, t.Round, 1, true, _audits.Draw(t)));
         }
         var r = _round!;
+        if (t.Verifies is not null)
+        {
+            // A verifier's re-run: claimed for its vote; the update it checks holds the round's claim.
+            t.State = TaskState.Folding;
+            return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
+        }
         // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
         if (r.Accepted + r.Folding >= r.Target) return Task.FromResult(new UploadTicket($"round {t.Round} is closing; late results are not counted", 0, 0, false));
         t.State = TaskState.Folding;
         t.Node = node;
         r.Folding++;
-        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, _audits.Draw(t)));
+        bool audit = _audits.Draw(t);
+        bool held = audit && Setup.Spec.Verification.Replay == Protocol.Jobs.VerificationSpec.Workers && HoldForVerifiers(t, r);
+        return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, audit && !held, held));
     }
 
     public Task Release(string taskId)
@@ -281,7 +283,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_allTasks.TryGetValue(taskId, out var t) && t.State == TaskState.Folding)
         {
             t.State = TaskState.Assigned;
-            if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
+            if (t.Verifies is null && _async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
             {
                 r.Folding--;
                 if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
@@ -337,6 +339,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 _ => $"task {t.Id} expired already; the round went on without it",
             });
         t.State = TaskState.Declined;
+        VerificationLost(t);
         NoteDeclined(t, reason);
         store.SetTaskStatus(t.Id, "declined");
         metrics.TasksDeclined.Add(1);

@@ -31,6 +31,8 @@ public interface IJobGrain : IGrainWithStringKey
     /// its pending credit revoked. Inconclusive: its worker is audited on every task again.
     /// </summary>
     Task Refused(string taskId, AuditNotice audit);
+    /// <summary>A verifier re-ran a held update's task (replay: workers): its verdict, counted towards the quorum.</summary>
+    Task<VoteResult> Vote(string verificationTaskId, AuditNotice verdict);
     Task<bool> StillWanted(string taskId);
     /// <summary>The worker gives the task back: it stops counting towards the round and its worker is not invited again this round. Null or why not.</summary>
     Task<string?> Decline(string taskId, string reason);
@@ -43,14 +45,22 @@ public enum TaskState { Assigned, Folding, Accepted, Expired, Declined, Rejected
 
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline);
+public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline,
+    string? VerifiesTask = null, string? VerifiesWorker = null);
 
 /// <summary>
 /// The answer to <see cref="IJobGrain.Reserve"/>: a refusal, or where to fold (this round's aggregator key, or the
 /// async buffer), and whether the update must pass a replay audit first (drawn now, after the upload arrived).
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record UploadTicket(string? Error, int Round, int Attempt, bool Async, bool Audit = false);
+public sealed record UploadTicket(string? Error, int Round, int Attempt, bool Async, bool Audit = false, bool Held = false);
+
+/// <summary>
+/// After a verifier's vote: whether the held update it checked is decided, and if it passed, where to fold it
+/// (the node that took the deciding vote folds it, then reports it with <see cref="IJobGrain.Folded"/>).
+/// </summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record VoteResult(string? Error, bool Decided, bool Fold, int Round, int Attempt, AuditNotice? Verdict);
 
 /// <summary>One replay's outcome as the node that ran it reports it.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]

@@ -278,11 +278,12 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         Hyperparameters = Setup.TaskHyperparameters(),
         EvaluateModelUrl = Setup.EvaluatesFederated(t) ? $"{baseUrl}/api/v1/jobs/{Id}/model?format=onnx&version={t.Version}" : null,
         // From the job seed and the task id's random hex (the plan's rule), so it is the same on every node and after restarts.
-        Seed = Setup.TaskSeed(t),
+        Seed = Setup.TaskSeed(t.VerifiesTask is { } original ? t with { Id = original } : t),
         Steps = t.Steps, CommitEvery = Setup.Spec.Verification.CommitEvery, BatchSize = Setup.Spec.Local.BatchSize, Epochs = Setup.Spec.Local.Epochs, Deadline = t.Deadline,
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
         Upload = Setup.Spec.Upload.ForTask(),
         ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,
         ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
+        Verifies = t.VerifiesTask is { } task ? new VerificationRef(task, t.VerifiesWorker!) : null,
     };
 }

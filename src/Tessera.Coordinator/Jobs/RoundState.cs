@@ -5,6 +5,12 @@ namespace Tessera.Coordinator.Jobs;
 public enum RoundPhase { Collecting, Closing }
 
 /// <summary>
+/// What a collecting round does on a tick: tasks to expire (their worker stopped heartbeating, or their deadline
+/// passed), how many replacements to invite, and whether to close or, short of results at the deadline, wait longer.
+/// </summary>
+public sealed record CollectStep(IReadOnlyList<RoundTask> Expire, int Invite, bool Close, bool ExtendDeadline);
+
+/// <summary>
 /// The round in progress as its job grain tracks it: its tasks, the quorum it needs, its deadline, and how many
 /// claimed uploads are still being folded by a node's aggregator (<see cref="NodeAggregators"/>, keyed by job,
 /// round and attempt), which holds the running sum.
@@ -55,5 +61,23 @@ public sealed class RoundState
         row.Record(eval?.Metrics, Evaluation);
         return row;
     }
-    public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned);
+    /// <summary>Training tasks handed out and not yet uploaded (verification tasks are not the round's results).</summary>
+    public IEnumerable<RoundTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned && t.Verifies is null);
+
+    /// <summary>
+    /// The collecting round's next step, decided from the clock, which workers are live and how many could be invited
+    /// (pure: the job grain carries it out). It closes once nothing is pending or the deadline passed with at least
+    /// the minimum of results counted or being folded (a claim out, an audit under way, keeps it open).
+    /// </summary>
+    public CollectStep Collect(DateTimeOffset now, Func<string, bool> isLive, int available, int minClients)
+    {
+        // Verification tasks expire like any other but do not count towards the round's quorum.
+        var expire = Tasks.Values.Where(t => t.State == TaskState.Assigned && (!isLive(t.WorkerId) || now > t.Deadline)).ToList();
+        int open = Open.Count(t => !expire.Contains(t));
+        int needed = Target - Accepted - Folding - open;
+        int invite = needed > 0 && now <= Deadline ? Math.Min(needed, available) : 0;
+        bool nothingPending = open + invite == 0 && Folding == 0;
+        bool close = (now > Deadline || nothingPending) && Accepted + Folding >= Math.Max(1, minClients);
+        return new CollectStep(expire, invite, close, !close && now > Deadline);
+    }
 }

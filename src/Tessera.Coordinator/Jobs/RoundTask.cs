@@ -18,5 +18,11 @@ public sealed class RoundTask
     /// <summary>The node whose aggregator claimed (then folded) the upload; its partial is asked for at close.</summary>
     public SiloAddress? Node { get; set; }
 
-    public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline);
+    /// <summary>A verification task: the task it re-runs (and that task's worker); null for training tasks.</summary>
+    public RoundTask? Verifies { get; init; }
+    /// <summary>A training task whose upload waits for verification tasks: their verdicts so far.</summary>
+    public List<AuditNotice>? Votes { get; set; }
+    public int VotesNeeded { get; set; }
+
+    public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId);
 }

@@ -31,6 +31,8 @@ public sealed class BlobStore(string root)
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigit) && File.Exists(ModelPath(sha256)) ? File.ReadAllBytes(ModelPath(sha256)) : null;
 
     public string ShardPath(string job, int shard) => Path.Combine(Root, "shards", job, $"{shard}.safetensors");
+    /// <summary>An upload held while other workers re-run its task (replay: workers); never counted until they agree.</summary>
+    public string HeldUpdatePath(string job, string task) => Path.Combine(Root, "held", job, $"{task}.safetensors");
 
     public void PutArtifact(Artifact a)
     {

@@ -82,6 +82,18 @@ public sealed partial class Store
         tx.Commit();
     }
 
+    /// <summary>A verifier re-ran another worker's task: paid the training it re-ran, pending like any task's credit.</summary>
+    public void CreditVerification(string jobId, int round, string workerId, string taskId, CreditRule credit, int steps)
+    {
+        using var c = Open();
+        c.Execute("""
+            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
+            VALUES (@jobId, @round, @workerId, @taskId, @samples, @credits, @now, @status, 'verification')
+            ON CONFLICT (task_id) DO NOTHING
+            """, new { jobId, round, workerId, taskId, samples = credit.AssignedSamples(steps), credits = credit.CreditsFor(steps), now = Now(), status = credit.EntryStatus });
+        c.Execute("UPDATE tasks SET status = 'accepted', finished = @now WHERE id = @taskId", new { taskId, now = Now() });
+    }
+
     sealed class TrustRow
     {
         public string WorkerId { get; set; } = "";

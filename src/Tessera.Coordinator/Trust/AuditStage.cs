@@ -29,6 +29,9 @@ public sealed class AuditStage
 
     public bool IsBanned(string worker) => _trust.IsBanned(worker);
 
+    /// <summary>Trusted enough to verify others (replay: workers): passed trusted_after audits in a row and never caught.</summary>
+    public bool IsTrusted(string worker) => _trust.Of(worker) is { Banned: false } r && r.ConsecutivePasses >= Math.Max(1, _setup.Spec.Verification.TrustedAfter);
+
     public static string Banned(string worker) => $"worker {worker} is banned from this job: an update of it failed its audit";
 
     /// <summary>Whether this claimed upload must pass a replay before it counts.</summary>

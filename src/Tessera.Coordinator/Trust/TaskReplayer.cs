@@ -16,10 +16,12 @@ namespace Tessera.Coordinator.Trust;
 /// The coordinator's own verifier: re-runs an audited task with the same artifact, base weights, shard, batch
 /// order, seed and hyperparameters (<see cref="TaskTraining"/>, the routine workers run) and judges the claimed
 /// update against it (<see cref="ReplayAudit"/>). Replays share a bounded part of the machine: at most
-/// cpu_share of its cores at once (the rest wait), each on a cached single-threaded trainer per artifact.
+/// <see cref="CoordinatorOptions.ReplaySlots"/> at once on the node, and per job at most its cpu_share of the
+/// cores (the rest wait), each on a cached single-threaded trainer per artifact.
 /// </summary>
-public sealed class TaskReplayer(BlobStore blobs) : IDisposable
+public sealed class TaskReplayer(BlobStore blobs, CoordinatorOptions options) : IDisposable
 {
+    readonly SemaphoreSlim _node = new(Math.Max(1, options.ReplaySlots));
     readonly ConcurrentDictionary<string, ConcurrentBag<Trainer>> _trainers = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, Dataset> _shards = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
@@ -31,6 +33,7 @@ public sealed class TaskReplayer(BlobStore blobs) : IDisposable
         int width = Math.Max(1, (int)Math.Floor(Environment.ProcessorCount * spec.CpuShare));
         var gate = _gates.GetOrAdd($"{job.Id}", _ => new SemaphoreSlim(width));
         await gate.WaitAsync();
+        await _node.WaitAsync();
         try
         {
             return await Task.Run(() =>
@@ -41,7 +44,7 @@ public sealed class TaskReplayer(BlobStore blobs) : IDisposable
                 return (verdict, watch.Elapsed.TotalMilliseconds);
             });
         }
-        finally { gate.Release(); }
+        finally { _node.Release(); gate.Release(); }
     }
 
     /// <summary>The task's update as an honest worker computes it (after − base, in the job's upload encoding) and its commitment head.</summary>

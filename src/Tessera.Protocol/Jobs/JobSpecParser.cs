@@ -132,6 +132,8 @@ public static class JobSpecParser
             evaluation = evaluation with { Dataset = "none" };   // the coordinator holds no split of data that stays on the workers
 
         var verification = VerificationSpecReader.Read(r.Child("verification"), data, upload);
+        if (verification.Replay == VerificationSpec.Workers && strategy.Name is "scaffold" or "fedbuff")
+            throw new JobSpecException("verification.replay", $"workers cannot re-run {strategy.Name} tasks (scaffold: a worker's c_i is its own; fedbuff: no round holds an update while others re-run it); use replay: coordinator");
 
         if (strategy.Name == "fedsgd")
         {

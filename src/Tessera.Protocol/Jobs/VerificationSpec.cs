@@ -11,17 +11,22 @@ namespace Tessera.Protocol.Jobs;
 public sealed record VerificationSpec
 {
     public const string Coordinator = "coordinator";
+    public const string Workers = "workers";
     public const string Off = "off";
-    public static readonly string[] Replayers = [Coordinator, Off];
+    public static readonly string[] Replayers = [Coordinator, Workers, Off];
 
-    /// <summary>Who re-runs audited tasks: the coordinator itself, or nobody (credit then stays unverified).</summary>
+    /// <summary>
+    /// Who re-runs audited tasks: the coordinator itself; other workers the job trusts (BOINC-style replication,
+    /// <see cref="Quorum"/> of them, the coordinator standing in while too few are trusted); or nobody (credit then
+    /// stays unverifiable).
+    /// </summary>
     public string Replay { get; init; } = Coordinator;
     /// <summary>Consecutive passed audits before a worker is sampled instead of audited on every task (BOINC uses 10).</summary>
     public int TrustedAfter { get; init; } = 10;
     /// <summary>The floor p_min of a trusted worker's audit probability.</summary>
     public double MinRate { get; init; } = 0.05;
     /// <summary>Largest ‖claimed − replayed‖ / ‖replayed − base‖ that passes an audit (calibrated: docs/TRUST.md).</summary>
-    public double Tolerance { get; init; } = 1e-3;
+    public double Tolerance { get; init; } = 1e-2;
     /// <summary>
     /// Above this distance an audit fails (ban, revocation). Between <see cref="Tolerance"/> and this it is
     /// inconclusive: the update is left out and unpaid and the worker is audited on every task again, not banned,
@@ -34,6 +39,9 @@ public sealed record VerificationSpec
     public int GrantAfterRounds { get; init; } = 2;
     /// <summary>Share of the coordinator's cores that replays may use at once.</summary>
     public double CpuShare { get; init; } = 0.5;
+    /// <summary>replay: workers — how many trusted workers re-run each audited task; the majority of their verdicts decides.</summary>
+    public int Quorum { get; init; } = 1;
+
     [System.Text.Json.Serialization.JsonIgnore]
     public bool Enabled => Replay != Off;
 }

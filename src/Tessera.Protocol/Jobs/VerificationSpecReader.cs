@@ -14,13 +14,16 @@ internal static class VerificationSpecReader
             Replay = v.String("replay", data.OnWorkers || upload.Codec == Wire.UploadEncoding.TopK ? VerificationSpec.Off : VerificationSpec.Coordinator, VerificationSpec.Replayers)!,
             TrustedAfter = v.Int("trusted_after", 10, 0, 1_000_000_000)!.Value,
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
-            Tolerance = v.Double("tolerance", 1e-3, 0, 1, exclusiveMin: true)!.Value,
+            Tolerance = v.Double("tolerance", 1e-2, 0, 1, exclusiveMin: true)!.Value,
             FailAbove = v.Double("fail_above", 0.25, 0, 1, exclusiveMin: true)!.Value,
             CommitEvery = v.Int("commit_every", 50, 1, 1_000_000)!.Value,
             GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
             CpuShare = v.Double("cpu_share", 0.5, 0, 1, exclusiveMin: true)!.Value,
+            Quorum = v.Int("quorum", 1, 1, 9)!.Value,
         };
         v.RejectUnknown();
+        if (spec.Quorum != 1 && spec.Replay != VerificationSpec.Workers)
+            throw new JobSpecException("verification.quorum", $"only applies to replay: workers (this job's replay is {spec.Replay})");
         if (spec.FailAbove < spec.Tolerance)
             throw new JobSpecException("verification.fail_above", $"{spec.FailAbove:G3} is below verification.tolerance ({spec.Tolerance:G3}); failing must need at least the distance passing allows");
         if (data.OnWorkers && spec.Enabled)

@@ -73,7 +73,15 @@ public sealed record TaskMessage
     public string? ServerControlUrl { get; init; }
     /// <summary>SCAFFOLD: this worker's control variate c_i as the coordinator keeps it (needs the session).</summary>
     public string? ClientControlUrl { get; init; }
+    /// <summary>
+    /// A verification task: re-run another worker's task exactly (same shard, seed, K) and commit under its task and
+    /// worker ids, so the coordinator can compare the two; the result is uploaded to this task's own result URL.
+    /// </summary>
+    public VerificationRef? Verifies { get; init; }
 }
+
+/// <summary>The task a verification task re-runs, and the worker whose upload it checks.</summary>
+public sealed record VerificationRef(string TaskId, string WorkerId);
 
 public sealed record HeartbeatRequest
 {
@@ -93,6 +101,7 @@ public sealed record DeclineRequest
 /// <summary>Continue = false tells the worker its task is no longer wanted (round closed, job paused).</summary>
 public sealed record HeartbeatResponse(bool Continue);
 
-public sealed record ResultResponse(bool Accepted, string TaskId, int Round, int UpdatesInRound);
+/// <summary>PendingAudit: the update is held until other workers have re-run its task (replay: workers); it counts once they agree.</summary>
+public sealed record ResultResponse(bool Accepted, string TaskId, int Round, int UpdatesInRound, bool PendingAudit = false);
 
 public sealed record ErrorResponse(string Error);

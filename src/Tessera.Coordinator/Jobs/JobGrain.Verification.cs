@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Logging;
+using Tessera.Coordinator.Workers;
+using Tessera.Federation.Trust;
+
+namespace Tessera.Coordinator.Jobs;
+
+/// <summary>
+/// Verification by trusted workers (replay: workers, BOINC-style replication): an audited upload is held while
+/// <c>quorum</c> other workers the job trusts re-run its task; the majority of their verdicts decides it, and
+/// only a pass lets it be folded. While too few trusted workers are idle the coordinator replays it itself.
+/// A verifier that vanishes leaves the held update out, unpunished; verifiers are paid for the training they re-ran.
+/// </summary>
+public sealed partial class JobGrain
+{
+    /// <summary>Hands the upload's task to trusted idle workers to re-run; false when too few are there (the coordinator replays instead).</summary>
+    bool HoldForVerifiers(RoundTask original, RoundState r)
+    {
+        int quorum = Setup.Spec.Verification.Quorum;
+        var verifiers = _presence.Idle().Where(w => w.Id != original.WorkerId && _audits.IsTrusted(w.Id)).Take(quorum).ToList();
+        if (verifiers.Count < quorum) return false;
+        original.Votes = [];
+        original.VotesNeeded = quorum;
+        foreach (var v in verifiers) CreateVerificationTask(original, v, r);
+        workers.Wake(verifiers.Select(v => v.Id));
+        log.LogInformation("job {Job}: task {Task} of worker {Worker} is held while {Count} trusted workers re-run it", Id, original.Id, original.WorkerId, verifiers.Count);
+        return true;
+    }
+
+    void CreateVerificationTask(RoundTask original, WorkerProfile verifier, RoundState r)
+    {
+        var task = new RoundTask
+        {
+            Id = "t-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), WorkerId = verifier.Id, Round = original.Round,
+            Version = original.Version, Steps = original.Steps, Shard = original.Shard, LocalData = null, Samples = original.Samples,
+            Deadline = DateTimeOffset.UtcNow + Deadline, Verifies = original,
+        };
+        store.InsertTask(task.Id, Id, task.Round, r.Attempt, verifier.Id, task.Steps, task.Deadline);
+        r.Tasks[task.Id] = task;
+        _allTasks[task.Id] = task;
+    }
+
+    public Task<VoteResult> Vote(string verificationTaskId, AuditNotice verdict)
+    {
+        if (!_allTasks.TryGetValue(verificationTaskId, out var v) || v.Verifies is not { } original || v.State != TaskState.Folding)
+            return Task.FromResult(new VoteResult($"task {verificationTaskId} is not a verification task being uploaded", false, false, 0, 0, null));
+        v.State = TaskState.Accepted;
+        store.CreditVerification(Id, v.Round, v.WorkerId, v.Id, Setup.Credit, v.Steps);
+        if (original.State != TaskState.Folding || original.Votes is not { } votes)
+            return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));   // decided already (or the round moved on): the re-run is still paid
+        votes.Add(verdict);
+        if (votes.Count < original.VotesNeeded) return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));
+        // The majority decides; a tie leaves the update out (inconclusive), punishing nobody.
+        int passes = votes.Count(n => n.Passed), fails = votes.Count(n => !n.Passed && !n.Inconclusive);
+        var decided = passes * 2 > votes.Count ? votes.First(n => n.Passed)
+            : fails * 2 > votes.Count ? votes.First(n => !n.Passed && !n.Inconclusive)
+            : votes.FirstOrDefault(n => n.Inconclusive) ?? votes[0] with { Outcome = Storage.AuditRow.InconclusiveOutcome, Reason = "the verifiers disagreed" };
+        original.Votes = null;
+        if (decided.Passed && _round is { } r && r.Tasks.ContainsKey(original.Id))
+            return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, decided));
+        Refused(original.Id, decided);
+        return Task.FromResult(new VoteResult(null, true, false, 0, 0, decided));
+    }
+
+    /// <summary>A verifier expired or gave its task back: if no other verdict can still come, the held update is left out.</summary>
+    void VerificationLost(RoundTask verification)
+    {
+        if (verification.Verifies is not { State: TaskState.Folding, Votes: { } votes } original) return;
+        int pending = _allTasks.Values.Count(t => t.Verifies == original && t.State is TaskState.Assigned or TaskState.Folding);
+        if (votes.Count + pending >= original.VotesNeeded) return;
+        original.Votes = null;
+        original.State = TaskState.Rejected;
+        store.SetTaskStatus(original.Id, "rejected");
+        log.LogWarning("job {Job}: the verifiers of task {Task} did not answer; its update is left out", Id, original.Id);
+        if (_round is { } r && r.Tasks.ContainsKey(original.Id))
+        {
+            r.Folding--;
+            if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
+        }
+    }
+}
