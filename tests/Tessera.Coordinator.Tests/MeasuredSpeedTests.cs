@@ -12,7 +12,9 @@ namespace Tessera.Coordinator.Tests;
 [Collection("coordinator")]
 public sealed class MeasuredSpeedTests : InProcessCoordinatorTest
 {
-    const int Batch = 10, DeadlineSeconds = 4;
+    // The deadline leaves two seconds for a loaded machine's upload, and stays under twice the training time so
+    // that K sized from the measurement is below the claim's full epoch.
+    const int Batch = 10, DeadlineSeconds = 6, TrainingSeconds = 4;
 
     [Fact]
     public async Task A_claimed_speed_is_replaced_by_the_measured_one_and_flagged()
@@ -32,17 +34,17 @@ public sealed class MeasuredSpeedTests : InProcessCoordinatorTest
             verification: {"{"} replay: off {"}"}
             """);
 
-        // The claim seeds the first task: a whole epoch (2000 samples / 10), far under 1e6 × 4 s × 0.5 / 10.
+        // The claim seeds the first task: a whole epoch (2000 samples / 10), far under 1e6 × 6 s × 0.5 / 10.
         var first = await NextTask(session);
         Assert.Equal(200, first.Steps);
-        await Task.Delay(TimeSpan.FromSeconds(3)); // the "training" takes three seconds, whatever the worker says
+        await Task.Delay(TimeSpan.FromSeconds(TrainingSeconds)); // the "training" takes four seconds, whatever the worker says
         Assert.Equal(System.Net.HttpStatusCode.OK, (await Upload(session, first.TaskId, await Update(first, meta: e => e with { SamplesPerSecond = 1_000_000 }))).Status);
 
         var me = (await Workers()).Single(w => w.Name == "boaster");
         Assert.Equal(1_000_000, me.ClaimedSpeed);
         Assert.NotNull(me.MeasuredSpeed);
-        // 2000 samples in a little over 3 s: at most 2000/3, and not absurdly less.
-        Assert.InRange(me.MeasuredSpeed!.Value, 300, 2000.0 / 3);
+        // 2000 samples in a little over 4 s (and within the deadline): at most 2000/4, at least 2000/6.
+        Assert.InRange(me.MeasuredSpeed!.Value, 2000.0 / DeadlineSeconds, 2000.0 / TrainingSeconds);
         Assert.True(me.SpeedClaimInflated);
         Assert.Equal(me.MeasuredSpeed, me.SamplesPerSecond);
 
