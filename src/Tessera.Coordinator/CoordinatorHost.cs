@@ -92,6 +92,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         s.AddSingleton<JobRegistry>();
         s.AddSingleton<JobEstimates>();
         s.AddHostedService(sp => sp.GetRequiredService<JobRegistry>());
+        s.AddHostedService<EstimateRefresher>();
         s.AddOpenApi("v1");
         s.AddOpenTelemetry().WithMetrics(m => m.AddMeter(CoordinatorMetrics.MeterName).AddPrometheusExporter());
         s.AddRateLimiter(r =>

@@ -70,6 +70,23 @@ public sealed class EstimateEndpointTests : InProcessCoordinatorTest
     }
 
     [Fact]
+    public async Task A_job_created_before_its_workers_gets_an_eta_once_one_joins_with_its_token()
+    {
+        var job = await Admin.CreateJob(Spec);
+        var first = (await Admin.Job(job.Id)).Estimate!;
+        Assert.Null(first.EtaP50Seconds);
+        Assert.Contains("no worker", first.Stalled);
+        Assert.True(first.TrainingFlops > 0); // the cost is known without a pool
+
+        await Http.PostAsJsonAsync("/api/v1/workers/join",
+            new JoinRequest { Token = job.JoinToken, Name = "late", Capabilities = new WorkerCapabilities { SamplesPerSecond = 1000 } }, WireJson.Options);
+        var later = (await Admin.WaitFor(job.Id, s => s.Estimate?.EtaP50Seconds is not null, maxSeconds: 30)).Estimate!;
+        Assert.Equal(1, later.Workers);
+        Assert.Equal(first.TrainingFlops, later.TrainingFlops);
+        Assert.True(later.Made > first.Made);
+    }
+
+    [Fact]
     public async Task A_job_keeps_its_estimate_and_shows_actuals_beside_it_when_it_ends()
     {
         var res = await Http.PostAsJsonAsync("/api/v1/workers/join",

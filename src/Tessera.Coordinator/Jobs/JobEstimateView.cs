@@ -5,7 +5,7 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// The estimate made when the job was created, shown next to its progress; once the job ended, what it actually
-/// took beside it (duration from creation to its last round, training FLOPs and credits of accepted tasks).
+/// took beside it (duration from when the estimate was made to its last round, training FLOPs and credits of accepted tasks).
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record JobEstimateView(double TrainingFlops, double EvaluationFlops, double VerificationFlops, double Credits, double? EtaP50Seconds,

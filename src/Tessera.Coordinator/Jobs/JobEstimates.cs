@@ -16,7 +16,8 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
 {
     public const double GoneBelow = 0.05;
 
-    // This node's evaluation speed per training artifact (a model and batch), timed once.
+    // Per training artifact (a model and batch), found once: its evaluation artifact's FLOPs per sample and this node's evaluation speed.
+    readonly ConcurrentDictionary<string, long> _forward = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, double> _evaluation = new(StringComparer.Ordinal);
 
     /// <param name="jobId">The job's id when it exists already (workers whose token is scoped to it count), else null.</param>
@@ -54,7 +55,8 @@ public sealed class JobEstimates(WorkerRegistry workers, CoordinatorOptions opti
         return new EstimateInput
         {
             Spec = setup.Spec, TrainingFlopsPerSample = setup.Artifact.Manifest.FlopsPerSample,
-            ForwardFlopsPerSample = ArtifactCompiler.CompileEvaluation(setup.Model, Math.Max(1, setup.Spec.Local.BatchSize)).Manifest.FlopsPerSample,
+            ForwardFlopsPerSample = _forward.GetOrAdd(setup.Artifact.Sha256,
+                _ => ArtifactCompiler.CompileEvaluation(setup.Model, Math.Max(1, setup.Spec.Local.BatchSize)).Manifest.FlopsPerSample),
             ShardSamples = setup.Shards.Select(s => s.Length).Where(n => n > 0).ToArray(), TestSamples = tests, Workers = pool,
             DefaultDeadlineSeconds = options.DefaultDeadline.TotalSeconds, SelectionWindowSeconds = options.SelectionWindow.TotalSeconds,
             WorkerTimeoutSeconds = options.WorkerTimeout.TotalSeconds,

@@ -110,14 +110,15 @@ public sealed class JobRegistry : BackgroundService
         job.Changes.Pulse();
     }
 
-    /// <summary>What the ended job actually took: creation to its last closed round, and its accepted tasks' training work.</summary>
+    /// <summary>What the ended job actually took: from the estimate to its last closed round, and its accepted tasks' training work.</summary>
     JobEstimateView WithActuals(JobHandle job, JobEstimateView e)
     {
         var closed = _store.Rounds(job.Id).Where(r => r.Closed is not null).Select(r => DateTimeOffset.Parse(r.Closed!)).ToList();
         double flops = (double)_store.AcceptedSteps(job.Id) * job.Setup.Spec.Local.BatchSize * job.Setup.Artifact.Manifest.FlopsPerSample;
         return e with
         {
-            ActualSeconds = closed.Count > 0 ? (closed.Max() - job.Created).TotalSeconds : null,
+            // From when the estimate was made: the job's creation, or when its first workers came (EstimateRefresher).
+            ActualSeconds = closed.Count > 0 ? (closed.Max() - e.Made).TotalSeconds : null,
             // What its accepted work earns: granted, still pending or unverifiable; revoked credit is not paid.
             ActualTrainingFlops = flops, ActualCredits = _store.LedgerTotals(job.Id).Sum(l => l.Granted + l.Pending + l.Unverifiable),
         };
