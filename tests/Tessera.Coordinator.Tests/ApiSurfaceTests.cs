@@ -30,43 +30,28 @@ public sealed class ApiSurfaceTests : IAsyncLifetime
         local: { batch_size: 20, lr: 0.1 }
         """;
 
-    [Fact]
-    public async Task Workers_with_local_data_train_without_any_shard_leaving_the_coordinator()
+    /// <summary>
+    /// Workers holding their own copy of the job's data set train on it and no shard leaves the coordinator, unless the
+    /// job is verified: work audited by replay is done on the coordinator's shards, the only data a replay can reproduce.
+    /// </summary>
+    [Theory, InlineData(false), InlineData(true)]
+    public async Task Workers_holding_the_data_train_on_it_unless_the_job_is_verified(bool verified)
     {
         using var admin = new AdminApi(_host.BaseUrl, "k");
-        // Unverified: a job whose work is audited by replay trains on the coordinator's shards even where a worker holds its own copy.
-        var job = await admin.CreateJob(Spec + "\nverification: { replay: off }");
+        var job = await admin.CreateJob(verified ? Spec : Spec + "\nverification: { replay: off }");
         await using var pool = new WorkerPool();
         for (int i = 0; i < 2; i++)
             pool.Add(new WorkerOptions
             {
                 Server = new Uri(_host.BaseUrl), Token = job.JoinToken, Name = $"local-{i}", LocalData = "mnist",
-                LocalDataSamples = 1000, LocalDataOffset = i * 1000, ReportedSpeed = 0, Runtime = new Runtime.RuntimeOptions { IntraOpThreads = 1 },
-            });
-        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed");
-        Assert.Equal("completed", done.Status);
-        Assert.All(await admin.Rounds(job.Id), r => Assert.Equal(2000, r.Samples)); // 1 epoch over each worker's 1000 local samples
-        Assert.False(Directory.Exists(Path.Combine(_data, "blobs", "shards", job.Id)), "the coordinator encoded a shard for a local-data job");
-    }
-
-    [Fact]
-    public async Task A_verified_job_trains_on_its_shards_even_where_workers_hold_a_copy_of_the_data()
-    {
-        using var admin = new AdminApi(_host.BaseUrl, "k");
-        var job = await admin.CreateJob(Spec);
-        await using var pool = new WorkerPool();
-        for (int i = 0; i < 2; i++)
-            pool.Add(new WorkerOptions
-            {
-                Server = new Uri(_host.BaseUrl), Token = job.JoinToken, Name = $"copy-{i}", LocalData = "mnist",
                 LocalDataSamples = 500, LocalDataOffset = i * 500, ReportedSpeed = 0, Runtime = new Runtime.RuntimeOptions { IntraOpThreads = 1 },
             });
         var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed");
         Assert.Equal("completed", done.Status);
-        // Two shards of 1,000 samples each, not the workers' 500: a replay can reproduce only what the coordinator served.
-        Assert.All(await admin.Rounds(job.Id), r => Assert.Equal(2000, r.Samples));
-        Assert.True(Directory.Exists(Path.Combine(_data, "blobs", "shards", job.Id)));
-        Assert.All(await admin.Ledger(job.Id), l => Assert.True(l.Granted > 0 && l.Unverifiable == 0, $"{l}"));
+        // Verified: the two shards of 1,000; otherwise 1 epoch over each worker's 500 local samples.
+        Assert.All(await admin.Rounds(job.Id), r => Assert.Equal(verified ? 2000 : 1000, r.Samples));
+        Assert.Equal(verified, Directory.Exists(Path.Combine(_data, "blobs", "shards", job.Id)));
+        Assert.All(await admin.Ledger(job.Id), l => Assert.True(verified ? l.Granted > 0 && l.Unverifiable == 0 : l.Unverifiable > 0 && l.Granted == 0, $"{l}"));
     }
 
     [Fact]
