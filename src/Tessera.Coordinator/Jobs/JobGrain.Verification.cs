@@ -17,10 +17,9 @@ public sealed partial class JobGrain
     bool HoldForVerifiers(RoundTask original, RoundState r)
     {
         int quorum = Setup.Spec.Verification.Quorum;
-        var verifiers = _presence.Idle().Where(w => w.Id != original.WorkerId && _audits.IsTrusted(w.Id)).Take(quorum).ToList();
-        if (verifiers.Count < quorum) return false;
-        original.Votes = [];
-        original.VotesNeeded = quorum;
+        var verifiers = VerificationQuorum<AuditNotice>.Choose(_presence.Idle(), w => w.Id, original.WorkerId, _audits.IsTrusted, quorum);
+        if (verifiers.Count == 0) return false;
+        original.Votes = new VerificationQuorum<AuditNotice>(quorum);
         foreach (var v in verifiers) CreateVerificationTask(original, v, r);
         workers.Wake(verifiers.Select(v => v.Id));
         log.LogInformation("job {Job}: task {Task} of worker {Worker} is held while {Count} trusted workers re-run it", Id, original.Id, original.WorkerId, verifiers.Count);
@@ -48,16 +47,16 @@ public sealed partial class JobGrain
         store.CreditVerification(Id, v.Round, v.WorkerId, v.Id, Setup.Credit, v.Steps);
         if (original.State != TaskState.Folding || original.Votes is not { } votes)
             return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));   // decided already (or the round moved on): the re-run is still paid
-        votes.Add((v, verdict));
-        if (votes.Count < original.VotesNeeded) return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));
-        // A unanimous pass decides. Anything else is arbitrated by the coordinator's own replay, so that a lying (or
-        // merely different) verifier can never get an honest worker banned.
-        if (votes.All(x => x.Verdict.Passed) && _round is { } r && r.Tasks.ContainsKey(original.Id))
+        switch (votes.Add(v.Id, verdict, verdict.Passed))
         {
-            original.Votes = null;
-            return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, votes[0].Verdict));
+            case QuorumDecision.Fold when _round is { } r && r.Tasks.ContainsKey(original.Id):
+                original.Votes = null;
+                return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, verdict));
+            case QuorumDecision.Arbitrate:
+                return Task.FromResult(new VoteResult(null, false, false, 0, 0, votes.FirstDissent, Arbitrate: true));
+            default:
+                return Task.FromResult(new VoteResult(null, false, false, 0, 0, null));
         }
-        return Task.FromResult(new VoteResult(null, false, false, 0, 0, votes.First(x => !x.Verdict.Passed).Verdict, Arbitrate: true));
     }
 
     public Task<VoteResult> Arbitrated(string originalTaskId, AuditNotice coordinatorVerdict)
@@ -70,15 +69,15 @@ public sealed partial class JobGrain
             Refused(original.Id, coordinatorVerdict);
             return Task.FromResult(new VoteResult(null, true, false, 0, 0, coordinatorVerdict));
         }
-        foreach (var (verifier, verdict) in votes.Where(x => !x.Verdict.Passed))
+        foreach (var (verifier, verdict) in votes.Dissenters)
         {
             // The verifier's re-run disagreed with the coordinator's replay of the same task: it is the one caught.
-            _audits.Refused(verifier, verdict with
+            _audits.Refused(_allTasks[verifier], verdict with
             {
                 Outcome = Storage.AuditRow.FailedOutcome,
                 Reason = $"its re-run of task {original.Id} disagreed with the coordinator's replay ({verdict.Reason})",
             });
-            log.LogWarning("job {Job}: verifier {Worker} re-ran task {Task} unlike the coordinator's replay and is banned", Id, verifier.WorkerId, original.Id);
+            log.LogWarning("job {Job}: verifier task {Verifier} re-ran task {Task} unlike the coordinator's replay; its worker is banned", Id, verifier, original.Id);
         }
         if (_round is { } r && r.Tasks.ContainsKey(original.Id))
             return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, coordinatorVerdict));
@@ -89,8 +88,8 @@ public sealed partial class JobGrain
     void VerificationLost(RoundTask verification)
     {
         if (verification.Verifies is not { State: TaskState.Folding, Votes: { } votes } original) return;
-        int pending = _allTasks.Values.Count(t => t.Verifies == original && t.State is TaskState.Assigned or TaskState.Folding);
-        if (votes.Count + pending >= original.VotesNeeded) return;
+        int outstanding = _allTasks.Values.Count(t => t.Verifies == original && t.State is TaskState.Assigned or TaskState.Folding);
+        if (votes.CanStillDecide(outstanding)) return;
         original.Votes = null;
         original.State = TaskState.Rejected;
         store.SetTaskStatus(original.Id, "rejected");

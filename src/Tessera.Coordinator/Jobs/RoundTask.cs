@@ -20,9 +20,8 @@ public sealed class RoundTask
 
     /// <summary>A verification task: the task it re-runs (and that task's worker); null for training tasks.</summary>
     public RoundTask? Verifies { get; init; }
-    /// <summary>A training task whose upload waits for verification tasks: their verdicts so far.</summary>
-    public List<(RoundTask Verifier, AuditNotice Verdict)>? Votes { get; set; }
-    public int VotesNeeded { get; set; }
+    /// <summary>A training task whose upload waits for verification tasks: their verdicts so far (keyed by verification task id).</summary>
+    public Federation.Trust.VerificationQuorum<AuditNotice>? Votes { get; set; }
 
     public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId);
 }

@@ -31,7 +31,7 @@ public sealed class TaskReplayer(BlobStore blobs, CoordinatorOptions options) : 
     {
         var spec = job.Setup.Spec.Verification;
         int width = Math.Max(1, (int)Math.Floor(Environment.ProcessorCount * spec.CpuShare));
-        var gate = _gates.GetOrAdd($"{job.Id}", _ => new SemaphoreSlim(width));
+        var gate = _gates.GetOrAdd(job.Id, _ => new SemaphoreSlim(width));
         await gate.WaitAsync();
         await _node.WaitAsync();
         try
