@@ -32,16 +32,14 @@ public static class VerificationUploads
         var (claimed, claimedEnvelope) = UploadDecoder.Decode(body, original, setup.Template, setup.Spec.Local.BatchSize, original.WorkerId, setup.Spec.Upload.ForTask());
         var verdict = ReplayAudit.Judge(claimed.Delta, rerun.Delta, spec.Tolerance, spec.FailAbove, claimedEnvelope.Commitment, rerunEnvelope.Commitment);
         string? runtime = (await workers.Profile(original.WorkerId))?.Runtime;
-        var notice = new AuditNotice(verdict.Outcome.ToString().ToLowerInvariant(), verdict.RelativeError, verdict.ChainMatches, 0, runtime,
-            verdict.Reason is null ? null : $"{verdict.Reason} (re-run by worker {verifierId})");
+        var notice = AuditNotice.Of(verdict, 0, runtime, $"re-run by worker {verifierId}");
         var vote = await job.Grain.Vote(task.Id, notice);
         if (vote.Error is { } why) return ApiErrors.Conflict(why);
         if (vote.Arbitrate)
         {
             // The verifiers did not all pass it: the coordinator's own replay decides, so no verifier can get an honest worker banned.
             var (own, ms) = await replayer.Audit(job, original, original.WorkerId, claimed.Delta, claimedEnvelope);
-            var arbiter = new AuditNotice(own.Outcome.ToString().ToLowerInvariant(), own.RelativeError, own.ChainMatches, ms, runtime,
-                own.Reason is null ? null : $"{own.Reason} (re-run by worker {verifierId}, confirmed by the coordinator's replay)");
+            var arbiter = AuditNotice.Of(own, ms, runtime, $"re-run by worker {verifierId}, confirmed by the coordinator's replay");
             vote = await job.Grain.Arbitrated(original.Id, arbiter);
             if (vote.Error is { } lost) return ApiErrors.Conflict(lost);
         }
@@ -57,10 +55,7 @@ public static class VerificationUploads
                 await job.Grain.Release(original.Id);
                 throw;
             }
-            var losses = claimedEnvelope.LossTrace.Where(float.IsFinite).ToList();
-            await job.Grain.Folded(new UpdateNotice(original.Id, original.WorkerId, claimed.SampleCount, claimed.LocalSteps, claimedEnvelope.Commitment, body.Length,
-                losses.Sum(l => (double)l), losses.Count, null, silo.SiloAddress,
-                claimedEnvelope.Evaluation is { } e ? new EvaluationNotice(e.Samples, e.Loss, e.Accuracy, e.Metrics.ToDictionary()) : null, vote.Verdict));
+            await job.Grain.Folded(UpdateNotice.Of(original.Id, original.WorkerId, claimed, claimedEnvelope, body.Length, null, silo.SiloAddress, vote.Verdict));
         }
         if (vote.Decided) File.Delete(held);
         return Results.Json(new ResultResponse(true, task.Id, task.Round, 0), WireJson.Options);

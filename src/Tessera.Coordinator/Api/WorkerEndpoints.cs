@@ -197,12 +197,9 @@ public static class WorkerEndpoints
                 await job.Grain.Release(task.Id);
                 throw;
             }
-            var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
-            var folded = await job.Grain.Folded(new UpdateNotice(task.Id, w.Id, update.SampleCount, update.LocalSteps, envelope.Commitment, body.Length,
-                losses.Sum(l => (double)l), losses.Count, stepped, silo.SiloAddress,
-                envelope.Evaluation is { } report ? new EvaluationNotice(report.Samples, report.Loss, report.Accuracy, report.Metrics.ToDictionary()) : null, audit));
+            var folded = await job.Grain.Folded(UpdateNotice.Of(task.Id, w.Id, update, envelope, body.Length, stepped, silo.SiloAddress, audit));
             if (folded.Error is { } lost) return Rejected(ApiErrors.Conflict(lost));
-            await workers.RecordTiming(w, task.Id, (long)task.Steps * job.Setup.Spec.Local.BatchSize, job.Setup.Artifact.Manifest.FlopsPerSample, envelope.SamplesPerSecond);
+            await workers.RecordTiming(w, task.Id, job.Setup.Credit.AssignedSamples(task.Steps), job.Setup.Artifact.Manifest.FlopsPerSample, envelope.SamplesPerSecond);
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }
@@ -220,6 +217,6 @@ public static class WorkerEndpoints
     {
         var (verdict, ms) = await replayer.Audit(job, task, workerId, claimed, envelope);
         string? runtime = (await workers.Profile(workerId))?.Runtime;
-        return new AuditNotice(verdict.Outcome.ToString().ToLowerInvariant(), verdict.RelativeError, verdict.ChainMatches, ms, runtime, verdict.Reason);
+        return AuditNotice.Of(verdict, ms, runtime);
     }
 }

@@ -73,12 +73,27 @@ public sealed record AuditNotice(string Outcome, double RelativeError, bool Chai
 {
     public bool Passed => Outcome == AuditRow.PassedOutcome;
     public bool Inconclusive => Outcome == AuditRow.InconclusiveOutcome;
+
+    /// <summary>A judged replay or re-run as the grain records it; <paramref name="who"/> is appended to a reason, saying who re-ran it.</summary>
+    public static AuditNotice Of(Federation.Trust.AuditVerdict verdict, double replayMs, string? runtime, string? who = null) =>
+        new(verdict.Outcome.ToString().ToLowerInvariant(), verdict.RelativeError, verdict.ChainMatches, replayMs, runtime,
+            verdict.Reason is null || who is null ? verdict.Reason : $"{verdict.Reason} ({who})");
 }
 
 /// <summary>What the node reports after folding an update: ids and counts only, and which node holds it in its partial.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record UpdateNotice(string TaskId, string WorkerId, long SampleCount, int Steps, string Commitment, long Bytes, double LossSum, int LossCount, int? SteppedTo,
-    SiloAddress Node, EvaluationNotice? Evaluation = null, AuditNotice? Audit = null);
+    SiloAddress Node, EvaluationNotice? Evaluation = null, AuditNotice? Audit = null)
+{
+    /// <summary>The notice of a folded upload: its counts, finite losses and federated evaluation, from the decoded update and envelope.</summary>
+    public static UpdateNotice Of(string taskId, string workerId, Federation.ClientUpdate update, Protocol.Wire.UpdateEnvelope envelope, long bytes,
+        int? steppedTo, SiloAddress node, AuditNotice? audit)
+    {
+        var losses = envelope.LossTrace.Where(float.IsFinite).ToList();
+        return new UpdateNotice(taskId, workerId, update.SampleCount, update.LocalSteps, envelope.Commitment, bytes, losses.Sum(l => (double)l), losses.Count,
+            steppedTo, node, envelope.Evaluation is { } e ? new EvaluationNotice(e.Samples, e.Loss, e.Accuracy, e.Metrics.ToDictionary()) : null, audit);
+    }
+}
 
 /// <summary>A worker's federated evaluation of the round's base model on its held-out data: counts and means only.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
