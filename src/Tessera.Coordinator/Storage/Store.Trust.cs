@@ -57,9 +57,7 @@ public sealed partial class Store
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
-        RecordAudit(c, tx, audit);
-        c.Execute("UPDATE tasks SET status = 'rejected', finished = @now WHERE id = @TaskId", new { audit.TaskId, now = Now() }, tx);
-        SaveTrust(c, tx, audit.JobId, audit.WorkerId, trust);
+        Reject(c, tx, audit, trust);
         string reason = $"caught on task {audit.TaskId}: {audit.Reason}";
         c.Execute("UPDATE ledger SET status = @revoked, reason = @reason WHERE job_id = @JobId AND worker_id = @WorkerId AND status = @pending",
             new { audit.JobId, audit.WorkerId, reason, revoked = CreditRule.Revoked, pending = CreditRule.Pending }, tx);
@@ -76,10 +74,16 @@ public sealed partial class Store
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
+        Reject(c, tx, audit, trust);
+        tx.Commit();
+    }
+
+    /// <summary>What every refused audit writes: the audit, the task rejected, the worker's new trust.</summary>
+    static void Reject(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, AuditRow audit, TrustRecord trust)
+    {
         RecordAudit(c, tx, audit);
         c.Execute("UPDATE tasks SET status = 'rejected', finished = @now WHERE id = @TaskId", new { audit.TaskId, now = Now() }, tx);
         SaveTrust(c, tx, audit.JobId, audit.WorkerId, trust);
-        tx.Commit();
     }
 
     /// <summary>A verifier re-ran another worker's task: paid the training it re-ran, pending like any task's credit.</summary>
