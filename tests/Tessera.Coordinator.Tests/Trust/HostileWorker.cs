@@ -91,7 +91,18 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
             using var poll = await _http.GetAsync("/api/v1/tasks/next?wait=2");
             if (poll.StatusCode != HttpStatusCode.OK) continue;
             var task = (await poll.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
-            return (task, await Claim(task, cheating));
+            // Heartbeats while it trains, as a worker's do: a long task on a loaded machine outlasts the worker timeout.
+            using var stop = new CancellationTokenSource();
+            var beating = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try { await Heartbeat(task); await Task.Delay(2000, stop.Token); }
+                    catch (Exception e) when (e is OperationCanceledException or HttpRequestException) { }
+                }
+            });
+            try { return (task, await Claim(task, cheating)); }
+            finally { stop.Cancel(); await beating; }
         }
         throw new TimeoutException("no task came");
     }
