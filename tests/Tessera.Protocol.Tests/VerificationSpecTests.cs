@@ -13,6 +13,8 @@ public class VerificationSpecTests
         Assert.Equal(new VerificationSpec(), spec.Verification);
         var tuned = JobSpecParser.Parse("name: a\nverification: { trusted_after: 3, min_rate: 0.1, tolerance: 0.01, commit_every: 7, grant_after_rounds: 4, cpu_share: 0.25 }").Verification;
         Assert.Equal((3, 0.1, 0.01, 7, 4, 0.25), (tuned.TrustedAfter, tuned.MinRate, tuned.Tolerance, tuned.CommitEvery, tuned.GrantAfterRounds, tuned.CpuShare));
+        Assert.Equal(3, spec.Verification.InconclusiveLimit);
+        Assert.Equal(5, JobSpecParser.Parse("name: a\nverification: { inconclusive_limit: 5 }").Verification.InconclusiveLimit);
         Assert.Equal(tuned, JobSpecParser.Parse(JobSpecParser.ToJson(JobSpecParser.Parse("name: a\nverification: { trusted_after: 3, min_rate: 0.1, tolerance: 0.01, commit_every: 7, grant_after_rounds: 4, cpu_share: 0.25 }"))).Verification);
     }
 
@@ -41,6 +43,7 @@ public class VerificationSpecTests
     [InlineData("verification: { min_rate: 0 }", "verification.min_rate", "")]
     [InlineData("verification: { tolerance: 2 }", "verification.tolerance", "")]
     [InlineData("verification: { commit_every: 0 }", "verification.commit_every", "")]
+    [InlineData("verification: { inconclusive_limit: 0 }", "verification.inconclusive_limit", "")]
     [InlineData("verification: { audit_everything: true }", "verification.audit_everything", "")]
     public void Impossible_settings_are_refused_naming_the_field(string yaml, string field, string fragment)
     {

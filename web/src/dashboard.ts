@@ -138,7 +138,7 @@ function render() {
       : '<tr><td colspan="6">no workers yet</td></tr>';
     $('traffic').textContent = `in ${mb(o.bytes_in)}, out ${mb(o.bytes_out)}; updates accepted ${o.updates_accepted}, rejected ${o.updates_rejected}`;
   }
-  $('ledger').innerHTML = view.ledger.slice(0, 10).map(l => `<tr${l.revoked > 0 ? ' class="revoked"' : ''}><td>${esc(l.name)}</td><td>${l.updates}</td><td>${l.samples}</td><td>${l.granted.toFixed(2)}</td><td>${l.pending.toFixed(2)}</td><td>${l.revoked.toFixed(2)}</td><td>${l.unverifiable.toFixed(2)}</td></tr>`).join('')
+  $('ledger').innerHTML = view.ledger.slice(0, 10).map(l => `<tr${l.revoked > 0 ? ' class="revoked"' : ''}><td>${esc(l.name)}</td><td>${l.updates}</td><td>${l.samples}</td><td>${l.granted.toFixed(2)}</td><td>${l.pending.toFixed(2)}${l.held > 0 ? ` <small title="held after an inconclusive audit until a later audit passes">+${l.held.toFixed(2)} held</small>` : ''}</td><td>${l.revoked.toFixed(2)}</td><td>${l.unverifiable.toFixed(2)}</td></tr>`).join('')
     || '<tr><td colspan="4">no accepted work yet</td></tr>';
 }
 

@@ -71,7 +71,7 @@ export interface RoundRow {
 }
 
 /** Credit (GFLOP of assigned training) by status; `credits` is what is granted. */
-export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number; granted: number; pending: number; revoked: number; unverifiable: number }
+export interface LedgerTotal { worker_id: string; name: string; updates: number; samples: number; credits: number; granted: number; pending: number; revoked: number; unverifiable: number; held: number }
 
 /** Parses a task, keeping the 64-bit seed exact. */
 export function parseTask(text: string): TaskMessage {

@@ -123,7 +123,7 @@ async function refreshCredits(job: string) {
   try {
     const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
     const mine = rows.find(r => r.worker_id === state.workerId);
-    if (mine) { state.credits = mine.granted; state.pendingCredits = mine.pending; state.revokedCredits = mine.revoked; }
+    if (mine) { state.credits = mine.granted; state.pendingCredits = mine.pending + (mine.held ?? 0); state.revokedCredits = mine.revoked; }
     render();
   } catch { /* credits refresh on the next upload */ }
 }

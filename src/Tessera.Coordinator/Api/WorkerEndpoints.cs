@@ -180,10 +180,13 @@ public static class WorkerEndpoints
                     audit = await Audit(replayer, job, task, w.Id, update.Delta, envelope, workers);
                     if (!audit.Passed)
                     {
-                        await job.Grain.Refused(task.Id, audit);
-                        return Rejected(ApiErrors.Error(StatusCodes.Status422UnprocessableEntity, audit.Inconclusive
-                            ? $"update left out: its audit was inconclusive ({audit.Reason}); it is not counted or paid, and worker {w.Id} is audited on every task again"
-                            : $"update failed its audit: {audit.Reason}; worker {w.Id} is banned from job {job.Id} and its pending credit is revoked"));
+                        bool banned = await job.Grain.Refused(task.Id, audit);
+                        return Rejected(ApiErrors.Error(StatusCodes.Status422UnprocessableEntity, (audit.Inconclusive, banned) switch
+                        {
+                            (true, false) => $"update left out: its audit was inconclusive ({audit.Reason}); it is not counted, its credit is held until a later audit of worker {w.Id} passes, and the worker is audited on every task again",
+                            (true, true) => $"update left out and worker {w.Id} banned from job {job.Id}: {job.Setup.Spec.Verification.InconclusiveLimit} inconclusive audits in a row ({audit.Reason}); its pending and held credit is revoked",
+                            _ => $"update failed its audit: {audit.Reason}; worker {w.Id} is banned from job {job.Id} and its pending credit is revoked",
+                        }));
                     }
                 }
                 // c_i⁺ is written before the fold; it only counts once the round commits with this worker counted.

@@ -10,12 +10,12 @@ public sealed partial class JobGrain
 {
     AuditStage _audits = null!;
 
-    public Task Refused(string taskId, AuditNotice audit)
+    public Task<bool> Refused(string taskId, AuditNotice audit)
     {
-        if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding || audit.Passed) return Task.CompletedTask;
+        if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding || audit.Passed) return Task.FromResult(false);
         t.State = TaskState.Rejected;
         metrics.UpdatesRejected.Add(1);
-        _audits.Refused(t, audit);
+        bool banned = _audits.Refused(t, audit);
         if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
         {
             r.Folding--;
@@ -23,6 +23,6 @@ public sealed partial class JobGrain
         }
         Pulse();
         workers.Changes.Pulse(); // the next tick invites a replacement
-        return Task.CompletedTask;
+        return Task.FromResult(banned);
     }
 }

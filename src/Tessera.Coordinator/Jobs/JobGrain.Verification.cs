@@ -19,7 +19,8 @@ public sealed partial class JobGrain
         int quorum = Setup.Spec.Verification.Quorum;
         var verifiers = VerificationQuorum<AuditNotice>.Choose(_presence.Idle(), w => w.Id, original.WorkerId, _audits.IsTrusted, quorum);
         if (verifiers.Count == 0) return false;
-        original.Votes = new VerificationQuorum<AuditNotice>(quorum);
+        original.Votes = new VerificationQuorum<AuditNotice>(quorum, Setup.Spec.Verification.MinRate,
+            () => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) / (double)int.MaxValue);
         foreach (var v in verifiers) CreateVerificationTask(original, v, r);
         workers.Wake(verifiers.Select(v => v.Id));
         log.LogInformation("job {Job}: task {Task} of worker {Worker} is held while {Count} trusted workers re-run it", Id, original.Id, original.WorkerId, verifiers.Count);
@@ -67,21 +68,31 @@ public sealed partial class JobGrain
         if (!coordinatorVerdict.Passed)
         {
             Refused(original.Id, coordinatorVerdict);
+            // Verifiers that passed an update the coordinator's replay fails outright vouched for a cheat (collusion).
+            if (!coordinatorVerdict.Inconclusive)
+                foreach (var (verifier, verdict) in votes.Vouchers) CatchVerifier(verifier, verdict, original, "passed an update failed by", coordinatorVerdict.Reason);
             return Task.FromResult(new VoteResult(null, true, false, 0, 0, coordinatorVerdict));
         }
+        // The verifier's re-run disagreed with the coordinator's replay of the same task: it is the one caught, or,
+        // within honest cross-runtime noise (inconclusive), audited on every task again like an uploader would be.
         foreach (var (verifier, verdict) in votes.Dissenters)
         {
-            // The verifier's re-run disagreed with the coordinator's replay of the same task: it is the one caught.
-            _audits.Refused(_allTasks[verifier], verdict with
-            {
-                Outcome = Storage.AuditRow.FailedOutcome,
-                Reason = $"its re-run of task {original.Id} disagreed with the coordinator's replay ({verdict.Reason})",
-            });
-            log.LogWarning("job {Job}: verifier task {Verifier} re-ran task {Task} unlike the coordinator's replay; its worker is banned", Id, verifier, original.Id);
+            if (verdict.Inconclusive) _audits.Refused(_allTasks[verifier], verdict);
+            else CatchVerifier(verifier, verdict, original, "disagreed with", verdict.Reason);
         }
         if (_round is { } r && r.Tasks.ContainsKey(original.Id))
             return Task.FromResult(new VoteResult(null, true, true, r.Round, r.Attempt, coordinatorVerdict));
         return Task.FromResult(new VoteResult(null, true, false, 0, 0, coordinatorVerdict));
+    }
+
+    void CatchVerifier(string verifier, AuditNotice verdict, RoundTask original, string how, string? why)
+    {
+        _audits.Refused(_allTasks[verifier], verdict with
+        {
+            Outcome = Storage.AuditRow.FailedOutcome,
+            Reason = $"its re-run of task {original.Id} {how} the coordinator's replay ({why})",
+        });
+        log.LogWarning("job {Job}: verifier task {Verifier} re-ran task {Task} unlike the coordinator's replay; its worker is banned", Id, verifier, original.Id);
     }
 
     /// <summary>A verifier expired or gave its task back: if no other verdict can still come, the held update is left out.</summary>

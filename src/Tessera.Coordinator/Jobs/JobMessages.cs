@@ -28,9 +28,10 @@ public interface IJobGrain : IGrainWithStringKey
     Task Release(string taskId);
     /// <summary>
     /// The claimed update did not pass its audit: it is never folded. Failed: its worker is banned from the job and
-    /// its pending credit revoked. Inconclusive: its worker is audited on every task again.
+    /// its pending credit revoked. Inconclusive: its credit is held and its worker audited on every task again, unless
+    /// it was one inconclusive audit too many in a row. True when the worker is now banned.
     /// </summary>
-    Task Refused(string taskId, AuditNotice audit);
+    Task<bool> Refused(string taskId, AuditNotice audit);
     /// <summary>A verifier re-ran a held update's task (replay: workers): its verdict, counted towards the quorum.</summary>
     Task<VoteResult> Vote(string verificationTaskId, AuditNotice verdict);
     /// <summary>

@@ -82,9 +82,9 @@ public sealed class LedgerRow
 
 /// <summary>
 /// A contributor's credit (GFLOP of assigned training) by status; <see cref="Credits"/> is what is granted.
-/// Updates and samples count the entries not revoked.
+/// Updates and samples count the entries neither revoked nor held (held: left out after an inconclusive audit).
 /// </summary>
-public sealed record LedgerTotal(string WorkerId, string Name, long Updates, long Samples, double Granted, double Pending, double Revoked, double Unverifiable)
+public sealed record LedgerTotal(string WorkerId, string Name, long Updates, long Samples, double Granted, double Pending, double Revoked, double Unverifiable, double Held = 0)
 {
     public double Credits => Granted;
 }

@@ -10,7 +10,7 @@ public sealed partial class Store
     {
         using var c = Open();
         return c.Query<TrustRow>("SELECT * FROM trust WHERE job_id = @jobId", new { jobId })
-            .ToDictionary(r => r.WorkerId, r => new TrustRecord(r.Passes, r.Audits, r.Tasks, r.Banned != 0, r.Reason), StringComparer.Ordinal);
+            .ToDictionary(r => r.WorkerId, r => new TrustRecord(r.Passes, r.Audits, r.Tasks, r.Banned != 0, r.Reason, r.Doubts ?? 0), StringComparer.Ordinal);
     }
 
     public void SaveTrust(string jobId, string workerId, TrustRecord t)
@@ -21,9 +21,9 @@ public sealed partial class Store
 
     static void SaveTrust(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, string jobId, string workerId, TrustRecord t) =>
         c.Execute("""
-            INSERT INTO trust (job_id, worker_id, passes, audits, tasks, banned, reason) VALUES (@jobId, @workerId, @passes, @audits, @tasks, @banned, @reason)
-            ON CONFLICT (job_id, worker_id) DO UPDATE SET passes = @passes, audits = @audits, tasks = @tasks, banned = @banned, reason = @reason
-            """, new { jobId, workerId, passes = t.ConsecutivePasses, audits = t.Audits, tasks = t.Tasks, banned = t.Banned ? 1 : 0, reason = t.Reason }, tx);
+            INSERT INTO trust (job_id, worker_id, passes, audits, tasks, banned, reason, doubts) VALUES (@jobId, @workerId, @passes, @audits, @tasks, @banned, @reason, @doubts)
+            ON CONFLICT (job_id, worker_id) DO UPDATE SET passes = @passes, audits = @audits, tasks = @tasks, banned = @banned, reason = @reason, doubts = @doubts
+            """, new { jobId, workerId, passes = t.ConsecutivePasses, audits = t.Audits, tasks = t.Tasks, banned = t.Banned ? 1 : 0, reason = t.Reason, doubts = t.Doubts }, tx);
 
     public void RecordAudit(AuditRow a)
     {
@@ -59,8 +59,8 @@ public sealed partial class Store
         using var tx = c.BeginTransaction();
         Reject(c, tx, audit, trust);
         string reason = $"caught on task {audit.TaskId}: {audit.Reason}";
-        c.Execute("UPDATE ledger SET status = @revoked, reason = @reason WHERE job_id = @JobId AND worker_id = @WorkerId AND status = @pending",
-            new { audit.JobId, audit.WorkerId, reason, revoked = CreditRule.Revoked, pending = CreditRule.Pending }, tx);
+        c.Execute("UPDATE ledger SET status = @revoked, reason = @reason WHERE job_id = @JobId AND worker_id = @WorkerId AND status IN (@pending, @held)",
+            new { audit.JobId, audit.WorkerId, reason, revoked = CreditRule.Revoked, pending = CreditRule.Pending, held = CreditRule.Held }, tx);
         c.Execute("""
             INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
             VALUES (@JobId, @Round, @WorkerId, @TaskId, @samples, @forfeited, @now, @revoked, @why)
@@ -69,12 +69,36 @@ public sealed partial class Store
         tx.Commit();
     }
 
-    /// <summary>An inconclusive audit, in one transaction: the audit recorded, the task rejected, the worker's trust reset.</summary>
-    public void Doubted(AuditRow audit, TrustRecord trust)
+    /// <summary>
+    /// An inconclusive audit, in one transaction: the audit recorded, the task rejected (left out of the model), the
+    /// worker's trust reset, and the task's credit entered as held until the worker's next audit passes.
+    /// </summary>
+    public void Doubted(AuditRow audit, TrustRecord trust, double credits, long samples)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
         Reject(c, tx, audit, trust);
+        c.Execute("""
+            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
+            VALUES (@JobId, @Round, @WorkerId, @TaskId, @samples, @credits, @now, @held, @why)
+            ON CONFLICT (task_id) DO NOTHING
+            """, new { audit.JobId, audit.Round, audit.WorkerId, audit.TaskId, samples, credits, now = Now(), held = CreditRule.Held,
+                why = $"inconclusive audit, held until a later audit passes: {audit.Reason}" }, tx);
+        tx.Commit();
+    }
+
+    /// <summary>
+    /// A passed audit, in one transaction: the audit recorded, the worker's trust saved, and its held credit (tasks
+    /// whose audits were inconclusive) released to pending, to be granted like any other.
+    /// </summary>
+    public void Passed(AuditRow audit, TrustRecord trust)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction();
+        RecordAudit(c, tx, audit);
+        SaveTrust(c, tx, audit.JobId, audit.WorkerId, trust);
+        c.Execute("UPDATE ledger SET status = @pending, reason = @why WHERE job_id = @JobId AND worker_id = @WorkerId AND status = @held",
+            new { audit.JobId, audit.WorkerId, pending = CreditRule.Pending, held = CreditRule.Held, why = $"held after an inconclusive audit; released by the pass of task {audit.TaskId}" }, tx);
         tx.Commit();
     }
 
@@ -106,6 +130,7 @@ public sealed partial class Store
         public int Tasks { get; set; }
         public int Banned { get; set; }
         public string? Reason { get; set; }
+        public int? Doubts { get; set; }
     }
 
     sealed class AuditDbRow

@@ -133,6 +133,11 @@ public sealed partial class Store
         bool ended = jobStatus is "completed" or "cancelled" or "failed";
         c.Execute("UPDATE ledger SET status = @granted WHERE job_id = @JobId AND status = @pending AND (round <= @through OR @ended = 1)",
             new { r.JobId, granted = CreditRule.Granted, pending = CreditRule.Pending, through = r.Round - credit.GrantAfterRounds, ended = ended ? 1 : 0 }, tx);
+        // A job that ends leaves no later audit to release held credit: a worker still unbanned is paid it (at most a
+        // few inconclusive tasks, each within fail_above of honest training).
+        if (ended)
+            c.Execute("UPDATE ledger SET status = @granted, reason = 'held after an inconclusive audit; granted when the job ended' WHERE job_id = @JobId AND status = @held",
+                new { r.JobId, granted = CreditRule.Granted, held = CreditRule.Held }, tx);
         c.Execute("UPDATE tasks SET status = 'expired' WHERE job_id = @JobId AND round = @Round AND status = 'assigned'", r, tx);
         tx.Commit();
     }
@@ -213,7 +218,7 @@ public sealed partial class Store
     }
 
     // ---- ledger
-    /// <summary>Per contributor: credits granted, pending, revoked and unverifiable (entries from before statuses count as granted).</summary>
+    /// <summary>Per contributor: credits granted, pending, revoked, unverifiable and held (entries from before statuses count as granted).</summary>
     public IReadOnlyList<LedgerTotal> LedgerTotals(string? jobId = null)
     {
         using var c = Open();
@@ -224,13 +229,13 @@ public sealed partial class Store
         string Sum(string status) => $"CAST(COALESCE(SUM(CASE WHEN COALESCE(l.status, 'granted') = '{status}' THEN l.credits ELSE 0 END), 0) AS DOUBLE PRECISION)";
         return c.Query<LedgerTotalRow>($"""
             SELECT l.worker_id AS WorkerId, COALESCE(w.name, l.worker_id) AS Name,
-                   CAST(SUM(CASE WHEN COALESCE(l.status, 'granted') = 'revoked' THEN 0 ELSE 1 END) AS BIGINT) AS Updates,
-                   CAST(COALESCE(SUM(CASE WHEN COALESCE(l.status, 'granted') = 'revoked' THEN 0 ELSE l.samples END), 0) AS BIGINT) AS Samples,
+                   CAST(SUM(CASE WHEN COALESCE(l.status, 'granted') IN ('revoked', 'held') THEN 0 ELSE 1 END) AS BIGINT) AS Updates,
+                   CAST(COALESCE(SUM(CASE WHEN COALESCE(l.status, 'granted') IN ('revoked', 'held') THEN 0 ELSE l.samples END), 0) AS BIGINT) AS Samples,
                    {Sum(CreditRule.Granted)} AS Granted, {Sum(CreditRule.Pending)} AS Pending, {Sum(CreditRule.Revoked)} AS Revoked,
-                   {Sum(CreditRule.Unverifiable)} AS Unverifiable
+                   {Sum(CreditRule.Unverifiable)} AS Unverifiable, {Sum(CreditRule.Held)} AS Held
             FROM ledger l LEFT JOIN workers w ON w.id = l.worker_id
             {where} GROUP BY l.worker_id, w.name ORDER BY Granted DESC, Pending DESC, WorkerId
-            """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Granted, r.Pending, r.Revoked, r.Unverifiable)).ToList();
+            """, new { jobId }).Select(r => new LedgerTotal(r.WorkerId, r.Name, r.Updates, r.Samples, r.Granted, r.Pending, r.Revoked, r.Unverifiable, r.Held)).ToList();
     }
 
     /// <summary>Task-level entries, newest first, optionally of one job and/or one contributor.</summary>
@@ -261,5 +266,6 @@ public sealed partial class Store
         public double Pending { get; set; }
         public double Revoked { get; set; }
         public double Unverifiable { get; set; }
+        public double Held { get; set; }
     }
 }

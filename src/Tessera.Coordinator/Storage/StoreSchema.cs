@@ -34,6 +34,7 @@ static class StoreSchema
         ("rounds", "fed_loss", d.Double), ("rounds", "fed_accuracy", d.Double), ("rounds", "fed_samples", d.BigInt), ("rounds", "metrics", "TEXT"),
         ("ledger", "status", "TEXT"), ("ledger", "reason", "TEXT"),
         ("workers", "measured_speed", d.Double), ("workers", "measured_flops", d.Double), ("jobs", "estimate", "TEXT"),
+        ("trust", "doubts", "INTEGER"),
     ];
 
     /// <summary>Brings a database made by an older Tessera up to date: adds the columns it lacks (safe to repeat).</summary>

@@ -41,23 +41,35 @@ public sealed class AuditStage
     public void Counted(RoundTask t, AuditNotice? audit)
     {
         if (!_setup.Verifiable) return;
-        _store.SaveTrust(_job, t.WorkerId, _trust.Counted(t.WorkerId, audited: audit is not null));
-        if (audit is not null) _store.RecordAudit(Row(t, audit));
+        var record = _trust.Counted(t.WorkerId, audited: audit is not null);
+        if (audit is null) _store.SaveTrust(_job, t.WorkerId, record);
+        else _store.Passed(Row(t, audit), record);
     }
 
-    /// <summary>The upload did not pass: an inconclusive audit starts the worker's trust over; a failed one bans it and revokes its pending credit.</summary>
-    public void Refused(RoundTask t, AuditNotice audit)
+    /// <summary>
+    /// The upload did not pass: an inconclusive audit starts the worker's trust over and holds the task's credit (a
+    /// run of them is a failure); a failed one bans the worker and revokes its pending and held credit. True when banned.
+    /// </summary>
+    public bool Refused(RoundTask t, AuditNotice audit)
     {
         if (audit.Inconclusive)
         {
-            _store.Doubted(Row(t, audit), _trust.Doubted(t.WorkerId));
-            _log.LogWarning("job {Job}: the audit of task {Task} by worker {Worker} was inconclusive; the update is left out and the worker audited on every task again: {Reason}",
+            var doubted = _trust.Doubted(t.WorkerId, audit.Reason ?? "inconclusive");
+            if (doubted.Banned)
+            {
+                _store.Caught(Row(t, audit with { Outcome = AuditRow.FailedOutcome, Reason = doubted.Reason }), doubted, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
+                _log.LogWarning("job {Job}: worker {Worker} is banned: {Reason}", _job, t.WorkerId, doubted.Reason);
+                return true;
+            }
+            _store.Doubted(Row(t, audit), doubted, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
+            _log.LogWarning("job {Job}: the audit of task {Task} by worker {Worker} was inconclusive; the update is left out, its credit held and the worker audited on every task again: {Reason}",
                 _job, t.Id, t.WorkerId, audit.Reason);
-            return;
+            return false;
         }
         var record = _trust.Caught(t.WorkerId, audit.Reason ?? "failed its audit");
         _store.Caught(Row(t, audit), record, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
         _log.LogWarning("job {Job}: worker {Worker} failed the audit of task {Task} (round {Round}) and is banned: {Reason}", _job, t.WorkerId, t.Id, t.Round, audit.Reason);
+        return true;
     }
 
     AuditRow Row(RoundTask t, AuditNotice a) => new(t.Id, _job, t.Round, t.WorkerId, a.Outcome, a.RelativeError, a.ChainMatches, a.ReplayMs, a.Runtime, a.Reason);

@@ -28,8 +28,18 @@ public sealed class TrustBook(VerificationSpec spec, Func<double> uniform)
     /// <summary>The worker's upload counted, audited and passed or not audited at all.</summary>
     public TrustRecord Counted(string worker, bool audited) => _records[worker] = Of(worker).Counted(audited, passed: true);
 
-    /// <summary>The worker's upload was inconclusive: left out, and the worker is audited on every task again.</summary>
-    public TrustRecord Doubted(string worker) => _records[worker] = Of(worker).Doubted();
+    /// <summary>
+    /// The worker's upload was inconclusive: left out, and the worker is audited on every task again; its credit
+    /// is held until a later audit passes. The <see cref="VerificationSpec.InconclusiveLimit"/>-th inconclusive
+    /// audit in a row is a failure: a cheater cannot live in the band between tolerance and fail_above.
+    /// </summary>
+    public TrustRecord Doubted(string worker, string reason)
+    {
+        var doubted = Of(worker).Doubted();
+        return _records[worker] = doubted.Doubts >= spec.InconclusiveLimit
+            ? doubted with { Banned = true, Reason = $"{doubted.Doubts} inconclusive audits in a row (the last: {reason})" }
+            : doubted;
+    }
 
     /// <summary>The worker's upload failed its audit: trust back to zero and banned from the job.</summary>
     public TrustRecord Caught(string worker, string reason) => _records[worker] = Of(worker).Caught(reason);

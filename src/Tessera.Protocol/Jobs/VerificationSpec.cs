@@ -29,10 +29,13 @@ public sealed record VerificationSpec
     public double Tolerance { get; init; } = 1e-2;
     /// <summary>
     /// Above this distance an audit fails (ban, revocation). Between <see cref="Tolerance"/> and this it is
-    /// inconclusive: the update is left out and unpaid and the worker is audited on every task again, not banned,
-    /// because honest cross-runtime replays have rare outliers there (docs/TRUST.md).
+    /// inconclusive: the update is left out, its credit held until the worker's next audit passes, and the worker
+    /// is audited on every task again, not banned, because honest cross-runtime replays have rare outliers there
+    /// (docs/TRUST.md).
     /// </summary>
     public double FailAbove { get; init; } = 0.25;
+    /// <summary>This many inconclusive audits in a row (no pass between them) count as a failure.</summary>
+    public int InconclusiveLimit { get; init; } = 3;
     /// <summary>The worker hashes its weights every this many steps (and at the end).</summary>
     public int CommitEvery { get; init; } = 50;
     /// <summary>Credit stays pending this many rounds after its task was accepted, then is granted unless revoked.</summary>

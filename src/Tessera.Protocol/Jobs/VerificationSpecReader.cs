@@ -16,6 +16,7 @@ internal static class VerificationSpecReader
             MinRate = v.Double("min_rate", 0.05, 0, 1, exclusiveMin: true)!.Value,
             Tolerance = v.Double("tolerance", 1e-2, 0, 1, exclusiveMin: true)!.Value,
             FailAbove = v.Double("fail_above", 0.25, 0, 1, exclusiveMin: true)!.Value,
+            InconclusiveLimit = v.Int("inconclusive_limit", 3, 1, 1000)!.Value,
             CommitEvery = v.Int("commit_every", 50, 1, 1_000_000)!.Value,
             GrantAfterRounds = v.Int("grant_after_rounds", 2, 0, 1000)!.Value,
             CpuShare = v.Double("cpu_share", 0.5, 0, 1, exclusiveMin: true)!.Value,

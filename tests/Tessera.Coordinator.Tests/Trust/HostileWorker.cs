@@ -35,6 +35,8 @@ public enum Cheat
     CopiedOwn,
     /// <summary>Sends the global model's last step (version v − version v−1) as its own work.</summary>
     CopiedGlobal,
+    /// <summary>An honest update bent by 5%: inside the inconclusive band (above tolerance, below fail_above).</summary>
+    Nudged,
 }
 
 /// <summary>
@@ -137,6 +139,7 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
             Cheat.StaleBase => Train(artifact, await Weights(task, task.Version - 1, artifact), shard, task, task.Steps),
             Cheat.CopiedOwn => _lastDelta ?? throw new InvalidOperationException("CopiedOwn needs an honest first task"),
             Cheat.CopiedGlobal => Subtract(flatBase, (await Weights(task, task.Version - 1, artifact)).Flatten()),
+            Cheat.Nudged => Train(artifact, baseWeights, shard, task, task.Steps).Select(v => v * 1.05f).ToArray(),
             _ => throw new ArgumentOutOfRangeException(nameof(cheat)),
         };
         _lastDelta = delta;

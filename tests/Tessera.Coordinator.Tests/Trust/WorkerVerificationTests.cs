@@ -110,4 +110,46 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
         Assert.True(ledger.Single(l => l.WorkerId == liar.WorkerId).Revoked > 0);
         Assert.Equal(0, ledger.Single(l => l.WorkerId == honest.WorkerId).Revoked);
     }
+
+    [Fact]
+    public async Task A_verifier_colluding_with_a_cheater_is_caught_by_the_coordinator_spot_checking_a_unanimous_pass()
+    {
+        // min_rate 1: every unanimous pass is spot-checked by the coordinator's own replay (the default is 5%).
+        var job = await Admin.CreateJob("""
+            name: colluding-verifier
+            model: logreg
+            rounds: 3
+            clients_per_round: 2
+            min_clients: 1
+            deadline_seconds: 60
+            data: { clients: 2, train_samples: 2000 }
+            local: { batch_size: 10, lr: 0.05 }
+            verification: { replay: workers, quorum: 1, trusted_after: 1, min_rate: 1 }
+            """);
+        // Both send +1.0 everywhere when they cheat: the colluder's "re-run" of the cheat is the cheat itself, a perfect match.
+        await using var colluder = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await using var cheater = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await colluder.Join("colluder");
+        await cheater.Join("cheater");
+        var (own, ownBody) = await colluder.Prepare(false, TimeSpan.FromMinutes(1));
+        var (cheatTask, cheatBody) = await cheater.Prepare(true, TimeSpan.FromMinutes(1));
+        using (var r = await colluder.Upload(own, ownBody)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);   // honest once: trusted
+        await Task.Delay(600);   // a tick: the colluder shows as idle
+        using (var r = await cheater.Upload(cheatTask, cheatBody)) Assert.Equal(HttpStatusCode.Accepted, r.StatusCode);
+        var (rerun, vouch) = await colluder.Prepare(true, TimeSpan.FromMinutes(1));
+        Assert.Equal(cheatTask.TaskId, rerun.Verifies?.TaskId);
+        using (var r = await colluder.Upload(rerun, vouch)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+
+        var trust = Host.Store.Trust(job.Id);
+        Assert.True(trust[cheater.WorkerId].Banned, "the cheat passed by its accomplice was not caught");
+        Assert.True(trust[colluder.WorkerId].Banned, "the verifier that vouched for a cheat was not banned");
+        Assert.Contains("passed an update failed by the coordinator's replay", trust[colluder.WorkerId].Reason);
+        var audit = Assert.Single(Host.Store.Audits(job.Id), a => a.TaskId == cheatTask.TaskId);
+        Assert.Equal(AuditRow.FailedOutcome, audit.Outcome);
+        var ledger = await Admin.Ledger(job.Id);
+        Assert.Equal(0, ledger.Single(l => l.WorkerId == cheater.WorkerId).Granted + ledger.Single(l => l.WorkerId == cheater.WorkerId).Pending);
+        Assert.True(ledger.Single(l => l.WorkerId == colluder.WorkerId).Revoked > 0);
+        var snapshot = await Admin.Job(job.Id);
+        Assert.Equal(1, snapshot.RoundUpdates);   // only the colluder's honest upload counts in round 1
+    }
 }

@@ -35,10 +35,30 @@ public class AuditPolicyTests
         Assert.False(book.DrawAudit("w"));                   // banned: its uploads are refused before any audit
         Assert.Equal(TrustRecord.New, book.Of("new identity"));   // a Sybil starts untrusted again
         for (int i = 0; i < 12; i++) book.Counted("v", audited: true);
-        var doubted = book.Doubted("v");                          // an inconclusive audit: trust starts over, no ban
+        var doubted = book.Doubted("v", "near miss");             // an inconclusive audit: trust starts over, no ban
         Assert.Equal((0, false), (doubted.ConsecutivePasses, doubted.Banned));
         Assert.Equal(1.0, AuditPolicy.Probability(doubted, Default));
         Assert.Equal(1.0, AuditPolicy.Probability(book.Of("new identity"), Default));
+    }
+
+    [Fact]
+    public void A_run_of_inconclusive_audits_is_a_failure_and_a_pass_breaks_the_run()
+    {
+        var book = new TrustBook(Default, () => 0.99);   // inconclusive_limit 3
+        Assert.False(book.Doubted("w", "a").Banned);
+        Assert.False(book.Doubted("w", "b").Banned);
+        book.Counted("w", audited: true);                 // a pass between them: the run starts over
+        Assert.Equal(0, book.Of("w").Doubts);
+        Assert.False(book.Doubted("w", "c").Banned);
+        Assert.False(book.Doubted("w", "d").Banned);
+        var third = book.Doubted("w", "e");
+        Assert.True(third.Banned);
+        Assert.Equal(3, third.Doubts);
+        Assert.Contains("3 inconclusive audits in a row", third.Reason);
+        Assert.Contains("e", third.Reason);
+        Assert.False(book.DrawAudit("w"));
+        var once = new TrustBook(Default with { InconclusiveLimit = 1 }, () => 0.99);
+        Assert.True(once.Doubted("v", "x").Banned);       // inconclusive_limit 1: the band is a failure
     }
 
     [Fact]

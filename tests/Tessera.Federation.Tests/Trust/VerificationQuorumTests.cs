@@ -21,6 +21,21 @@ public class VerificationQuorumTests
     }
 
     [Fact]
+    public void A_unanimous_pass_is_spot_checked_by_the_coordinator_at_the_drawn_rate()
+    {
+        var draws = new Queue<double>([0.01, 0.5]);
+        var checkedOne = new VerificationQuorum<string>(2, spotCheck: 0.05, uniform: draws.Dequeue);
+        Assert.Equal(QuorumDecision.Pending, checkedOne.Add("v1", "pass 1", true));
+        Assert.Equal(QuorumDecision.Arbitrate, checkedOne.Add("v2", "pass 2", true));   // 0.01 < 0.05: the coordinator replays it too
+        Assert.Equal(["v1", "v2"], checkedOne.Vouchers.Select(v => v.Verifier));         // caught should that replay fail it
+        Assert.Equal("pass 1", checkedOne.FirstDissent);
+        Assert.Empty(checkedOne.Dissenters);
+        var folded = new VerificationQuorum<string>(1, spotCheck: 0.05, uniform: draws.Dequeue);
+        Assert.Equal(QuorumDecision.Fold, folded.Add("v1", "pass", true));                // 0.5 ≥ 0.05: folded unchecked
+        Assert.Empty(draws);
+    }
+
+    [Fact]
     public void A_held_update_is_undecidable_once_too_few_re_runs_are_still_out()
     {
         var q = new VerificationQuorum<string>(2);
