@@ -1,6 +1,7 @@
 using Tessera.Coordinator.Storage;
 using Tessera.Coordinator.Workers;
 using Tessera.Federation;
+using Tessera.Federation.Rounds.Lifecycle;
 
 namespace Tessera.Coordinator.Jobs;
 

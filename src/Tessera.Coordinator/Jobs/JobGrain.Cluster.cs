@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Tessera.Coordinator.Cluster;
 using Tessera.Federation;
+using Tessera.Federation.Rounds.Lifecycle;
 
 namespace Tessera.Coordinator.Jobs;
 

@@ -1,3 +1,5 @@
+using Tessera.Federation.Rounds.Lifecycle;
+
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>

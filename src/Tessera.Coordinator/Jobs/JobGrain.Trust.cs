@@ -1,4 +1,5 @@
 using Tessera.Coordinator.Trust;
+using Tessera.Federation.Rounds.Lifecycle;
 
 namespace Tessera.Coordinator.Jobs;
 
@@ -13,14 +14,10 @@ public sealed partial class JobGrain
     public Task<bool> Refused(string taskId, AuditNotice audit)
     {
         if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding || audit.Passed) return Task.FromResult(false);
-        t.State = TaskState.Rejected;
         metrics.UpdatesRejected.Add(1);
         bool banned = _audits.Refused(t, audit);
-        if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
-        {
-            r.Folding--;
-            if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
-        }
+        if (_async is null && _round is { } r && r.Refuse(t)) StartClose(r);
+        else t.State = TaskState.Rejected;
         Pulse();
         workers.Changes.Pulse(); // the next tick invites a replacement
         return Task.FromResult(banned);

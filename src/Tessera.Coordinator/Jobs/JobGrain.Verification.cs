@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Tessera.Coordinator.Workers;
+using Tessera.Federation.Rounds.Lifecycle;
 using Tessera.Federation.Trust;
 
 namespace Tessera.Coordinator.Jobs;
@@ -102,13 +103,9 @@ public sealed partial class JobGrain
         int outstanding = _allTasks.Values.Count(t => t.Verifies == original && t.State is TaskState.Assigned or TaskState.Folding);
         if (votes.CanStillDecide(outstanding)) return;
         original.Votes = null;
-        original.State = TaskState.Rejected;
         store.SetTaskStatus(original.Id, "rejected");
         log.LogWarning("job {Job}: the verifiers of task {Task} did not answer; its update is left out", Id, original.Id);
-        if (_round is { } r && r.Tasks.ContainsKey(original.Id))
-        {
-            r.Folding--;
-            if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
-        }
+        if (_round is { } r && r.Refuse(original)) StartClose(r);
+        else original.State = TaskState.Rejected;
     }
 }

@@ -12,6 +12,7 @@ using Tessera.Data;
 using Tessera.Data.Loading;
 using Tessera.Federation;
 using Tessera.Federation.Async;
+using Tessera.Federation.Rounds.Lifecycle;
 using Tessera.Runtime;
 
 namespace Tessera.Coordinator.Jobs;
@@ -243,8 +244,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_async is not null) return CheckAsyncUpload(t);
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
             return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
-        if (_round.Phase != RoundPhase.Collecting && t.Verifies is null) return $"round {t.Round} is closing; late results are not counted";
-        if (t.State == TaskState.Expired) return $"task {t.Id} expired (deadline or missed heartbeats); the round went on without it";
+        if (_round.Check(t) is { } why) return why;
         if (t.Verifies is { } original && (original.State != TaskState.Folding || original.Votes is null))
             return $"task {t.Id} re-ran task {original.Id}, which is decided already";
         return null;
@@ -263,17 +263,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             return Task.FromResult(new UploadTicket(null, t.Round, 1, true, _audits.Draw(t)));
         }
         var r = _round!;
-        if (t.Verifies is not null)
-        {
-            // A verifier's re-run: claimed for its vote; the update it checks holds the round's claim.
-            t.State = TaskState.Folding;
-            return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
-        }
-        // The quorum is exactly the target: once claims cover it, later uploads find the round closing.
-        if (r.Accepted + r.Folding >= r.Target) return Task.FromResult(new UploadTicket($"round {t.Round} is closing; late results are not counted", 0, 0, false));
-        t.State = TaskState.Folding;
+        // A verifier's re-run is claimed for its vote only; the update it checks holds the round's claim.
+        if (r.Claim(t) is { } refused) return Task.FromResult(new UploadTicket(refused, 0, 0, false));
+        if (t.Verifies is not null) return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false));
         t.Node = node;
-        r.Folding++;
         bool audit = _audits.Draw(t);
         bool held = audit && Setup.Spec.Verification.Replay == Protocol.Jobs.VerificationSpec.Workers && HoldForVerifiers(t, r);
         return Task.FromResult(new UploadTicket(null, r.Round, r.Attempt, false, audit && !held, held));
@@ -281,15 +274,9 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
 
     public Task Release(string taskId)
     {
-        if (_allTasks.TryGetValue(taskId, out var t) && t.State == TaskState.Folding)
-        {
-            t.State = TaskState.Assigned;
-            if (t.Verifies is null && _async is null && _round is { } r && r.Tasks.ContainsKey(taskId))
-            {
-                r.Folding--;
-                if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
-            }
-        }
+        if (!_allTasks.TryGetValue(taskId, out var t) || t.State != TaskState.Folding) return Task.CompletedTask;
+        if (_async is null && _round is { } r && r.Tasks.ContainsKey(taskId)) { if (r.Release(t)) StartClose(r); }
+        else t.State = TaskState.Assigned;
         return Task.CompletedTask;
     }
 
@@ -308,13 +295,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         }
         if (_round is not { } r || !r.Tasks.ContainsKey(t.Id))
             return Task.FromResult(new FoldResult($"task {t.Id} belongs to round {t.Round}, which was abandoned while the update was folded", RoundUpdates));
-        t.State = TaskState.Accepted;
         t.Node = n.Node;
         metrics.UpdatesAccepted.Add(1);
         store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
-        r.Count(n);
-        if (r.Accepted >= r.Target) BeginClose(r);
-        else if (r.Phase == RoundPhase.Closing && r.Folding == 0) StartClose(r);
+        if (r.Count(t, n)) StartClose(r);
         Pulse();
         return Task.FromResult(new FoldResult(null, r.Accepted));
     }
@@ -356,16 +340,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     /// <summary>Stops collection; the close itself starts once no claimed upload is still being folded.</summary>
     void BeginClose(RoundState r)
     {
-        if (r.Phase != RoundPhase.Collecting) return;
-        r.Phase = RoundPhase.Closing;
-        if (r.Folding == 0) StartClose(r);
+        if (r.BeginClose()) StartClose(r);
     }
 
-    /// <summary>Aggregates, evaluates and checkpoints off the grain's turn; the outcome is applied in a later turn.</summary>
+    /// <summary>Aggregates, evaluates and checkpoints off the grain's turn (once: the lifecycle says when); the outcome is applied in a later turn.</summary>
     void StartClose(RoundState r)
     {
-        if (r.CloseStarted) return;
-        r.CloseStarted = true;
         var current = _model;
         var folded = FoldingNodes(r, TaskState.Accepted);
         _ = Task.Run(async () => Aggregate(r, current, await GatherPartials(r, folded))).ContinueWith(done => ApplyClose(r, done), _turns);

@@ -47,8 +47,6 @@ public interface IJobGrain : IGrainWithStringKey
     Task<long> Version();
 }
 
-public enum TaskState { Assigned, Folding, Accepted, Expired, Declined, Rejected }
-
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline,

@@ -1,9 +1,10 @@
 using Orleans.Runtime;
+using Tessera.Federation.Rounds.Lifecycle;
 
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>One task of a round as the job grain tracks it: who has it, how many steps, by when.</summary>
-public sealed class RoundTask
+public sealed class RoundTask : IRoundTask
 {
     public required string Id { get; init; }
     public required string WorkerId { get; init; }
@@ -20,6 +21,7 @@ public sealed class RoundTask
 
     /// <summary>A verification task: the task it re-runs (and that task's worker); null for training tasks.</summary>
     public RoundTask? Verifies { get; init; }
+    public bool IsVerification => Verifies is not null;
     /// <summary>A training task whose upload waits for verification tasks: their verdicts so far (keyed by verification task id).</summary>
     public Federation.Trust.VerificationQuorum<AuditNotice>? Votes { get; set; }
 
