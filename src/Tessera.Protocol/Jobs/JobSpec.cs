@@ -62,8 +62,11 @@ public sealed record DataSpec
     public int Clients { get; init; } = 100;
     public double Alpha { get; init; } = 0.5;
     public int ShardsPerClient { get; init; } = 2;
-    /// <summary>gamma_similarity: share of the data split IID; the rest is sorted by label (0: label-sorted, 1: IID).</summary>
-    public double Gamma { get; init; } = 0.5;
+    /// <summary>
+    /// gamma_similarity: share of the data split IID; the rest is sorted by label (0: label-sorted, 1: IID). 0.5 when
+    /// not given; null for other partitions, so their specs (and checkpoint digests) are as before.
+    /// </summary>
+    public double? Gamma { get; init; }
     /// <summary>Use only the first N training samples (0 = all; synthetic: 6,000).</summary>
     public int TrainSamples { get; init; }
     /// <summary>Evaluate on only the first N test samples (0 = all; synthetic: 1,000).</summary>

@@ -60,7 +60,7 @@ public static class JobSpecParser
             Clients = d.Int("clients", 100, 1, 10_000_000)!.Value,
             Alpha = d.Double("alpha", 0.5, 0, exclusiveMin: true)!.Value,
             ShardsPerClient = d.Int("shards_per_client", 2, 1, 1000)!.Value,
-            Gamma = d.Double("gamma", 0.5, 0, 1)!.Value,
+            Gamma = d.Double("gamma", d.String("partition") is { } p && p.Equals("gamma_similarity", StringComparison.OrdinalIgnoreCase) ? 0.5 : null, 0, 1),
             TrainSamples = d.Int("train_samples", 0, 0)!.Value,
             TestSamples = d.Int("test_samples", 0, 0)!.Value,
         };
