@@ -52,7 +52,13 @@ public sealed class SimulatedAttack
     /// <summary>True when this client's update is forged rather than trained.</summary>
     public bool Forges(int client) => Forger is not null && IsByzantine(client);
 
-    /// <summary>Forges <paramref name="byzantine"/> updates from the round's honest ones, with the round's own random stream.</summary>
-    public float[][] Forge(long round, IUpdateSet honest, int byzantine) =>
-        Forger!.Forge(new AttackContext(honest, byzantine, new DeterministicRandom(SeedMixer.Derive(_seed, SeedMixer.Attack, round)), Aggregator));
+    /// <summary>sign_flip with own: the attackers train honestly first, and the attack negates what they trained.</summary>
+    public bool TrainsAttackers => Spec.Own == true;
+
+    /// <summary>
+    /// Forges <paramref name="byzantine"/> updates from the round's honest ones, with the round's own random stream;
+    /// <paramref name="own"/> holds the attackers' own trained updates (null where one diverged) when they train.
+    /// </summary>
+    public float[][] Forge(long round, IUpdateSet honest, int byzantine, IReadOnlyList<float[]?>? own = null) =>
+        Forger!.Forge(new AttackContext(honest, byzantine, new DeterministicRandom(SeedMixer.Derive(_seed, SeedMixer.Attack, round)), Aggregator, own));
 }

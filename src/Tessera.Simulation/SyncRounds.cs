@@ -102,27 +102,32 @@ internal sealed class SyncRounds(Simulator sim)
     void TrainAndFold(int round, GlobalModel model, List<ClientConfig> clients, IRoundAggregator aggregator, RoundTally tally)
     {
         var attack = sim.Attack;
-        int attackers = attack is null ? 0 : clients.Count(c => attack.IsByzantine(Simulator.ClientIndex(c.ClientId)));
+        int byzantine = attack is null ? 0 : clients.Count(c => attack.IsByzantine(Simulator.ClientIndex(c.ClientId)));
         // Backdoor: model replacement scales the attackers' updates (the round's n / f unless boost is fixed).
-        double boost = attack?.Backdoor?.BoostFor(clients.Count, attackers) ?? 1;
+        double boost = attack?.Backdoor?.BoostFor(clients.Count, byzantine) ?? 1;
         if (attack?.Forger is null)
         {
             Train(round, model, clients, o => Fold(round, o, aggregator, tally, attack, boost));
             return;
         }
-        var trained = clients.Where(c => !attack.Forges(Simulator.ClientIndex(c.ClientId))).ToList();
+        bool Forged(ClientConfig c) => attack.Forges(Simulator.ClientIndex(c.ClientId));
+        var trained = clients.Where(c => !Forged(c) || attack.TrainsAttackers).ToList();
         var held = new Dictionary<string, ClientOutcome>();
         Train(round, model, trained, o => held[o.Update.ClientId] = o);
         var honest = new Tessera.Federation.Robust.InMemoryUpdateSet(model.Length);
         foreach (var c in trained)
-            if (held[c.ClientId] is { Diverged: false } o) honest.Add(o.Update.ClientId, o.Update.Delta, o.Update.SampleCount);
-        int f = clients.Count - trained.Count;
+            if (!Forged(c) && held[c.ClientId] is { Diverged: false } o) honest.Add(o.Update.ClientId, o.Update.Delta, o.Update.SampleCount);
+        var attackers = clients.Where(Forged).ToList();
+        // What the attackers trained, when they train (sign_flip own): the attack negates it; their losses are not counted.
+        List<float[]?>? own = attack.TrainsAttackers
+            ? attackers.Select(c => held.Remove(c.ClientId, out var o) && !o.Diverged ? o.Update.Delta : null).ToList()
+            : null;
         // With no honest update to forge from (all diverged), the attackers have nothing to send this round.
-        var forged = honest.Count > 0 && f > 0 ? attack.Forge(round, honest, f) : [];
+        var forged = honest.Count > 0 && attackers.Count > 0 ? attack.Forge(round, honest, attackers.Count, own) : [];
         int next = 0;
         foreach (var c in clients)
         {
-            if (held.Remove(c.ClientId, out var o)) { Fold(round, o, aggregator, tally, attack, boost); continue; }
+            if (!Forged(c)) { Fold(round, held[c.ClientId], aggregator, tally, attack, boost); continue; }
             if (next >= forged.Length) { tally.Dropped++; continue; }
             int index = Simulator.ClientIndex(c.ClientId);
             var update = new ClientUpdate(c.ClientId, forged[next++], sim.Data.ClientIndices[index].Length, sim.TaskCost(index).Steps, null, model.Version);

@@ -20,6 +20,8 @@ public class AttackSpecTests
         var flip = Parse("{ name: sign_flip, fraction: 0.25 }").Simulation.Attack!;
         Assert.Equal(("sign_flip", 0.25, (int?)null), (flip.Name, flip.Fraction!.Value, flip.Count));
         Assert.Null(flip.Sigma);   // a parameter the attack does not read stays unset
+        Assert.False(flip.Own);
+        Assert.True(Parse("{ name: sign_flip, own: true }").Simulation.Attack!.Own);
 
         var ipm = Parse("{ name: IPM, count: 4, epsilon: 2 }").Simulation.Attack!;
         Assert.Equal(("ipm", (double?)null, (int?)4, (double?)2), (ipm.Name, ipm.Fraction, ipm.Count, ipm.Epsilon));
@@ -62,6 +64,7 @@ public class AttackSpecTests
     [InlineData("{ name: alie, epsilon: 2 }", "simulation.attack.epsilon", "only applies to ipm")]
     [InlineData("{ name: sign_flip, sigma: 2 }", "simulation.attack.sigma", "only applies to gaussian")]
     [InlineData("{ name: ipm, boost: 5 }", "simulation.attack.boost", "only applies to backdoor")]
+    [InlineData("{ name: alie, own: true }", "simulation.attack.own", "only applies to sign_flip")]
     [InlineData("{ name: ipm, epsilon: 0 }", "simulation.attack.epsilon", "out of range")]
     [InlineData("{ name: min_max, direction: up }", "simulation.attack.direction", "is not one of")]
     [InlineData("{ name: backdoor, poison_fraction: 1.5 }", "simulation.attack.poison_fraction", "out of range")]

@@ -35,6 +35,16 @@ public class AttackTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sign_flip_with_own_updates_trains_the_attackers_and_sends_their_own_update_negated()
+    {
+        var mean = Run(Job("{ name: sign_flip, fraction: 0.25 }", rounds: 3), "sign_flip −mean");
+        var own = Run(Job("{ name: sign_flip, fraction: 0.25, own: true }", rounds: 3), "sign_flip own");
+        Assert.Equal(mean.Rounds.Select(r => r.Byzantine), own.Rounds.Select(r => r.Byzantine));
+        Assert.NotEqual(mean.Final.Weights, own.Final.Weights);
+        Assert.True(own.FinalAccuracy < Run(Job(null, rounds: 3), "clean").FinalAccuracy);
+    }
+
+    [Fact]
     public void Ipm_with_a_large_epsilon_reverses_a_plain_mean_below_the_initial_model()
     {
         var attacked = Run(Job("{ name: ipm, fraction: 0.25, epsilon: 4 }"), "ipm ε=4");

@@ -20,6 +20,8 @@ public sealed record AttackSpec
     public double? Fraction { get; init; }
     /// <summary>How many clients are Byzantine (f), instead of a fraction.</summary>
     public int? Count { get; init; }
+    /// <summary>sign_flip: attackers train and send their own update negated, instead of the negated honest mean.</summary>
+    public bool? Own { get; init; }
     /// <summary>gaussian: σ and μ of each forged coordinate.</summary>
     public double? Sigma { get; init; }
     public double? Mu { get; init; }

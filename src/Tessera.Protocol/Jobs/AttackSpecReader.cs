@@ -9,6 +9,7 @@ internal static class AttackSpecReader
     // Which attacks read each parameter.
     static readonly Dictionary<string, string[]> Owners = new()
     {
+        ["own"] = [AttackSpec.SignFlip],
         ["sigma"] = [AttackSpec.Gaussian],
         ["mu"] = [AttackSpec.Gaussian],
         ["epsilon"] = [AttackSpec.Ipm],
@@ -35,6 +36,7 @@ internal static class AttackSpecReader
             Name = name,
             Fraction = a.Double("fraction", null, 0, 0.5),
             Count = a.Int("count", null, 0),
+            Own = a.Bool("own", Uses("own") ? false : null),
             Sigma = a.Double("sigma", Uses("sigma") ? 1 : null, 0),
             Mu = a.Double("mu", Uses("mu") ? 0 : null),
             Epsilon = a.Double("epsilon", Uses("epsilon") ? 0.1 : null, 0, exclusiveMin: true),
