@@ -20,15 +20,19 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 /// same ClientUpdate a real worker would upload (delta = local − global, sample count n_k, steps τ_k), compressed
 /// and decoded as the job's upload codec would. With FedBN (<paramref name="local"/>) the client trains from its own
 /// BatchNorm tensors, returns what training made of them (the loop keeps them when the update arrives, so simulated
-/// time decides what an evaluation sees), and uploads a zero delta there.
+/// time decides what an evaluation sees), and uploads a zero delta there. With <paramref name="poisoned"/>, the
+/// Byzantine clients of label_flip and backdoor train on their poisoned samples instead.
 /// </summary>
 public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
-    UploadCompression? compression = null, ClientLocalTensors? local = null)
+    UploadCompression? compression = null, ClientLocalTensors? local = null, PoisonedShards? poisoned = null)
 {
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
     {
-        var indices = data.ClientIndices[client];
+        // A Byzantine client of a data-poisoning attack trains on its poisoned copy of its samples.
+        var own = poisoned?.IndicesOf(client);
+        var train = own is null ? data.Train : poisoned!.Data;
+        var indices = own ?? data.ClientIndices[client];
         var trainer = pool.Rent(setup.BatchFor(indices.Length));
         try
         {
@@ -43,7 +47,7 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
 
             ulong seed = plan.TrainingSeed(round, client);
             var hp = setup.Hyperparameters with { DropoutSeed = (long)(seed >> 1) };
-            var result = LocalTraining.Run(trainer, data.Train, indices, setup.Epochs, hp, seed, stepsPerCall, setup.MaxSteps);
+            var result = LocalTraining.Run(trainer, train, indices, setup.Epochs, hp, seed, stepsPerCall, setup.MaxSteps);
 
             var delta = new float[model.Length];
             trainer.CopyParametersTo(delta);

@@ -7,6 +7,9 @@ namespace Tessera.Simulation;
 /// Times are cumulative since the start: simulated from client speeds, wall from this machine's clock.
 /// <c>Dropped</c>: selected clients whose result did not count (past the round's deadline, too stale for FedBuff, or
 /// declined because their training diverged to NaN or infinity).
+/// With simulation.attack: <c>Attack</c> names it, <c>Byzantine</c> counts the folded updates (of <c>Clients</c>) that
+/// came from Byzantine clients, and <c>AttackSuccessRate</c> (backdoor, on evaluated rounds) is the share of triggered
+/// test samples of other classes classified as the target.
 /// </summary>
 public sealed record RoundMetrics(
     int Round,
@@ -18,7 +21,10 @@ public sealed record RoundMetrics(
     int Dropped,
     double SimulatedSeconds,
     double WallSeconds,
-    IReadOnlyDictionary<string, double>? Metrics = null);
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    string? Attack = null,
+    int Byzantine = 0,
+    double? AttackSuccessRate = null);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 /// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>

@@ -48,7 +48,8 @@ public sealed class Simulator : IDisposable
         Pool = new TrainerPool(new ArtifactCache(Model, Setup.Options), Template, Options.Parallelism, runtime);
         Compression = UploadCompression.For(spec, Template);
         Local = Plan.LocalTensorsOf(Model) is { } local ? new ClientLocalTensors(local) : null;
-        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall, Compression, Local);
+        Attack = spec.Simulation.Attack is { } attack ? new SimulatedAttack(attack, this) : null;
+        Runner = new ClientRunner(Data, Setup, Pool, Template, Plan, Options.StepsPerCall, Compression, Local, Attack?.Poisoned);
         _evaluator = new Evaluator(Model, 1000);
     }
 
@@ -68,6 +69,8 @@ public sealed class Simulator : IDisposable
     public UploadCompression? Compression { get; }
     /// <summary>FedBN (model.fedbn): each client's own BatchNorm tensors; null when every tensor is federated.</summary>
     public ClientLocalTensors? Local { get; }
+    /// <summary>The Byzantine attack some clients mount (simulation.attack); null when every client is honest.</summary>
+    public SimulatedAttack? Attack { get; }
     internal string[] ClientIds { get; }
     /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
     public IReadOnlyList<string> Available { get; }
@@ -93,6 +96,10 @@ public sealed class Simulator : IDisposable
     /// <summary>Client <paramref name="client"/>'s model (FedBN: the global weights with its own BatchNorm tensors) on the test set, or on <paramref name="data"/>.</summary>
     public EvaluationResult EvaluateClient(float[] weights, int client, Tessera.Data.Dataset? data = null) =>
         _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), data ?? Data.Test);
+
+    /// <summary>Backdoor: the share of triggered test samples of other classes the global model puts in the target class.</summary>
+    internal double? AttackSuccessRate(float[] weights) =>
+        Attack?.Backdoor is { } b ? _evaluator.Evaluate(Template.WithValues(weights), b.Triggered).Accuracy : null;
 
     /// <summary>Steps and simulated seconds of one client's task (known before it trains).</summary>
     internal (int Steps, double Seconds) TaskCost(int client)
@@ -122,6 +129,8 @@ internal sealed class RoundTally
     public int Clients { get; private set; }
     public long Samples { get; private set; }
     public int Dropped { get; set; }
+    /// <summary>Folded updates that came from Byzantine clients.</summary>
+    public int Byzantine { get; set; }
 
     public void Add(ClientOutcome o)
     {
@@ -135,7 +144,7 @@ internal sealed class RoundTally
 
     public void Reset()
     {
-        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0;
+        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0;
     }
 }
 
@@ -163,7 +172,7 @@ internal sealed class MetricsLog(Simulator sim)
     {
         if (!sim.Options.EvaluateInitialModel) return;
         var e = sim.Evaluate(weights);
-        Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds, e.Metrics));
+        Add(new RoundMetrics(0, e.Accuracy, e.Loss, double.NaN, 0, 0, 0, 0, WallSeconds, e.Metrics, sim.Attack?.Name, 0, sim.AttackSuccessRate(weights)));
     }
 
     /// <returns>True when the run should stop: the target accuracy was reached, or patience ran out.</returns>
@@ -171,12 +180,15 @@ internal sealed class MetricsLog(Simulator sim)
     {
         double? acc = null, loss = null;
         IReadOnlyDictionary<string, double>? metrics = null;
+        double? successRate = null;
         if (sim.ShouldEvaluate(round))
         {
             var e = sim.Evaluate(weights);
             (acc, loss, metrics) = (e.Accuracy, e.Loss, e.Metrics);
+            successRate = sim.AttackSuccessRate(weights);
         }
-        Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics));
+        Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics,
+            sim.Attack?.Name, tally.Byzantine, successRate));
         if (acc is { } a) Stop.Observe(round, a);
         return Stop.Stopped;
     }

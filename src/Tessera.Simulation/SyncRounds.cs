@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Tessera.Federation;
 
 namespace Tessera.Simulation;
@@ -92,7 +93,50 @@ internal sealed class SyncRounds(Simulator sim)
         return (timed.Select(t => t.Config).OrderBy(c => order[c.ClientId]).ToList(), closes);
     }
 
+    /// <summary>
+    /// Trains the round's clients and folds their updates in selection order. With a model-poisoning attack the
+    /// Byzantine clients do not train: the honest outcomes are held until all have arrived, the Byzantine updates are
+    /// forged from them, and everything is folded in selection order (the forged ones at their clients' places), so the
+    /// sums stay deterministic. Without one, each wave is folded as it finishes (at most one update per worker held).
+    /// </summary>
     void TrainAndFold(int round, GlobalModel model, List<ClientConfig> clients, IRoundAggregator aggregator, RoundTally tally)
+    {
+        var attack = sim.Attack;
+        int byzantine = attack is null ? 0 : clients.Count(c => attack.IsByzantine(Simulator.ClientIndex(c.ClientId)));
+        // Backdoor: model replacement scales the attackers' updates (the round's n / f unless boost is fixed).
+        double boost = attack?.Backdoor?.BoostFor(clients.Count, byzantine) ?? 1;
+        if (attack?.Forger is null)
+        {
+            Train(round, model, clients, o => Fold(round, o, aggregator, tally, attack, boost));
+            return;
+        }
+        bool Forged(ClientConfig c) => attack.Forges(Simulator.ClientIndex(c.ClientId));
+        var trained = clients.Where(c => !Forged(c) || attack.TrainsAttackers).ToList();
+        var held = new Dictionary<string, ClientOutcome>();
+        Train(round, model, trained, o => held[o.Update.ClientId] = o);
+        var honest = new Tessera.Federation.Robust.InMemoryUpdateSet(model.Length);
+        foreach (var c in trained)
+            if (!Forged(c) && held[c.ClientId] is { Diverged: false } o) honest.Add(o.Update.ClientId, o.Update.Delta, o.Update.SampleCount);
+        var attackers = clients.Where(Forged).ToList();
+        // What the attackers trained, when they train (sign_flip own): the attack negates it; their losses are not counted.
+        List<float[]?>? own = attack.TrainsAttackers
+            ? attackers.Select(c => held.Remove(c.ClientId, out var o) && !o.Diverged ? o.Update.Delta : null).ToList()
+            : null;
+        // With no honest update to forge from (all diverged), the attackers have nothing to send this round.
+        var forged = honest.Count > 0 && attackers.Count > 0 ? attack.Forge(round, honest, attackers.Count, own) : [];
+        int next = 0;
+        foreach (var c in clients)
+        {
+            if (!Forged(c)) { Fold(round, held[c.ClientId], aggregator, tally, attack, boost); continue; }
+            if (next >= forged.Length) { tally.Dropped++; continue; }
+            int index = Simulator.ClientIndex(c.ClientId);
+            var update = new ClientUpdate(c.ClientId, forged[next++], sim.Data.ClientIndices[index].Length, sim.TaskCost(index).Steps, null, model.Version);
+            Fold(round, new ClientOutcome(update, 0, 0, null), aggregator, tally, attack, 1);
+        }
+    }
+
+    /// <summary>Trains clients in waves of one per worker; <paramref name="take"/> gets each wave's outcomes in the clients' order.</summary>
+    void Train(int round, GlobalModel model, List<ClientConfig> clients, Action<ClientOutcome> take)
     {
         int workers = sim.Options.Parallelism, done = 0;
         var outcomes = new ClientOutcome[Math.Min(workers, clients.Count)];
@@ -110,15 +154,23 @@ internal sealed class SyncRounds(Simulator sim)
             });
             for (int i = 0; i < count; i++)
             {
-                var o = outcomes[i];
+                take(outcomes[i]);
                 outcomes[i] = null!;
-                if (o.Diverged) { tally.Dropped++; continue; }   // a diverged client keeps the BatchNorm tensors it had
-                aggregator.Fold(o.Update);
-                if (o.NewControlVariate is { } c) _clientControl[Simulator.ClientIndex(o.Update.ClientId)] = c;
-                if (o.NewLocalTensors is { } own) sim.Local!.Keep(Simulator.ClientIndex(o.Update.ClientId), own);
-                tally.Add(o);
-                sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
             }
         }
+    }
+
+    void Fold(int round, ClientOutcome o, IRoundAggregator aggregator, RoundTally tally, SimulatedAttack? attack, double boost)
+    {
+        if (o.Diverged) { tally.Dropped++; return; }   // a diverged client keeps the BatchNorm tensors it had
+        int index = Simulator.ClientIndex(o.Update.ClientId);
+        bool byzantine = attack?.IsByzantine(index) == true;
+        if (byzantine && boost != 1) TensorPrimitives.Multiply(o.Update.Delta, (float)boost, o.Update.Delta);
+        aggregator.Fold(o.Update);
+        if (o.NewControlVariate is { } c) _clientControl[index] = c;
+        if (o.NewLocalTensors is { } own) sim.Local!.Keep(index, own);
+        tally.Add(o);
+        if (byzantine) tally.Byzantine++;
+        sim.Options.Events.UpdateFolded?.Invoke(round, o.Update.ClientId);
     }
 }

@@ -78,18 +78,20 @@ internal static class SimulateCommand
                     csv.Write(m);
                     if (m.TestAccuracy is { } acc)
                         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s{string.Concat((m.Metrics ?? new Dictionary<string, double>()).Select(kv => $"  {kv.Key} {kv.Value:G4}"))}"));
+                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s{string.Concat((m.Metrics ?? new Dictionary<string, double>()).Select(kv => $"  {kv.Key} {kv.Value:G4}"))}{(m.Attack is null ? "" : $"  {m.Attack} ×{m.Byzantine}")}{(m.AttackSuccessRate is { } asr ? $"  attack success {asr:P1}" : "")}"));
                 },
             },
         };
 
         using var sim = new Simulator(spec, options with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(jobPath))! });
         Directory.CreateDirectory(outDir);
-        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames);
+        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames, attack: sim.Attack is not null);
         foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
                                $"B={(spec.Local.BatchSize == 0 ? "full" : spec.Local.BatchSize)} lr={spec.Local.LearningRate}, up to {sim.Rounds} rounds, {parallel} workers");
+        if (sim.Attack is { } attack)
+            AnsiConsole.MarkupLine(Markup.Escape($"attack {attack.Name}: {attack.Byzantine.Count} of {sim.Available.Count} clients are Byzantine"));
         if (overrides.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"changed from {jobPath}: {string.Join(", ", overrides.Select(o => $"{o.Path}={o.Value}"))}; output in {outDir}"));
         SimulationResult result = null!;
         AnsiConsole.Progress().AutoClear(true).HideCompleted(true)

@@ -8,13 +8,17 @@ internal sealed class MetricsCsv : IDisposable
 {
     readonly StreamWriter _writer;
     readonly IReadOnlyList<string> _metrics;
+    readonly bool _attack;
 
     /// <param name="metrics">The model's metrics beyond accuracy and loss (auc, f1, mse, mae, perplexity), as test_NAME columns.</param>
-    public MetricsCsv(string path, IReadOnlyList<string>? metrics = null)
+    /// <param name="attack">The job mounts simulation.attack: adds attack, byzantine and attack_success_rate columns.</param>
+    public MetricsCsv(string path, IReadOnlyList<string>? metrics = null, bool attack = false)
     {
         _writer = new StreamWriter(path);
         _metrics = metrics ?? [];
-        _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds" + string.Concat(_metrics.Select(n => ",test_" + n)));
+        _attack = attack;
+        _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds" + string.Concat(_metrics.Select(n => ",test_" + n))
+            + (attack ? ",attack,byzantine,attack_success_rate" : ""));
     }
 
     public void Write(RoundMetrics m)
@@ -22,7 +26,8 @@ internal sealed class MetricsCsv : IDisposable
         static string F(double? v) => v is { } d && double.IsFinite(d) ? d.ToString("G6", CultureInfo.InvariantCulture) : "";
         _writer.WriteLine(string.Join(',', m.Round.ToString(CultureInfo.InvariantCulture), F(m.TestAccuracy), F(m.TestLoss), F(m.MeanTrainLoss),
             m.Clients.ToString(CultureInfo.InvariantCulture), m.Samples.ToString(CultureInfo.InvariantCulture), m.Dropped.ToString(CultureInfo.InvariantCulture),
-            F(m.SimulatedSeconds), F(m.WallSeconds)) + string.Concat(_metrics.Select(n => "," + F(m.Metrics?.GetValueOrDefault(n, double.NaN)))));
+            F(m.SimulatedSeconds), F(m.WallSeconds)) + string.Concat(_metrics.Select(n => "," + F(m.Metrics?.GetValueOrDefault(n, double.NaN))))
+            + (_attack ? $",{m.Attack},{m.Byzantine.ToString(CultureInfo.InvariantCulture)},{F(m.AttackSuccessRate)}" : ""));
         _writer.Flush();
     }
 

@@ -76,7 +76,7 @@ public sealed class JobPlan
             ["prox_mu"] = spec.Strategy.Mu,
         };
         IPartitioner partitioner;
-        try { partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient); }
+        try { partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient, spec.Data.Gamma ?? 0.5); }
         catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
         return new JobPlan(spec, options, hp, partitioner);
     }

@@ -24,5 +24,6 @@ public static class SeedMixer
     }
 
     // Named streams keep the derived seeds of different purposes apart.
-    public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7, HoldOut = 8;
+    public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7, HoldOut = 8,
+        Byzantine = 20, Attack = 21;   // numbered apart so streams added elsewhere meanwhile do not collide
 }

@@ -57,11 +57,16 @@ public sealed record DataSpec
     public bool OnWorkers { get; init; }
     /// <summary>How to read the user's files (format, label column, image size, ...); empty for bundled sets.</summary>
     public DataFormatSpec Format { get; init; } = new();
-    /// <summary>iid, pathological, dirichlet or quantity.</summary>
+    /// <summary>iid, pathological, dirichlet, quantity or gamma_similarity.</summary>
     public string Partition { get; init; } = "iid";
     public int Clients { get; init; } = 100;
     public double Alpha { get; init; } = 0.5;
     public int ShardsPerClient { get; init; } = 2;
+    /// <summary>
+    /// gamma_similarity: share of the data split IID; the rest is sorted by label (0: label-sorted, 1: IID). 0.5 when
+    /// not given; null for other partitions, so their specs (and checkpoint digests) are as before.
+    /// </summary>
+    public double? Gamma { get; init; }
     /// <summary>Use only the first N training samples (0 = all; synthetic: 6,000).</summary>
     public int TrainSamples { get; init; }
     /// <summary>Evaluate on only the first N test samples (0 = all; synthetic: 1,000).</summary>
@@ -123,4 +128,6 @@ public sealed record SimulationSpec
     public double SamplesPerSecond { get; init; } = 1000;
     /// <summary>σ of ln(speed); 0 makes every client equally fast.</summary>
     public double SpeedSigma { get; init; }
+    /// <summary>A Byzantine attack some clients mount (docs/ATTACKS.md); null: every client is honest.</summary>
+    public AttackSpec? Attack { get; init; }
 }

@@ -9,7 +9,7 @@ namespace Tessera.Protocol.Jobs;
 public static class JobSpecParser
 {
     public static readonly string[] Strategies = ["fedsgd", "fedavg", "fedavgm", "fedadam", "fedyogi", "fedadagrad", "fedprox", "scaffold", "fednova", "fedbuff"];
-    public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity"];
+    public static readonly string[] Partitions = ["iid", "pathological", "dirichlet", "quantity", "gamma_similarity"];
     public static readonly string[] Optimizers = ["sgd", "adam", "adamw"];
     public static readonly string[] Runtimes = ["dotnet", "browser", "python"];
 
@@ -60,10 +60,13 @@ public static class JobSpecParser
             Clients = d.Int("clients", 100, 1, 10_000_000)!.Value,
             Alpha = d.Double("alpha", 0.5, 0, exclusiveMin: true)!.Value,
             ShardsPerClient = d.Int("shards_per_client", 2, 1, 1000)!.Value,
+            Gamma = d.Double("gamma", d.String("partition") is { } p && p.Equals("gamma_similarity", StringComparison.OrdinalIgnoreCase) ? 0.5 : null, 0, 1),
             TrainSamples = d.Int("train_samples", 0, 0)!.Value,
             TestSamples = d.Int("test_samples", 0, 0)!.Value,
         };
         d.RejectUnknown();
+        if (d.Has("gamma") && data.Partition != "gamma_similarity")
+            throw new JobSpecException("data.gamma", $"only applies to partition gamma_similarity (this job's partition is {data.Partition})");
         if (data.Dataset.Length is 0 or > 100 || data.Dataset.Any(c => !IsNameChar(c)))
             throw new JobSpecException("data.dataset", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
         if (data.TestPath is not null && data.Path is null)
@@ -115,6 +118,7 @@ public static class JobSpecParser
         {
             SamplesPerSecond = m.Double("samples_per_second", 1000, 0, exclusiveMin: true)!.Value,
             SpeedSigma = m.Double("speed_sigma", 0, 0, 10)!.Value,
+            Attack = m.Has("attack") ? AttackSpecReader.Read(m.Child("attack"), data, strategy) : null,
         };
         m.RejectUnknown();
 
