@@ -33,6 +33,18 @@ public sealed class BlobStore(string root)
     public string ShardPath(string job, int shard) => Path.Combine(Root, "shards", job, $"{shard}.safetensors");
     /// <summary>An upload held while other workers re-run its task (replay: workers); never counted until they agree.</summary>
     public string HeldUpdatePath(string job, string task) => Path.Combine(Root, "held", job, $"{task}.safetensors");
+    /// <summary>
+    /// One node's spill file of a round attempt whose aggregator needs the cohort (robust aggregation): its accepted
+    /// updates, raw, read back through a memory map at close (<see cref="SpilledUpdateSet"/>).
+    /// </summary>
+    public string SpillPath(string job, int round, int attempt, string node) =>
+        Path.Combine(Root, "spill", job, $"r{round}-a{attempt}", $"{string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'))}.f32");
+    /// <summary>Every spill folder of the job: a round that closed or was re-run leaves nothing that is read again.</summary>
+    public void DropSpills(string job)
+    {
+        var dir = Path.Combine(Root, "spill", job);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
 
     public void PutArtifact(Artifact a)
     {
