@@ -25,4 +25,6 @@ public static class SeedMixer
 
     // Named streams keep the derived seeds of different purposes apart.
     public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7, HoldOut = 8;
+    /// <summary>The robust stage's shuffles (bucketing), mixed with the round.</summary>
+    public const ulong RobustMixing = 16;
 }
