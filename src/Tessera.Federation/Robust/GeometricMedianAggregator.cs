@@ -3,10 +3,12 @@ using System.Numerics.Tensors;
 namespace Tessera.Federation.Robust;
 
 /// <summary>
-/// Geometric median by smoothed Weiszfeld iterations (RFA, Pillutla et al. 2022): start at the mean, then
-/// z ← Σ βᵢxᵢ / Σ βᵢ with βᵢ = 1 / max(ν, ‖z − xᵢ‖). Far outliers get weights near zero, so with fewer than half
-/// of the updates Byzantine the result stays within a bounded distance of the honest ones. Unweighted, like the
-/// other robust rules; O(model) memory, 2n passes over the set per iteration.
+/// Geometric median by smoothed Weiszfeld iterations (RFA, Pillutla et al. 2022): z ← Σ βᵢxᵢ / Σ βᵢ with
+/// βᵢ = 1 / max(ν, ‖z − xᵢ‖). Far outliers get weights near zero, so with fewer than half of the updates Byzantine
+/// the result stays within a bounded distance of the honest ones. RFA starts at the mean; we start at the
+/// coordinate-wise median, because from the mean Weiszfeld walks back from far outliers by a factor of about
+/// f/(n − f) per iteration (6 honest, 5 at 1e6: some 80 iterations), from the median it starts among the honest
+/// updates. Unweighted, like the other robust rules; O(n·block + model) memory, 2n passes over the set per iteration.
 /// </summary>
 public sealed class GeometricMedianAggregator : IAggregator
 {
@@ -17,8 +19,11 @@ public sealed class GeometricMedianAggregator : IAggregator
     readonly int _iterations;
     readonly double _nu;
 
-    public GeometricMedianAggregator(int iterations = DefaultIterations, double nu = DefaultNu)
+    readonly int _blockFloats;
+
+    public GeometricMedianAggregator(int iterations = DefaultIterations, double nu = DefaultNu, int blockFloats = CoordinateBlocks.DefaultFloats)
     {
+        _blockFloats = blockFloats;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
         if (!(nu > 0) || double.IsInfinity(nu)) throw new ArgumentOutOfRangeException(nameof(nu), nu, "ν must be positive");
         (_iterations, _nu) = (iterations, nu);
@@ -30,7 +35,7 @@ public sealed class GeometricMedianAggregator : IAggregator
     {
         int n = updates.Count;
         if (n == 0) throw new InvalidOperationException("geometric median of no updates");
-        var z = new MeanAggregator().Aggregate(new Unweighted(updates)).Delta;
+        var z = new MedianAggregator(_blockFloats).Aggregate(updates).Delta;
         var beta = new double[n];
         var next = new WeightedSum(updates.Length);
         for (int t = 0; t < _iterations; t++)
