@@ -61,6 +61,18 @@ public class KrumTests
     }
 
     [Fact]
+    public void Bulyan_averages_the_beta_picked_values_nearest_their_median()
+    {
+        // f = 1, n = 7: θ = 5 Krum picks (0, 1, 2, 3, 10), β = 3 nearest their median 2: (1, 2, 3).
+        var set = new InMemoryUpdateSet(1);
+        foreach (var (id, x) in new[] { ("a", 0f), ("b", 1f), ("c", 2f), ("d", 3f), ("e", 10f), ("f", 100f), ("g", -100f) }) set.Add(id, [x]);
+        var r = new BulyanAggregator(1).Aggregate(set);
+        Assert.Equal([2f], r.Delta);
+        Assert.Equal(["f", "g"], r.Fates.Where(x => x.Excluded && x.Why!.Contains("Krum")).Select(x => x.ClientId));
+        Assert.Equal(["a", "e"], r.Fates.Where(x => x.Excluded && x.Why!.Contains("every coordinate")).Select(x => x.ClientId));
+    }
+
+    [Fact]
     public void Bulyan_refuses_a_round_smaller_than_4f_plus_3()
     {
         var e = Assert.Throws<InvalidOperationException>(() => new BulyanAggregator(2).Aggregate(Cohorts.Set(Cohorts.Honest(10))));
