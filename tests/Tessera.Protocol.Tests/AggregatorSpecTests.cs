@@ -135,4 +135,15 @@ public class AggregatorSpecTests
         Assert.Equal("krum", Read("{ name: krum, f: 2 }", "data: { clients: 70 }\nfraction: 0.1").Name);
         Assert.Equal(0.1, Read("{ name: trimmed_mean }", "clients_per_round: 3").Beta ?? AggregatorSpec.DefaultTrim);   // ⌊0.3⌋ = 0 trimmed
     }
+
+    [Fact]
+    public void Command_line_overrides_set_the_aggregator_in_either_form()
+    {
+        const string yaml = "name: a\nclients_per_round: 10";
+        Assert.Equal("median", JobSpecParser.Parse(yaml, [SpecOverride.Parse("strategy.aggregator=median")]).Strategy.Aggregator.Name);
+        var krum = JobSpecParser.Parse(yaml, [SpecOverride.Parse("strategy.aggregator.name=krum"), SpecOverride.Parse("strategy.aggregator.f=3")]).Strategy.Aggregator;
+        Assert.Equal(("krum", (int?)3), (krum.Name, krum.F));
+        var e = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(yaml, [SpecOverride.Parse("strategy.aggregator=bulyan"), SpecOverride.Parse("strategy.aggregator.f=3")]));
+        Assert.Equal("strategy.aggregator", e.Field);   // a bare name is a single value: set the mapping instead
+    }
 }
