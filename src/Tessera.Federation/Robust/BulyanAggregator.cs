@@ -38,7 +38,7 @@ public sealed class BulyanAggregator : IAggregator
         }
         picks.Sort();
         var chosen = new UpdateSubset(updates, picks);
-        var inner = CoordinateWindow.Reduce(chosen, s => NearestMedian(s, beta), _blockFloats, Name);
+        var inner = CoordinateWindow.Reduce(chosen, beta, (sorted, rows, width, j) => NearestMedian(sorted, rows, width, j, beta), _blockFloats, Name);
 
         var fates = new UpdateFate[n];
         for (int i = 0; i < n; i++) fates[i] = new UpdateFate(updates.ClientId(i), 0, 1, true, $"not among the {theta} Krum picks");
@@ -47,17 +47,17 @@ public sealed class BulyanAggregator : IAggregator
     }
 
     /// <summary>The β sorted values nearest the median form a contiguous window; slide it to the tightest one around the median.</summary>
-    static (int, int) NearestMedian(ReadOnlySpan<float> sorted, int beta)
+    static int NearestMedian(ReadOnlySpan<float> sorted, int rows, int width, int j, int beta)
     {
-        var (m, c) = MedianAggregator.Middle(sorted);
-        double median = c == 1 ? sorted[m] : ((double)sorted[m] + sorted[m + 1]) / 2;
+        float At(ReadOnlySpan<float> s, int r) => s[r * width + j];
+        double median = rows % 2 == 1 ? At(sorted, rows / 2) : ((double)At(sorted, rows / 2 - 1) + At(sorted, rows / 2)) / 2;
         int best = 0;
         double bestReach = double.PositiveInfinity;
-        for (int s = 0; s + beta <= sorted.Length; s++)
+        for (int s = 0; s + beta <= rows; s++)
         {
-            double reach = Math.Max(median - sorted[s], sorted[s + beta - 1] - median);
+            double reach = Math.Max(median - At(sorted, s), At(sorted, s + beta - 1) - median);
             if (reach < bestReach) (best, bestReach) = (s, reach);
         }
-        return (best, beta);
+        return best;
     }
 }

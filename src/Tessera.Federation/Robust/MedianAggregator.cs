@@ -8,9 +8,10 @@ public sealed class MedianAggregator(int blockFloats = CoordinateBlocks.DefaultF
 {
     public string Name => "median";
 
-    public RobustAggregate Aggregate(IUpdateSet updates) =>
-        CoordinateWindow.Reduce(updates, Middle, blockFloats, Name);
+    public RobustAggregate Aggregate(IUpdateSet updates)
+    {
+        int n = updates.Count;
+        return CoordinateWindow.Reduce(updates, n % 2 == 1 ? n / 2 : Math.Max(0, n / 2 - 1), n % 2 == 1 || n == 0 ? 1 : 2, blockFloats, Name);
+    }
 
-    internal static (int, int) Middle(ReadOnlySpan<float> sorted) =>
-        sorted.Length % 2 == 1 ? (sorted.Length / 2, 1) : (sorted.Length / 2 - 1, 2);
 }

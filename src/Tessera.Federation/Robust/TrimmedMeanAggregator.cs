@@ -29,6 +29,6 @@ public sealed class TrimmedMeanAggregator : IAggregator
         int n = updates.Count, k = TrimFor(n);
         if (2 * k >= n)
             throw new InvalidOperationException($"trimmed mean cannot trim {k} of {n} updates from each side: nothing would be left");
-        return CoordinateWindow.Reduce(updates, s => (k, s.Length - 2 * k), _blockFloats, Name);
+        return CoordinateWindow.Reduce(updates, k, n - 2 * k, _blockFloats, Name);
     }
 }

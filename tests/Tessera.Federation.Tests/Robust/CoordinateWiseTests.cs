@@ -30,6 +30,29 @@ public class CoordinateWiseTests
     }
 
     [Fact]
+    public void Median_and_trimmed_mean_match_a_sort_of_each_coordinate_for_every_cohort_size()
+    {
+        var rng = new Random(3);
+        for (int n = 1; n <= 40; n++)
+        {
+            // Ties included: a few coordinates draw from three values only.
+            var rows = Enumerable.Range(0, n).Select(_ => Enumerable.Range(0, 11).Select(j => j < 3 ? rng.Next(3) : (float)rng.NextDouble()).ToArray()).ToArray();
+            var set = new InMemoryUpdateSet(11);
+            for (int i = 0; i < n; i++) set.Add($"c{i}", rows[i]);
+            int k = (n - 1) / 3;
+            var median = new MedianAggregator(blockFloats: 5 * n).Aggregate(set).Delta;
+            var trimmed = new TrimmedMeanAggregator(f: k, blockFloats: 5 * n).Aggregate(set).Delta;
+            for (int j = 0; j < 11; j++)
+            {
+                var column = rows.Select(r => (double)r[j]).Order().ToArray();
+                double expectedMedian = n % 2 == 1 ? column[n / 2] : (column[n / 2 - 1] + column[n / 2]) / 2;
+                Assert.True(Math.Abs(expectedMedian - median[j]) < 1e-6, $"n = {n}, coordinate {j}: median {median[j]}, sorted {expectedMedian}");
+                Assert.True(Math.Abs(column[k..(n - k)].Average() - trimmed[j]) < 1e-6, $"n = {n}, coordinate {j}: trimmed {trimmed[j]}, sorted {column[k..(n - k)].Average()}");
+            }
+        }
+    }
+
+    [Fact]
     public void Trimmed_mean_ignores_the_f_extremes_on_each_side()
     {
         var h = Cohorts.Honest(6);
