@@ -1,5 +1,6 @@
 using Tessera.Data.Partitioning;
 using Tessera.Federation.Personalization;
+using Tessera.Federation.Robust;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
@@ -119,9 +120,14 @@ public sealed class JobPlan
     /// </summary>
     /// <param name="clientsWithData">Clients that can be selected (N in SCAFFOLD's c ← c + |S|/N·mean Δc).</param>
     /// <param name="model">The job's model; needed with model.fedbn, whose server step keeps the BatchNorm tensors fixed.</param>
-    public IStrategy CreateStrategy(int clientsWithData, TrainableModel? model = null)
+    /// <param name="buffers">Robust aggregators: where a round's cohort is held (in memory unless the caller spills it).</param>
+    /// <param name="momenta">Robust aggregators with client momentum: where each client's momentum is kept.</param>
+    public IStrategy CreateStrategy(int clientsWithData, TrainableModel? model = null, IUpdateBufferFactory? buffers = null, IClientMomentumStore? momenta = null)
     {
         var server = CreateServerStrategy(clientsWithData);
+        // FedBN goes outside: it pins its tensors after the robust stage and the server step have run.
+        if (RobustPlan.Create(Spec.Strategy.Aggregator, Spec.Seed, momenta) is { } pipeline)
+            server = new RobustStrategy(server, pipeline, buffers);
         if (!Spec.Model.FedBn) return server;
         if (model is null) throw new InvalidOperationException("a fedbn job's strategy needs the model, to know its BatchNorm tensors");
         return new FedBnStrategy(server, LocalTensors.BatchNormOf(model));

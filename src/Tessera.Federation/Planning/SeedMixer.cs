@@ -26,4 +26,6 @@ public static class SeedMixer
     // Named streams keep the derived seeds of different purposes apart.
     public const ulong Partition = 1, Training = 2, Speeds = 3, AsyncSelection = 4, Selection = 5, SyntheticTrain = 6, SyntheticTest = 7, HoldOut = 8,
         Byzantine = 20, Attack = 21;   // numbered apart so streams added elsewhere meanwhile do not collide
+    /// <summary>The robust stage's shuffles (bucketing), mixed with the round.</summary>
+    public const ulong RobustMixing = 16;
 }

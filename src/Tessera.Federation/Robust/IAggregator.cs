@@ -10,6 +10,14 @@ public interface IAggregator
     string Name { get; }
 
     RobustAggregate Aggregate(IUpdateSet updates);
+
+    /// <summary>True for rules that start from the previous round's aggregate (centered clipping), which the caller then keeps.</summary>
+    bool UsesPrevious => false;
+
+    /// <summary>
+    /// The rule given the previous round's aggregate (null in the first round). Rules that do not use it ignore it.
+    /// </summary>
+    RobustAggregate Aggregate(IUpdateSet updates, float[]? previous) => Aggregate(updates);
 }
 
 /// <summary>

@@ -91,6 +91,8 @@ public sealed record StrategySpec
     /// <summary>FedBuff: updates per server step.</summary>
     public int BufferSize { get; init; } = 10;
     public int? MaxStaleness { get; init; }
+    /// <summary>How each round's updates are combined: the mean (FedAvg's rule) unless a robust rule is named.</summary>
+    public AggregatorSpec Aggregator { get; init; } = new();
 }
 
 public sealed record LocalTrainingSpec

@@ -86,6 +86,7 @@ public static class JobSpecParser
             Mu = s.Double("mu", 0.01, 0)!.Value,
             BufferSize = s.Int("buffer_size", 10, 1)!.Value,
             MaxStaleness = s.Int("max_staleness", null, 0),
+            Aggregator = AggregatorSpecReader.Read(s.Node("aggregator")),
         };
         s.RejectUnknown();
 
@@ -177,6 +178,7 @@ public static class JobSpecParser
             throw new JobSpecException("name", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
         if (spec.ClientsPerRound > spec.Data.Clients)
             throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");
+        AggregatorRules.Check(spec);
         return FedBnRules.Apply(spec, replayNamed: r.Child("verification").Has("replay"));
     }
 
