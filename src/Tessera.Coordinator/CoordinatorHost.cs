@@ -147,6 +147,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         ControlEndpoints.Map(api);
         JobEndpoints.Map(api);
         LedgerEndpoints.Map(api);
+        FateEndpoints.Map(api);
         EstimateEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");

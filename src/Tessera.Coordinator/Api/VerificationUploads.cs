@@ -48,7 +48,7 @@ public static class VerificationUploads
             try
             {
                 nodes.Fold(job.Id, vote.Round, vote.Attempt,
-                    () => setup.Strategy.BeginRound(vote.Round, blobs.LoadCheckpoint(job.Id, original.Version, setup.Template)), claimed);
+                    () => setup.OpenRound(job.Id, vote.Round, vote.Attempt, blobs.LoadCheckpoint(job.Id, original.Version, setup.Template), blobs, silo.SiloAddress.ToParsableString()), claimed);
             }
             catch
             {

@@ -193,7 +193,7 @@ public static class WorkerEndpoints
                 if (update.ControlVariateDelta is { } dc) controls.Advance(job.Id, w.Id, task.Version, ticket.Round, job.Setup.Template, dc);
                 if (ticket.Async) stepped = nodes.FoldAsync(job.Id, task.Id, w.Id, update, envelope.Commitment, body.Length, envelope.LossTrace);
                 else nodes.Fold(job.Id, ticket.Round, ticket.Attempt,
-                    () => job.Setup.Strategy.BeginRound(ticket.Round, blobs.LoadCheckpoint(job.Id, task.Version, job.Setup.Template)), update);
+                    () => job.Setup.OpenRound(job.Id, ticket.Round, ticket.Attempt, blobs.LoadCheckpoint(job.Id, task.Version, job.Setup.Template), blobs, silo.SiloAddress.ToParsableString()), update);
             }
             catch
             {

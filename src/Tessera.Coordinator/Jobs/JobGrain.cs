@@ -62,6 +62,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         Error = row.Error;
         _model = blobs.LoadCheckpoint(Id, row.Version, Setup.Template);
         nodes.Drop(Id);
+        blobs.DropSpills(Id);   // spills of an attempt that did not complete: its round is re-run below
         if (Status is JobStatus.Running or JobStatus.Paused)
         {
             // Whatever round was open before this activation lived only in memory: it is re-run from its start.
@@ -348,30 +349,27 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         var current = _model;
         var folded = FoldingNodes(r, TaskState.Accepted);
-        _ = Task.Run(async () => Aggregate(r, current, await GatherPartials(r, folded))).ContinueWith(done => ApplyClose(r, done), _turns);
+        // A robust round reads every node's spill of the attempt (shared blob folder); a streaming one merges their partial sums.
+        _ = Task.Run(async () => Aggregate(r, current, Setup.Robust is null ? await GatherPartials(r, folded) : null)).ContinueWith(done => ApplyClose(r, done), _turns);
     }
 
-    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
+    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial>? partials)
     {
         var watch = Stopwatch.StartNew();
-        // The job combines one partial per aggregator node; together they must hold exactly what the round counted.
-        var final = Setup.Strategy.BeginRound(r.Round, current);
-        foreach (var p in partials) final.Merge(p);
-        int clients = partials.Sum(p => p.Totals.ClientCount);
-        long samples = partials.Sum(p => p.Totals.TotalSamples);
-        if (clients != r.Accepted || samples != r.Samples)
-            throw new PartialLostException($"the nodes' partials hold {clients} updates ({samples} samples) but the round accepted {r.Accepted} ({r.Samples} samples)");
-        var next = Setup.Strategy.Apply(current, final.Finish());
+        var (aggregate, fates) = partials is null
+            ? CohortClose.Run(Setup.Robust!, current, blobs.SpillFolder(Id, r.Round, r.Attempt), r.Round, r.Contributors, r.Samples)
+            : (Combine(r, current, partials), null);
+        var next = Setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;
         metrics.AggregationMs.Record(aggregationMs);
 
         EvaluationResult? eval = null;
         if (r.Round % Setup.Spec.EvalEvery == 0 || r.Round == Setup.Spec.Rounds) eval = Evaluate(next);
         // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
-        if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials.SelectMany(p => p.ClientIds));
+        if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials?.SelectMany(p => p.ClientIds) ?? r.Contributors);
         blobs.PutCheckpoint(Id, Setup.Template, next);
         bool last = next.Version >= Setup.Spec.Rounds;
-        return (next, r.Closed(Id, aggregationMs, eval), eval, last);
+        return (next, r.Closed(Id, aggregationMs, eval, fates), eval, last);
     }
 
     void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last)> outcome)
@@ -383,6 +381,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             bool done = Stops(r.Round, eval?.Accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.CompleteRound(row, next.Version, Setup.Credit, status.ToString().ToLowerInvariant());
+            if (Setup.Robust is not null) blobs.DropSpill(Id, r.Round, r.Attempt);
             _model = next;
             _round = null;
             _waitingSince = DateTimeOffset.UtcNow;

@@ -28,12 +28,24 @@ public sealed class JobSetup
 
     public IReadOnlyDictionary<string, double> Hyperparameters => Plan.ClientHyperparameters;
 
+    /// <summary>The robust stage when strategy.aggregator needs the cohort; null for the streaming mean.</summary>
+    public Federation.Robust.RobustStrategy? Robust => (Strategy is Federation.Personalization.FedBnStrategy f ? f.Inner : Strategy) as Federation.Robust.RobustStrategy;
+
+    /// <summary>
+    /// This node's aggregator for a round attempt: the strategy's streaming sum, or, with a robust aggregator, a spill
+    /// file under the blob folder that the job grain reads with every other node's at close.
+    /// </summary>
+    public Federation.IRoundAggregator OpenRound(string jobId, int round, int attempt, Federation.GlobalModel model, Storage.BlobStore blobs, string node) =>
+        Robust is null ? Strategy.BeginRound(round, model) : new SpilledRoundAggregator(round, model, blobs.SpillPath(jobId, round, attempt, node));
+
     /// <summary>Builds the setup, or throws <see cref="JobSpecException"/> naming the field the coordinator cannot serve.</summary>
     /// <param name="models">The bytes of an uploaded ONNX model by sha256; null when unknown.</param>
     public static JobSetup Create(JobSpec spec, DataCatalog data, Func<string, byte[]?> models)
     {
         if (spec.Strategy.Name == "fedsgd" || spec.Local.BatchSize == 0)
             throw new JobSpecException("local.batch_size", "full-batch training (fedsgd) is not served by the coordinator; give a batch size");
+        if (spec.Strategy.Aggregator.Momentum is not null)
+            throw new JobSpecException("strategy.aggregator.momentum", "client momentum is kept by the simulator only so far; the coordinator does not persist it per worker yet");
         var plan = JobPlan.From(spec);
         if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
             throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");

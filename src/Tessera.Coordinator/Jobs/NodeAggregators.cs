@@ -37,7 +37,7 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         {
             slot = _rounds.GetOrAdd(key, _ => new RoundSlot(begin()));
             foreach (var old in _rounds.Keys.Where(k => k.Job == jobId && (k.Round, k.Attempt).CompareTo((round, attempt)) < 0).ToList())
-                _rounds.TryRemove(old, out _);
+                Remove(old);
         }
         lock (slot.Gate)
         {
@@ -55,10 +55,17 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         lock (slot.Gate) return slot.Aggregator.TakePartial();
     }
 
+    /// <summary>Drops a slot; one that holds a file (a robust round's spill) closes it.</summary>
+    void Remove((string Job, int Round, int Attempt) key)
+    {
+        if (!_rounds.TryRemove(key, out var slot)) return;
+        lock (slot.Gate) (slot.Aggregator as IDisposable)?.Dispose();
+    }
+
     /// <summary>Drops every aggregator of the job (round abandoned, job cancelled or the grain re-activated).</summary>
     public void Drop(string jobId)
     {
-        foreach (var key in _rounds.Keys.Where(k => k.Job == jobId).ToList()) _rounds.TryRemove(key, out _);
+        foreach (var key in _rounds.Keys.Where(k => k.Job == jobId).ToList()) Remove(key);
         _async.TryRemove(jobId, out _);
     }
 

@@ -28,7 +28,7 @@ public sealed class RoundState : RoundLifecycle<RoundTask>
     }
 
     /// <summary>The round's record once aggregated: counts, losses, the coordinator-side evaluation and the federated one.</summary>
-    public RoundRow Closed(string jobId, double aggregationMs, Runtime.EvaluationResult? eval)
+    public RoundRow Closed(string jobId, double aggregationMs, Runtime.EvaluationResult? eval, IReadOnlyList<Federation.Robust.UpdateFate>? fates = null)
     {
         var row = new RoundRow
         {
@@ -37,6 +37,7 @@ public sealed class RoundState : RoundLifecycle<RoundTask>
             AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - Started).TotalSeconds,
         };
         row.Record(eval?.Metrics, Evaluation);
+        row.RecordFates(fates);
         return row;
     }
 }

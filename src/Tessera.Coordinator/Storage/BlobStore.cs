@@ -38,7 +38,15 @@ public sealed class BlobStore(string root)
     /// updates, raw, read back through a memory map at close (<see cref="SpilledUpdateSet"/>).
     /// </summary>
     public string SpillPath(string job, int round, int attempt, string node) =>
-        Path.Combine(Root, "spill", job, $"r{round}-a{attempt}", $"{string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'))}.f32");
+        Path.Combine(SpillFolder(job, round, attempt), $"{string.Concat(node.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'))}.f32");
+    public string SpillFolder(string job, int round, int attempt) => Path.Combine(Root, "spill", job, $"r{round}-a{attempt}");
+    /// <summary>One round attempt's spills, once its round closed.</summary>
+    public void DropSpill(string job, int round, int attempt)
+    {
+        var dir = SpillFolder(job, round, attempt);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
     /// <summary>Every spill folder of the job: a round that closed or was re-run leaves nothing that is read again.</summary>
     public void DropSpills(string job)
     {

@@ -40,6 +40,21 @@ public sealed class RoundRow
     /// <summary>Other metrics as JSON: the coordinator-side test set's (auc, f1, mse, mae, perplexity) and the federated ones (fed_ prefix).</summary>
     public string? Metrics { get; set; }
 
+    /// <summary>Robust aggregation: updates the rule left out of the round's aggregate, and updates it scaled down (clipped).</summary>
+    public int? Excluded { get; set; }
+    public int? Clipped { get; set; }
+    /// <summary>What the robust rule did to each counted update (written to the fates table with the round); not a column.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Federation.Robust.UpdateFate>? Fates { get; private set; }
+
+    public void RecordFates(IReadOnlyList<Federation.Robust.UpdateFate>? fates)
+    {
+        if (fates is null) return;
+        Fates = fates;
+        Excluded = fates.Count(f => f.Excluded);
+        Clipped = fates.Count(f => !f.Excluded && f.Scale < 1);
+    }
+
     /// <summary>Takes the coordinator-side metrics beyond accuracy and the round's federated evaluation.</summary>
     public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation? federated)
     {
@@ -101,3 +116,6 @@ public sealed record AuditRow(string TaskId, string JobId, int Round, string Wor
     public const string FailedOutcome = "failed";
     public bool Passed => Outcome == PassedOutcome;
 }
+
+/// <summary>What a round's robust aggregator did to one worker's update: its share of the aggregate, the factor it was scaled by, whether it was left out, and why.</summary>
+public sealed record FateRow(string JobId, int Round, string WorkerId, double Share, double Scale, bool Excluded, string? Why);

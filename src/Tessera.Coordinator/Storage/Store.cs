@@ -107,6 +107,26 @@ public sealed partial class Store
         return c.Query<RoundRow>("SELECT * FROM rounds WHERE job_id = @jobId ORDER BY round", new { jobId }).ToList();
     }
 
+    /// <summary>What robust aggregation did to each update of a job's rounds, optionally of one round and/or one worker, latest round first.</summary>
+    public IReadOnlyList<FateRow> Fates(string jobId, int? round = null, string? workerId = null)
+    {
+        using var c = Open();
+        string where = "WHERE job_id = @jobId" + (round is null ? "" : " AND round = @round") + (workerId is null ? "" : " AND worker_id = @workerId");
+        return c.Query<FateDbRow>($"SELECT * FROM fates {where} ORDER BY round DESC, worker_id", new { jobId, round, workerId })
+            .Select(f => new FateRow(f.JobId, f.Round, f.WorkerId, f.Share, f.Scale, f.Excluded != 0, f.Why)).ToList();
+    }
+
+    sealed class FateDbRow
+    {
+        public string JobId { get; set; } = "";
+        public int Round { get; set; }
+        public string WorkerId { get; set; } = "";
+        public double Share { get; set; }
+        public double Scale { get; set; }
+        public int Excluded { get; set; }
+        public string? Why { get; set; }
+    }
+
     /// <summary>
     /// Closes a round atomically: round metrics, the job's new version, and one ledger entry per accepted update,
     /// worth the training its task assigned (<see cref="CreditRule"/>, never the worker's claim). Entries older than
@@ -120,9 +140,14 @@ public sealed partial class Store
         c.Execute("""
             UPDATE rounds SET status = 'closed', closed = @Closed, updates = @Updates, samples = @Samples, train_loss = @TrainLoss,
               test_loss = @TestLoss, test_accuracy = @TestAccuracy, aggregation_ms = @AggregationMs, duration_seconds = @DurationSeconds,
-              fed_loss = @FedLoss, fed_accuracy = @FedAccuracy, fed_samples = @FedSamples, metrics = @Metrics
+              fed_loss = @FedLoss, fed_accuracy = @FedAccuracy, fed_samples = @FedSamples, metrics = @Metrics, excluded = @Excluded, clipped = @Clipped
             WHERE job_id = @JobId AND round = @Round
             """, r, tx);
+        foreach (var f in r.Fates ?? [])
+            c.Execute("""
+                INSERT INTO fates (job_id, round, worker_id, share, scale, excluded, why) VALUES (@JobId, @Round, @ClientId, @Share, @Scale, @excluded, @Why)
+                ON CONFLICT (job_id, round, worker_id) DO NOTHING
+                """, new { r.JobId, r.Round, f.ClientId, f.Share, f.Scale, excluded = f.Excluded ? 1 : 0, f.Why }, tx);
         c.Execute("UPDATE jobs SET version = @newVersion, status = @jobStatus WHERE id = @JobId", new { r.JobId, newVersion, jobStatus }, tx);
         c.Execute("""
             INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status)

@@ -24,6 +24,8 @@ static class StoreSchema
           worker_id TEXT NOT NULL, task_id TEXT NOT NULL UNIQUE, samples {d.BigInt} NOT NULL, credits {d.Double} NOT NULL, at TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS trust (job_id TEXT NOT NULL, worker_id TEXT NOT NULL, passes INTEGER NOT NULL, audits INTEGER NOT NULL,
           tasks INTEGER NOT NULL, banned INTEGER NOT NULL, reason TEXT, PRIMARY KEY (job_id, worker_id));
+        CREATE TABLE IF NOT EXISTS fates (job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL, share {d.Double} NOT NULL,
+          scale {d.Double} NOT NULL, excluded INTEGER NOT NULL, why TEXT, PRIMARY KEY (job_id, round, worker_id));
         CREATE TABLE IF NOT EXISTS audits (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, round INTEGER NOT NULL, worker_id TEXT NOT NULL,
           outcome TEXT NOT NULL, relative_error {d.Double}, chain_matches INTEGER NOT NULL, replay_ms {d.Double} NOT NULL, runtime TEXT, reason TEXT, at TEXT NOT NULL);
         """;
@@ -34,7 +36,7 @@ static class StoreSchema
         ("rounds", "fed_loss", d.Double), ("rounds", "fed_accuracy", d.Double), ("rounds", "fed_samples", d.BigInt), ("rounds", "metrics", "TEXT"),
         ("ledger", "status", "TEXT"), ("ledger", "reason", "TEXT"),
         ("workers", "measured_speed", d.Double), ("workers", "measured_flops", d.Double), ("jobs", "estimate", "TEXT"),
-        ("trust", "doubts", "INTEGER"),
+        ("trust", "doubts", "INTEGER"), ("rounds", "excluded", "INTEGER"), ("rounds", "clipped", "INTEGER"),
     ];
 
     /// <summary>Brings a database made by an older Tessera up to date: adds the columns it lacks (safe to repeat).</summary>

@@ -1,7 +1,7 @@
 namespace Tessera.Federation.Robust;
 
 /// <summary>A view of some of a set's updates (Bulyan's Krum picks), without copying them.</summary>
-internal sealed class UpdateSubset(IUpdateSet all, IReadOnlyList<int> indices) : IUpdateSet
+public sealed class UpdateSubset(IUpdateSet all, IReadOnlyList<int> indices) : IUpdateSet
 {
     public int Count => indices.Count;
     public int Length => all.Length;
