@@ -1,4 +1,7 @@
+using Tessera.Federation.Personalization;
+using Tessera.Federation.Planning;
 using Tessera.Federation.Robust;
+using Tessera.Protocol.Jobs;
 using Xunit.Abstractions;
 
 namespace Tessera.Simulation.Tests;
@@ -29,5 +32,28 @@ public class RobustAggregationTests(ITestOutputHelper output)
             var robust = Assert.IsType<RobustStrategy>(medianSim.Strategy);
             Assert.Equal(5, robust.LastFates.Count);   // the last round's fates, one per folded update
         }
+    }
+
+    [Fact]
+    public void A_fedbn_job_keeps_fedbn_outside_the_robust_stage()
+    {
+        var spec = JobSpecParser.Parse("""
+            name: fedbn-median
+            model: { onnx: tabular_bn.onnx, fedbn: true }
+            data: { dataset: trees, clients: 2 }
+            strategy: { name: fedavgm, aggregator: median }
+            clients_per_round: 2
+            """);
+        var plan = JobPlan.From(spec);
+        var model = plan.CreateModel(File.ReadAllBytes(Path.Combine(Root(), "tests", "fixtures", "models", "tabular_bn.onnx")));
+        var fedbn = Assert.IsType<FedBnStrategy>(plan.CreateStrategy(2, model));
+        Assert.Equal("FedAvgM+median", Assert.IsType<RobustStrategy>(fedbn.Inner).Name);
+    }
+
+    static string Root()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Tessera.slnx"))) return d.FullName;
+        throw new DirectoryNotFoundException("repository root not found");
     }
 }

@@ -48,6 +48,17 @@ public sealed record AggregatorSpec
     /// <summary>The f a rule or nnm uses when it needs one.</summary>
     [JsonIgnore]
     public int Byzantine => F ?? DefaultF;
+
+    /// <summary>Nothing set but the name: written back as the bare name.</summary>
+    [JsonIgnore]
+    public bool IsBare => this == new AggregatorSpec { Name = Name };
+
+    // The steps compare by content, so a spec read back from its JSON equals the spec.
+    public bool Equals(AggregatorSpec? other) =>
+        other is not null && Name == other.Name && F == other.F && Beta == other.Beta && M == other.M && Tau == other.Tau &&
+        Iterations == other.Iterations && Nu == other.Nu && Bound == other.Bound && Momentum == other.Momentum && Pre.SequenceEqual(other.Pre);
+
+    public override int GetHashCode() => HashCode.Combine(Name, F, Beta, M, Tau, Iterations, HashCode.Combine(Nu, Bound, Momentum, Pre.Count));
 }
 
 /// <summary>A pre-aggregation step: nnm (nearest-neighbour mixing, with the aggregator's f) or bucketing (buckets of <see cref="BucketSize"/>).</summary>

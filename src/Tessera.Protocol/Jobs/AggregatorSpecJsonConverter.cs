@@ -12,7 +12,7 @@ internal sealed class AggregatorSpecJsonConverter : JsonConverter<AggregatorSpec
 
     public override void Write(Utf8JsonWriter writer, AggregatorSpec value, JsonSerializerOptions options)
     {
-        if (value with { Name = AggregatorSpec.Mean, Pre = [] } == new AggregatorSpec() && value.Pre.Count == 0) { writer.WriteStringValue(value.Name); return; }
+        if (value.IsBare) { writer.WriteStringValue(value.Name); return; }
         writer.WriteStartObject();
         writer.WriteString("name", value.Name);
         if (value.F is { } f) writer.WriteNumber("f", f);

@@ -50,4 +50,32 @@ public class RobustPropertyTests
             var r = new TrimmedMeanAggregator(beta: beta, blockFloats: c.Block).Aggregate(SetOf(c.Updates));
             InHull(c.Updates, r.Delta);
         }, iter: 300, threads: 1);
+
+    static readonly Gen<(float[][] Updates, int Block)> AttackedCohort =
+        from n in Gen.Int[7, 12]
+        from d in Gen.Int[1, 9]
+        from rows in Gen.Float[-1e3f, 1e3f].Array[d].Array[n]
+        from huge in Gen.OneOf(Gen.Const(1e30f), Gen.Const(-3e38f), Gen.Float[-1e6f, 1e6f])
+        from block in Gen.Int[1, 40]
+        select (rows.Select((r, i) => i == 0 ? r.Select(_ => huge).ToArray() : r).ToArray(), block);
+
+    [Fact]
+    public void Every_robust_rule_gives_finite_output_with_one_update_at_any_finite_value() =>
+        AttackedCohort.Sample(c =>
+        {
+            var set = SetOf(c.Updates);
+            IAggregator[] rules =
+            [
+                new MedianAggregator(c.Block), new TrimmedMeanAggregator(f: 1, blockFloats: c.Block), new KrumAggregator(1, 1, c.Block),
+                new KrumAggregator(1, null, c.Block), new BulyanAggregator(1, c.Block), new GeometricMedianAggregator(blockFloats: c.Block),
+                new CenteredClipAggregator(1, 2, c.Block), new NormBoundAggregator(), new NormBoundAggregator(5),
+            ];
+            foreach (var rule in rules)
+            {
+                var r = rule.Aggregate(set);
+                Assert.True(r.Delta.All(float.IsFinite), $"{rule.Name}: {string.Join(", ", r.Delta)}");
+                Assert.Equal(set.Count, r.Fates.Count);
+                Assert.All(r.Fates, f => Assert.True(double.IsFinite(f.Share) && double.IsFinite(f.Scale), $"{rule.Name}: {f}"));
+            }
+        }, iter: 200, threads: 1);
 }
