@@ -30,7 +30,13 @@ public static class CohortClose
             throw new PartialLostException($"the spill files of round {round} hold {picked.Count} of the {counted.Count} updates it counted");
         IUpdateSet cohort = picked.Count == spilled.Count ? spilled : new UpdateSubset(spilled, picked);
         var previous = robust.Pipeline.Aggregator.UsesPrevious ? current.State.Get(RobustStrategy.PreviousKey) : null;
-        var result = robust.Pipeline.Run(cohort, round, previous);
+        RobustAggregate result;
+        try { result = robust.Pipeline.Run(cohort, round, previous); }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // Too few updates for the rule's f (workers dropped out before the deadline): re-run the round rather than fail the job.
+            throw new PartialLostException($"round {round} closed with {cohort.Count} updates, too few for {robust.Pipeline.Name}: {e.Message}");
+        }
         return (new RoundAggregate(round, result.Delta, cohort.Count, samples), result.Fates);
     }
 }
