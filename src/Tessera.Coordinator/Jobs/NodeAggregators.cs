@@ -18,6 +18,7 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
 {
     readonly ConcurrentDictionary<(string Job, int Round, int Attempt), RoundSlot> _rounds = new();
     readonly ConcurrentDictionary<string, AsyncBuffer> _async = new(StringComparer.Ordinal);
+    readonly Lock _opening = new();
 
     sealed class RoundSlot(IRoundAggregator aggregator)
     {
@@ -35,7 +36,11 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         var key = (jobId, round, attempt);
         if (!_rounds.TryGetValue(key, out var slot))
         {
-            slot = _rounds.GetOrAdd(key, _ => new RoundSlot(begin()));
+            // One aggregator per slot: GetOrAdd may run its factory twice under a race, and a spill file must be opened once.
+            lock (_opening)
+            {
+                if (!_rounds.TryGetValue(key, out slot)) _rounds[key] = slot = new RoundSlot(begin());
+            }
             foreach (var old in _rounds.Keys.Where(k => k.Job == jobId && (k.Round, k.Attempt).CompareTo((round, attempt)) < 0).ToList())
                 Remove(old);
         }
@@ -52,7 +57,12 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
     public RoundPartial? TakePartial(string jobId, int round, int attempt)
     {
         if (!_rounds.TryRemove((jobId, round, attempt), out var slot)) return null;
-        lock (slot.Gate) return slot.Aggregator.TakePartial();
+        lock (slot.Gate)
+        {
+            // A robust round's slot holds no sum, only its open spill file (the grain reads the files themselves).
+            if (slot.Aggregator is SpilledRoundAggregator spilled) { spilled.Dispose(); return null; }
+            return slot.Aggregator.TakePartial();
+        }
     }
 
     /// <summary>Drops a slot; one that holds a file (a robust round's spill) closes it.</summary>

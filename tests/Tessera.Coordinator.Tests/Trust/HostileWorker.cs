@@ -37,6 +37,15 @@ public enum Cheat
     CopiedGlobal,
     /// <summary>An honest update bent by 5%: inside the inconclusive band (above tolerance, below fail_above).</summary>
     Nudged,
+    /// <summary>An honest update turned around and boosted ×4 (sign flipping).</summary>
+    SignFlipped,
+    /// <summary>
+    /// A Little Is Enough without omniscience: the mean of four updates trained on quarters of its own data, less
+    /// 1.5 of their standard deviation per coordinate.
+    /// </summary>
+    Alie,
+    /// <summary>Scaled ×20, sign-flipped ×10 and ALIE in turn, task by task (a poisoner on data no replay can see).</summary>
+    Byzantine,
 }
 
 /// <summary>
@@ -45,7 +54,9 @@ public enum Cheat
 /// training to look plausible, builds a commitment chain consistent with whatever it claims, and cheats from its
 /// <c>cheatFrom</c>-th task on. It records what the coordinator answered to each upload.
 /// </summary>
-public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int cheatFrom = 1) : IAsyncDisposable
+/// With <c>localData</c> it declares that data set as its own (a job with data.on_workers sends it tasks on it) and
+/// trains on it; no replay can check such work, which is what robust aggregation is for.
+public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int cheatFrom = 1, (string Name, Dataset Data)? localData = null) : IAsyncDisposable
 {
     readonly HttpClient _http = new() { BaseAddress = new Uri(baseUrl) };
     string _session = "";
@@ -57,15 +68,16 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
 
     public async Task Join(string name)
     {
-        var res = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = token, Name = name }, WireJson.Options);
+        var capabilities = new WorkerCapabilities { Datasets = localData is { } l ? [new LocalDataset(l.Name, l.Data.Count)] : [] };
+        var res = await _http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = token, Name = name, Capabilities = capabilities }, WireJson.Options);
         res.EnsureSuccessStatusCode();
         var joined = (await res.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!;
         (_session, WorkerId) = (joined.SessionToken, joined.WorkerId);
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _session);
     }
 
-    /// <summary>Takes tasks until it was refused once (caught) or <paramref name="until"/> passes; returns the tasks it uploaded.</summary>
-    public async Task<int> Run(TimeSpan until, CancellationToken stop = default)
+    /// <summary>Takes tasks until it was refused once (caught; unless <paramref name="untilRefused"/> is false) or <paramref name="until"/> passes; returns the tasks it uploaded.</summary>
+    public async Task<int> Run(TimeSpan until, CancellationToken stop = default, bool untilRefused = true)
     {
         var end = DateTime.UtcNow + until;
         int tasks = 0;
@@ -80,7 +92,7 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
             var text = await res.Content.ReadAsStringAsync(stop);
             string error = res.IsSuccessStatusCode ? "" : JsonDocument.Parse(text).RootElement.GetProperty("error").GetString()!;
             Answers.Add((tasks, res.StatusCode, error));
-            if (!res.IsSuccessStatusCode) break;
+            if (!res.IsSuccessStatusCode && untilRefused) break;
         }
         return tasks;
     }
@@ -122,7 +134,7 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
     {
         var artifact = Artifact.FromBytes(await _http.GetByteArrayAsync(task.Artifact.Url));
         var baseWeights = TaskExecutor.ReadWeights(await _http.GetByteArrayAsync(task.WeightsUrl), artifact.Manifest);
-        var shard = await Shard(task.Data.ShardUrl!);
+        var shard = task.Data.ShardUrl is { } url ? await Shard(url) : localData?.Data ?? throw new InvalidOperationException("a task on local data, and this worker holds none");
         var flatBase = baseWeights.Flatten();
         float[] delta;
         int claimedSteps = task.Steps;
@@ -140,10 +152,32 @@ public sealed class HostileWorker(string baseUrl, string token, Cheat cheat, int
             Cheat.CopiedOwn => _lastDelta ?? throw new InvalidOperationException("CopiedOwn needs an honest first task"),
             Cheat.CopiedGlobal => Subtract(flatBase, (await Weights(task, task.Version - 1, artifact)).Flatten()),
             Cheat.Nudged => Train(artifact, baseWeights, shard, task, task.Steps).Select(v => v * 1.05f).ToArray(),
+            Cheat.SignFlipped => Train(artifact, baseWeights, shard, task, task.Steps).Select(v => v * -4).ToArray(),
+            Cheat.Alie => Alie(artifact, baseWeights, shard, task),
+            Cheat.Byzantine => (_poisoned++ % 3) switch
+            {
+                0 => Train(artifact, baseWeights, shard, task, task.Steps).Select(v => v * 20).ToArray(),
+                1 => Train(artifact, baseWeights, shard, task, task.Steps).Select(v => v * -10).ToArray(),
+                _ => Alie(artifact, baseWeights, shard, task),
+            },
             _ => throw new ArgumentOutOfRangeException(nameof(cheat)),
         };
         _lastDelta = delta;
         return Envelope(task, baseWeights, flatBase, delta, claimedSteps, artifact.Manifest.BatchSize);
+    }
+
+    int _poisoned;
+
+    float[] Alie(Artifact artifact, ParameterSet from, Dataset data, TaskMessage task)
+    {
+        int quarter = data.Count / 4;
+        var runs = Enumerable.Range(0, 4).Select(q => Train(artifact, from, data.Select(Enumerable.Range(q * quarter, quarter).ToArray()), task, task.Steps)).ToArray();
+        return Enumerable.Range(0, runs[0].Length).Select(i =>
+        {
+            double mean = runs.Average(r => r[i]);
+            double std = Math.Sqrt(runs.Average(r => (r[i] - mean) * (r[i] - mean)));
+            return (float)(mean - 1.5 * std);
+        }).ToArray();
     }
 
     float[] Train(Artifact artifact, ParameterSet from, Dataset data, TaskMessage task, int steps)
