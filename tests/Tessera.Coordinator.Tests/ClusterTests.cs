@@ -25,8 +25,10 @@ public sealed class ClusterTests
         """;
 
     /// <param name="strategy">SCAFFOLD too: each worker's c_i is written by the node it uploads to and read back
-    /// through the shared blob folder, whichever node serves the worker next.</param>
-    [Theory, InlineData(TestDatabase.Sqlite, "fedavg"), InlineData(TestDatabase.Postgres, "fedavg"), InlineData(TestDatabase.Sqlite, "scaffold")]
+    /// through the shared blob folder, whichever node serves the worker next. And a robust aggregator: each node spills
+    /// the updates it accepted, and the closing node reads both nodes' spills as one cohort.</param>
+    [Theory, InlineData(TestDatabase.Sqlite, "fedavg"), InlineData(TestDatabase.Postgres, "fedavg"), InlineData(TestDatabase.Sqlite, "scaffold"),
+     InlineData(TestDatabase.Sqlite, "fedavg, aggregator: median")]
     public async Task Two_nodes_train_one_job_with_updates_folded_on_both(string backend, string strategy)
     {
         using var db = new TestDatabase(backend);
