@@ -114,8 +114,8 @@ function render() {
       (j.last_declined && j.status === 'running' ? `; last task declined — ${j.last_declined}` : '') +
       (j.error ? ` — ${j.error}` : '') +
       (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '');
-    card.querySelector('.estimate')!.textContent = j.estimate ? estimateText(j.estimate, terminal) : '';
     const rows = metrics.get(j.id) ?? [];
+    card.querySelector('.estimate')!.textContent = (j.estimate ? estimateText(j.estimate, terminal) : '') + robustText(rows);
     const accuracy: Series[] = [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }];
     // Federated evaluation scores the model a round started from, so it is drawn at the round that model came from.
     const fed = rows.filter(r => r.fed_accuracy != null);
@@ -181,3 +181,12 @@ const esc = (s: string) => s.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 void refresh();
 setInterval(() => void refresh(), 5000); // workers and bytes have no event stream; jobs are live via SSE
+
+/** Robust aggregation at a glance: what the rule did in the last round, and how often it left updates out. */
+function robustText(rows: RoundRow[]): string {
+  const robust = rows.filter(r => r.excluded != null);
+  if (!robust.length) return '';
+  const last = robust[robust.length - 1];
+  const left = robust.reduce((n, r) => n + (r.excluded ?? 0), 0);
+  return ` Robust aggregation, round ${last.round}: ${last.excluded} of ${last.updates} updates left out, ${last.clipped ?? 0} clipped; ${left} left out over ${robust.length} rounds.`;
+}

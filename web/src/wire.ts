@@ -66,6 +66,8 @@ export interface RoundRow {
   test_accuracy?: number; aggregation_ms?: number; duration_seconds?: number; closed?: string;
   /** Federated evaluation of the model the round started from, on workers' held-out data. */
   fed_loss?: number; fed_accuracy?: number; fed_samples?: number;
+  /** Robust aggregation: updates the rule left out of the round's aggregate, and updates it scaled down. */
+  excluded?: number; clipped?: number;
   /** JSON object of further metrics: auc, f1, mse, mae, perplexity (coordinator-side) and fed_-prefixed federated ones. */
   metrics?: string;
 }
@@ -81,3 +83,6 @@ export function parseTask(text: string): TaskMessage {
   task.seed = BigInt(m[1]);
   return task;
 }
+
+/** What a round's robust aggregator did to one worker's update (GET /api/v1/jobs/{id}/fates). */
+export interface FateRow { job_id: string; round: number; worker_id: string; share: number; scale: number; excluded: boolean; why?: string }

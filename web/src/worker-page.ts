@@ -5,12 +5,12 @@
 import { drawChart } from './chart';
 import { DataFormat, LocalDataError, ModelInput, PickedData, countSamples, loadLocal, picked, preview } from './local-data';
 import { FromWorker, ToWorker } from './messages';
-import { LedgerTotal } from './wire';
+import { FateRow, LedgerTotal } from './wire';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(location.search);
 const state = {
-  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0, pendingCredits: 0, revokedCredits: 0,
+  workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0, pendingCredits: 0, revokedCredits: 0, fate: '',
   provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
   uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
   /** The picked local data set: what it is, or the one line saying why it cannot be used. */
@@ -124,8 +124,16 @@ async function refreshCredits(job: string) {
     const rows = (await (await fetch(`/api/v1/ledger?job=${encodeURIComponent(job)}`)).json()) as LedgerTotal[];
     const mine = rows.find(r => r.worker_id === state.workerId);
     if (mine) { state.credits = mine.granted; state.pendingCredits = mine.pending + (mine.held ?? 0); state.revokedCredits = mine.revoked; }
+    // What the job's robust aggregator did with this worker's latest counted update (none for a plain mean).
+    const fates = (await (await fetch(`/api/v1/jobs/${encodeURIComponent(job)}/fates?worker=${encodeURIComponent(state.workerId)}`)).json()) as FateRow[];
+    state.fate = fates.length ? fateText(fates[0]) : '';
     render();
   } catch { /* credits refresh on the next upload */ }
+}
+
+function fateText(f: FateRow): string {
+  if (f.excluded) return `round ${f.round}: left out${f.why ? ` (${f.why})` : ''}`;
+  return `round ${f.round}: ${(100 * f.share).toFixed(1)}% of the aggregate` + (f.scale < 1 ? `, clipped ×${f.scale.toFixed(2)}` : '');
 }
 
 function setStatus(text: string) { state.status = text; $('status').textContent = text; }
@@ -143,6 +151,7 @@ function render() {
     $('credits').textContent = state.credits.toFixed(2);
     $('credits-pending').textContent = state.pendingCredits.toFixed(2);
     $('credits-revoked').textContent = state.revokedCredits.toFixed(2);
+    $('fate').textContent = state.fate || '–';
     drawChart($<HTMLCanvasElement>('loss'), [{ label: 'loss', color: '#2a6fdb', points: state.losses.map((l, i) => [i + 1, l]) }], { title: 'training loss per step' });
   });
 }
