@@ -73,22 +73,10 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
     [Fact]
     public async Task A_lying_verifier_is_caught_and_the_honest_update_it_lied_about_still_counts()
     {
-        var job = await Admin.CreateJob("""
-            name: lying-verifier
-            model: logreg
-            rounds: 3
-            clients_per_round: 2
-            min_clients: 1
-            deadline_seconds: 60
-            data: { clients: 2, train_samples: 2000 }
-            local: { batch_size: 10, lr: 0.05 }
-            verification: { replay: workers, quorum: 1, trusted_after: 1 }
-            """);
         // Two raw-protocol workers whose every step the test orders; both train their own tasks honestly.
-        await using var honest = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
-        await using var liar = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
-        await honest.Join("honest");
-        await liar.Join("liar");
+        var (job, honest, liar) = await TwoRawWorkers("lying-verifier", "", "honest", "liar");
+        await using var _h = honest;
+        await using var _l = liar;
         // The liar uploads first: nobody is trusted yet, so the coordinator replays it, and it passes. Idle and trusted
         // now, it is the only one to re-run the honest upload, which is held for it; it lies about the re-run.
         var (liarTask, liarBody) = await liar.Prepare(false, TimeSpan.FromMinutes(1));
@@ -114,23 +102,11 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
     [Fact]
     public async Task A_verifier_colluding_with_a_cheater_is_caught_by_the_coordinator_spot_checking_a_unanimous_pass()
     {
-        // min_rate 1: every unanimous pass is spot-checked by the coordinator's own replay (the default is 5%).
-        var job = await Admin.CreateJob("""
-            name: colluding-verifier
-            model: logreg
-            rounds: 3
-            clients_per_round: 2
-            min_clients: 1
-            deadline_seconds: 60
-            data: { clients: 2, train_samples: 2000 }
-            local: { batch_size: 10, lr: 0.05 }
-            verification: { replay: workers, quorum: 1, trusted_after: 1, min_rate: 1 }
-            """);
-        // Both send +1.0 everywhere when they cheat: the colluder's "re-run" of the cheat is the cheat itself, a perfect match.
-        await using var colluder = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
-        await using var cheater = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
-        await colluder.Join("colluder");
-        await cheater.Join("cheater");
+        // min_rate 1: every unanimous pass is spot-checked by the coordinator's own replay (the default is 5%). Both send
+        // +1.0 everywhere when they cheat: the colluder's "re-run" of the cheat is the cheat itself, a perfect match.
+        var (job, colluder, cheater) = await TwoRawWorkers("colluding-verifier", ", min_rate: 1", "colluder", "cheater");
+        await using var _c = colluder;
+        await using var _x = cheater;
         var (own, ownBody) = await colluder.Prepare(false, TimeSpan.FromMinutes(1));
         var (cheatTask, cheatBody) = await cheater.Prepare(true, TimeSpan.FromMinutes(1));
         using (var r = await colluder.Upload(own, ownBody)) Assert.Equal(HttpStatusCode.OK, r.StatusCode);   // honest once: trusted
@@ -151,5 +127,26 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
         Assert.True(ledger.Single(l => l.WorkerId == colluder.WorkerId).Revoked > 0);
         var snapshot = await Admin.Job(job.Id);
         Assert.Equal(1, snapshot.RoundUpdates);   // only the colluder's honest upload counts in round 1
+    }
+
+    /// <summary>A logreg job verified by its workers (quorum 1, trusted after one pass) and two raw-protocol workers joined to it.</summary>
+    async Task<(JobCreated Job, HostileWorker First, HostileWorker Second)> TwoRawWorkers(string name, string verification, string first, string second)
+    {
+        var job = await Admin.CreateJob($$"""
+            name: {{name}}
+            model: logreg
+            rounds: 3
+            clients_per_round: 2
+            min_clients: 1
+            deadline_seconds: 60
+            data: { clients: 2, train_samples: 2000 }
+            local: { batch_size: 10, lr: 0.05 }
+            verification: { replay: workers, quorum: 1, trusted_after: 1{{verification}} }
+            """);
+        var a = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        var b = new HostileWorker(Host.BaseUrl, job.JoinToken, Cheat.Constant);
+        await a.Join(first);
+        await b.Join(second);
+        return (job, a, b);
     }
 }
