@@ -130,7 +130,7 @@ public sealed class WorkerVerificationTests : InProcessCoordinatorTest
     }
 
     /// <summary>A logreg job verified by its workers (quorum 1, trusted after one pass) and two raw-protocol workers joined to it.</summary>
-    async Task<(JobCreated Job, HostileWorker First, HostileWorker Second)> TwoRawWorkers(string name, string verification, string first, string second)
+    async Task<(Api.JobCreated Job, HostileWorker First, HostileWorker Second)> TwoRawWorkers(string name, string verification, string first, string second)
     {
         var job = await Admin.CreateJob($$"""
             name: {{name}}
