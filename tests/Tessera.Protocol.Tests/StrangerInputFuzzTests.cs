@@ -86,6 +86,22 @@ public class StrangerInputFuzzTests
     }
 
     [Fact]
+    public void Random_attack_aggregator_and_partition_sections_only_fail_as_spec_errors()
+    {
+        var valid = "name: a\ndata: { partition: gamma_similarity, gamma: 0.33, clients: 12 }\nclients_per_round: 12\n" +
+            "strategy: { name: fedavg, aggregator: { name: trimmed_mean, beta: 0.1, pre: [nnm, { bucketing: 2 }] } }\n" +
+            "simulation: { attack: { name: alie, count: 3, z: 1.5 } }";
+        JobSpecParser.Parse(valid);
+        Gen.Select(Gen.Int[0, valid.Length], Gen.Int[0, 4], Gen.String[Gen.Char["{}[]:,- \nabcfgilmnostz0123456789._"], 0, 5])
+            .Select((at, cut, insert) => valid[..at] + insert + valid[Math.Min(valid.Length, at + cut)..])
+            .Sample(text =>
+            {
+                try { JobSpecParser.Parse(text); }
+                catch (JobSpecException) { }
+            }, iter: 2000, threads: 1);
+    }
+
+    [Fact]
     public void Random_and_mutated_commitment_checkpoints_only_fail_as_format_errors()
     {
         var chain = new CommitmentChain("t-1", "w-1", 2);
