@@ -13,9 +13,10 @@ namespace Tessera.Coordinator.Jobs;
 /// </summary>
 public static class CohortClose
 {
-    public static (RoundAggregate Aggregate, IReadOnlyList<UpdateFate> Fates) Run(RobustStrategy robust, GlobalModel current, string folder,
+    public static (RoundAggregate Aggregate, IReadOnlyList<UpdateFate> Fates) Run(string jobId, RobustStrategy robust, GlobalModel current, string folder,
         int round, IReadOnlySet<string> counted, long samples)
     {
+        if (robust.Pipeline.Momentum?.Store is MomentumFiles momenta) momenta.At = (jobId, round);
         using var spilled = SpilledUpdateSet.OpenFolder(folder, current.Length);
         var picked = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

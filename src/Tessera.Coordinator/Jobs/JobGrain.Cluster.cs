@@ -66,7 +66,7 @@ public sealed partial class JobGrain
         store.AbandonOpenRound(Id, r.Round);
         foreach (var t in r.Tasks.Values) t.State = TaskState.Expired;
         Discard(r);
-        if (Setup.Robust is not null) blobs.DropSpill(Id, r.Round, r.Attempt);
+        if (Setup.Robust is not null) { blobs.DropSpill(Id, r.Round, r.Attempt); blobs.DropMomenta(Id, r.Round); }
         _round = null;
         _waitingSince = DateTimeOffset.UtcNow;
         metrics.RoundsRerun.Add(1);

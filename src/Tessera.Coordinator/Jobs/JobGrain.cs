@@ -67,6 +67,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         {
             // Whatever round was open before this activation lived only in memory: it is re-run from its start.
             var (tasks, updates) = store.AbandonOpenRound(Id, (int)row.Version + 1);
+            blobs.DropMomenta(Id, (int)row.Version + 1);   // written by a close that did not commit
             if (tasks + updates > 0)
                 log.LogWarning("job {Job}: round {Round} was interrupted by a restart; re-running it ({Tasks} tasks abandoned, {Updates} uncounted updates dropped)",
                     Id, row.Version + 1, tasks, updates);
@@ -357,7 +358,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         var watch = Stopwatch.StartNew();
         var (aggregate, fates) = partials is null
-            ? CohortClose.Run(Setup.Robust!, current, blobs.SpillFolder(Id, r.Round, r.Attempt), r.Round, r.Contributors, r.Samples)
+            ? CohortClose.Run(Id, Setup.Robust!, current, blobs.SpillFolder(Id, r.Round, r.Attempt), r.Round, r.Contributors, r.Samples)
             : (Combine(r, current, partials), null);
         var next = Setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;

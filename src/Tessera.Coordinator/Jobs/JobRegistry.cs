@@ -73,7 +73,7 @@ public sealed class JobRegistry : BackgroundService
     /// <summary>Starts a job from a parsed spec; <paramref name="specText"/> is what is stored and re-parsed on restart.</summary>
     public JobHandle Create(JobSpec spec, string specText)
     {
-        var setup = JobSetup.Create(spec, _data, _blobs.GetModel);
+        var setup = JobSetup.Create(spec, _data, _blobs.GetModel, _blobs);
         var row = new JobRow
         {
             Id = "j-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5)), Name = spec.Name,
@@ -144,7 +144,7 @@ public sealed class JobRegistry : BackgroundService
     {
         try
             {
-                var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data, _blobs.GetModel);
+                var setup = JobSetup.Create(JobSpecParser.Parse(row.Spec), _data, _blobs.GetModel, _blobs);
                 _blobs.PutArtifact(setup.Artifact);
                 Add(row, setup);
                 return true;

@@ -40,12 +40,11 @@ public sealed class JobSetup
 
     /// <summary>Builds the setup, or throws <see cref="JobSpecException"/> naming the field the coordinator cannot serve.</summary>
     /// <param name="models">The bytes of an uploaded ONNX model by sha256; null when unknown.</param>
-    public static JobSetup Create(JobSpec spec, DataCatalog data, Func<string, byte[]?> models)
+    /// <param name="blobs">Where client momenta persist (strategy.aggregator.momentum); null keeps them in memory (estimates, tests).</param>
+    public static JobSetup Create(JobSpec spec, DataCatalog data, Func<string, byte[]?> models, Storage.BlobStore? blobs = null)
     {
         if (spec.Strategy.Name == "fedsgd" || spec.Local.BatchSize == 0)
             throw new JobSpecException("local.batch_size", "full-batch training (fedsgd) is not served by the coordinator; give a batch size");
-        if (spec.Strategy.Aggregator.Momentum is not null)
-            throw new JobSpecException("strategy.aggregator.momentum", "client momentum is kept by the simulator only so far; the coordinator does not persist it per worker yet");
         var plan = JobPlan.From(spec);
         if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
             throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");
@@ -76,7 +75,7 @@ public sealed class JobSetup
         {
             Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Train = train, Test = test,
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
-            Strategy = plan.CreateStrategy(withData, model), Template = model.InitialParameters(), Shards = shards,
+            Strategy = plan.CreateStrategy(withData, model, momenta: blobs is null ? null : new Storage.MomentumFiles(blobs)), Template = model.InitialParameters(), Shards = shards,
         };
     }
 

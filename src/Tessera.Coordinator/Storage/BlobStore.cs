@@ -47,6 +47,23 @@ public sealed class BlobStore(string root)
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
+    /// <summary>Worker ids are the coordinator's own ("w-" + hex); anything else never reaches a path.</summary>
+    public static string Safe(string worker) =>
+        worker.Length is > 0 and <= 64 && worker.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? worker
+            : throw new ArgumentException($"'{worker}' is not a worker id");
+
+    /// <summary>Client momenta written by the close of <paramref name="round"/>, which is re-run: they must never be read.</summary>
+    public void DropMomenta(string job, int round)
+    {
+        var dir = Path.Combine(Root, "momentum", job);
+        if (!Directory.Exists(dir)) return;
+        foreach (var worker in Directory.GetDirectories(dir))
+        {
+            var file = Path.Combine(worker, $"r{round}.f32");
+            if (File.Exists(file)) File.Delete(file);
+        }
+    }
+
     /// <summary>Every spill folder of the job: a round that closed or was re-run leaves nothing that is read again.</summary>
     public void DropSpills(string job)
     {

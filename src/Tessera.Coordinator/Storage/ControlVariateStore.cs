@@ -15,7 +15,7 @@ namespace Tessera.Coordinator.Storage;
 /// </summary>
 public sealed class ControlVariateStore(BlobStore blobs)
 {
-    string WorkerDir(string job, string worker) => Path.Combine(blobs.Root, "controls", job, Safe(worker));
+    string WorkerDir(string job, string worker) => Path.Combine(blobs.Root, "controls", job, BlobStore.Safe(worker));
     string ClientPath(string job, string worker, int round) => Path.Combine(WorkerDir(job, worker), $"r{round}.safetensors");
     public string CountedPath(string job, int round) => Path.Combine(blobs.Root, "checkpoints", job, $"v{round}.controls.json");
 
@@ -78,9 +78,4 @@ public sealed class ControlVariateStore(BlobStore blobs)
         var path = CountedPath(job, round);
         return File.Exists(path) ? new HashSet<string>(JsonSerializer.Deserialize<string[]>(File.ReadAllBytes(path)) ?? [], StringComparer.Ordinal) : [];
     }
-
-    /// <summary>Worker ids are the coordinator's own ("w-" + hex); anything else never reaches a path.</summary>
-    static string Safe(string worker) =>
-        worker.Length is > 0 and <= 64 && worker.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? worker
-            : throw new ArgumentException($"'{worker}' is not a worker id");
 }

@@ -52,7 +52,7 @@ public sealed class PoisonedJobTests : IAsyncLifetime
             data: { dataset: digits, on_workers: true, format: { kind: safetensors, features: x, label: y } }
             evaluation: { dataset: mnist }
             strategy: { name: fedavg, aggregator: {{aggregator}} }
-            rounds: 5
+            rounds: 8
             clients_per_round: {{clients}}
             min_clients: {{clients}}
             deadline_seconds: 60
@@ -75,6 +75,25 @@ public sealed class PoisonedJobTests : IAsyncLifetime
         try { await poisoning; } catch (OperationCanceledException) { }
         Assert.True(done.Status == "completed", $"{name}: {done.Error}");
         return (done.LastAccuracy!.Value, await _admin.Rounds(job.Id), hostile?.WorkerId ?? "", job.Id);
+    }
+
+    /// <summary>
+    /// Client momentum at the coordinator: each worker's mᵢ is a file per round under the blob folder, read by the next
+    /// round's close. The median over momenta still holds off the poisoner.
+    /// </summary>
+    [Fact]
+    public async Task Client_momentum_is_kept_per_worker_between_rounds()
+    {
+        var (accuracy, rounds, poisoner, id) = await Train("momentum", "{ name: median, momentum: 0.5 }", poisoner: true);
+        Assert.True(accuracy > 0.7, $"median over momenta with the poisoner {accuracy:P2}");
+        Assert.Equal(8, rounds.Count);
+        Assert.All(rounds, r => Assert.Equal(4, r.Updates));
+        var momenta = Directory.GetDirectories(Path.Combine(_data, "blobs", "momentum", id));
+        Assert.Equal(4, momenta.Length);
+        // Each worker keeps its newest momentum (the last round's) and at most the one before it.
+        Assert.All(momenta, dir => Assert.Contains(Path.Combine(dir, $"r{rounds.Count}.f32"), Directory.GetFiles(dir)));
+        Assert.All(momenta, dir => Assert.InRange(Directory.GetFiles(dir).Length, 1, 2));
+        Assert.Contains(momenta, dir => Path.GetFileName(dir) == poisoner);
     }
 
     [Fact]
