@@ -21,6 +21,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(BrowserBench.Create());
         bench.Subcommands.Add(AuditBench.Create());
         bench.Subcommands.Add(TrustBench.Create());
+        bench.Subcommands.Add(RobustBench.Create());
         return bench;
     }
 
