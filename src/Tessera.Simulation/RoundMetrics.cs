@@ -10,6 +10,8 @@ namespace Tessera.Simulation;
 /// With simulation.attack: <c>Attack</c> names it, <c>Byzantine</c> counts the folded updates (of <c>Clients</c>) that
 /// came from Byzantine clients, and <c>AttackSuccessRate</c> (backdoor, on evaluated rounds) is the share of triggered
 /// test samples of other classes classified as the target.
+/// With strategy.aggregator: <c>Robust</c> counts what the rule excluded and clipped and compares the attackers' mean
+/// share of the aggregate with the honest clients' (null for the streaming mean and rounds with no update).
 /// </summary>
 public sealed record RoundMetrics(
     int Round,
@@ -24,7 +26,8 @@ public sealed record RoundMetrics(
     IReadOnlyDictionary<string, double>? Metrics = null,
     string? Attack = null,
     int Byzantine = 0,
-    double? AttackSuccessRate = null);
+    double? AttackSuccessRate = null,
+    RobustRoundStats? Robust = null);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 /// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>

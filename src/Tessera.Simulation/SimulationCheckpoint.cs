@@ -14,7 +14,7 @@ namespace Tessera.Simulation;
 /// Everything a synchronous simulation carries from one round to the next, so a run stopped after round R
 /// (killed, machine rebooted, session over) continues at R+1 and produces the same numbers as an unbroken
 /// run: selection, partitions and client training are pure functions of (seed, round, client), so the only
-/// state is the global model with the strategy's server state, the clients' SCAFFOLD c_i, top-k residuals and FedBN BatchNorm tensors, the clocks and the
+/// state is the global model with the strategy's server state, the clients' SCAFFOLD c_i, top-k residuals, FedBN BatchNorm tensors and robust client momenta, the clocks and the
 /// metrics so far. Encoded as one safetensors file (tensors + JSON metadata).
 /// </summary>
 public sealed record SimulationCheckpoint(
@@ -28,10 +28,11 @@ public sealed record SimulationCheckpoint(
     double WallSeconds,
     IReadOnlyList<RoundMetrics> Rounds,
     int? RoundsToTarget,
-    IReadOnlyDictionary<int, float[]>? ClientLocal = null)
+    IReadOnlyDictionary<int, float[]>? ClientLocal = null,
+    IReadOnlyDictionary<string, float[]>? ClientMomentum = null)
 {
     const string WeightsName = "weights", StatePrefix = "state/", ClientPrefix = "client/", ResidualPrefix = "residual/", LocalPrefix = "local/",
-        MetaKey = "tessera.simulation";
+        MomentumPrefix = "momentum/", MetaKey = "tessera.simulation";
 
     /// <summary>
     /// Identifies the computation a checkpoint belongs to: the spec without its stopping rules (rounds, target),
@@ -73,6 +74,9 @@ public sealed record SimulationCheckpoint(
         foreach (var (prefix, perClient) in new[] { (ClientPrefix, ClientControl), (ResidualPrefix, ClientResidual), (LocalPrefix, ClientLocal ?? new Dictionary<int, float[]>()) })
             foreach (var (client, v) in perClient.OrderBy(kv => kv.Key))
                 tensors.Add(NamedTensor.FromFloats(prefix + client.ToString(CultureInfo.InvariantCulture), [v.LongLength], v));
+        // Keyed by client id, as the momentum store keeps them (the coordinator's ids are not indices).
+        foreach (var (client, m) in (ClientMomentum ?? new Dictionary<string, float[]>()).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            tensors.Add(NamedTensor.FromFloats(MomentumPrefix + client, [m.LongLength], m));
         var meta = new Meta(SpecDigest, Round, Model.Version, SimulatedSeconds, ClientUpdates, WallSeconds, Rounds.ToArray(), RoundsToTarget);
         return new SafetensorsFile(tensors, new Dictionary<string, string> { [MetaKey] = JsonSerializer.Serialize(meta, WireJson.NonFiniteNumbers) /* round 0's train loss is NaN */ }).ToBytes();
     }
@@ -87,16 +91,18 @@ public sealed record SimulationCheckpoint(
         var clients = new Dictionary<int, float[]>();
         var residuals = new Dictionary<int, float[]>();
         var local = new Dictionary<int, float[]>();
+        var momenta = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
         {
             if (t.Name.StartsWith(StatePrefix, StringComparison.Ordinal)) state = state.With(t.Name[StatePrefix.Length..], t.ToFloatArray());
             else if (ClientOf(t.Name, ClientPrefix) is { } c) clients[c] = t.ToFloatArray();
             else if (ClientOf(t.Name, ResidualPrefix) is { } r) residuals[r] = t.ToFloatArray();
             else if (ClientOf(t.Name, LocalPrefix) is { } l) local[l] = t.ToFloatArray();
+            else if (t.Name.StartsWith(MomentumPrefix, StringComparison.Ordinal)) momenta[t.Name[MomentumPrefix.Length..]] = t.ToFloatArray();
         }
         var model = new GlobalModel(file.GetFloats(WeightsName), meta.Version, state);
         return new SimulationCheckpoint(meta.SpecDigest, meta.Round, model, clients, residuals, meta.SimulatedSeconds, meta.ClientUpdates,
-            meta.WallSeconds, meta.Rounds, meta.RoundsToTarget, local);
+            meta.WallSeconds, meta.Rounds, meta.RoundsToTarget, local, momenta);
     }
 
     /// <summary>The client index of a per-client tensor named prefix + index, or null for another tensor.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Tessera.Federation;
 using Tessera.Federation.Planning;
+using Tessera.Federation.Robust;
 using Tessera.Federation.Strategies;
 using Tessera.Graphs.Training;
 using Tessera.Protocol.Jobs;
@@ -71,6 +72,10 @@ public sealed class Simulator : IDisposable
     public ClientLocalTensors? Local { get; }
     /// <summary>The Byzantine attack some clients mount (simulation.attack); null when every client is honest.</summary>
     public SimulatedAttack? Attack { get; }
+    /// <summary>Client momentum of the robust stage (strategy.aggregator.momentum), which checkpoints carry; null without it.</summary>
+    internal InMemoryClientMomentumStore? Momenta => Robust?.Pipeline.Momentum?.Store as InMemoryClientMomentumStore;
+    /// <summary>The robust stage (strategy.aggregator, inside FedBN's wrapper too); null when rounds take the streaming mean.</summary>
+    public RobustStrategy? Robust => RobustRoundStats.StrategyOf(Strategy);
     internal string[] ClientIds { get; }
     /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
     public IReadOnlyList<string> Available { get; }
@@ -131,6 +136,8 @@ internal sealed class RoundTally
     public int Dropped { get; set; }
     /// <summary>Folded updates that came from Byzantine clients.</summary>
     public int Byzantine { get; set; }
+    /// <summary>The robust stage's fates this round, summarized; null with the streaming mean or no update.</summary>
+    public RobustRoundStats? Robust { get; set; }
 
     public void Add(ClientOutcome o)
     {
@@ -144,7 +151,7 @@ internal sealed class RoundTally
 
     public void Reset()
     {
-        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0;
+        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0; Robust = null;
     }
 }
 
@@ -188,7 +195,7 @@ internal sealed class MetricsLog(Simulator sim)
             successRate = sim.AttackSuccessRate(weights);
         }
         Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics,
-            sim.Attack?.Name, tally.Byzantine, successRate));
+            sim.Attack?.Name, tally.Byzantine, successRate, tally.Robust));
         if (acc is { } a) Stop.Observe(round, a);
         return Stop.Stopped;
     }

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
+using Tessera.Federation.Robust;
 
 namespace Tessera.Simulation;
 
@@ -36,6 +37,7 @@ internal sealed class SyncRounds(Simulator sim)
             foreach (var (client, c) in from.ClientControl) _clientControl[client] = c;
             sim.Compression?.Restore(from.ClientResidual);
             if (from.ClientLocal is { } kept) sim.Local?.Restore(kept);
+            if (from.ClientMomentum is { } momenta) sim.Momenta?.Restore(new ClientMomentumState(momenta));
             log.Restore(from);
         }
         else
@@ -60,14 +62,19 @@ internal sealed class SyncRounds(Simulator sim)
                 var aggregator = strategy.BeginRound(round, model);
                 TrainAndFold(round, model, accepted, aggregator, tally);
                 // A round in which every client diverged (and declined) leaves the model as it was.
-                if (tally.Clients > 0) model = strategy.Apply(model, aggregator.Finish());
+                if (tally.Clients > 0)
+                {
+                    model = strategy.Apply(model, aggregator.Finish());
+                    if (sim.Robust is { } robust)
+                        tally.Robust = RobustRoundStats.From(robust.LastFates, id => sim.Attack?.IsByzantine(Simulator.ClientIndex(id)) == true);
+                }
                 updates += tally.Clients;
             }
             bool stopping = log.Record(round, model.Weights, tally, clock);
             if (stopping || round % sim.Options.CheckpointEvery == 0 || round == sim.Rounds)
                 sim.Options.Events.Checkpoint?.Invoke(new SimulationCheckpoint(digest, round, model,
                     new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.Stop.ReachedAt,
-                    sim.Local?.Snapshot()));
+                    sim.Local?.Snapshot(), sim.Momenta?.Snapshot().Momenta));
         }
         return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
     }

@@ -22,6 +22,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(AuditBench.Create());
         bench.Subcommands.Add(TrustBench.Create());
         bench.Subcommands.Add(SpillBench.Create());
+        bench.Subcommands.Add(RobustBench.Create());
         return bench;
     }
 

@@ -85,7 +85,7 @@ internal static class SimulateCommand
 
         using var sim = new Simulator(spec, options with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(jobPath))! });
         Directory.CreateDirectory(outDir);
-        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames, attack: sim.Attack is not null);
+        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames, attack: sim.Attack is not null, robust: sim.Robust is not null);
         foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
