@@ -70,7 +70,7 @@ public sealed class BrowserLocalDataTests : IDisposable
         Assert.Contains("\"datasets\":[{\"name\":\"trees\",\"samples\":200}]", join);
         // Only the protocol and the page's own assets, all from the coordinator.
         var origin = new Uri(c.Url).GetLeftPart(UriPartial.Authority);
-        var gets = new Regex("^/(worker|favicon\\.ico|assets/.+|api/v1/(jobs|ledger|tasks/next|artifacts/[0-9a-f]{64}|weights/[^/]+/[0-9]+))$");
+        var gets = new Regex("^/(worker|favicon\\.ico|assets/.+|api/v1/(jobs|jobs/[^/]+/fates|ledger|tasks/next|artifacts/[0-9a-f]{64}|weights/[^/]+/[0-9]+))$");
         var posts = new Regex("^/api/v1/(workers/(join|heartbeat)|tasks/[^/]+/(result|decline))$");
         Assert.All(sent, r =>
         {
