@@ -19,18 +19,6 @@ public sealed partial class JobGrain
     static List<SiloAddress> FoldingNodes(RoundState r, params TaskState[] states) =>
         r.Tasks.Values.Where(t => t.Node is not null && states.Contains(t.State)).Select(t => t.Node!).Distinct().ToList();
 
-    /// <summary>The round's aggregate from one partial per aggregator node; together they must hold exactly what the round counted.</summary>
-    RoundAggregate Combine(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial> partials)
-    {
-        var final = Setup.Strategy.BeginRound(r.Round, current);
-        foreach (var p in partials) final.Merge(p);
-        int clients = partials.Sum(p => p.Totals.ClientCount);
-        long samples = partials.Sum(p => p.Totals.TotalSamples);
-        if (clients != r.Accepted || samples != r.Samples)
-            throw new PartialLostException($"the nodes' partials hold {clients} updates ({samples} samples) but the round accepted {r.Accepted} ({r.Samples} samples)");
-        return final.Finish();
-    }
-
     /// <summary>A node that claimed or folded updates of this round and has since been declared dead by the cluster.</summary>
     SiloAddress? LostNode(RoundState r) =>
         FoldingNodes(r, TaskState.Folding, TaskState.Accepted).FirstOrDefault(n => !n.Equals(_local) && membership.CurrentSnapshot.GetSiloStatus(n) == SiloStatus.Dead);
@@ -66,7 +54,7 @@ public sealed partial class JobGrain
         store.AbandonOpenRound(Id, r.Round);
         foreach (var t in r.Tasks.Values) t.State = TaskState.Expired;
         Discard(r);
-        if (Setup.Robust is not null) { blobs.DropSpill(Id, r.Round, r.Attempt); blobs.DropMomenta(Id, r.Round); }
+        _combiner.Abandoned(r.Round, r.Attempt);
         _round = null;
         _waitingSince = DateTimeOffset.UtcNow;
         metrics.RoundsRerun.Add(1);

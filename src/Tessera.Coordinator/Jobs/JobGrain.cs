@@ -41,6 +41,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     Evaluator? _evaluator;
     GlobalModel _model = null!;
     RoundState? _round;
+    RoundCombiner _combiner = null!;
     DateTimeOffset _waitingSince = DateTimeOffset.UtcNow;
     double? _lastAccuracy;
     StopRule _stop = null!;   // target accuracy and patience, fed each evaluated round on the grain's turn
@@ -62,12 +63,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         Error = row.Error;
         _model = blobs.LoadCheckpoint(Id, row.Version, Setup.Template);
         nodes.Drop(Id);
-        blobs.DropSpills(Id);   // spills of an attempt that did not complete: its round is re-run below
+        _combiner = new RoundCombiner(Id, Setup, blobs);
         if (Status is JobStatus.Running or JobStatus.Paused)
         {
             // Whatever round was open before this activation lived only in memory: it is re-run from its start.
             var (tasks, updates) = store.AbandonOpenRound(Id, (int)row.Version + 1);
-            blobs.DropMomenta(Id, (int)row.Version + 1);   // written by a close that did not commit
+            _combiner.Abandoned((int)row.Version + 1);
             if (tasks + updates > 0)
                 log.LogWarning("job {Job}: round {Round} was interrupted by a restart; re-running it ({Tasks} tasks abandoned, {Updates} uncounted updates dropped)",
                     Id, row.Version + 1, tasks, updates);
@@ -350,16 +351,13 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         var current = _model;
         var folded = FoldingNodes(r, TaskState.Accepted);
-        // A robust round reads every node's spill of the attempt (shared blob folder); a streaming one merges their partial sums.
-        _ = Task.Run(async () => Aggregate(r, current, Setup.Robust is null ? await GatherPartials(r, folded) : null)).ContinueWith(done => ApplyClose(r, done), _turns);
+        _ = Task.Run(async () => Aggregate(r, current, _combiner.NeedsPartials ? await GatherPartials(r, folded) : null)).ContinueWith(done => ApplyClose(r, done), _turns);
     }
 
     (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial>? partials)
     {
         var watch = Stopwatch.StartNew();
-        var (aggregate, fates) = partials is null
-            ? CohortClose.Run(Id, Setup.Robust!, current, blobs.SpillFolder(Id, r.Round, r.Attempt), r.Round, r.Contributors, r.Samples)
-            : (Combine(r, current, partials), null);
+        var (aggregate, fates) = _combiner.Combine(r, current, partials);
         var next = Setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;
         metrics.AggregationMs.Record(aggregationMs);
@@ -382,7 +380,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             bool done = Stops(r.Round, eval?.Accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.CompleteRound(row, next.Version, Setup.Credit, status.ToString().ToLowerInvariant());
-            if (Setup.Robust is not null) blobs.DropSpill(Id, r.Round, r.Attempt);
+            _combiner.Closed(r);
             _model = next;
             _round = null;
             _waitingSince = DateTimeOffset.UtcNow;

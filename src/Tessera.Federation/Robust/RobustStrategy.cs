@@ -39,13 +39,19 @@ public sealed class RobustStrategy : IStrategy
     public IRoundAggregator BeginRound(int round, GlobalModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return new BufferedRoundAggregator(round, _buffers.Create(round, model.Length), set => Aggregate(round, model, set), expectedBaseVersion: model.Version);
+    }
+
+    /// <summary>
+    /// The robust stage on a round's cohort, from the model the round started at (centered clipping's centre is its
+    /// previous aggregate): what the simulator's buffered round runs at Finish and the coordinator runs on its spills.
+    /// </summary>
+    public RobustAggregate Aggregate(int round, GlobalModel model, IUpdateSet cohort)
+    {
         var previous = Pipeline.Aggregator.UsesPrevious ? model.State.Get(PreviousKey) : null;
-        return new BufferedRoundAggregator(round, _buffers.Create(round, model.Length), set =>
-        {
-            var result = Pipeline.Run(set, round, previous);
-            _lastFates = result.Fates;
-            return result;
-        }, expectedBaseVersion: model.Version);
+        var result = Pipeline.Run(cohort, round, previous);
+        _lastFates = result.Fates;
+        return result;
     }
 
     public GlobalModel Apply(GlobalModel current, RoundAggregate aggregate)
