@@ -53,7 +53,7 @@ public sealed partial class Store
     /// the job with trust reset, every pending ledger entry of it in this job revoked with the reason, and the
     /// failed task itself entered as revoked (what it would have earned), so the ledger shows why.
     /// </summary>
-    public void Caught(AuditRow audit, TrustRecord trust, double forfeited, long samples)
+    public void Caught(AuditRow audit, TrustRecord trust, CreditRule credit, int steps)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
@@ -61,11 +61,7 @@ public sealed partial class Store
         string reason = $"caught on task {audit.TaskId}: {audit.Reason}";
         c.Execute("UPDATE ledger SET status = @revoked, reason = @reason WHERE job_id = @JobId AND worker_id = @WorkerId AND status IN (@pending, @held)",
             new { audit.JobId, audit.WorkerId, reason, revoked = CreditRule.Revoked, pending = CreditRule.Pending, held = CreditRule.Held }, tx);
-        c.Execute("""
-            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
-            VALUES (@JobId, @Round, @WorkerId, @TaskId, @samples, @forfeited, @now, @revoked, @why)
-            ON CONFLICT (task_id) DO NOTHING
-            """, new { audit.JobId, audit.Round, audit.WorkerId, audit.TaskId, samples, forfeited, now = Now(), revoked = CreditRule.Revoked, why = $"failed its audit: {audit.Reason}" }, tx);
+        Enter(c, tx, audit.JobId, audit.Round, audit.WorkerId, audit.TaskId, credit.AssignedSamples(steps), credit.CreditsFor(steps), CreditRule.Revoked, $"failed its audit: {audit.Reason}");
         tx.Commit();
     }
 
@@ -73,17 +69,12 @@ public sealed partial class Store
     /// An inconclusive audit, in one transaction: the audit recorded, the task rejected (left out of the model), the
     /// worker's trust reset, and the task's credit entered as held until the worker's next audit passes.
     /// </summary>
-    public void Doubted(AuditRow audit, TrustRecord trust, double credits, long samples)
+    public void Doubted(AuditRow audit, TrustRecord trust, CreditRule credit, int steps)
     {
         using var c = Open();
         using var tx = c.BeginTransaction();
         Reject(c, tx, audit, trust);
-        c.Execute("""
-            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
-            VALUES (@JobId, @Round, @WorkerId, @TaskId, @samples, @credits, @now, @held, @why)
-            ON CONFLICT (task_id) DO NOTHING
-            """, new { audit.JobId, audit.Round, audit.WorkerId, audit.TaskId, samples, credits, now = Now(), held = CreditRule.Held,
-                why = $"inconclusive audit, held until a later audit passes: {audit.Reason}" }, tx);
+        Enter(c, tx, audit.JobId, audit.Round, audit.WorkerId, audit.TaskId, credit.AssignedSamples(steps), credit.CreditsFor(steps), CreditRule.Held, $"inconclusive audit, held until a later audit passes: {audit.Reason}");
         tx.Commit();
     }
 
@@ -102,6 +93,15 @@ public sealed partial class Store
         tx.Commit();
     }
 
+    /// <summary>One task's ledger entry with its status and why; a task is entered once (a replayed request changes nothing).</summary>
+    static void Enter(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction? tx, string jobId, int round, string workerId, string taskId,
+        long samples, double credits, string status, string reason) =>
+        c.Execute("""
+            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
+            VALUES (@jobId, @round, @workerId, @taskId, @samples, @credits, @now, @status, @reason)
+            ON CONFLICT (task_id) DO NOTHING
+            """, new { jobId, round, workerId, taskId, samples, credits, now = Now(), status, reason }, tx);
+
     /// <summary>What every refused audit writes: the audit, the task rejected, the worker's new trust.</summary>
     static void Reject(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, AuditRow audit, TrustRecord trust)
     {
@@ -114,11 +114,7 @@ public sealed partial class Store
     public void CreditVerification(string jobId, int round, string workerId, string taskId, CreditRule credit, int steps)
     {
         using var c = Open();
-        c.Execute("""
-            INSERT INTO ledger (job_id, round, worker_id, task_id, samples, credits, at, status, reason)
-            VALUES (@jobId, @round, @workerId, @taskId, @samples, @credits, @now, @status, 'verification')
-            ON CONFLICT (task_id) DO NOTHING
-            """, new { jobId, round, workerId, taskId, samples = credit.AssignedSamples(steps), credits = credit.CreditsFor(steps), now = Now(), status = credit.EntryStatus });
+        Enter(c, null, jobId, round, workerId, taskId, credit.AssignedSamples(steps), credit.CreditsFor(steps), credit.EntryStatus, "verification");
         c.Execute("UPDATE tasks SET status = 'accepted', finished = @now WHERE id = @taskId", new { taskId, now = Now() });
     }
 

@@ -57,17 +57,17 @@ public sealed class AuditStage
             var doubted = _trust.Doubted(t.WorkerId, audit.Reason ?? "inconclusive");
             if (doubted.Banned)
             {
-                _store.Caught(Row(t, audit with { Outcome = AuditRow.FailedOutcome, Reason = doubted.Reason }), doubted, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
+                _store.Caught(Row(t, audit with { Outcome = AuditRow.FailedOutcome, Reason = doubted.Reason }), doubted, _setup.Credit, t.Steps);
                 _log.LogWarning("job {Job}: worker {Worker} is banned: {Reason}", _job, t.WorkerId, doubted.Reason);
                 return true;
             }
-            _store.Doubted(Row(t, audit), doubted, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
+            _store.Doubted(Row(t, audit), doubted, _setup.Credit, t.Steps);
             _log.LogWarning("job {Job}: the audit of task {Task} by worker {Worker} was inconclusive; the update is left out, its credit held and the worker audited on every task again: {Reason}",
                 _job, t.Id, t.WorkerId, audit.Reason);
             return false;
         }
         var record = _trust.Caught(t.WorkerId, audit.Reason ?? "failed its audit");
-        _store.Caught(Row(t, audit), record, _setup.Credit.CreditsFor(t.Steps), _setup.Credit.AssignedSamples(t.Steps));
+        _store.Caught(Row(t, audit), record, _setup.Credit, t.Steps);
         _log.LogWarning("job {Job}: worker {Worker} failed the audit of task {Task} (round {Round}) and is banned: {Reason}", _job, t.WorkerId, t.Id, t.Round, audit.Reason);
         return true;
     }
