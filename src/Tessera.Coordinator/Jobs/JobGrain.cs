@@ -79,7 +79,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         foreach (var r in closed) _stop.Observe(r.Round, r.TestAccuracy!.Value);
         _audits = new AuditStage(Id, Setup, store, log);
         if (Setup.Spec.Strategy.Name == "fedbuff")
-            _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness));
+            _async = nodes.OpenAsync(Id, new FedBuffAggregator(Setup.Strategy, _model, Setup.Spec.Strategy.BufferSize, maxStaleness: Setup.Spec.Strategy.MaxStaleness), Setup.Spec.Rounds);
         return Task.CompletedTask;
     }
 

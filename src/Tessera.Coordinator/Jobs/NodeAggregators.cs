@@ -82,8 +82,10 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
     // ---------------------------------------------------------------- asynchronous jobs (FedBuff)
 
     /// <summary>A FedBuff job's buffer at this node: folds with staleness weighting and steps every buffer_size uploads.</summary>
-    public sealed class AsyncBuffer(FedBuffAggregator fedBuff)
+    public sealed class AsyncBuffer(FedBuffAggregator fedBuff, int lastStep)
     {
+        /// <summary>The job's last server step (rounds): an upload that would fold past it is refused.</summary>
+        internal readonly int LastStep = lastStep;
         internal readonly Lock Gate = new();
         internal readonly FedBuffAggregator FedBuff = fedBuff;
         internal readonly List<float> Losses = [];
@@ -97,7 +99,7 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         public int BufferSize => FedBuff.BufferSize;
     }
 
-    public AsyncBuffer OpenAsync(string jobId, FedBuffAggregator fedBuff) => _async[jobId] = new AsyncBuffer(fedBuff);
+    public AsyncBuffer OpenAsync(string jobId, FedBuffAggregator fedBuff, int lastStep) => _async[jobId] = new AsyncBuffer(fedBuff, lastStep);
 
     public AsyncBuffer? Async(string jobId) => _async.GetValueOrDefault(jobId);
 
@@ -112,6 +114,9 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         lock (buffer.Gate)
         {
             int step = (int)buffer.FedBuff.Current.Version + 1;
+            // The grain checked this at the claim, but concurrent claims can all pass before the last step is taken.
+            if (step > buffer.LastStep)
+                throw new Api.UploadRejectedException(409, $"job {jobId} has taken its last server step ({buffer.LastStep}); the update is not counted");
             store.AcceptUpdate(taskId, jobId, step, workerId, update.SampleCount, update.LocalSteps, commitment, bytes);
             buffer.Losses.AddRange(losses.Where(float.IsFinite));
             buffer.Samples += update.SampleCount;
