@@ -39,6 +39,8 @@ public sealed record JobSpec
     public EvaluationSpec Evaluation { get; init; } = new();
     /// <summary>How work from untrusted workers is verified (commit, then audit by replay) before it earns credit.</summary>
     public VerificationSpec Verification { get; init; } = new();
+    /// <summary>Secure aggregation and differential privacy (docs/PRIVACY.md); off unless asked for.</summary>
+    public PrivacySpec Privacy { get; init; } = new();
 }
 
 public sealed record DataSpec

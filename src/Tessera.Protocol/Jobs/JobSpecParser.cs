@@ -172,6 +172,7 @@ public static class JobSpecParser
             Upload = upload,
             Evaluation = evaluation,
             Verification = verification,
+            Privacy = PrivacySpecReader.Read(r.Child("privacy")),
         };
         r.RejectUnknown();
         if (spec.Name.Length is 0 or > 100 || spec.Name.Any(c => !IsNameChar(c)))
@@ -179,6 +180,7 @@ public static class JobSpecParser
         if (spec.ClientsPerRound > spec.Data.Clients)
             throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");
         AggregatorRules.Check(spec);
+        PrivacyRules.Check(spec);
         return FedBnRules.Apply(spec, replayNamed: r.Child("verification").Has("replay"));
     }
 

@@ -1,0 +1,44 @@
+namespace Tessera.Protocol.Jobs;
+
+/// <summary>
+/// What secure aggregation and differential privacy ask of the rest of a spec. Each refusal is one line naming both
+/// settings, so a combination that cannot keep its promise never starts.
+/// </summary>
+internal static class PrivacyRules
+{
+    public static void Check(JobSpec spec)
+    {
+        var p = spec.Privacy;
+        var a = spec.Strategy.Aggregator;
+        if (p.SecureAggregation && !a.IsPlainMean)
+            throw new JobSpecException("privacy.secure_aggregation", $"cannot be used with strategy.aggregator {Describe(a)}: secure aggregation reveals only the sum, " +
+                "and that rule needs the individual updates (bound each update on the client instead: privacy.dp.clip)");
+        if (p.Dp is not { } dp) return;
+        if (dp.Mode == DpSpec.Distributed && !p.SecureAggregation)
+            throw new JobSpecException("privacy.dp.mode", "distributed noise is added in shares by the clients and needs privacy.secure_aggregation: true to hide each share");
+        if (dp.Mode == DpSpec.Central && p.SecureAggregation)
+            throw new JobSpecException("privacy.dp.mode", "central noise is added by a server that sees each update; with privacy.secure_aggregation use mode distributed");
+        if (!a.IsPlainMean)
+            throw new JobSpecException("privacy.dp", $"cannot be used with strategy.aggregator {Describe(a)}: DP-FedAvg's noise is calibrated to a mean of clipped updates, where one client moves the result by at most C/m");
+        string? why = spec.Strategy.Name switch
+        {
+            "fednova" => "fednova weights each update by its local steps, so one client's influence on the round is not bounded by the clip",
+            "scaffold" => "scaffold's control variates carry each client's gradients next to its delta, unclipped and unnoised",
+            "fedbuff" => "fedbuff applies buffers of stale updates with no round cohort the accountant could sample",
+            "fedsgd" => null,
+            _ => null,
+        };
+        if (why is not null)
+            throw new JobSpecException("privacy.dp", $"cannot be used with strategy.name {spec.Strategy.Name}: {why}");
+        if (spec.ClientsPerRound is null)
+            throw new JobSpecException("clients_per_round", "privacy.dp needs it: the noise is scaled by the expected cohort size, which must not depend on who turned up");
+        if (spec.OverSelection > 1)
+            throw new JobSpecException("over_selection", "privacy.dp counts the first results of a larger cohort, a choice by speed that amplification by sampling does not cover; use 1");
+        if (dp.Mode != DpSpec.Central && spec.Verification.Enabled)
+            throw new JobSpecException("verification.replay", $"privacy.dp.mode {dp.Mode} adds noise on the worker, which no replay can reproduce; use replay: off");
+        if (dp.Mode == DpSpec.Local && dp.AdaptiveClip is not null)
+            throw new JobSpecException("privacy.dp.adaptive_clip", "needs a server that counts clipped updates; mode local has each client clip for itself");
+    }
+
+    static string Describe(AggregatorSpec a) => a.Name != AggregatorSpec.Mean ? a.Name : a.Momentum is not null ? "momentum" : "pre";
+}
