@@ -12,6 +12,7 @@ namespace Tessera.Simulation;
 /// test samples of other classes classified as the target.
 /// With strategy.aggregator: <c>Robust</c> counts what the rule excluded and clipped and compares the attackers' mean
 /// share of the aggregate with the honest clients' (null for the streaming mean and rounds with no update).
+/// With privacy.dp: <c>Privacy</c> says what the round spent and how it clipped.
 /// </summary>
 public sealed record RoundMetrics(
     int Round,
@@ -27,7 +28,8 @@ public sealed record RoundMetrics(
     string? Attack = null,
     int Byzantine = 0,
     double? AttackSuccessRate = null,
-    RobustRoundStats? Robust = null);
+    RobustRoundStats? Robust = null,
+    PrivacyRoundStats? Privacy = null);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 /// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>

@@ -79,7 +79,8 @@ public sealed class Simulator : IDisposable
     internal string[] ClientIds { get; }
     /// <summary>Ids of clients that hold data, the pool selection draws from.</summary>
     public IReadOnlyList<string> Available { get; }
-    public int Rounds => Options.Rounds ?? Spec.Rounds;
+    /// <summary>Rounds to run: the spec's (or the run's override), fewer when the privacy budget affords fewer.</summary>
+    public int Rounds => (int)Math.Min(Options.Rounds ?? Spec.Rounds, Plan.Privacy?.MaxRounds ?? long.MaxValue);
 
     public static string ClientId(int index) => $"c{index}";
     public static int ClientIndex(string id) => int.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
@@ -138,6 +139,7 @@ internal sealed class RoundTally
     public int Byzantine { get; set; }
     /// <summary>The robust stage's fates this round, summarized; null with the streaming mean or no update.</summary>
     public RobustRoundStats? Robust { get; set; }
+    public PrivacyRoundStats? Privacy { get; set; }
 
     public void Add(ClientOutcome o)
     {
@@ -151,7 +153,7 @@ internal sealed class RoundTally
 
     public void Reset()
     {
-        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0; Robust = null;
+        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0; Robust = null; Privacy = null;
     }
 }
 
@@ -162,7 +164,7 @@ internal sealed class MetricsLog(Simulator sim)
     double _wallBefore;   // wall time of the runs this one continues
     public List<RoundMetrics> Rounds { get; } = new();
     public StopRule Stop { get; } = new(sim.Spec.TargetAccuracy, sim.Spec.Patience);
-    public string? StoppedEarly => Stop.ReachedAt is null ? Stop.Reason : null;
+    public string? StoppedEarly => Stop.ReachedAt is null ? Stop.Reason ?? sim.Plan.Privacy?.StopReason(Rounds.LastOrDefault()?.Round ?? 0, sim.Options.Rounds ?? sim.Spec.Rounds) : null;
     public double WallSeconds => _wallBefore + _wall.Elapsed.TotalSeconds;
 
     /// <summary>Takes over the rounds recorded before a checkpoint (not re-announced: they were reported when run).</summary>
@@ -195,7 +197,7 @@ internal sealed class MetricsLog(Simulator sim)
             successRate = sim.AttackSuccessRate(weights);
         }
         Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics,
-            sim.Attack?.Name, tally.Byzantine, successRate, tally.Robust));
+            sim.Attack?.Name, tally.Byzantine, successRate, tally.Robust, tally.Privacy));
         if (acc is { } a) Stop.Observe(round, a);
         return Stop.Stopped;
     }

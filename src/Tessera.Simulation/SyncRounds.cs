@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
+using Tessera.Federation.Privacy;
 using Tessera.Federation.Robust;
 
 namespace Tessera.Simulation;
@@ -19,6 +20,8 @@ internal sealed class SyncRounds(Simulator sim)
 {
     // SCAFFOLD's c_i, only for clients that have trained at least once: memory follows participation.
     readonly Dictionary<int, float[]> _clientControl = new();
+    // Local DP: rounds each client took part in, which its own ε composes over.
+    readonly Dictionary<int, int> _participations = new();
 
     public SimulationResult Run(CancellationToken cancel)
     {
@@ -64,7 +67,9 @@ internal sealed class SyncRounds(Simulator sim)
                 // A round in which every client diverged (and declined) leaves the model as it was.
                 if (tally.Clients > 0)
                 {
-                    model = strategy.Apply(model, aggregator.Finish());
+                    var aggregate = aggregator.Finish();
+                    model = strategy.Apply(model, aggregate);
+                    tally.Privacy = PrivacyOf(aggregate, round);
                     if (sim.Robust is { } robust)
                         tally.Robust = RobustRoundStats.From(robust.LastFates, id => sim.Attack?.IsByzantine(Simulator.ClientIndex(id)) == true);
                 }
@@ -77,6 +82,14 @@ internal sealed class SyncRounds(Simulator sim)
                     sim.Local?.Snapshot(), sim.Momenta?.Snapshot().Momenta));
         }
         return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
+    }
+
+    /// <summary>What a private round spent: the job's ε after this many releases, or in local mode the most-used client's.</summary>
+    PrivacyRoundStats? PrivacyOf(RoundAggregate aggregate, int round)
+    {
+        if (sim.Plan.Privacy is not { } plan || aggregate.Privacy is not { } p) return null;
+        long releases = plan.IsLocal ? (_participations.Count == 0 ? 0 : _participations.Values.Max()) : round;
+        return new PrivacyRoundStats(plan.SpentAfter(releases).Epsilon, plan.Spec.Delta, p.Clip, p.NoiseStd, p.UnclippedFraction);
     }
 
     // Residuals change in place as clients train; a checkpoint keeps this round's values.
@@ -173,6 +186,13 @@ internal sealed class SyncRounds(Simulator sim)
         int index = Simulator.ClientIndex(o.Update.ClientId);
         bool byzantine = attack?.IsByzantine(index) == true;
         if (byzantine && boost != 1) TensorPrimitives.Multiply(o.Update.Delta, (float)boost, o.Update.Delta);
+        if (sim.Plan.Privacy is { IsLocal: true } local)
+        {
+            // What the client's device does before uploading: the aggregator only ever sees the noised update.
+            LocalPrivacy.PrivatizeInPlace(o.Update.Delta, local.Spec.Clip, local.NoiseMultiplier,
+                new Tessera.Data.DeterministicRandom(Tessera.Federation.Planning.SeedMixer.Derive(sim.Spec.Seed, Tessera.Federation.Planning.SeedMixer.LocalPrivacyNoise, round, index)));
+            _participations[index] = _participations.GetValueOrDefault(index) + 1;
+        }
         aggregator.Fold(o.Update);
         if (o.NewControlVariate is { } c) _clientControl[index] = c;
         if (o.NewLocalTensors is { } own) sim.Local!.Keep(index, own);

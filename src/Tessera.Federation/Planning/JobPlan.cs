@@ -15,9 +15,10 @@ namespace Tessera.Federation.Planning;
 /// </summary>
 public sealed class JobPlan
 {
-    JobPlan(JobSpec spec, TrainingOptions options, IReadOnlyDictionary<string, double> hyperparameters, IPartitioner partitioner)
+    JobPlan(JobSpec spec, TrainingOptions options, IReadOnlyDictionary<string, double> hyperparameters, IPartitioner partitioner, PrivacyPlan? privacy)
     {
         Spec = spec;
+        Privacy = privacy;
         Options = options;
         ClientHyperparameters = hyperparameters;
         Partitioner = partitioner;
@@ -32,6 +33,12 @@ public sealed class JobPlan
     public IReadOnlyDictionary<string, double> ClientHyperparameters { get; }
 
     public IPartitioner Partitioner { get; }
+
+    /// <summary>Differential privacy (privacy.dp): noise, sampling, budget; null without it.</summary>
+    public PrivacyPlan? Privacy { get; }
+
+    /// <summary>The rounds the job runs at most: its rounds, or fewer when the privacy budget affords fewer.</summary>
+    public int RoundLimit => Privacy is { } p ? (int)Math.Min(Spec.Rounds, p.MaxRounds) : Spec.Rounds;
 
     public bool IsAsync => Spec.Strategy.Name == "fedbuff";
     public bool UsesProx => Options.FedProx;
@@ -79,7 +86,7 @@ public sealed class JobPlan
         IPartitioner partitioner;
         try { partitioner = PartitionerFactory.Create(spec.Data.Partition, spec.Data.Alpha, spec.Data.ShardsPerClient, spec.Data.Gamma ?? 0.5); }
         catch (ArgumentException e) { throw new JobSpecException("data.partition", e.Message); }
-        return new JobPlan(spec, options, hp, partitioner);
+        return new JobPlan(spec, options, hp, partitioner, PrivacyPlan.From(spec));
     }
 
     /// <summary>The graph options for one compiled batch size.</summary>
@@ -111,7 +118,8 @@ public sealed class JobPlan
     }
 
     public ClientSelector CreateSelector() =>
-        new(Spec.Fraction, Spec.ClientsPerRound, Spec.MinClients, Spec.OverSelection, SelectionSeed);
+        new(Spec.Fraction, Spec.ClientsPerRound, Spec.MinClients, Spec.OverSelection, SelectionSeed,
+            poissonRate: Privacy is { IsLocal: false, Spec.Sampling: DpSpec.Poisson } p ? p.ExpectedClients / (double)p.Population : null);
 
     /// <summary>
     /// The server side. "fedsgd" is FedAvg (its local side, full batch and one epoch, is what makes it FedSGD);
@@ -122,9 +130,14 @@ public sealed class JobPlan
     /// <param name="model">The job's model; needed with model.fedbn, whose server step keeps the BatchNorm tensors fixed.</param>
     /// <param name="buffers">Robust aggregators: where a round's cohort is held (in memory unless the caller spills it).</param>
     /// <param name="momenta">Robust aggregators with client momentum: where each client's momentum is kept.</param>
-    public IStrategy CreateStrategy(int clientsWithData, TrainableModel? model = null, IUpdateBufferFactory? buffers = null, IClientMomentumStore? momenta = null)
+    /// <param name="noise">privacy.dp: the generator of a round's noise; by default seeded from the job seed (the simulator's reproducible runs).</param>
+    public IStrategy CreateStrategy(int clientsWithData, TrainableModel? model = null, IUpdateBufferFactory? buffers = null, IClientMomentumStore? momenta = null,
+        Func<int, Tessera.Data.DeterministicRandom>? noise = null)
     {
         var server = CreateServerStrategy(clientsWithData);
+        // The rules refuse DP with a robust rule, so at most one of the two wraps the server step.
+        if (Privacy is { } privacy)
+            server = new Privacy.PrivateStrategy(server, privacy.Mechanism, noise ?? (round => new Tessera.Data.DeterministicRandom(SeedMixer.Derive(Spec.Seed, SeedMixer.PrivacyNoise, round))));
         // FedBN goes outside: it pins its tensors after the robust stage and the server step have run.
         if (RobustPlan.Create(Spec.Strategy.Aggregator, Spec.Seed, momenta) is { } pipeline)
             server = new RobustStrategy(server, pipeline, buffers);

@@ -28,4 +28,6 @@ public static class SeedMixer
         Byzantine = 20, Attack = 21;   // numbered apart so streams added elsewhere meanwhile do not collide
     /// <summary>The robust stage's shuffles (bucketing), mixed with the round.</summary>
     public const ulong RobustMixing = 16;
+    /// <summary>The simulator's DP noise, mixed with the round (the coordinator draws its noise unpredictably).</summary>
+    public const ulong PrivacyNoise = 30, LocalPrivacyNoise = 31;
 }

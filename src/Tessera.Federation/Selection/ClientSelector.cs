@@ -14,8 +14,12 @@ public sealed class ClientSelector
     /// <param name="count">Fixed target per round; overrides <paramref name="fraction"/>.</param>
     /// <param name="minClients">Target never drops below this, and fewer available clients is an error.</param>
     /// <param name="overSelection">Invite ceil(factor · target) clients (capped at availability).</param>
-    public ClientSelector(double fraction = 1.0, int? count = null, int minClients = 1, double overSelection = 1.3, ulong seed = 0)
+    /// <param name="poissonRate">Poisson sampling (DP accounting that assumes it): each available client joins with this probability, and the round counts whoever joined.</param>
+    public ClientSelector(double fraction = 1.0, int? count = null, int minClients = 1, double overSelection = 1.3, ulong seed = 0, double? poissonRate = null)
     {
+        if (poissonRate is not null and not (> 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(poissonRate), poissonRate, "The Poisson rate must be in (0, 1].");
+        PoissonRate = poissonRate;
         if (!(fraction > 0 && fraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "Fraction must be in (0, 1].");
         if (count is <= 0)
@@ -35,6 +39,7 @@ public sealed class ClientSelector
     public int MinClients { get; }
     public double OverSelection { get; }
     public ulong Seed { get; }
+    public double? PoissonRate { get; }
 
     /// <summary>True when enough clients are connected for <see cref="Select"/> to succeed.</summary>
     public bool CanSelect(int availableCount) => availableCount >= MinClients;
@@ -48,6 +53,7 @@ public sealed class ClientSelector
         if (!CanSelect(n))
             throw new InvalidOperationException($"Round {round} needs at least {MinClients} clients but only {n} are available.");
 
+        if (PoissonRate is { } q) return Poisson(round, pool, q);
         int target = Count ?? (int)Math.Ceiling(Fraction * n - CeilingSlack);
         target = Math.Min(Math.Max(target, MinClients), n);
         int invite = Math.Min(n, (int)Math.Ceiling(OverSelection * target - CeilingSlack));
@@ -60,5 +66,13 @@ public sealed class ClientSelector
             (pool[i], pool[j]) = (pool[j], pool[i]);
         }
         return new ClientSelection(pool[..invite], target);
+    }
+
+    /// <summary>Each client independently with probability q; the round's target is however many joined (possibly none).</summary>
+    ClientSelection Poisson(int round, string[] pool, double q)
+    {
+        var rng = SplitMix64.ForStream(Seed, unchecked((ulong)round));
+        var joined = pool.Where(_ => (rng.NextBelow(1UL << 53) * (1.0 / (1UL << 53))) < q).ToArray();
+        return new ClientSelection(joined, joined.Length);
     }
 }

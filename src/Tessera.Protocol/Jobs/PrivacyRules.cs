@@ -13,6 +13,8 @@ internal static class PrivacyRules
         if (p.SecureAggregation && !a.IsPlainMean)
             throw new JobSpecException("privacy.secure_aggregation", $"cannot be used with strategy.aggregator {Describe(a)}: secure aggregation reveals only the sum, " +
                 "and that rule needs the individual updates (bound each update on the client instead: privacy.dp.clip)");
+        if (p.SecureAggregation && spec.Verification.Enabled)
+            throw new JobSpecException("verification.replay", "privacy.secure_aggregation hides each update, and an audit compares the update with its replay; use replay: off");
         if (p.Dp is not { } dp) return;
         if (dp.Mode == DpSpec.Distributed && !p.SecureAggregation)
             throw new JobSpecException("privacy.dp.mode", "distributed noise is added in shares by the clients and needs privacy.secure_aggregation: true to hide each share");

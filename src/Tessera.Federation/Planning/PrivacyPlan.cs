@@ -1,0 +1,91 @@
+using System.Globalization;
+using Tessera.Federation.Privacy;
+using Tessera.Federation.Privacy.Accounting;
+using Tessera.Protocol.Jobs;
+
+namespace Tessera.Federation.Planning;
+
+/// <summary>
+/// What `privacy.dp` decides, for the simulator and the coordinator alike: the noise multiplier (given, or solved
+/// for target_epsilon over the job's rounds), the round's sampled Gaussian (m of N clients, fixed-size or Poisson),
+/// the most rounds the budget affords, and the ε spent after any number of rounds. The unit of privacy is a client
+/// (user-level DP): N is data.clients, m is clients_per_round.
+/// </summary>
+public sealed class PrivacyPlan
+{
+    PrivacyPlan(DpSpec spec, double z, int m, int population, SampledGaussian step, long maxRounds)
+    {
+        Spec = spec;
+        NoiseMultiplier = z;
+        ExpectedClients = m;
+        Population = population;
+        Step = step;
+        MaxRounds = maxRounds;
+    }
+
+    public DpSpec Spec { get; }
+    public double NoiseMultiplier { get; }
+    public int ExpectedClients { get; }
+    public int Population { get; }
+    /// <summary>One round as the accountant sees it. Local mode: one participation of one client (q = 1, sensitivity 2C).</summary>
+    public SampledGaussian Step { get; }
+    /// <summary>Rounds the budget affords: long.MaxValue without a target (the job's rounds then decide).</summary>
+    public long MaxRounds { get; }
+
+    public bool IsLocal => Spec.Mode == DpSpec.Local;
+
+    public DpMechanism Mechanism => new(Spec.Clip, NoiseMultiplier, ExpectedClients,
+        Spec.AdaptiveClip is { } a ? new AdaptiveClipping(a.Quantile, a.LearningRate, a.CountNoise ?? AdaptiveClipping.DefaultCountNoise(ExpectedClients)) : null,
+        AtServer: Spec.Mode == DpSpec.Central);
+
+    /// <summary>
+    /// ε(δ) after <paramref name="rounds"/> rounds: of the job (central, distributed), or, in local mode, of a client
+    /// that took part in that many rounds.
+    /// </summary>
+    public PrivacySpent SpentAfter(long rounds) => new RdpAccountant().EpsilonAfter(Step, rounds, Spec.Delta);
+
+    /// <summary>Why a job stopped at <paramref name="rounds"/> rounds short of its last; null unless the budget stopped it.</summary>
+    public string? StopReason(long rounds, int jobRounds) =>
+        Spec.TargetEpsilon is { } target && rounds >= MaxRounds && rounds < jobRounds
+            ? string.Create(CultureInfo.InvariantCulture, $"privacy budget: ε = {SpentAfter(rounds).Epsilon:G4} after round {rounds}, and one more round would pass target ε = {target:G4} (δ = {Spec.Delta:G3})")
+            : null;
+
+    /// <summary>The plan, or null for a job without DP; throws <see cref="JobSpecException"/> when the budget cannot be met.</summary>
+    public static PrivacyPlan? From(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Privacy.Dp is not { } dp) return null;
+        int m = spec.ClientsPerRound ?? throw new JobSpecException("clients_per_round", "privacy.dp needs it");
+        int n = spec.Data.Clients;
+        bool local = dp.Mode == DpSpec.Local;
+        var sampling = dp.Sampling == DpSpec.Poisson ? Sampling.Poisson : Sampling.FixedSize;
+        // Local: each update is a Gaussian mechanism of its own, σ = z·C over a replace-one sensitivity of 2C (q = 1).
+        SampledGaussian StepFor(double z) => local ? SampledGaussian.Poisson(1, z / 2)
+            : sampling == Sampling.Poisson ? SampledGaussian.Poisson(m / (double)n, z) : SampledGaussian.FixedSize(m, n, z);
+
+        double noise;
+        if (dp.NoiseMultiplier is { } given) noise = given;
+        else
+        {
+            var solved = NoiseCalibration.NoiseMultiplier(dp.TargetEpsilon!.Value, local ? 1 : m / (double)n, spec.Rounds, dp.Delta, local ? Sampling.Poisson : sampling)
+                ?? throw new JobSpecException("privacy.dp.target_epsilon", $"no practical noise multiplier reaches ε = {dp.TargetEpsilon} over {spec.Rounds} rounds");
+            noise = local ? 2 * solved : solved;
+        }
+        var step = StepFor(noise);
+        long max = long.MaxValue;
+        if (dp.TargetEpsilon is { } target)
+        {
+            max = NoiseCalibration.MaxSteps(step, target, dp.Delta);
+            if (max == 0)
+                throw new JobSpecException("privacy.dp.target_epsilon", string.Create(CultureInfo.InvariantCulture,
+                    $"one round at privacy.dp.noise_multiplier {noise:G4} already spends ε = {new RdpAccountant().EpsilonAfter(step, 1, dp.Delta).Epsilon:G4}"));
+        }
+        var plan = new PrivacyPlan(dp, noise, m, n, step, max);
+        if (plan.Spec.AdaptiveClip is not null)
+        {
+            try { _ = plan.Mechanism.UpdateNoiseMultiplier; }
+            catch (ArgumentException e) { throw new JobSpecException("privacy.dp.adaptive_clip.count_noise", e.Message); }
+        }
+        return plan;
+    }
+}
