@@ -68,8 +68,12 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(delta))
                 throw new TrainingDivergedException($"training diverged: parameter '{a.Name}' holds NaN or infinite values after {result.Steps} steps (is the learning rate {hp.LearningRate:G3} too high?)");
             deltas.Add(delta);
-            tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, a.Name, a.Shape, delta));
         }
+        // Local DP: the update is clipped and noised here, before it is encoded or leaves the device.
+        if (task.Privacy is { } privacy)
+            Federation.Privacy.LocalPrivacy.PrivatizeInPlace(deltas, privacy.Clip, privacy.NoiseMultiplier, Federation.Privacy.GaussianNoise.Unpredictable());
+        for (int i = 0; i < after.Tensors.Count; i++)
+            tensors.AddRange(_encoder.Encode(task.JobId, task.Upload, after.Tensors[i].Name, after.Tensors[i].Shape, deltas[i]));
         if (c is not null && ci is not null) tensors.AddRange(ControlDelta(deltas, c, ci, result.Steps, hp.LearningRate));
         var envelope = new UpdateEnvelope
         {

@@ -367,8 +367,8 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
         if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials?.SelectMany(p => p.ClientIds) ?? r.Contributors);
         blobs.PutCheckpoint(Id, Setup.Template, next);
-        bool last = next.Version >= Setup.Spec.Rounds;
-        return (next, r.Closed(Id, aggregationMs, eval, fates), eval, last);
+        bool last = next.Version >= Setup.Plan.RoundLimit;
+        return (next, r.Closed(Id, aggregationMs, eval, fates, aggregate.Privacy is { } dp ? (dp, Setup.Plan.Privacy!.SpentAfter(next.Version)) : null), eval, last);
     }
 
     void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last)> outcome)
@@ -458,10 +458,11 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
                 _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly));
         return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
             Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
-            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly));
+            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly, Privacy: PrivacyView.Of(Setup, _model)));
     }
 
-    string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds ? _stop.Reason : null;
+    string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds
+        ? _stop.Reason ?? Setup.Plan.Privacy?.StopReason(_model.Version, Setup.Spec.Rounds) : null;
 
     void Pulse() => jobs.Changes(Id).Pulse();
 }

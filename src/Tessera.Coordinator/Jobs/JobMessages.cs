@@ -110,4 +110,4 @@ public sealed record FoldResult(string? Error, int RoundUpdates);
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record JobSnapshot(string Id, string Name, string Status, string Model, string Strategy, long Version, int Rounds,
     int? Round, string? Phase, int RoundUpdates, int RoundTarget, int RoundTasks, int LiveWorkers, double? LastAccuracy, string? Error, string ArtifactSha256,
-    string Node, string? LastDeclined = null, string? StoppedEarly = null, JobEstimateView? Estimate = null);
+    string Node, string? LastDeclined = null, string? StoppedEarly = null, JobEstimateView? Estimate = null, PrivacyView? Privacy = null);

@@ -286,5 +286,6 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,
         ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
         Verifies = t.VerifiesTask is { } task ? new VerificationRef(task, t.VerifiesWorker!) : null,
+        Privacy = Setup.Plan.Privacy is { IsLocal: true } p ? new LocalPrivacyTask(p.Spec.Clip, p.NoiseMultiplier) : null,
     };
 }

@@ -75,7 +75,9 @@ public sealed class JobSetup
         {
             Spec = spec, Plan = plan, Model = model, Artifact = ArtifactCompiler.CompileTraining(model, plan.Options), Train = train, Test = test,
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
-            Strategy = plan.CreateStrategy(withData, model, momenta: blobs is null ? null : new Storage.MomentumFiles(blobs)), Template = model.InitialParameters(), Shards = shards,
+            // DP noise no worker can predict (the simulator's is seeded from the job seed, for reproducible runs).
+            Strategy = plan.CreateStrategy(withData, model, momenta: blobs is null ? null : new Storage.MomentumFiles(blobs), noise: _ => Federation.Privacy.GaussianNoise.Unpredictable()),
+            Template = model.InitialParameters(), Shards = shards,
         };
     }
 

@@ -28,7 +28,8 @@ public sealed class RoundState : RoundLifecycle<RoundTask>
     }
 
     /// <summary>The round's record once aggregated: counts, losses, the coordinator-side evaluation and the federated one.</summary>
-    public RoundRow Closed(string jobId, double aggregationMs, Runtime.EvaluationResult? eval, IReadOnlyList<Federation.Robust.UpdateFate>? fates = null)
+    public RoundRow Closed(string jobId, double aggregationMs, Runtime.EvaluationResult? eval, IReadOnlyList<Federation.Robust.UpdateFate>? fates = null,
+        (Federation.Privacy.PrivateRound Round, Federation.Privacy.Accounting.PrivacySpent Spent)? privacy = null)
     {
         var row = new RoundRow
         {
@@ -36,7 +37,7 @@ public sealed class RoundState : RoundLifecycle<RoundTask>
             TrainLoss = LossCount > 0 ? (float)(LossSum / LossCount) : null, TestLoss = eval?.Loss, TestAccuracy = eval?.Accuracy,
             AggregationMs = aggregationMs, DurationSeconds = (DateTimeOffset.UtcNow - Started).TotalSeconds,
         };
-        row.Record(eval?.Metrics, Evaluation);
+        row.Record(eval?.Metrics, Evaluation, privacy);
         row.RecordFates(fates);
         return row;
     }

@@ -56,10 +56,19 @@ public sealed class RoundRow
     }
 
     /// <summary>Takes the coordinator-side metrics beyond accuracy and the round's federated evaluation.</summary>
-    public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation? federated)
+    /// <param name="privacy">A private round: ε after it (epsilon), its bound (dp_clip), the noise on the mean (dp_noise_std), adaptive clipping's noised b̄ (dp_unclipped).</param>
+    public void Record(IReadOnlyDictionary<string, double>? test, Federation.Evaluation.FederatedEvaluation? federated,
+        (Federation.Privacy.PrivateRound Round, Federation.Privacy.Accounting.PrivacySpent Spent)? privacy = null)
     {
         if (federated is { Samples: > 0 }) (FedLoss, FedAccuracy, FedSamples) = (federated.Loss, federated.Accuracy, federated.Samples);
-        var all = Federation.Evaluation.FederatedEvaluation.Combine(test, federated);
+        var all = new Dictionary<string, double>(Federation.Evaluation.FederatedEvaluation.Combine(test, federated));
+        if (privacy is var (round, spent))
+        {
+            all["epsilon"] = spent.Epsilon;
+            all["dp_clip"] = round.Clip;
+            all["dp_noise_std"] = round.NoiseStd;
+            if (round.UnclippedFraction is { } b) all["dp_unclipped"] = b;
+        }
         Metrics = all.Count > 0 ? System.Text.Json.JsonSerializer.Serialize(all) : null;
     }
 }

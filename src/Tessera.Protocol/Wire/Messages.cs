@@ -78,7 +78,12 @@ public sealed record TaskMessage
     /// worker ids, so the coordinator can compare the two; the result is uploaded to this task's own result URL.
     /// </summary>
     public VerificationRef? Verifies { get; init; }
+    /// <summary>Local differential privacy: clip the whole update and noise it on this device before it leaves; null otherwise.</summary>
+    public LocalPrivacyTask? Privacy { get; init; }
 }
+
+/// <summary>Clip the flat update (every tensor together) to L2 norm <paramref name="Clip"/>, then add N(0, (z·C)²) to each value.</summary>
+public sealed record LocalPrivacyTask(double Clip, double NoiseMultiplier);
 
 /// <summary>The task a verification task re-runs, and the worker whose upload it checks.</summary>
 public sealed record VerificationRef(string TaskId, string WorkerId);

@@ -14,4 +14,18 @@ public static class LocalPrivacy
         UpdateClipping.ClipInPlace(update, clip);
         GaussianNoise.AddInPlace(update, noiseMultiplier * clip, random);
     }
+
+    /// <summary>The same over an update held as one array per tensor (a worker's): the norm is of all of them together.</summary>
+    public static void PrivatizeInPlace(IReadOnlyList<float[]> parts, double clip, double noiseMultiplier, DeterministicRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        double squares = parts.Sum(p => (double)System.Numerics.Tensors.TensorPrimitives.SumOfSquares<float>(p));
+        double norm = Math.Sqrt(squares);
+        float scale = norm > clip ? (float)(clip / norm) : 1f;
+        foreach (var p in parts)
+        {
+            if (scale != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(p, scale, p);
+            GaussianNoise.AddInPlace(p, noiseMultiplier * clip, random);
+        }
+    }
 }
