@@ -11,6 +11,7 @@ var root = new RootCommand("Tessera: federated and volunteer training on every k
     SimulateCommand.Create(),
     EstimateCommand.Create(),
     PlotCommand.Create(),
+    PrivacyCommand.Create(),
     ServeCommand.Create(),
     WorkerCommand.Create(),
 };

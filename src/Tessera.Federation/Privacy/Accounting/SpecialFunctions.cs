@@ -9,6 +9,8 @@ internal static class SpecialFunctions
     const double HalfLogTwoPi = 0.91893853320467274178;
     static readonly double LogPi = Math.Log(Math.PI);
     static readonly double HalfLogPi = 0.5 * Math.Log(Math.PI);
+    const int MaxExactFactorialArgument = 171;   // 170! is the largest factorial a double holds
+    static readonly double[] LogFactorials = BuildLogFactorials();
 
     /// <summary>log(1 + x), accurate for small |x| (Goldberg's correction of the rounded 1 + x).</summary>
     public static double Log1p(double x)
@@ -39,6 +41,9 @@ internal static class SpecialFunctions
         if (double.IsNaN(x)) return double.NaN;
         if (double.IsPositiveInfinity(x)) return double.PositiveInfinity;
         if (x <= 0 && x == Math.Floor(x)) return double.PositiveInfinity;
+        // Integers (every binomial of an integer order): the factorial itself, exact to 22! and one rounding per
+        // factor after, so sums of log-binomials that nearly cancel (small q) keep their last digits.
+        if (x == Math.Floor(x) && x <= MaxExactFactorialArgument) return LogFactorials[(int)x - 1];
         if (x < 0.5)
             // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
             return LogPi - Math.Log(Math.Abs(double.SinPi(x))) - LogGamma(1.0 - x);
@@ -46,6 +51,18 @@ internal static class SpecialFunctions
         double shift = 1.0;
         while (x < 15.0) { shift *= x; x += 1.0; }
         return Stirling(x) - Math.Log(shift);
+    }
+
+    static double[] BuildLogFactorials()
+    {
+        var logs = new double[MaxExactFactorialArgument];
+        double factorial = 1;
+        for (int n = 0; n < logs.Length; n++)
+        {
+            if (n > 0) factorial *= n;
+            logs[n] = Math.Log(factorial);
+        }
+        return logs;
     }
 
     /// <summary>Stirling's series for log Γ(x), x ≥ 15: the first omitted term is below 1e-19.</summary>
