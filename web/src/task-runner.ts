@@ -9,6 +9,7 @@ import { BrowserTrainer, defaultHyperparameters } from './trainer';
 import { TaskMessage } from './wire';
 import { encodeDelta, encodingMetadata } from './update-codec';
 import { CommitmentChain, isCommitStep, nextCall } from './commitment';
+import { privatize } from './local-privacy';
 
 export const StepsPerCall = 50;
 
@@ -101,8 +102,10 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, worker
       throw new Error(`training diverged: parameter '${p.name}' holds NaN or infinite values after ${total} steps (is the learning rate too high?)`);
     }
     deltas.push(delta);
-    tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, delta));
   });
+  // Local DP: clipped and noised here, before the update is encoded or leaves the tab.
+  if (task.privacy) privatize(deltas, task.privacy.clip, task.privacy.noise_multiplier);
+  m.parameters.forEach((p, i) => tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, deltas[i])));
   if (c && ci) {
     const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
     m.parameters.forEach((p, i) => tensors.push(fromFloat32(ControlDeltaPrefix + p.name, p.shape, controlDelta(ci![i], c![i], deltas[i], total, lr))));

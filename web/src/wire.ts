@@ -40,6 +40,8 @@ export interface TaskMessage {
   client_control_url?: string;
   /** A verification task: re-run this task of that worker exactly, committing under their ids. */
   verifies?: { task_id: string; worker_id: string } | null;
+  /** Local DP: clip the whole update to `clip` and add N(0, (noise_multiplier·clip)²) before it leaves (LocalPrivacyTask). */
+  privacy?: { clip: number; noise_multiplier: number } | null;
 }
 
 /** src/Tessera.Protocol/Wire/UploadEncoding.cs */
