@@ -95,7 +95,7 @@ function render() {
       card.dataset.job = j.id;
       card.innerHTML = `<h3></h3><div class="progress"><div></div></div><p class="facts"></p><p class="estimate"></p>
         <div class="buttons"><button data-verb="pause">Pause</button><button data-verb="resume">Resume</button><button data-verb="cancel">Cancel</button></div>
-        <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas><canvas class="more" hidden></canvas></div>`;
+        <div class="charts"><canvas class="acc"></canvas><canvas class="loss"></canvas><canvas class="more" hidden></canvas><canvas class="privacy" hidden></canvas></div>`;
       card.querySelectorAll<HTMLButtonElement>('button').forEach(b => b.addEventListener('click', async () => {
         await admin('POST', `/api/v1/jobs/${j.id}/${b.dataset.verb}`);
         await refresh();
@@ -113,7 +113,7 @@ function render() {
       `; ${j.live_workers} live workers; test accuracy ${j.last_accuracy != null ? (100 * j.last_accuracy).toFixed(2) + '%' : '–'}` +
       (j.last_declined && j.status === 'running' ? `; last task declined — ${j.last_declined}` : '') +
       (j.error ? ` — ${j.error}` : '') +
-      (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '');
+      (j.stopped_early ? ` — stopped early: ${j.stopped_early}` : '') + privacyText(j);
     const rows = metrics.get(j.id) ?? [];
     card.querySelector('.estimate')!.textContent = (j.estimate ? estimateText(j.estimate, terminal) : '') + robustText(rows);
     const accuracy: Series[] = [{ label: 'test accuracy', color: '#1b9e4b', points: rows.filter(r => r.test_accuracy != null).map(r => [r.round, r.test_accuracy!]) }];
@@ -129,6 +129,7 @@ function render() {
     if (fedLoss.length) loss.push({ label: 'federated', color: '#7b3fbf', points: fedLoss.map(r => [r.round - 1, r.fed_loss!]) });
     drawChart(card.querySelector<HTMLCanvasElement>('.loss')!, loss, { title: 'loss per round' });
     drawMore(card.querySelector<HTMLCanvasElement>('.more')!, rows);
+    drawPrivacy(card.querySelector<HTMLCanvasElement>('.privacy')!, rows, j.privacy?.target_epsilon ?? null);
   }
   const o = view.overview;
   if (o) {
@@ -166,6 +167,7 @@ function drawMore(canvas: HTMLCanvasElement, rows: RoundRow[]): void {
   for (const r of rows) {
     if (!r.metrics) continue;
     for (const [name, value] of Object.entries(JSON.parse(r.metrics) as Record<string, number>)) {
+      if (privacyMetrics.includes(name)) continue;   // drawn on their own chart
       const round = name.startsWith('fed_') ? r.round - 1 : r.round;
       byName.set(name, [...(byName.get(name) ?? []), [round, value]]);
     }
@@ -181,6 +183,28 @@ const esc = (s: string) => s.replace(/[&<>"]/g, c => `&#${c.charCodeAt(0)};`);
 
 void refresh();
 setInterval(() => void refresh(), 5000); // workers and bytes have no event stream; jobs are live via SSE
+
+const privacyMetrics = ['epsilon', 'dp_clip', 'dp_noise_std', 'dp_unclipped'];
+
+/** The job's privacy in words: mode, the ε spent against its target, and the bound updates are clipped to. */
+function privacyText(j: JobSnapshot): string {
+  const p = j.privacy;
+  if (!p) return '';
+  const target = p.target_epsilon != null ? ` of target ${p.target_epsilon.toPrecision(3)}` : '';
+  return ` — privacy: ${p.mode} DP${p.secure_aggregation ? ' with secure aggregation' : ''}, ε = ${p.epsilon.toPrecision(4)}${target} ` +
+    `(δ = ${p.delta.toExponential(0)}), noise multiplier ${p.noise_multiplier.toPrecision(3)}, clip ${p.clip.toPrecision(3)}`;
+}
+
+/** ε spent after each round, against the target, and the clipping bound (it moves with adaptive clipping). */
+function drawPrivacy(canvas: HTMLCanvasElement, rows: RoundRow[], target: number | null): void {
+  const parsed = rows.filter(r => r.metrics).map(r => [r.round, JSON.parse(r.metrics!) as Record<string, number>] as const).filter(([, m]) => m.epsilon != null);
+  canvas.hidden = parsed.length === 0;
+  if (canvas.hidden) return;
+  const series: Series[] = [{ label: 'ε spent', color: '#c2185b', points: parsed.map(([r, m]) => [r, m.epsilon]) }];
+  if (target != null) series.push({ label: 'target ε', color: '#888888', points: [[parsed[0][0], target], [parsed[parsed.length - 1][0], target]] });
+  series.push({ label: 'clip bound', color: '#2a6fdb', points: parsed.map(([r, m]) => [r, m.dp_clip]) });
+  drawChart(canvas, series, { title: 'privacy spent (ε) and clip per round' });
+}
 
 /** Robust aggregation at a glance: what the rule did in the last round, and how often it left updates out. */
 function robustText(rows: RoundRow[]): string {

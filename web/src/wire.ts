@@ -55,6 +55,13 @@ export interface JobSnapshot {
   last_accuracy?: number; error?: string; artifact_sha256: string; last_declined?: string; stopped_early?: string;
   /** The estimate made when the job was created; the actual_ fields once it ended. */
   estimate?: JobEstimateView;
+  /** privacy.dp: the ε(δ) spent by the rounds released so far (src/Tessera.Coordinator/Jobs/PrivacyView.cs). */
+  privacy?: PrivacyView | null;
+}
+
+export interface PrivacyView {
+  mode: string; secure_aggregation: boolean; noise_multiplier: number; epsilon: number; delta: number;
+  target_epsilon?: number | null; clip: number; max_rounds: number;
 }
 
 export interface JobEstimateView {
