@@ -41,7 +41,15 @@ public static class ShamirSharing
     }
 
     /// <summary>The polynomial's value at 0 from exactly the shares given (all of them used), by Lagrange interpolation.</summary>
-    public static BigInteger InterpolateAtZero(IReadOnlyList<ShamirShare> shares) => Interpolate(shares, BigInteger.Zero);
+    public static BigInteger InterpolateAtZero(IReadOnlyList<ShamirShare> shares) => InterpolateAt(shares, BigInteger.Zero);
+
+    /// <summary>The value at <paramref name="x"/> of the polynomial of degree shares.Count − 1 through the shares.</summary>
+    public static BigInteger InterpolateAt(IReadOnlyList<ShamirShare> shares, BigInteger x)
+    {
+        if (shares.Count == 0) throw new ArgumentException("no shares", nameof(shares));
+        if (shares.Select(s => s.X).Distinct().Count() != shares.Count) throw new ArgumentException("two shares at one x", nameof(shares));
+        return Evaluate(shares, BarycentricWeights(shares), Mod(x));
+    }
 
     /// <summary>
     /// The secret from the first <paramref name="threshold"/> shares, after checking that every share lies on the
@@ -100,12 +108,6 @@ public static class ShamirSharing
             var v = new BigInteger(buffer, isUnsigned: true, isBigEndian: true);
             if (v < Prime) return v;
         }
-    }
-
-    static BigInteger Interpolate(IReadOnlyList<ShamirShare> shares, BigInteger at)
-    {
-        if (shares.Count == 0) throw new ArgumentException("no shares", nameof(shares));
-        return Evaluate(shares, BarycentricWeights(shares), at);
     }
 
     /// <summary>w_j = 1 / Π_{m≠j} (x_j − x_m), all inverted at once (Montgomery's trick: one modular inverse in all).</summary>
