@@ -104,26 +104,23 @@ public sealed class SecAggServer
     }
 
     /// <summary>
-    /// Ends stage 2: a client with fewer than t neighbours that shared keys could not be unmasked, so it is left out,
-    /// and that is repeated until every client left keeps t; each then gets the shares its kept neighbours sent it.
+    /// Ends stage 2: every client that shared keys must keep t neighbours that did too (they hold its shares);
+    /// otherwise the round fails. Each gets the shares those neighbours sent it.
     /// </summary>
     public IReadOnlyList<AddressedShares> CloseShareKeys()
     {
         Closing(SecAggStage.ShareKeys);
-        var kept = _shared.Keys.ToHashSet();
-        bool pruned;
-        do
+        foreach (int c in _shared.Keys.Order())
         {
-            pruned = false;
-            foreach (int c in kept.Order().ToList())
-                if (_graph!.Of(c).Count(kept.Contains) < _p.Threshold) { kept.Remove(c); pruned = true; }
+            var partners = _graph!.Of(c).Where(_shared.ContainsKey).ToArray();
+            if (partners.Length < _p.Threshold)
+                Fail($"client {c} keeps {partners.Length} neighbours that shared keys of its {_graph.Of(c).Count}, fewer than t = {_p.Threshold}: its secrets could not be rebuilt; re-run the round");
+            _partners[c] = partners;
         }
-        while (pruned);
-        if (kept.Count == 0) Fail($"no client kept t = {_p.Threshold} neighbours that shared keys ({_shared.Count} of {_graph!.Clients.Count()} shared)");
-        foreach (int c in kept) _partners[c] = _graph!.Of(c).Where(kept.Contains).ToArray();
+        if (_shared.Count < _p.Threshold) Fail($"{_shared.Count} clients shared keys; a sum needs at least t = {_p.Threshold}");
         _sum = new uint[_p.Length];
         Stage = SecAggStage.MaskedInput;
-        return kept.Order().Select(c => new AddressedShares(c,
+        return _partners.Keys.Order().Select(c => new AddressedShares(c,
             _partners[c].Select(j => _shared[j].Shares.Single(s => s.Recipient == c)).ToList())).ToList();
     }
 
@@ -233,7 +230,7 @@ public sealed class SecAggServer
         if (shares.Count < _p.Threshold)
             Fail($"only {shares.Count} {kind} shares of client {owner} came back; rebuilding it needs t = {_p.Threshold}; re-run the round");
         return ShamirSharing.Reconstruct(shares, _p.Threshold)
-            ?? throw Fail($"the {kind} shares of client {owner} do not lie on one polynomial: it or a neighbour sent inconsistent shares");
+            ?? throw Fail($"the {kind} shares of client {owner} are inconsistent (not on one polynomial, or not rebuilding a 32-byte secret): it or a neighbour equivocated");
     }
 
     void In(SecAggStage stage, object? message)
