@@ -148,6 +148,7 @@ public sealed class CoordinatorHost : IAsyncDisposable
         JobEndpoints.Map(api);
         LedgerEndpoints.Map(api);
         FateEndpoints.Map(api);
+        SecAggEndpoints.Map(api);
         EstimateEndpoints.Map(api);
         ModelEndpoints.Map(api);
         app.MapOpenApi("/api/v1/openapi.json");

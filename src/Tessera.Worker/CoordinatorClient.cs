@@ -83,6 +83,26 @@ public sealed class CoordinatorClient : IDisposable
         return req;
     }
 
+    /// <summary>POSTs a secure round's stage message (JSON); throws when refused.</summary>
+    public async Task PostStageAsync<T>(string url, T message, CancellationToken ct)
+    {
+        using var req = Authorized(HttpMethod.Post, url);
+        req.Content = JsonContent.Create(message, options: WireJson.Options);
+        using var res = await _http.SendAsync(req, ct);
+        await ThrowIfRefused(res, ct);
+    }
+
+    /// <summary>Long-polls a secure round's stage payload until the stage closes (202 means: ask again).</summary>
+    public async Task<T> PollStageAsync<T>(string url, CancellationToken ct)
+    {
+        while (true)
+        {
+            using var req = Authorized(HttpMethod.Get, $"{url}?wait=20");
+            using var res = await _http.SendAsync(req, ct);
+            if (res.StatusCode != HttpStatusCode.Accepted) return await Read<T>(res, ct);
+        }
+    }
+
     static async Task<T> Read<T>(HttpResponseMessage res, CancellationToken ct)
     {
         await ThrowIfRefused(res, ct);

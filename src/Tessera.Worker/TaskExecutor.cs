@@ -8,7 +8,8 @@ using Tessera.Runtime;
 namespace Tessera.Worker;
 
 /// <summary>The outcome of one task, ready to upload.</summary>
-public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond);
+/// <param name="Flat">A secure round's task: the whole update as one vector, to be masked (Body is then empty: nothing goes out in the clear).</param>
+public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond, float[]? Flat = null, long Samples = 0, int Steps = 0);
 
 /// <summary>SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights).</summary>
 public sealed record ControlVariateFiles(byte[] Server, byte[] Client);
@@ -69,6 +70,8 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
                 throw new TrainingDivergedException($"training diverged: parameter '{a.Name}' holds NaN or infinite values after {result.Steps} steps (is the learning rate {hp.LearningRate:G3} too high?)");
             deltas.Add(delta);
         }
+        if (task.SecureAggregation is not null)
+            return new TaskOutcome([], result.MeanLoss, sps, deltas.SelectMany(d => d).ToArray(), result.Samples, result.Steps);
         // Local DP: the update is clipped and noised here, before it is encoded or leaves the device.
         if (task.Privacy is { } privacy)
             Federation.Privacy.LocalPrivacy.PrivatizeInPlace(deltas, privacy.Clip, privacy.NoiseMultiplier, Federation.Privacy.GaussianNoise.Unpredictable());

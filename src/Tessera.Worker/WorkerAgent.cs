@@ -97,6 +97,17 @@ public sealed class WorkerAgent : IDisposable
     async Task Execute(TaskMessage task, CancellationToken ct)
     {
         Report(new TaskStarted(_name, task.TaskId, task.JobId, task.Round, task.Steps));
+        SecureSession? secure = null;
+        if (task.SecureAggregation is { } sa)
+        {
+            // The key stages come first: they close after seconds, training after minutes.
+            try { secure = await SecureSession.Begin(_client, sa, ct); }
+            catch (CoordinatorRefusedException e)
+            {
+                Report(new TaskDropped(_name, task.TaskId, $"secure round: {e.Message}"));
+                return;
+            }
+        }
         var artifact = _artifacts.TryGetValue(task.Artifact.Sha256, out var a) ? a : await FetchArtifact(task.Artifact, ct);
         var weights = await _client.GetBytesAsync(task.WeightsUrl, ct);
         Dataset data;
@@ -138,6 +149,20 @@ public sealed class WorkerAgent : IDisposable
                 Report(new TaskProgress(_name, task.TaskId, done, total));
                 training.Token.ThrowIfCancellationRequested();
             }, controls, evaluation), CancellationToken.None);
+            if (secure is not null)
+            {
+                // Masking and unmasking wait on the rest of the cohort: heartbeats keep going meanwhile.
+                try { await secure.Finish(outcome.Flat!, outcome.Samples, outcome.Steps, outcome.MeanLoss, outcome.SamplesPerSecond, training.Token); }
+                catch (CoordinatorRefusedException e)
+                {
+                    Report(new TaskDropped(_name, task.TaskId, $"secure round: {e.Message}"));
+                    return;
+                }
+                TasksUploaded++;
+                _speed = outcome.SamplesPerSecond;
+                Report(new TaskUploaded(_name, task.TaskId, task.Round, outcome.MeanLoss, outcome.SamplesPerSecond, 4L * outcome.Flat!.Length));
+                return;
+            }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

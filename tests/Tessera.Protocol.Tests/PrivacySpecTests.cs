@@ -91,7 +91,7 @@ public class PrivacySpecTests
     {
         Assert.Equal(DpSpec.Local, Parse("  dp: { noise_multiplier: 1, mode: local }", Cohort + "verification: { replay: off }\n").Privacy.Dp!.Mode);
         var p = Parse("  secure_aggregation: true\n  dp: { noise_multiplier: 1, mode: distributed }", Cohort + "verification: { replay: off }\n").Privacy;
-        Assert.True(p.SecureAggregation);
+        Assert.Equal(new SecureAggregationSpec(), p.SecureAggregation);
         Assert.Equal(DpSpec.Distributed, p.Dp!.Mode);
     }
 }

@@ -102,7 +102,7 @@ public static class WorkerEndpoints
     }
 
     /// <summary>The task, when it exists and belongs to this worker; otherwise the 404 or 403 to answer.</summary>
-    static async Task<((JobHandle Job, TaskInfo Task)? Found, IResult? Error)> OwnTask(JobRegistry jobs, string id, WorkerSession w)
+    internal static async Task<((JobHandle Job, TaskInfo Task)? Found, IResult? Error)> OwnTask(JobRegistry jobs, string id, WorkerSession w)
     {
         var found = await jobs.FindTask(id);
         if (found is null) return (null, ApiErrors.NotFound($"unknown task {id} (tasks of a round interrupted by a coordinator restart are void)"));

@@ -114,6 +114,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             changed = true;
         }
         else if (_round is null) changed = TryStartRound(now, idle);
+        else if (_round is { Secure: not null, Phase: RoundPhase.Collecting } secure) changed = AdvanceSecure(secure, now);
         else if (_round.Phase == RoundPhase.Collecting)
         {
             var r = _round;
@@ -159,6 +160,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _round = r;
         var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
         foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
+        if (Secure) OpenSecure(r, now);
         log.LogInformation("job {Job} round {Round} (attempt {Attempt}): invited {Invited} of {Available} workers, quorum {Target}",
             Id, round, attempt, r.Invited, candidates.Count, r.Target);
         return true;
@@ -226,7 +228,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (Status != JobStatus.Running || (_async is not null && !node.Equals(_local))) return Task.FromResult<TaskInfo?>(null);
         var open = _async is not null ? _asyncTasks : _round?.Tasks;
         // A closing round hands out only re-runs of the updates it still holds (replay: workers): the close waits on them.
-        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null));
+        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null) && !SecureDone(t));
         return Task.FromResult(t?.Info);
     }
 
@@ -248,6 +250,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_round is null || _round.Round != t.Round || !_round.Tasks.ContainsKey(t.Id))
             return $"task {t.Id} belongs to round {t.Round}, which is closed (the job is on version {_model.Version})";
         if (_round.Check(t) is { } why) return why;
+        if (_round.Secure is not null) return $"task {t.Id} is in a secure round: its update goes to the round's stages (secure_aggregation.stage_url), never in the clear";
         if (t.Verifies is { } original && (original.State != TaskState.Folding || original.Votes is null))
             return $"task {t.Id} re-ran task {original.Id}, which is decided already";
         return null;
@@ -357,7 +360,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial>? partials)
     {
         var watch = Stopwatch.StartNew();
-        var (aggregate, fates) = _combiner.Combine(r, current, partials);
+        var (aggregate, fates) = r.Secure is { } secure ? (secure.Aggregate(r.Round, r.Samples, Setup.Plan.Privacy), null) : _combiner.Combine(r, current, partials);
         var next = Setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;
         metrics.AggregationMs.Record(aggregationMs);

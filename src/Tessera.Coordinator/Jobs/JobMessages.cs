@@ -45,12 +45,14 @@ public interface IJobGrain : IGrainWithStringKey
     Task<string?> SetStatus(JobStatus target);
     Task<JobSnapshot> Snapshot();
     Task<long> Version();
+    /// <summary>A secure round's stage request of a task: POST <paramref name="body"/> (a stage message) or GET (null body) the stage's payload.</summary>
+    Task<SecAggReply> SecAgg(string taskId, string stage, byte[]? body);
 }
 
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline,
-    string? VerifiesTask = null, string? VerifiesWorker = null);
+    string? VerifiesTask = null, string? VerifiesWorker = null, SecureSlot? Secure = null);
 
 /// <summary>
 /// The answer to <see cref="IJobGrain.Reserve"/>: a refusal, or where to fold (this round's aggregator key, or the

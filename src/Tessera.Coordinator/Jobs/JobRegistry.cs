@@ -287,5 +287,6 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
         Verifies = t.VerifiesTask is { } task ? new VerificationRef(task, t.VerifiesWorker!) : null,
         Privacy = Setup.Plan.Privacy is { IsLocal: true } p ? new LocalPrivacyTask(p.Spec.Clip, p.NoiseMultiplier) : null,
+        SecureAggregation = t.Secure is { } slot ? SecureRoundPlan.Task(Setup, Id, t.Round, slot, $"{baseUrl}/api/v1/tasks/{t.Id}/secagg") : null,
     };
 }

@@ -25,5 +25,8 @@ public sealed class RoundTask : IRoundTask
     /// <summary>A training task whose upload waits for verification tasks: their verdicts so far (keyed by verification task id).</summary>
     public Federation.Trust.VerificationQuorum<AuditNotice>? Votes { get; set; }
 
-    public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId);
+    /// <summary>A secure round's task: its client number in the round's SecAgg+ cohort; null otherwise.</summary>
+    public SecureSlot? Secure { get; set; }
+
+    public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId, Secure);
 }

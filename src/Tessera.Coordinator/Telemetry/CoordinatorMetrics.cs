@@ -10,6 +10,7 @@ public sealed class CoordinatorMetrics : IDisposable
 
     public Counter<long> RoundsCompleted { get; }
     public Counter<long> RoundsRerun { get; }
+    public Counter<long> SecureRoundsFailed { get; }
     public Counter<long> UpdatesFolded { get; }
     public Counter<long> TasksAssigned { get; }
     public Counter<long> TasksExpired { get; }
@@ -25,6 +26,7 @@ public sealed class CoordinatorMetrics : IDisposable
     {
         RoundsCompleted = _meter.CreateCounter<long>("tessera.rounds.completed", description: "rounds aggregated and checkpointed");
         UpdatesFolded = _meter.CreateCounter<long>("tessera.updates.folded", description: "updates folded into this node's aggregators (per node; the cluster's sum is what the rounds accepted)");
+        SecureRoundsFailed = _meter.CreateCounter<long>("tessera.rounds.secure_failed", description: "secure rounds that could not be unmasked (too few live neighbours, inconsistent shares) and were re-run");
         RoundsRerun = _meter.CreateCounter<long>("tessera.rounds.rerun", description: "round attempts abandoned because a node holding their updates left the cluster");
         TasksAssigned = _meter.CreateCounter<long>("tessera.tasks.assigned");
         TasksExpired = _meter.CreateCounter<long>("tessera.tasks.expired", description: "tasks dropped at deadline or for missed heartbeats");

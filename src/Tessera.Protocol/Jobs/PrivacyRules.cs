@@ -10,15 +10,16 @@ internal static class PrivacyRules
     {
         var p = spec.Privacy;
         var a = spec.Strategy.Aggregator;
-        if (p.SecureAggregation && !a.IsPlainMean)
+        if (p.SecureAggregation is { } secure) CheckSecure(spec, secure);
+        if (p.SecureAggregation is not null && !a.IsPlainMean)
             throw new JobSpecException("privacy.secure_aggregation", $"cannot be used with strategy.aggregator {Describe(a)}: secure aggregation reveals only the sum, " +
                 "and that rule needs the individual updates (bound each update on the client instead: privacy.dp.clip)");
-        if (p.SecureAggregation && spec.Verification.Enabled)
+        if (p.SecureAggregation is not null && spec.Verification.Enabled)
             throw new JobSpecException("verification.replay", "privacy.secure_aggregation hides each update, and an audit compares the update with its replay; use replay: off");
         if (p.Dp is not { } dp) return;
-        if (dp.Mode == DpSpec.Distributed && !p.SecureAggregation)
+        if (dp.Mode == DpSpec.Distributed && p.SecureAggregation is null)
             throw new JobSpecException("privacy.dp.mode", "distributed noise is added in shares by the clients and needs privacy.secure_aggregation: true to hide each share");
-        if (dp.Mode == DpSpec.Central && p.SecureAggregation)
+        if (dp.Mode == DpSpec.Central && p.SecureAggregation is not null)
             throw new JobSpecException("privacy.dp.mode", "central noise is added by a server that sees each update; with privacy.secure_aggregation use mode distributed");
         if (!a.IsPlainMean)
             throw new JobSpecException("privacy.dp", $"cannot be used with strategy.aggregator {Describe(a)}: DP-FedAvg's noise is calibrated to a mean of clipped updates, where one client moves the result by at most C/m");
@@ -40,6 +41,33 @@ internal static class PrivacyRules
             throw new JobSpecException("verification.replay", $"privacy.dp.mode {dp.Mode} adds noise on the worker, which no replay can reproduce; use replay: off");
         if (dp.Mode == DpSpec.Local && dp.AdaptiveClip is not null)
             throw new JobSpecException("privacy.dp.adaptive_clip", "needs a server that counts clipped updates; mode local has each client clip for itself");
+    }
+
+    /// <summary>A secure round is one fixed cohort of at least 3 that masks together; what cannot fit that is refused here.</summary>
+    static void CheckSecure(JobSpec spec, SecureAggregationSpec secure)
+    {
+        const string Path = "privacy.secure_aggregation";
+        string? why = spec.Strategy.Name switch
+        {
+            "fedbuff" => "fedbuff folds stale updates one by one as they come; secure aggregation needs a cohort that masks together (per buffer is not built yet)",
+            "scaffold" => "masking scaffold's control-variate deltas beside the model delta is not built yet",
+            "fednova" => "masking fednova's step-normalized updates and their weights is not built yet",
+            "fedsgd" => "the coordinator does not serve full-batch jobs",
+            _ => null,
+        };
+        if (why is not null) throw new JobSpecException(Path, $"cannot be used with strategy.name {spec.Strategy.Name}: {why}");
+        if (spec.ClientsPerRound is not >= 3)
+            throw new JobSpecException("clients_per_round", $"{Path} needs a fixed cohort of at least 3 (clients mask in pairs; two could unmask each other)");
+        if (spec.OverSelection > 1)
+            throw new JobSpecException("over_selection", $"{Path} masks one fixed cohort: clients past the quorum could not be left out without unmasking them; use 1");
+        int n = spec.ClientsPerRound.Value;
+        int b = secure.Bits + (int)Math.Ceiling(Math.Log2(n)) + 1;
+        if (b > 32)
+            throw new JobSpecException($"{Path}.bits", $"{secure.Bits} bits for {n} clients per round need a {b}-bit modulus; the most is 32 (use at most {31 - (int)Math.Ceiling(Math.Log2(n))})");
+        if (secure.Neighbours is { } k && k > n - 1)
+            throw new JobSpecException($"{Path}.neighbours", $"{k} neighbours of {n} clients per round: a client has at most {n - 1}");
+        if (secure.Clip is not null && spec.Privacy.Dp is not null)
+            throw new JobSpecException($"{Path}.clip", "with privacy.dp the bound is privacy.dp.clip; give it there");
     }
 
     static string Describe(AggregatorSpec a) => a.Name != AggregatorSpec.Mean ? a.Name : a.Momentum is not null ? "momentum" : "pre";

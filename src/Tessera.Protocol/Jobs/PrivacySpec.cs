@@ -6,13 +6,38 @@ namespace Tessera.Protocol.Jobs;
 /// </summary>
 public sealed record PrivacySpec
 {
-    /// <summary>SecAgg+ (Bell et al. 2020): workers mask their updates so only the round's sum is revealed.</summary>
-    public bool SecureAggregation { get; init; }
+    /// <summary>SecAgg+ (Bell et al. 2020): workers mask their updates so only the round's sum is revealed; null: off.</summary>
+    public SecureAggregationSpec? SecureAggregation { get; init; }
     /// <summary>Differential privacy; null: none.</summary>
     public DpSpec? Dp { get; init; }
 
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsOff => !SecureAggregation && Dp is null;
+    public bool IsOff => SecureAggregation is null && Dp is null;
+
+    /// <summary>The L2 bound a secure round clips updates to: privacy.dp.clip when DP is on, else the section's own.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double SecureClip => Dp?.Clip ?? SecureAggregation?.Clip ?? SecureAggregationSpec.DefaultClip;
+}
+
+/// <summary>
+/// `secure_aggregation: true`, or a mapping of its settings. Each client's update is clipped to an L2 bound, quantized
+/// with <see cref="Bits"/> bits, and shared with k neighbours of which t must stay to unmask it.
+/// </summary>
+public sealed record SecureAggregationSpec
+{
+    public const double DefaultClip = 10;
+    public const int DefaultBits = 20;
+
+    /// <summary>The L2 bound without DP (with DP, privacy.dp.clip is the bound); set it above the updates' norms: the round reports how many it clipped.</summary>
+    public double? Clip { get; init; }
+    /// <summary>Quantization bits per coordinate; the modulus adds ⌈log2 n⌉ + 1 and must stay within 32.</summary>
+    public int Bits { get; init; } = DefaultBits;
+    /// <summary>k, each client's share holders; null: O(log n) from the cohort (docs/PRIVACY.md).</summary>
+    public int? Neighbours { get; init; }
+    /// <summary>t, the shares needed to unmask a client; null: a strict majority of k.</summary>
+    public int? Threshold { get; init; }
+    /// <summary>How long the key stages and the unmask stage wait for clients before going on without them.</summary>
+    public double StageSeconds { get; init; } = 30;
 }
 
 /// <summary>

@@ -7,10 +7,35 @@ internal static class PrivacySpecReader
 {
     public static PrivacySpec Read(SpecReader p)
     {
-        bool secure = p.Bool("secure_aggregation", false)!.Value;
+        var secure = ReadSecure(p);
         var dp = p.Has("dp") && p.Node("dp") is not null ? ReadDp(p.Child("dp")) : null;
         p.RejectUnknown();
         return new PrivacySpec { SecureAggregation = secure, Dp = dp };
+    }
+
+    /// <summary>`secure_aggregation: true` takes the defaults; a mapping sets them; false or absent is off.</summary>
+    static SecureAggregationSpec? ReadSecure(SpecReader p)
+    {
+        var node = p.Node("secure_aggregation");
+        if (node is null) return null;
+        if (node is JsonValue)
+        {
+            var wrapped = new SpecReader(new JsonObject { ["secure_aggregation"] = node.DeepClone() }, "privacy");
+            return wrapped.Bool("secure_aggregation", false)!.Value ? new SecureAggregationSpec() : null;
+        }
+        var s = p.Child("secure_aggregation");
+        var spec = new SecureAggregationSpec
+        {
+            Clip = s.Double("clip", null, 0, exclusiveMin: true),
+            Bits = s.Int("bits", SecureAggregationSpec.DefaultBits, 15, 30)!.Value,
+            Neighbours = s.Int("neighbours", null, 2),
+            Threshold = s.Int("threshold", null, 2),
+            StageSeconds = s.Double("stage_seconds", 30, 0, exclusiveMin: true)!.Value,
+        };
+        s.RejectUnknown();
+        if (spec.Threshold > spec.Neighbours)
+            throw new JobSpecException("privacy.secure_aggregation.threshold", $"{spec.Threshold} exceeds privacy.secure_aggregation.neighbours ({spec.Neighbours}): a client has only that many share holders");
+        return spec;
     }
 
     static DpSpec ReadDp(SpecReader d)

@@ -80,6 +80,8 @@ public sealed record TaskMessage
     public VerificationRef? Verifies { get; init; }
     /// <summary>Local differential privacy: clip the whole update and noise it on this device before it leaves; null otherwise.</summary>
     public LocalPrivacyTask? Privacy { get; init; }
+    /// <summary>Secure aggregation: mask the update in a SecAgg+ round instead of uploading it to ResultUrl; null otherwise.</summary>
+    public SecureAggregation.SecureAggregationTask? SecureAggregation { get; init; }
 }
 
 /// <summary>Clip the flat update (every tensor together) to L2 norm <paramref name="Clip"/>, then add N(0, (z·C)²) to each value.</summary>

@@ -1,0 +1,172 @@
+using System.Text.Json;
+using Tessera.Federation;
+using Tessera.Federation.Privacy;
+using Tessera.Federation.Privacy.SecureAggregation;
+using Tessera.Protocol.Wire;
+using Tessera.Protocol.Wire.SecureAggregation;
+
+namespace Tessera.Coordinator.Jobs;
+
+/// <summary>A stage request's answer: 200 with the stage's payload or an acknowledgement, 202 while the stage is still open, 4xx with why not.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record SecAggReply(int Status, string? Json = null, string? Error = null)
+{
+    public static SecAggReply Waiting { get; } = new(202, Error: "the stage is still open; ask again");
+    public static SecAggReply Refused(string why, int status = 400) => new(status, Error: why);
+}
+
+/// <summary>
+/// One secure round at the coordinator: the pure SecAgg+ server (<see cref="SecAggServer"/>) driven over the task
+/// protocol. Workers POST each stage's message and GET the next stage's payload (202 until the stage closes). A
+/// stage closes when every client it waits for has sent, or when its time is up (the key and unmask stages after
+/// privacy.secure_aggregation.stage_seconds, the masked input at the round's deadline): whoever is missing then is a
+/// dropout. Lives in the job grain's memory only: after a restart the round is re-run with fresh keys, as any
+/// interrupted round is.
+/// </summary>
+public sealed class SecureRound
+{
+    readonly SecAggServer _server;
+    readonly Dictionary<string, int> _clientOf = new(StringComparer.Ordinal);
+    readonly Dictionary<int, string> _taskOf = [];
+    readonly Dictionary<int, string> _payloads = [];   // client → JSON of what it fetches after the last closed stage
+    readonly Dictionary<int, MaskedUpload> _inputs = [];
+    readonly HashSet<int> _unmasked = [];
+    readonly TimeSpan _stageTime;
+    readonly DateTimeOffset _inputDeadline;
+    DateTimeOffset _stageDeadline;
+    SecAggStage _payloadsOf = SecAggStage.Failed;      // which stage the payloads answer; Failed: none yet
+
+    public SecureRound(SecAggParameters parameters, SecureUpdateFormat format, IEnumerable<(string TaskId, int Client)> cohort, DateTimeOffset now, TimeSpan stageTime, DateTimeOffset inputDeadline)
+    {
+        _server = new SecAggServer(parameters);
+        Format = format;
+        foreach (var (task, client) in cohort) (_clientOf[task], _taskOf[client]) = (client, task);
+        _stageTime = stageTime;
+        _stageDeadline = now + stageTime;
+        _inputDeadline = inputDeadline;
+    }
+
+    public SecureUpdateFormat Format { get; }
+    public SecAggStage Stage => _server.Stage;
+    public string? Failure { get; private set; }
+    public SecAggResult? Result { get; private set; }
+
+    /// <summary>The survivors' tasks and what they reported in the clear with their masked input.</summary>
+    public IEnumerable<(string TaskId, MaskedUpload Upload)> Survivors =>
+        Result is null ? [] : Result.Survivors.Select(c => (_taskOf[c], _inputs[c]));
+
+    /// <summary>Whether this task has nothing left to do in the round (it unmasked, or the round is over for it).</summary>
+    public bool Done(string taskId) => _clientOf.TryGetValue(taskId, out var c) && (_unmasked.Contains(c) || Failure is not null);
+
+    /// <summary>One stage request of a task: POST (a message) or GET (the payload of the last closed stage).</summary>
+    public SecAggReply Handle(string taskId, string stage, byte[]? body)
+    {
+        if (!_clientOf.TryGetValue(taskId, out int client)) return SecAggReply.Refused($"task {taskId} is not in this secure round", 404);
+        if (Failure is not null) return SecAggReply.Refused($"the secure round failed and will be re-run: {Failure}", 409);
+        try
+        {
+            return (stage, body) switch
+            {
+                ("keys", not null) => Accept<AdvertisedKeys>(body, client, m => _server.Accept(m), m => m.Client),
+                ("neighbours", null) => Payload(client, SecAggStage.AdvertiseKeys),
+                ("shares", not null) => Accept<SharedKeys>(body, client, m => _server.Accept(m), m => m.Client),
+                ("shares", null) => Payload(client, SecAggStage.ShareKeys),
+                ("input", not null) => AcceptInput(body, client),
+                ("unmask", null) => Payload(client, SecAggStage.MaskedInput),
+                ("unmask", not null) => AcceptUnmask(body, client),
+                _ => SecAggReply.Refused($"no secure-aggregation stage '{stage}' for {(body is null ? "GET" : "POST")}", 404),
+            };
+        }
+        catch (SecAggProtocolException e) { return SecAggReply.Refused(e.Message, 409); }
+        catch (JsonException e) { return SecAggReply.Refused($"the {stage} message is not valid JSON of its stage: {e.Message}"); }
+    }
+
+    SecAggReply Accept<T>(byte[] body, int client, Action<T> accept, Func<T, int> sender) where T : class
+    {
+        var message = JsonSerializer.Deserialize<T>(body, WireJson.Options) ?? throw new JsonException("empty message");
+        if (sender(message) != client) return SecAggReply.Refused($"this task is client {client}, not {sender(message)}", 403);
+        accept(message);
+        return new SecAggReply(200, "{}");
+    }
+
+    SecAggReply AcceptInput(byte[] body, int client)
+    {
+        var upload = JsonSerializer.Deserialize<MaskedUpload>(body, WireJson.Options) ?? throw new JsonException("empty message");
+        if (upload.Input is null) return SecAggReply.Refused("the upload has no input");
+        if (upload.Input.Client != client) return SecAggReply.Refused($"this task is client {client}, not {upload.Input.Client}", 403);
+        _server.Accept(upload.Input);
+        _inputs[client] = upload with { Input = upload.Input with { Words = [] } };   // the sum holds the words
+        return new SecAggReply(200, "{}");
+    }
+
+    SecAggReply AcceptUnmask(byte[] body, int client)
+    {
+        var reply = Accept<UnmaskShares>(body, client, m => _server.Accept(m), m => m.Client);
+        if (reply.Status == 200) _unmasked.Add(client);
+        return reply;
+    }
+
+    SecAggReply Payload(int client, SecAggStage closed)
+    {
+        if (_payloadsOf != closed) return Stage == SecAggStage.Failed || (int)Stage > (int)closed + 1
+            ? SecAggReply.Refused("that stage's payloads are gone; the round has moved on", 409) : SecAggReply.Waiting;
+        return _payloads.TryGetValue(client, out var json) ? new SecAggReply(200, json)
+            : SecAggReply.Refused($"client {client} missed stage {closed} and is left out of this round", 410);
+    }
+
+    /// <summary>Closes the open stage if it is complete or its time is up. True when something changed (a stage closed, or the round ended).</summary>
+    public bool Advance(DateTimeOffset now)
+    {
+        if (Failure is not null || Result is not null) return false;
+        var stage = _server.Stage;
+        int expected = stage switch
+        {
+            SecAggStage.AdvertiseKeys => _clientOf.Count,
+            SecAggStage.ShareKeys => _server.Graph!.Clients.Count(),
+            SecAggStage.MaskedInput => _payloads.Count,
+            SecAggStage.Unmask => _inputs.Count,
+            _ => 0,
+        };
+        bool due = _server.Received >= expected || now >= (stage == SecAggStage.MaskedInput ? _inputDeadline : _stageDeadline);
+        if (!due) return false;
+        try
+        {
+            switch (stage)
+            {
+                case SecAggStage.AdvertiseKeys: Publish(stage, _server.CloseAdvertiseKeys(), m => m.Client); break;
+                case SecAggStage.ShareKeys: Publish(stage, _server.CloseShareKeys(), m => m.Client); break;
+                case SecAggStage.MaskedInput: Publish(stage, _server.CloseMaskedInput(), m => m.Client); break;
+                case SecAggStage.Unmask: Result = _server.CloseUnmask(); break;
+            }
+        }
+        catch (SecAggAbortedException e) { Failure = e.Reason; }
+        _stageDeadline = now + _stageTime;
+        return true;
+    }
+
+    void Publish<T>(SecAggStage closed, IReadOnlyList<T> payloads, Func<T, int> client)
+    {
+        _payloads.Clear();
+        foreach (var p in payloads) _payloads[client(p)] = JsonSerializer.Serialize(p, WireJson.Options);
+        _payloadsOf = closed;
+    }
+
+    /// <summary>
+    /// The round's aggregate from the unmasked sum: the weighted mean Σw·Δ/Σw, or, with DP, the sum over the expected
+    /// cohort m (the clients added the noise before masking; the server adds none).
+    /// </summary>
+    public RoundAggregate Aggregate(int round, long totalSamples, Federation.Planning.PrivacyPlan? privacy)
+    {
+        var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
+        int inputs = result.Survivors.Count;
+        var (sum, weights, within) = Format.Decode(result.Sum, inputs);
+        double denominator = privacy is { } p ? p.ExpectedClients : weights;
+        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / denominator), sum);
+        var dp = privacy is null ? null : new PrivateRound(Format.Task.Clip, Format.Task.NoiseStd * Math.Sqrt(privacy.ExpectedClients) / privacy.ExpectedClients, null, Format.Task.Clip);
+        WithinBound = within;
+        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: dp);
+    }
+
+    /// <summary>How many of the survivors' updates were within the clipping bound (the rest were clipped), known only as this sum.</summary>
+    public int? WithinBound { get; private set; }
+}

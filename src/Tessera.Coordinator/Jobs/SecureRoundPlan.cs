@@ -1,0 +1,37 @@
+using Tessera.Federation.Privacy.SecureAggregation;
+using Tessera.Protocol.Wire.SecureAggregation;
+
+namespace Tessera.Coordinator.Jobs;
+
+/// <summary>A task's place in a secure round: its client number, the cohort size, and the samples at which a client's weight is 1 (0: unweighted).</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record SecureSlot(int Client, int Cohort, int Attempt, double WeightCap);
+
+/// <summary>
+/// What every party of a job's secure round is told, derived in one place from the job's setup: the SecAgg+
+/// parameters (n, k, t, b, length), the L2 clip, the quantization range and, with distributed DP, each client's
+/// share of the noise (σ_i = z·C/√m, so the m shares of a full cohort sum to the central N(0, (z·C)²)).
+/// </summary>
+public static class SecureRoundPlan
+{
+    public static SecAggParameters Parameters(JobSetup setup, string jobId, int round, SecureSlot slot)
+    {
+        var s = setup.Spec.Privacy.SecureAggregation!;
+        int bits = SecureQuantizer.BitsFor(s.Bits, slot.Cohort);
+        return SecAggPlan.Create(jobId, round, slot.Cohort, SecureUpdateFormat.LengthFor((int)setup.Template.Count), bits, s.Neighbours, s.Threshold,
+            graphSeed: HashCode.Combine(jobId, round, slot.Attempt));
+    }
+
+    public static SecureAggregationTask Task(JobSetup setup, string jobId, int round, SecureSlot slot, string stageUrl)
+    {
+        var spec = setup.Spec.Privacy;
+        double clip = spec.SecureClip;
+        double noise = setup.Plan.Privacy is { Spec.Mode: Protocol.Jobs.DpSpec.Distributed } dp ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
+        return new SecureAggregationTask
+        {
+            Parameters = Parameters(setup, jobId, round, slot), Client = slot.Client, StageUrl = stageUrl, Clip = clip,
+            // A clipped coordinate is within ±C; its noise share within ±5σ but for one in ~3.5 million.
+            Range = clip + 5 * noise, QuantizationBits = spec.SecureAggregation!.Bits, WeightCap = slot.WeightCap, NoiseStd = noise,
+        };
+    }
+}

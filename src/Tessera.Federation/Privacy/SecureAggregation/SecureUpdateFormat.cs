@@ -1,0 +1,63 @@
+using System.Numerics.Tensors;
+using Tessera.Protocol.Wire.SecureAggregation;
+
+namespace Tessera.Federation.Privacy.SecureAggregation;
+
+/// <summary>
+/// What a client of a secure round masks, and how the server reads the unmasked sum. The update is clipped to L2
+/// norm C, scaled by the client's weight w = min(1, samples / cap) (1 when unweighted), given its share of
+/// distributed DP noise, and quantized over [−range, range]; two integer lanes follow: w in 1/65535ths, and 1 when
+/// the update was within C (so the round learns how many were clipped, summed like everything else). The sum of
+/// the lanes gives Σw and the count within the bound; the weighted mean is Σ w·Δ / Σ w.
+/// </summary>
+public sealed class SecureUpdateFormat
+{
+    /// <summary>Resolution of the weight lane.</summary>
+    public const uint WeightLevels = 65535;
+    const int Lanes = 2;
+
+    public SecureUpdateFormat(int modelLength, SecureAggregationTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ModelLength = modelLength;
+        Task = task;
+        Quantizer = new SecureQuantizer(task.Range, task.QuantizationBits, task.Parameters.Clients);
+        if (Quantizer.Bits != task.Parameters.Bits)
+            throw new ArgumentException($"q = {task.QuantizationBits} for {task.Parameters.Clients} clients makes b = {Quantizer.Bits}, but the round uses b = {task.Parameters.Bits}");
+        if (Quantizer.MaxLane < WeightLevels) throw new ArgumentException($"b = {Quantizer.Bits} leaves lanes below {WeightLevels}; use at least 15 quantization bits");
+        if (task.Parameters.Length != Length) throw new ArgumentException($"the round masks {task.Parameters.Length} words; a model of {modelLength} needs {Length}");
+    }
+
+    public int ModelLength { get; }
+    public SecureAggregationTask Task { get; }
+    public SecureQuantizer Quantizer { get; }
+    /// <summary>Words per input: the coordinates, then the weight and within-bound lanes.</summary>
+    public int Length => ModelLength + Lanes;
+
+    public static int LengthFor(int modelLength) => modelLength + Lanes;
+
+    /// <summary>The client's words from its flat update (not modified). <paramref name="noise"/> draws the DP share.</summary>
+    public uint[] Encode(ReadOnlySpan<float> update, long samples, Random rounding, Tessera.Data.DeterministicRandom noise)
+    {
+        if (update.Length != ModelLength) throw new ArgumentException($"the update has {update.Length} values; the model {ModelLength}");
+        var x = update.ToArray();
+        bool within = UpdateClipping.ClipInPlace(x, Task.Clip);
+        uint lane = Task.WeightCap > 0 ? (uint)Math.Clamp(Math.Round(samples / Task.WeightCap * WeightLevels), 1, WeightLevels) : WeightLevels;
+        if (lane != WeightLevels) TensorPrimitives.Multiply(x, lane / (float)WeightLevels, x);
+        GaussianNoise.AddInPlace(x, Task.NoiseStd, noise);
+        var words = new uint[Length];
+        Quantizer.Quantize(x, words, rounding);
+        words[ModelLength] = lane;
+        words[ModelLength + 1] = within ? 1u : 0u;
+        return words;
+    }
+
+    /// <summary>The float sum of <paramref name="inputs"/> clients' (weighted, clipped, noised) updates, Σw and how many were within C.</summary>
+    public (float[] Sum, double WeightSum, int WithinBound) Decode(ReadOnlySpan<uint> sum, int inputs)
+    {
+        if (sum.Length != Length) throw new ArgumentException($"the sum has {sum.Length} words, not {Length}");
+        var values = new float[ModelLength];
+        Quantizer.Dequantize(sum, inputs, values);
+        return (values, sum[ModelLength] / (double)WeightLevels, (int)sum[ModelLength + 1]);
+    }
+}

@@ -1,0 +1,45 @@
+using Tessera.Federation.Privacy.SecureAggregation;
+using Tessera.Protocol.Wire.SecureAggregation;
+
+namespace Tessera.Worker;
+
+/// <summary>
+/// This worker's side of a secure round (privacy.secure_aggregation): it advertises keys and shares them before
+/// training, then masks its update and helps unmask the round's sum. Only masked words and sealed shares leave it.
+/// </summary>
+public sealed class SecureSession
+{
+    readonly CoordinatorClient _client;
+    readonly SecureAggregationTask _task;
+    readonly SecAggClient _party;
+    AddressedShares? _shares;
+
+    SecureSession(CoordinatorClient client, SecureAggregationTask task)
+    {
+        _client = client;
+        _task = task;
+        _party = new SecAggClient(task.Parameters, task.Client);
+    }
+
+    /// <summary>Stages 1 and 2: advertise keys, then share them with the neighbours the coordinator names.</summary>
+    public static async Task<SecureSession> Begin(CoordinatorClient client, SecureAggregationTask task, CancellationToken ct)
+    {
+        var s = new SecureSession(client, task);
+        await client.PostStageAsync($"{task.StageUrl}/keys", s._party.AdvertiseKeys(), ct);
+        var neighbours = await client.PollStageAsync<NeighbourKeys>($"{task.StageUrl}/neighbours", ct);
+        await client.PostStageAsync($"{task.StageUrl}/shares", s._party.ShareKeys(neighbours), ct);
+        s._shares = await client.PollStageAsync<AddressedShares>($"{task.StageUrl}/shares", ct);
+        return s;
+    }
+
+    /// <summary>Stages 3 and 4: the clipped, weighted (and, with distributed DP, noised) update masked; then this worker's shares for the unmasking.</summary>
+    public async Task Finish(float[] update, long samples, int steps, double meanLoss, double samplesPerSecond, CancellationToken ct)
+    {
+        var format = new SecureUpdateFormat(update.Length, _task);
+        var words = format.Encode(update, samples, new Random(), Federation.Privacy.GaussianNoise.Unpredictable());
+        var input = _party.MaskInput(_shares!, words);
+        await _client.PostStageAsync($"{_task.StageUrl}/input", new MaskedUpload { Input = input, Steps = steps, MeanLoss = meanLoss, SamplesPerSecond = samplesPerSecond }, ct);
+        var request = await _client.PollStageAsync<UnmaskRequest>($"{_task.StageUrl}/unmask", ct);
+        await _client.PostStageAsync($"{_task.StageUrl}/unmask", _party.Unmask(request), ct);
+    }
+}
