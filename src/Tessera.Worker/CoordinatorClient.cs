@@ -87,7 +87,9 @@ public sealed class CoordinatorClient : IDisposable
     public async Task PostStageAsync<T>(string url, T message, CancellationToken ct)
     {
         using var req = Authorized(HttpMethod.Post, url);
-        req.Content = JsonContent.Create(message, options: WireJson.Options);
+        // Serialized up front so the length is declared (a masked input is megabytes; the coordinator checks its size first).
+        req.Content = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(message, WireJson.Options));
+        req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var res = await _http.SendAsync(req, ct);
         await ThrowIfRefused(res, ct);
     }

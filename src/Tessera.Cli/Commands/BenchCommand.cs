@@ -23,6 +23,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(TrustBench.Create());
         bench.Subcommands.Add(SpillBench.Create());
         bench.Subcommands.Add(RobustBench.Create());
+        bench.Subcommands.Add(SecAggBench.Create());
         return bench;
     }
 

@@ -195,17 +195,27 @@ public sealed class SecAggServer
     public SecAggResult CloseUnmask()
     {
         Closing(SecAggStage.Unmask);
+        // Rebuilding is the server's heaviest arithmetic (n·k share checks in a 521-bit field): owners in parallel.
+        var survivors = _survivors.ToArray();
+        var dropped = _dropped.ToArray();
+        var seeds = new (byte[]? Secret, string? Why)[survivors.Length];
+        var scalars = new (byte[]? Secret, string? Why)[dropped.Length];
+        Parallel.For(0, survivors.Length, s => seeds[s] = Rebuild(survivors[s], "seed", r => r.SeedShares));
+        Parallel.For(0, dropped.Length, s => scalars[s] = Rebuild(dropped[s], "mask-key", r => r.ScalarShares));
+        if (seeds.Concat(scalars).FirstOrDefault(r => r.Why is not null).Why is { } why) Fail(why);
         var terms = new List<MaskTerm>();
-        foreach (int i in _survivors)
+        for (int s = 0; s < survivors.Length; s++)
         {
-            var seed = Rebuild(i, "seed", r => r.SeedShares);
+            int i = survivors[s];
+            var seed = seeds[s].Secret!;
             if (!SHA256.HashData(seed).AsSpan().SequenceEqual(_shared[i].SeedCommitment))
                 Fail($"client {i}'s rebuilt self-mask seed does not match its commitment: it or a neighbour sent inconsistent shares");
             terms.Add(new MaskTerm(_kdf.Derive(seed, SecAggKeyDerivation.SelfMask), Subtract: true));
         }
-        foreach (int i in _dropped)
+        for (int s = 0; s < dropped.Length; s++)
         {
-            var scalar = Rebuild(i, "mask-key", r => r.ScalarShares);
+            int i = dropped[s];
+            var scalar = scalars[s].Secret!;
             if (!P256Keys.IsScalar(scalar)) Fail($"client {i}'s rebuilt mask key is not a P-256 scalar: it or a neighbour sent inconsistent shares");
             using var key = P256Keys.FromScalar(scalar);
             if (!P256Keys.PublicKey(key).AsSpan().SequenceEqual(_advertised[i].Message.MaskKey))
@@ -220,17 +230,17 @@ public sealed class SecAggServer
         return new SecAggResult(_sum!, _survivors.ToList());
     }
 
-    /// <summary>Secret i shared, from the revealed shares of its holders; all of them must lie on one polynomial.</summary>
-    byte[] Rebuild(int owner, string kind, Func<UnmaskShares, IReadOnlyList<RevealedShare>> pick)
+    /// <summary>Secret <paramref name="owner"/> shared, from its holders' revealed shares (all on one polynomial), or why not.</summary>
+    (byte[]? Secret, string? Why) Rebuild(int owner, string kind, Func<UnmaskShares, IReadOnlyList<RevealedShare>> pick)
     {
         var shares = new List<ShamirShare>();
         foreach (int holder in _partners[owner])
             if (_revealed.TryGetValue(holder, out var r) && pick(r).FirstOrDefault(s => s.Owner == owner) is { } s)
                 shares.Add(new ShamirShare(holder, ShamirSharing.Decode(s.Value)!.Value));
         if (shares.Count < _p.Threshold)
-            Fail($"only {shares.Count} {kind} shares of client {owner} came back; rebuilding it needs t = {_p.Threshold}; re-run the round");
-        return ShamirSharing.Reconstruct(shares, _p.Threshold)
-            ?? throw Fail($"the {kind} shares of client {owner} are inconsistent (not on one polynomial, or not rebuilding a 32-byte secret): it or a neighbour equivocated");
+            return (null, $"only {shares.Count} {kind} shares of client {owner} came back; rebuilding it needs t = {_p.Threshold}; re-run the round");
+        return ShamirSharing.Reconstruct(shares, _p.Threshold) is { } secret ? (secret, null)
+            : (null, $"the {kind} shares of client {owner} are inconsistent (not on one polynomial, or not rebuilding a 32-byte secret): it or a neighbour equivocated");
     }
 
     void In(SecAggStage stage, object? message)

@@ -59,8 +59,11 @@ public static class ShamirSharing
     public static byte[]? Reconstruct(IReadOnlyList<ShamirShare> shares, int threshold)
     {
         if (shares.Count < threshold) throw new ArgumentException($"{shares.Count} shares cannot rebuild a secret of threshold {threshold}", nameof(shares));
-        if (!LieOnOnePolynomial(shares, threshold)) return null;
-        var secret = InterpolateAtZero(shares.Take(threshold).ToList());
+        if (!Valid(shares)) return null;
+        var basis = new Basis(shares.Take(threshold).ToList(), shares.Max(s => s.X));
+        for (int i = threshold; i < shares.Count; i++)
+            if (basis.At(shares[i].X) != shares[i].Y) return null;
+        var secret = basis.At(0);
         if (secret.GetByteCount(isUnsigned: true) > SecretBytes) return null;
         var bytes = new byte[SecretBytes];
         secret.TryWriteBytes(bytes.AsSpan(SecretBytes - secret.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
@@ -71,13 +74,76 @@ public static class ShamirSharing
     public static bool LieOnOnePolynomial(IReadOnlyList<ShamirShare> shares, int threshold)
     {
         if (shares.Count < threshold) throw new ArgumentException($"{shares.Count} shares fix no polynomial of degree {threshold - 1}", nameof(shares));
-        if (shares.Select(s => s.X).Distinct().Count() != shares.Count) return false;
-        if (shares.Any(s => s.Y.Sign < 0 || s.Y >= Prime)) return false;
-        var basis = shares.Take(threshold).ToList();
-        var weights = BarycentricWeights(basis);
+        if (!Valid(shares)) return false;
+        var basis = new Basis(shares.Take(threshold).ToList(), shares.Max(s => s.X));
         for (int i = threshold; i < shares.Count; i++)
-            if (Evaluate(basis, weights, shares[i].X) != shares[i].Y) return false;
+            if (basis.At(shares[i].X) != shares[i].Y) return false;
         return true;
+    }
+
+    static bool Valid(IReadOnlyList<ShamirShare> shares) =>
+        shares.All(s => s.X >= 1 && s.Y.Sign >= 0 && s.Y < Prime) && shares.Select(s => s.X).Distinct().Count() == shares.Count;
+
+    /// <summary>
+    /// The polynomial through t shares at holder indices, in barycentric form L(a) = Π_j (a − x_j) · Σ_j w_j y_j /
+    /// (a − x_j). At a small integer a the differences are small integers whose inverses are looked up, so each
+    /// evaluation costs t multiplications; the weights cost one modular inverse.
+    /// </summary>
+    sealed class Basis
+    {
+        readonly IReadOnlyList<ShamirShare> _points;
+        readonly BigInteger[] _scaled;
+        readonly BigInteger[] _inverses;
+
+        public Basis(IReadOnlyList<ShamirShare> points, int largestX)
+        {
+            _points = points;
+            var weights = BarycentricWeights(points);
+            _scaled = new BigInteger[points.Count];
+            for (int j = 0; j < points.Count; j++) _scaled[j] = Reduce(weights[j] * points[j].Y);
+            _inverses = SmallInverses(largestX);
+        }
+
+        public BigInteger At(int a)
+        {
+            BigInteger sum = BigInteger.Zero, product = BigInteger.One;
+            for (int j = 0; j < _points.Count; j++)
+            {
+                long diff = (long)a - _points[j].X;
+                if (diff == 0) return _points[j].Y;
+                product = Shorten(product * diff);
+                var term = _scaled[j] * _inverses[Math.Abs(diff)];
+                sum += diff > 0 ? term : -term;
+            }
+            return Reduce(Mod(sum) * Mod(product));
+        }
+    }
+
+    static BigInteger[] _inverses = [BigInteger.Zero, BigInteger.One];
+    static readonly Lock InversesLock = new();
+
+    /// <summary>1/k mod p for k = 1..upTo (index 0 unused), kept and grown as needed; all inverted at once.</summary>
+    static BigInteger[] SmallInverses(int upTo)
+    {
+        var known = Volatile.Read(ref _inverses);
+        if (known.Length > upTo) return known;
+        lock (InversesLock)
+        {
+            if (_inverses.Length > upTo) return _inverses;
+            int size = Math.Max(upTo + 1, 2 * _inverses.Length);
+            var prefix = new BigInteger[size];
+            prefix[0] = prefix[1] = BigInteger.One;
+            for (int k = 2; k < size; k++) prefix[k] = Reduce(prefix[k - 1] * k);
+            var inverse = BigInteger.ModPow(prefix[size - 1], Prime - 2, Prime);
+            var result = new BigInteger[size];
+            for (int k = size - 1; k >= 1; k--)
+            {
+                result[k] = Reduce(inverse * prefix[k - 1]);
+                inverse = Reduce(inverse * k);
+            }
+            Volatile.Write(ref _inverses, result);
+            return result;
+        }
     }
 
     /// <summary>y as its 66 wire bytes.</summary>
@@ -110,7 +176,10 @@ public static class ShamirSharing
         }
     }
 
-    /// <summary>w_j = 1 / Π_{m≠j} (x_j − x_m), all inverted at once (Montgomery's trick: one modular inverse in all).</summary>
+    /// <summary>
+    /// w_j = 1 / Π_{m≠j} (x_j − x_m), all inverted at once (Montgomery's trick: one modular inverse in all). The
+    /// differences are small integers, so each product is built exactly and reduced once.
+    /// </summary>
     static BigInteger[] BarycentricWeights(IReadOnlyList<ShamirShare> basis)
     {
         int t = basis.Count;
@@ -119,40 +188,53 @@ public static class ShamirSharing
         {
             BigInteger d = BigInteger.One;
             for (int m = 0; m < t; m++)
-                if (m != j) d = d * Mod(basis[j].X - basis[m].X) % Prime;
-            denominators[j] = d;
+                if (m != j) d *= (long)basis[j].X - basis[m].X;
+            denominators[j] = Mod(d);
         }
         var prefix = new BigInteger[t + 1];
         prefix[0] = BigInteger.One;
-        for (int j = 0; j < t; j++) prefix[j + 1] = prefix[j] * denominators[j] % Prime;
+        for (int j = 0; j < t; j++) prefix[j + 1] = Reduce(prefix[j] * denominators[j]);
         var inverse = BigInteger.ModPow(prefix[t], Prime - 2, Prime);
         var weights = new BigInteger[t];
         for (int j = t - 1; j >= 0; j--)
         {
-            weights[j] = inverse * prefix[j] % Prime;
-            inverse = inverse * denominators[j] % Prime;
+            weights[j] = Reduce(inverse * prefix[j]);
+            inverse = Reduce(inverse * denominators[j]);
         }
         return weights;
     }
 
-    /// <summary>L(at) = Σ_j y_j w_j Π_{m≠j} (at − x_m), the products from prefix and suffix runs so no inverse is needed.</summary>
+    /// <summary>
+    /// L(at) = Σ_j y_j w_j Π_{m≠j} (at − x_m), the products from prefix and suffix runs so no inverse is needed
+    /// (at and every x are small integers, so the runs grow exactly and are reduced only when long).
+    /// </summary>
     static BigInteger Evaluate(IReadOnlyList<ShamirShare> basis, BigInteger[] weights, BigInteger at)
     {
         int t = basis.Count;
         var prefix = new BigInteger[t + 1];
         var suffix = new BigInteger[t + 1];
         prefix[0] = suffix[t] = BigInteger.One;
-        for (int j = 0; j < t; j++) prefix[j + 1] = prefix[j] * Mod(at - basis[j].X) % Prime;
-        for (int j = t - 1; j >= 0; j--) suffix[j] = suffix[j + 1] * Mod(at - basis[j].X) % Prime;
+        for (int j = 0; j < t; j++) prefix[j + 1] = Shorten(prefix[j] * Mod(at - basis[j].X));
+        for (int j = t - 1; j >= 0; j--) suffix[j] = Shorten(suffix[j + 1] * Mod(at - basis[j].X));
         BigInteger sum = BigInteger.Zero;
         for (int j = 0; j < t; j++)
-            sum = (sum + basis[j].Y * weights[j] % Prime * (prefix[j] * suffix[j + 1] % Prime)) % Prime;
-        return sum;
+            sum += Reduce(basis[j].Y * weights[j]) * Reduce(prefix[j] * suffix[j + 1]);
+        return Reduce(sum);
+    }
+
+    static BigInteger Shorten(BigInteger v) => v.GetBitLength() <= 2048 ? v : v.Sign < 0 ? -Reduce(-v) : Reduce(v);
+
+    /// <summary>v mod p for v ≥ 0 without division: 2^521 ≡ 1, so the bits above 521 fold onto the bits below.</summary>
+    static BigInteger Reduce(BigInteger v)
+    {
+        while (v.GetBitLength() > 521) v = (v & Prime) + (v >> 521);
+        return v == Prime ? BigInteger.Zero : v;
     }
 
     static BigInteger Mod(BigInteger v)
     {
-        var r = v % Prime;
-        return r.Sign < 0 ? r + Prime : r;
+        if (v.Sign >= 0) return Reduce(v);
+        var r = Reduce(-v);
+        return r.IsZero ? r : Prime - r;
     }
 }
