@@ -93,7 +93,7 @@ internal static class SimulateCommand
         if (sim.Plan.Privacy is { } dpPlan)
             AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
                 $"privacy.dp {dpPlan.Spec.Mode}: noise multiplier {dpPlan.NoiseMultiplier:G6}{(dpPlan.Spec.NoiseMultiplier is null ? $" (solved for ε = {dpPlan.Spec.TargetEpsilon:G4} over {spec.Rounds} rounds)" : "")}, " +
-                $"clip {dpPlan.Spec.Clip:G4}{(dpPlan.Spec.AdaptiveClip is null ? "" : " (adaptive)")}, δ = {dpPlan.Spec.Delta:G3}, {dpPlan.Spec.Sampling} sampling of {dpPlan.ExpectedClients} of {dpPlan.Population:N0} clients")));
+                $"clip {dpPlan.Spec.Clip:G4}{(dpPlan.Spec.AdaptiveClip is null ? "" : " (adaptive)")}, δ = {dpPlan.Spec.Delta:g3}, {dpPlan.Spec.Sampling} sampling of {dpPlan.ExpectedClients} of {dpPlan.Population:N0} clients")));
         if (sim.Attack is { } attack)
             AnsiConsole.MarkupLine(Markup.Escape($"attack {attack.Name}: {attack.Byzantine.Count} of {sim.Available.Count} clients are Byzantine"));
         if (overrides.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"changed from {jobPath}: {string.Join(", ", overrides.Select(o => $"{o.Path}={o.Value}"))}; output in {outDir}"));
