@@ -78,18 +78,22 @@ internal static class SimulateCommand
                     csv.Write(m);
                     if (m.TestAccuracy is { } acc)
                         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s{string.Concat((m.Metrics ?? new Dictionary<string, double>()).Select(kv => $"  {kv.Key} {kv.Value:G4}"))}{(m.Attack is null ? "" : $"  {m.Attack} ×{m.Byzantine}")}{(m.AttackSuccessRate is { } asr ? $"  attack success {asr:P1}" : "")}"));
+                            $"round {m.Round,5}  test acc [bold]{acc:P2}[/]  test loss {m.TestLoss:F4}  train loss {(double.IsNaN(m.MeanTrainLoss) ? "-" : m.MeanTrainLoss.ToString("F4", CultureInfo.InvariantCulture))}  clients {m.Clients}{(m.Dropped > 0 ? $" (+{m.Dropped} dropped)" : "")}  sim {m.SimulatedSeconds:F0}s  wall {m.WallSeconds:F1}s{string.Concat((m.Metrics ?? new Dictionary<string, double>()).Select(kv => $"  {kv.Key} {kv.Value:G4}"))}{(m.Attack is null ? "" : $"  {m.Attack} ×{m.Byzantine}")}{(m.AttackSuccessRate is { } asr ? $"  attack success {asr:P1}" : "")}{(m.Privacy is { } dp ? $"  ε {dp.Epsilon:G4} clip {dp.Clip:G3}" : "")}"));
                 },
             },
         };
 
         using var sim = new Simulator(spec, options with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(jobPath))! });
         Directory.CreateDirectory(outDir);
-        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames, attack: sim.Attack is not null, robust: sim.Robust is not null);
+        using var csvFile = csv = new MetricsCsv(csvPath, sim.MetricNames, attack: sim.Attack is not null, robust: sim.Robust is not null, privacy: sim.Plan.Privacy is not null);
         foreach (var m in from?.Rounds ?? []) csv.Write(m);   // the curve so far, then the new rounds
         AnsiConsole.MarkupLine($"[bold]{spec.Name}[/]: {sim.Strategy.Name} ({spec.Strategy.Name}), model {sim.Model.Name} ({sim.Model.ParameterCount:N0} parameters), " +
                                $"{spec.Data.Dataset} {spec.Data.Partition} over {sim.Available.Count:N0} clients, E={spec.Local.Epochs} " +
                                $"B={(spec.Local.BatchSize == 0 ? "full" : spec.Local.BatchSize)} lr={spec.Local.LearningRate}, up to {sim.Rounds} rounds, {parallel} workers");
+        if (sim.Plan.Privacy is { } dpPlan)
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                $"privacy.dp {dpPlan.Spec.Mode}: noise multiplier {dpPlan.NoiseMultiplier:G6}{(dpPlan.Spec.NoiseMultiplier is null ? $" (solved for ε = {dpPlan.Spec.TargetEpsilon:G4} over {spec.Rounds} rounds)" : "")}, " +
+                $"clip {dpPlan.Spec.Clip:G4}{(dpPlan.Spec.AdaptiveClip is null ? "" : " (adaptive)")}, δ = {dpPlan.Spec.Delta:g3}, {dpPlan.Spec.Sampling} sampling of {dpPlan.ExpectedClients} of {dpPlan.Population:N0} clients")));
         if (sim.Attack is { } attack)
             AnsiConsole.MarkupLine(Markup.Escape($"attack {attack.Name}: {attack.Byzantine.Count} of {sim.Available.Count} clients are Byzantine"));
         if (overrides.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"changed from {jobPath}: {string.Join(", ", overrides.Select(o => $"{o.Path}={o.Value}"))}; output in {outDir}"));
