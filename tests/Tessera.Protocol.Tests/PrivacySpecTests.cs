@@ -47,14 +47,21 @@ public class PrivacySpecTests
     [InlineData("  dp: { noise_multiplier: 1, adaptive_clip: { quantile: 1 } }", "privacy.dp.adaptive_clip.quantile")]
     [InlineData("  dp: { noise_multiplier: 1, adaptive_clip: maybe }", "privacy.dp.adaptive_clip")]
     [InlineData("  dp: { noise_multiplier: 1, mode: distributed }", "privacy.dp.mode")]
-    [InlineData("  secure_aggregation: true\n  dp: { noise_multiplier: 1 }\nverification: { replay: off }", "privacy.dp.mode")]
+    [InlineData("  secure_aggregation: true\n  dp: { noise_multiplier: 1, mode: distributed, adaptive_clip: true }\nverification: { replay: off }", "privacy.dp.adaptive_clip")]
+    [InlineData("  secure_aggregation: { clip: 2 }\n  dp: { noise_multiplier: 1 }\nverification: { replay: off }", "privacy.secure_aggregation.clip")]
+    [InlineData("  secure_aggregation: { bits: 30 }", "privacy.secure_aggregation.bits", "clients_per_round: 10\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: { neighbours: 10 }", "privacy.secure_aggregation.neighbours", "clients_per_round: 10\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: { neighbours: 4, threshold: 5 }", "privacy.secure_aggregation.threshold", "clients_per_round: 10\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "clients_per_round", "clients_per_round: 2\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "over_selection", "clients_per_round: 5\nover_selection: 1.3\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "privacy.secure_aggregation", "clients_per_round: 5\nstrategy: { name: fednova }\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "verification.replay")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local, adaptive_clip: true }\nverification: { replay: off }", "privacy.dp.adaptive_clip")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local }", "verification.replay")]
     [InlineData("  secure_aggregation: maybe", "privacy.secure_aggregation")]
     [InlineData("  differential: true", "privacy.differential")]
-    public void Bad_settings_name_the_field(string privacy, string field) =>
-        Assert.Equal(field, Refused(privacy).Field);
+    public void Bad_settings_name_the_field(string privacy, string field, string extra = Cohort) =>
+        Assert.Equal(field, Refused(privacy, extra).Field);
 
     [Fact]
     public void Secure_aggregation_refuses_a_rule_that_needs_individual_updates_naming_both()

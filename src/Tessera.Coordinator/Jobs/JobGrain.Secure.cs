@@ -19,7 +19,8 @@ public sealed partial class JobGrain
         var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
         // DP bounds each client's influence, so the mean is unweighted; otherwise clients weigh by samples, up to the largest task's.
         double cap = Setup.Plan.Privacy is null ? tasks.Max(t => t.Samples) : 0;
-        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap);
+        double clip = Setup.Strategy is Federation.Privacy.PrivateStrategy dp ? dp.ClipOf(_model) : Setup.Spec.Privacy.SecureClip;
+        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
         var parameters = SecureRoundPlan.Parameters(Setup, Id, r.Round, tasks[0].Secure!);
         var format = new SecureUpdateFormat((int)Setup.Template.Count, SecureRoundPlan.Task(Setup, Id, r.Round, tasks[0].Secure!, ""));
         r.Secure = new SecureRound(parameters, format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,

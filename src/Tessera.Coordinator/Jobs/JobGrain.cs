@@ -360,7 +360,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial>? partials)
     {
         var watch = Stopwatch.StartNew();
-        var (aggregate, fates) = r.Secure is { } secure ? (secure.Aggregate(r.Round, r.Samples, Setup.Plan.Privacy), null) : _combiner.Combine(r, current, partials);
+        var (aggregate, fates) = r.Secure is { } secure ? (secure.Aggregate(r.Round, r.Samples, Setup.Plan.Privacy, Federation.Privacy.GaussianNoise.Unpredictable()), null) : _combiner.Combine(r, current, partials);
         var next = Setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;
         metrics.AggregationMs.Record(aggregationMs);

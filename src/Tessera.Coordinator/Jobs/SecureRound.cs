@@ -152,19 +152,38 @@ public sealed class SecureRound
     }
 
     /// <summary>
-    /// The round's aggregate from the unmasked sum: the weighted mean Σw·Δ/Σw, or, with DP, the sum over the expected
-    /// cohort m (the clients added the noise before masking; the server adds none).
+    /// The round's aggregate from the unmasked sum: the weighted mean Σw·Δ/Σw; with DP the sum over the expected cohort
+    /// m, noised here (central: N(0, (z_Δ·C)²) on the sum, and adaptive clipping's count of updates within the bound
+    /// noised as the streaming aggregator does) or already by the clients (distributed).
     /// </summary>
-    public RoundAggregate Aggregate(int round, long totalSamples, Federation.Planning.PrivacyPlan? privacy)
+    public RoundAggregate Aggregate(int round, long totalSamples, Federation.Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
     {
         var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
         int inputs = result.Survivors.Count;
         var (sum, weights, within) = Format.Decode(result.Sum, inputs);
-        double denominator = privacy is { } p ? p.ExpectedClients : weights;
-        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / denominator), sum);
-        var dp = privacy is null ? null : new PrivateRound(Format.Task.Clip, Format.Task.NoiseStd * Math.Sqrt(privacy.ExpectedClients) / privacy.ExpectedClients, null, Format.Task.Clip);
         WithinBound = within;
-        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: dp);
+        if (privacy is null)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / weights), sum);
+            return new RoundAggregate(round, sum, inputs, totalSamples);
+        }
+        double clip = Format.Task.Clip, next = clip, std;
+        int m = privacy.ExpectedClients;
+        double? unclipped = null;
+        var mechanism = privacy.Mechanism;
+        if (privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central)
+        {
+            std = mechanism.UpdateNoiseMultiplier * clip;
+            GaussianNoise.AddInPlace(sum, std, noise);
+            if (mechanism.Adaptive is { } adaptive)
+            {
+                unclipped = AdaptiveClipping.UnclippedFraction(within - inputs / 2.0 + adaptive.CountNoise * noise.NextGaussian(), m);
+                next = adaptive.NextBound(clip, unclipped.Value);
+            }
+        }
+        else std = Format.Task.NoiseStd * Math.Sqrt(m);   // the m clients' shares, σ_i = z·C/√m each
+        System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
+        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: new PrivateRound(clip, std / m, unclipped, next));
     }
 
     /// <summary>How many of the survivors' updates were within the clipping bound (the rest were clipped), known only as this sum.</summary>

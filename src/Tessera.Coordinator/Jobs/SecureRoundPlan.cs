@@ -3,9 +3,12 @@ using Tessera.Protocol.Wire.SecureAggregation;
 
 namespace Tessera.Coordinator.Jobs;
 
-/// <summary>A task's place in a secure round: its client number, the cohort size, and the samples at which a client's weight is 1 (0: unweighted).</summary>
+/// <summary>
+/// A task's place in a secure round: its client number, the cohort size, the samples at which a client's weight is 1
+/// (0: unweighted), and the L2 bound it clips to (with adaptive clipping, this round's).
+/// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record SecureSlot(int Client, int Cohort, int Attempt, double WeightCap);
+public sealed record SecureSlot(int Client, int Cohort, int Attempt, double WeightCap, double Clip);
 
 /// <summary>
 /// What every party of a job's secure round is told, derived in one place from the job's setup: the SecAgg+
@@ -25,7 +28,7 @@ public static class SecureRoundPlan
     public static SecureAggregationTask Task(JobSetup setup, string jobId, int round, SecureSlot slot, string stageUrl)
     {
         var spec = setup.Spec.Privacy;
-        double clip = spec.SecureClip;
+        double clip = slot.Clip;
         double noise = setup.Plan.Privacy is { Spec.Mode: Protocol.Jobs.DpSpec.Distributed } dp ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
         return new SecureAggregationTask
         {

@@ -19,8 +19,8 @@ internal static class PrivacyRules
         if (p.Dp is not { } dp) return;
         if (dp.Mode == DpSpec.Distributed && p.SecureAggregation is null)
             throw new JobSpecException("privacy.dp.mode", "distributed noise is added in shares by the clients and needs privacy.secure_aggregation: true to hide each share");
-        if (dp.Mode == DpSpec.Central && p.SecureAggregation is not null)
-            throw new JobSpecException("privacy.dp.mode", "central noise is added by a server that sees each update; with privacy.secure_aggregation use mode distributed");
+        if (dp.Mode == DpSpec.Distributed && dp.AdaptiveClip is not null)
+            throw new JobSpecException("privacy.dp.adaptive_clip", "with mode distributed the clients would have to noise the count of clipped updates too, which is not built; use mode central (the server noises the unmasked sum) or a fixed clip");
         if (!a.IsPlainMean)
             throw new JobSpecException("privacy.dp", $"cannot be used with strategy.aggregator {Describe(a)}: DP-FedAvg's noise is calibrated to a mean of clipped updates, where one client moves the result by at most C/m");
         string? why = spec.Strategy.Name switch

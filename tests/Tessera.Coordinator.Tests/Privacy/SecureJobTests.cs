@@ -1,3 +1,5 @@
+using Tessera.Coordinator.Jobs;
+
 namespace Tessera.Coordinator.Tests.Privacy;
 
 /// <summary>privacy.secure_aggregation on a real coordinator with .NET workers: SecAgg+ rounds over the task protocol.</summary>
@@ -9,7 +11,7 @@ public sealed class SecureJobTests : IDisposable
     static string Spec(string name, string privacy) => $$"""
         name: {{name}}
         model: logreg
-        rounds: 4
+        rounds: 5
         clients_per_round: 4
         data: { clients: 4, train_samples: 4000 }
         local: { epochs: 1, batch_size: 20, lr: 0.1 }
@@ -41,6 +43,31 @@ public sealed class SecureJobTests : IDisposable
         Assert.True(Math.Abs(s.LastAccuracy!.Value - p.LastAccuracy!.Value) < 0.02, $"secure {s.LastAccuracy:P2}, plain {p.LastAccuracy:P2}");
         var rounds = await admin.Rounds(secure.Id);
         Assert.All(rounds.Where(r => r.Status == "closed"), r => Assert.Equal(4, r.Updates));
+    }
+
+    [Fact]
+    public async Task Central_dp_over_secure_aggregation_learns_as_central_dp_without_it_and_spends_the_same_epsilon()
+    {
+        const string dp = "  dp: { noise_multiplier: 0.01, clip: 10 }";
+        using var coordinator = CoordinatorProcess.Start(_data, 0);
+        using var admin = new AdminApi(coordinator.Url, CoordinatorProcess.AdminKey);
+        var results = new List<JobSnapshot>();
+        foreach (var (name, privacy) in new[] { ("e2e-dp-secagg", $"privacy:\n  secure_aggregation: {{ stage_seconds: 20 }}\n{dp}"), ("e2e-dp-plain", $"privacy:\n{dp}") })
+        {
+            var job = await admin.CreateJob(Spec(name, privacy));
+            await using var pool = new WorkerPool();
+            for (int i = 0; i < 4; i++) pool.Add(coordinator.Url, job.JoinToken, $"worker-{i}");
+            var done = await admin.WaitFor(job.Id, j => j.Status is "completed" or "failed", maxSeconds: 300);
+            Assert.Equal("completed", done.Status);
+            results.Add(done);
+        }
+        var (secure, plain) = (results[0], results[1]);
+        Assert.True(secure.Privacy!.SecureAggregation);
+        Assert.Equal(plain.Privacy!.Epsilon, secure.Privacy.Epsilon, 9);
+        Assert.True(Math.Abs(secure.LastAccuracy!.Value - plain.LastAccuracy!.Value) < 0.01, $"secure {secure.LastAccuracy:P2}, plain {plain.LastAccuracy:P2}");
+        var noise = (await admin.Rounds(secure.Id)).Where(r => r.Status == "closed")
+            .Select(r => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics!)!["dp_noise_std"]);
+        Assert.All(noise, n => Assert.Equal(0.01 * 10 / 4, n, 9));   // the server noised the unmasked sum
     }
 
     public void Dispose()
