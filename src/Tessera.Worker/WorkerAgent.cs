@@ -102,7 +102,7 @@ public sealed class WorkerAgent : IDisposable
         {
             // The key stages come first: they close after seconds, training after minutes.
             try { secure = await SecureSession.Begin(_client, sa, ct); }
-            catch (CoordinatorRefusedException e)
+            catch (Exception e) when (e is CoordinatorRefusedException or Federation.Privacy.SecureAggregation.SecAggException)
             {
                 Report(new TaskDropped(_name, task.TaskId, $"secure round: {e.Message}"));
                 return;
@@ -153,7 +153,8 @@ public sealed class WorkerAgent : IDisposable
             {
                 // Masking and unmasking wait on the rest of the cohort: heartbeats keep going meanwhile.
                 try { await secure.Finish(outcome.Flat!, outcome.Samples, outcome.Steps, outcome.MeanLoss, outcome.SamplesPerSecond, training.Token); }
-                catch (CoordinatorRefusedException e)
+                // A refusal, or a payload this client must not act on (a share that does not decrypt, a survivor set below t): it drops out.
+                catch (Exception e) when (e is CoordinatorRefusedException or Federation.Privacy.SecureAggregation.SecAggException)
                 {
                     Report(new TaskDropped(_name, task.TaskId, $"secure round: {e.Message}"));
                     return;

@@ -70,6 +70,26 @@ public sealed class SecureJobTests : IDisposable
         Assert.All(noise, n => Assert.Equal(0.01 * 10 / 4, n, 9));   // the server noised the unmasked sum
     }
 
+    [Fact]
+    public async Task Distributed_dp_noise_is_added_by_the_workers_in_shares_under_secure_aggregation()
+    {
+        // z = 50, C = 1: each worker adds N(0, (z·C)²/m) before masking; the four shares sum to N(0, (z·C)²), so the
+        // model moves by about z·C/m·√d. A coordinator that saw the shares or added the noise itself is not needed.
+        using var coordinator = CoordinatorProcess.Start(_data, 0);
+        using var admin = new AdminApi(coordinator.Url, CoordinatorProcess.AdminKey);
+        var job = await admin.CreateJob(Spec("e2e-dp-distributed", "privacy:\n  secure_aggregation: { stage_seconds: 20 }\n  dp: { mode: distributed, noise_multiplier: 50, clip: 1 }").Replace("rounds: 5", "rounds: 1"));
+        await using var pool = new WorkerPool();
+        for (int i = 0; i < 4; i++) pool.Add(coordinator.Url, job.JoinToken, $"worker-{i}");
+        var done = await admin.WaitFor(job.Id, j => j.Status is "completed" or "failed", maxSeconds: 300);
+        Assert.Equal("completed", done.Status);
+        Assert.Equal("distributed", done.Privacy!.Mode);
+        var before = TestTensors.Floats(await admin.Bytes($"/api/v1/jobs/{job.Id}/model?format=safetensors&version=0"));
+        var after = TestTensors.Floats(await admin.Bytes($"/api/v1/jobs/{job.Id}/model?format=safetensors&version=1"));
+        double moved = Math.Sqrt(before.Zip(after, (a, b) => (double)(a - b) * (a - b)).Sum());
+        double expected = 50.0 / 4 * Math.Sqrt(before.Length);
+        Assert.InRange(moved, 0.9 * expected, 1.1 * expected);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_data, true); } catch (IOException) { }
