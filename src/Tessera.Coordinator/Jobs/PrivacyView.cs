@@ -5,6 +5,7 @@ using Tessera.Federation.Privacy;
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>A job's privacy as its status shows it: the mode, the ε(δ) spent by the rounds released so far, the target, and the current clipping bound.</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record PrivacyView(string Mode, bool SecureAggregation, double NoiseMultiplier, double Epsilon, double Delta, double? TargetEpsilon, double Clip, long MaxRounds)
 {
     public static PrivacyView? Of(JobSetup setup, GlobalModel model)
