@@ -24,13 +24,8 @@ public static class SecAggEndpoints
 
     static async Task<IResult> Post(string id, string stage, HttpRequest req, RequestAuth auth, JobRegistry jobs)
     {
-        var (w, error) = auth.Worker(req);
-        if (error is not null) return error;
-        if (!Stages.Contains(stage)) return ApiErrors.NotFound($"no secure-aggregation stage '{stage}'");
-        var (found, notYours) = await WorkerEndpoints.OwnTask(jobs, id, w!);
-        if (notYours is not null) return notYours;
-        var job = found!.Value.Job;
-        if (found.Value.Task.Secure is null) return ApiErrors.Conflict($"task {id} is not in a secure round");
+        var (job, refused) = await SecureTask(id, stage, req, auth, jobs);
+        if (refused is not null) return refused;
         // A masked input is 4 bytes a word, base64 in JSON: about 5.4 bytes a word; the key stages are small.
         long limit = 6L * (job.Setup.Template.Count + 2) + (1 << 20);
         if (req.ContentLength > limit) return ApiErrors.TooLarge($"a {stage} message of this job is at most {limit} bytes");
@@ -45,13 +40,8 @@ public static class SecAggEndpoints
 
     static async Task<IResult> Get(string id, string stage, double? wait, HttpRequest req, RequestAuth auth, JobRegistry jobs)
     {
-        var (w, error) = auth.Worker(req);
-        if (error is not null) return error;
-        if (!Stages.Contains(stage)) return ApiErrors.NotFound($"no secure-aggregation stage '{stage}'");
-        var (found, notYours) = await WorkerEndpoints.OwnTask(jobs, id, w!);
-        if (notYours is not null) return notYours;
-        var job = found!.Value.Job;
-        if (found.Value.Task.Secure is null) return ApiErrors.Conflict($"task {id} is not in a secure round");
+        var (job, refused) = await SecureTask(id, stage, req, auth, jobs);
+        if (refused is not null) return refused;
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Clamp(wait ?? 10, 0, 30));
         while (true)
         {
@@ -61,6 +51,18 @@ public static class SecAggEndpoints
             if (reply.Status != StatusCodes.Status202Accepted || DateTime.UtcNow >= until) return Result(reply);
             try { await changed; } catch (TimeoutException) { }
         }
+    }
+
+    /// <summary>The worker's own task of a secure round, or the 4xx that says why not.</summary>
+    static async Task<(JobHandle Job, IResult? Refused)> SecureTask(string id, string stage, HttpRequest req, RequestAuth auth, JobRegistry jobs)
+    {
+        var (w, error) = auth.Worker(req);
+        if (error is not null) return (null!, error);
+        if (!Stages.Contains(stage)) return (null!, ApiErrors.NotFound($"no secure-aggregation stage '{stage}'"));
+        var (found, notYours) = await WorkerEndpoints.OwnTask(jobs, id, w!);
+        if (notYours is not null) return (null!, notYours);
+        if (found!.Value.Task.Secure is null) return (null!, ApiErrors.Conflict($"task {id} is not in a secure round"));
+        return (found.Value.Job, null);
     }
 
     static IResult Result(SecAggReply reply) =>
