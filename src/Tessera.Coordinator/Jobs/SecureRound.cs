@@ -48,6 +48,8 @@ public sealed class SecureRound
 
     public SecureUpdateFormat Format { get; }
     public SecAggStage Stage => _server.Stage;
+    /// <summary>Messages the open stage has accepted.</summary>
+    public int Received => _server.Received;
     public string? Failure { get; private set; }
     public SecAggResult? Result { get; private set; }
 
