@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 using Tessera.Runtime;
 using Tessera.Worker;
 
@@ -9,7 +10,7 @@ namespace Tessera.Browser.Tests;
 /// the browser's SecAgg+ (web/src/secagg/) matches the .NET one bit for bit, and the tabs never upload in the clear.
 /// </summary>
 [Collection("browser")]
-public sealed class BrowserSecureAggregationTests
+public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
 {
     const int Rounds = 3;
 
@@ -48,6 +49,7 @@ public sealed class BrowserSecureAggregationTests
             // Every round summed all four masked updates; a mask left in (a browser PRG, key or sign off by a bit)
             // would leave noise uniform over Z_2^b in the sum and the model at chance (10 %).
             var rounds = await c.Rounds(job.Id);
+            output.WriteLine($"test accuracy by round: {string.Join(", ", rounds.Select(r => $"{r.TestAccuracy:P2}"))}");
             Assert.Equal(Rounds, rounds.Count);
             Assert.All(rounds, r => Assert.Equal(4, r.Updates));
             Assert.True(rounds[^1].TestAccuracy >= 0.75, $"test accuracy after {Rounds} secure rounds: {rounds[^1].TestAccuracy:P2}");
