@@ -70,8 +70,9 @@ public sealed class BrowserLocalDataTests : IDisposable
         Assert.Contains("\"datasets\":[{\"name\":\"trees\",\"samples\":200}]", join);
         // Only the protocol and the page's own assets, all from the coordinator.
         var origin = new Uri(c.Url).GetLeftPart(UriPartial.Authority);
-        var gets = new Regex("^/(worker|favicon\\.ico|assets/.+|api/v1/(jobs|jobs/[^/]+/fates|ledger|tasks/next|artifacts/[0-9a-f]{64}|weights/[^/]+/[0-9]+))$");
-        var posts = new Regex("^/api/v1/(workers/(join|heartbeat)|tasks/[^/]+/(result|decline))$");
+        // (A secure round's stages, privacy.secure_aggregation, are protocol requests too: BrowserSecureAggregationTests.)
+        var gets = new Regex("^/(worker|favicon\\.ico|assets/.+|api/v1/(jobs|jobs/[^/]+/fates|ledger|tasks/next|artifacts/[0-9a-f]{64}|weights/[^/]+/[0-9]+|tasks/[^/]+/secagg/(neighbours|shares|unmask)))$");
+        var posts = new Regex("^/api/v1/(workers/(join|heartbeat)|tasks/[^/]+/(result|decline)|tasks/[^/]+/secagg/(keys|shares|input|unmask))$");
         Assert.All(sent, r =>
         {
             Assert.Equal(origin, r.Url.GetLeftPart(UriPartial.Authority));

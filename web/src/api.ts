@@ -42,6 +42,21 @@ export class CoordinatorClient {
     await this.send('POST', `/api/v1/tasks/${encodeURIComponent(taskId)}/decline`, JSON.stringify({ reason: reason.slice(0, 500) }), undefined, 'application/json');
   }
 
+  /** Sends a secure round's stage message (JSON, its length declared). */
+  async postStage(url: string, message: unknown, signal?: AbortSignal): Promise<void> {
+    const res = await this.send('POST', url, JSON.stringify(message), signal, 'application/json');
+    await res.arrayBuffer();
+  }
+
+  /** Long-polls a secure round's stage payload until the stage closes (202 means: ask again). */
+  async pollStage<T>(url: string, signal?: AbortSignal): Promise<T> {
+    for (;;) {
+      const res = await this.send('GET', `${url}?wait=20`, undefined, signal);
+      if (res.status !== 202) return (await res.json()) as T;
+      await res.arrayBuffer();
+    }
+  }
+
   async json<T>(method: string, url: string, body?: unknown): Promise<T> {
     const res = await this.send(method, url, body === undefined ? undefined : JSON.stringify(body), undefined, 'application/json');
     return (await res.json()) as T;

@@ -16,17 +16,22 @@ export function privatize(parts: Float32Array[], clip: number, noiseMultiplier: 
   }
 }
 
-/** Standard normals by Box–Muller over uniforms from crypto.getRandomValues, drawn in blocks. */
-function gaussians(): () => number {
+/** Uniforms in (0, 1] with 53 random bits each, from crypto.getRandomValues drawn in blocks. */
+export function uniforms(): () => number {
   const block = new Uint32Array(4096);
   let at = block.length;
-  let spare: number | null = null;
-  const uniform = (): number => {
+  return (): number => {
     if (at + 2 > block.length) { crypto.getRandomValues(block); at = 0; }
-    // 53 random bits in (0, 1]: never 0, so the log below is finite.
+    // 53 random bits in (0, 1]: never 0, so a log of it is finite.
     const hi = block[at++] >>> 5, lo = block[at++] >>> 6;
     return (hi * 67108864 + lo + 1) / 9007199254740992;
   };
+}
+
+/** Standard normals by Box–Muller over uniforms from crypto.getRandomValues, drawn in blocks. */
+export function gaussians(): () => number {
+  const uniform = uniforms();
+  let spare: number | null = null;
   return () => {
     if (spare !== null) { const s = spare; spare = null; return s; }
     const r = Math.sqrt(-2 * Math.log(uniform())), t = 2 * Math.PI * uniform();

@@ -14,6 +14,10 @@ export type FromWorker =
   | { type: 'task'; taskId: string; jobId: string; round: number; steps: number; version: number }
   | { type: 'progress'; taskId: string; done: number; total: number; losses: number[] }
   | { type: 'uploaded'; taskId: string; jobId: string; round: number; meanLoss: number; samplesPerSecond: number; bytes: number; response: ResultResponse; body: Uint8Array; task: string }
+  /** A secure round's stage, as it goes (keys, shares, masked input, unmask). */
+  | { type: 'secure'; taskId: string; round: number; stage: string }
+  /** A secure round's task finished: its masked update and unmask shares are in; nothing went to result_url. */
+  | { type: 'secure-done'; taskId: string; jobId: string; round: number; samplesPerSecond: number }
   | { type: 'dropped'; taskId: string; reason: string }
   | { type: 'paused'; paused: boolean }
   | { type: 'error'; message: string }

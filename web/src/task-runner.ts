@@ -18,7 +18,8 @@ export interface Shard { x: Float32Array; y?: BigInt64Array; t?: Float32Array; c
 /** SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights). */
 export interface ControlVariateFiles { server: Uint8Array; client: Uint8Array }
 
-export interface TaskOutcome { body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number }
+/** `deltas`: a secure round's update, per tensor in the artifact's order, to be masked (`body` is then empty: nothing goes out in the clear). */
+export interface TaskOutcome { body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number; deltas?: Float32Array[] }
 
 export function readWeights(bytes: Uint8Array, m: ArtifactManifest): Float32Array[] {
   const file = readSafetensors(bytes);
@@ -103,6 +104,9 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, worker
     }
     deltas.push(delta);
   });
+  const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
+  // A secure round masks the update itself (web/src/secagg/): it is clipped, quantized and masked there, never encoded here.
+  if (task.secure_aggregation) return { body: new Uint8Array(0), losses, samples, steps: total, samplesPerSecond: samples / seconds, meanLoss, deltas };
   // Local DP: clipped and noised here, before the update is encoded or leaves the tab.
   if (task.privacy) privatize(deltas, task.privacy.clip, task.privacy.noise_multiplier);
   m.parameters.forEach((p, i) => tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, deltas[i])));
@@ -116,7 +120,6 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, worker
     steps: String(total), loss_trace: JSON.stringify(losses.map(l => Number.isFinite(l) ? l : String(l))) /* "NaN"/"Infinity", as .NET writes them */, commitment: chain.headHex(), checkpoints: JSON.stringify(chain.checkpoints), samples_per_second: String(samplesPerSecond),
     ...encodingMetadata(task.upload),
   };
-  const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
   return { body: writeSafetensors(tensors, metadata), losses, samples, steps: total, samplesPerSecond, meanLoss };
 }
 

@@ -12,6 +12,7 @@ import { measureSamplesPerSecond } from './speed';
 import { Shard, readShard, readWeights, runTask, sha256Hex } from './task-runner';
 import { BrowserTrainer, OrtModule } from './trainer';
 import { JobSnapshot, TaskMessage } from './wire';
+import { SecureSession } from './secagg/session';
 
 const scope = self as unknown as { postMessage(m: FromWorker, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
 const post = (m: FromWorker, transfer?: Transferable[]) => scope.postMessage(m, transfer);
@@ -120,6 +121,28 @@ async function trainerFor(sha: string, bytes: Uint8Array): Promise<BrowserTraine
 
 async function execute(task: TaskMessage) {
   post({ type: 'task', taskId: task.task_id, jobId: task.job_id, round: task.round, steps: task.steps, version: task.version });
+  // Heartbeats keep the session live and say when the round no longer wants the task (then `stop` aborts a secure
+  // round's long polls). A secure task beats from its key stages to its unmask shares, as it waits on its cohort
+  // throughout. A paused tab stays silent instead, so the coordinator reassigns its task after the worker timeout.
+  let stepsDone = 0, wanted = true;
+  const stop = new AbortController();
+  const beat = setInterval(() => {
+    if (paused) return;
+    client.heartbeat(task.task_id, stepsDone).then(r => { if (!r.continue) { wanted = false; stop.abort(); } }, () => { /* next beat retries */ });
+  }, 2000);
+  try { await work(task, () => wanted, stop.signal, done => { stepsDone = done; }); }
+  finally { clearInterval(beat); }
+}
+
+async function work(task: TaskMessage, wanted: () => boolean, stop: AbortSignal, progress: (done: number) => void) {
+  let secure: SecureSession | undefined;
+  const sa = task.secure_aggregation;
+  const stage = (text: string) => post({ type: 'secure', taskId: task.task_id, round: task.round, stage: text });
+  if (sa) {
+    // The key stages come first: they close after seconds, training after minutes.
+    try { secure = await SecureSession.begin(client, sa, stop, stage); }
+    catch (err) { return secureFailed(task, err); }
+  }
   post({ type: 'status', text: `fetching task ${task.task_id}` });
   const artifact = await retry(() => artifactBytes(task.artifact));
   const trainer = await trainerFor(task.artifact.sha256, artifact);
@@ -146,28 +169,29 @@ async function execute(task: TaskMessage) {
     client: await retry(() => client.bytes(task.client_control_url!)),
   } : undefined;
 
-  // Heartbeats keep the session live and say when the round no longer wants the task. A paused tab stays
-  // silent instead, so the coordinator reassigns its task after the worker timeout.
-  let stepsDone = 0, wanted = true;
-  const beat = setInterval(() => {
-    if (paused) return;
-    client.heartbeat(task.task_id, stepsDone).then(r => { if (!r.continue) wanted = false; }, () => { /* next beat retries */ });
-  }, 2000);
   let outcome;
   try {
     post({ type: 'status', text: `training round ${task.round} (${task.steps} steps)` });
     outcome = await runTask(trainer, task, workerId!, weights, shard, (done, total, losses) => {
-      stepsDone = done;
+      progress(done);
       post({ type: 'progress', taskId: task.task_id, done, total, losses: Array.from(losses) });
-      return wanted && !paused;
+      return wanted() && !paused;
     }, controls);
   } catch (err) {
     // Training or encoding failed here (diverged values, an unknown upload codec): retrying would fail the same way.
     const message = String((err as Error)?.message ?? err);
     return decline(task, message.startsWith('training diverged') ? message : `training failed: ${message}`);
-  } finally { clearInterval(beat); }
+  }
   if (!outcome) {
     post({ type: 'dropped', taskId: task.task_id, reason: paused ? 'paused' : 'the round closed without this task' });
+    return;
+  }
+  if (secure) {
+    // Masking and unmasking wait on the rest of the cohort; the heartbeats keep going meanwhile. Nothing goes to result_url.
+    try { await secure.finish(outcome.deltas!, outcome.samples, outcome.steps, outcome.meanLoss, outcome.samplesPerSecond, stop, stage); }
+    catch (err) { return secureFailed(task, err); }
+    speed = outcome.samplesPerSecond;
+    post({ type: 'secure-done', taskId: task.task_id, jobId: task.job_id, round: task.round, samplesPerSecond: outcome.samplesPerSecond });
     return;
   }
   try {
@@ -186,6 +210,17 @@ async function execute(task: TaskMessage) {
     else throw err;
   }
 }
+
+/**
+ * A secure round's stage failed (refused, the round re-run or closed, this tab's client refusing a payload, the
+ * connection lost mid-stage): a stage cannot be sent twice, so the task is dropped and the tab asks for new work.
+ */
+function secureFailed(task: TaskMessage, err: unknown) {
+  const why = aborted(err) ? 'the round closed without this task' : String((err as Error)?.message ?? err);
+  post({ type: 'dropped', taskId: task.task_id, reason: `secure round: ${why}` });
+}
+
+function aborted(err: unknown): boolean { return (err as Error)?.name === 'AbortError'; }
 
 /** The picked data set read as the task's format says (cached per format and model input); a string says why it cannot be. */
 async function localShard(task: TaskMessage, m: ArtifactManifest): Promise<Shard | string> {

@@ -1,5 +1,6 @@
 // The control protocol's JSON messages (src/Tessera.Protocol/Wire/Messages.cs), snake_case as WireJson writes them.
 import type { DataFormat } from './local-data';
+import type { SecureAggregationTask } from './secagg/messages';
 
 export interface WorkerCapabilities {
   runtime: 'browser';
@@ -42,6 +43,11 @@ export interface TaskMessage {
   verifies?: { task_id: string; worker_id: string } | null;
   /** Local DP: clip the whole update to `clip` and add N(0, (noise_multiplier·clip)²) before it leaves (LocalPrivacyTask). */
   privacy?: { clip: number; noise_multiplier: number } | null;
+  /**
+   * A secure round (privacy.secure_aggregation): keys and shares go to its stage_url before training, the masked
+   * update after it, never to result_url (docs/PRIVACY.md, "Over the task protocol"; web/src/secagg/).
+   */
+  secure_aggregation?: SecureAggregationTask | null;
 }
 
 /** src/Tessera.Protocol/Wire/UploadEncoding.cs */

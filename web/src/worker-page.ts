@@ -13,6 +13,8 @@ const state = {
   workerId: '', status: 'idle', job: '', round: 0, samplesPerSecond: 0, tasksDone: 0, dropped: 0, lastDropped: '', credits: 0, pendingCredits: 0, revokedCredits: 0, fate: '',
   provider: '', benchmark: {} as Record<string, number>, losses: [] as number[], errors: [] as string[],
   uploads: [] as { taskId: string; round: number; accepted: boolean; task: string; body: string }[], paused: false,
+  /** Secure rounds (privacy.secure_aggregation): the current stage, and how many such tasks finished (none uploaded in the clear). */
+  secure: { stage: '', round: 0, tasks: 0 },
   /** The picked local data set: what it is, or the one line saying why it cannot be used. */
   local: { name: '', file: '', samples: 0, summary: '', error: '' },
 };
@@ -108,6 +110,16 @@ function onMessage(m: FromWorker) {
       if (m.response.accepted) state.tasksDone++;
       state.uploads.push({ taskId: m.taskId, round: m.round, accepted: m.response.accepted, task: m.task, body: base64(m.body) });
       if (state.uploads.length > 3) state.uploads.shift(); // keeps memory flat; tests read the latest ones
+      void refreshCredits(m.jobId);
+      break;
+    case 'secure':
+      state.secure.stage = m.stage; state.secure.round = m.round;
+      setStatus(`secure round ${m.round}: ${m.stage}`);
+      break;
+    case 'secure-done':
+      state.samplesPerSecond = m.samplesPerSecond;
+      state.tasksDone++; state.secure.tasks++;
+      setStatus(`secure round ${m.round}: masked update summed`);
       void refreshCredits(m.jobId);
       break;
     case 'dropped': state.dropped++; state.lastDropped = m.reason; setStatus(`task dropped: ${m.reason}`); break;

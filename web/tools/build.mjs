@@ -16,6 +16,8 @@ await build({
     'training-worker': path.join(web, 'src/training-worker.ts'),
     dashboard: path.join(web, 'src/dashboard.ts'),
     'bench-page': path.join(web, 'src/bench-page.ts'),
+    // The secure-aggregation pieces as one module, for the cross-implementation tests (not loaded by the pages).
+    secagg: path.join(web, 'src/secagg/index.ts'),
   },
   outdir: dist,
   bundle: true,

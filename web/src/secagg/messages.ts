@@ -1,0 +1,34 @@
+// The stage messages of a secure round (src/Tessera.Protocol/Wire/SecureAggregation/), as JSON: snake_case keys,
+// byte fields in standard padded base64.
+
+/** What every party of one round agrees on (SecAggParameters). */
+export interface SecAggParameters {
+  job_id: string; round: number; clients: number; threshold: number; degree: number; bits: number; length: number; graph_seed?: number;
+}
+
+/** A task's `secure_aggregation` (SecureAggregationTask). */
+export interface SecureAggregationTask {
+  parameters: SecAggParameters;
+  /** This task's client number, 1..n: the x of its Shamir shares. */
+  client: number;
+  /** POST and GET {stage_url}/keys, /neighbours, /shares, /input, /unmask. */
+  stage_url: string;
+  clip: number;
+  range: number;
+  quantization_bits: number;
+  /** Samples at which a client's weight is 1; 0: unweighted. */
+  weight_cap?: number;
+  /** Distributed DP: σ of this client's Gaussian share; 0: none. */
+  noise_std?: number;
+}
+
+export interface AdvertisedKeys { client: number; encryption_key: string; mask_key: string }
+export interface NeighbourKeys { client: number; neighbours: AdvertisedKeys[] }
+export interface EncryptedShare { sender: number; recipient: number; ciphertext: string }
+export interface SharedKeys { client: number; seed_commitment: string; shares: EncryptedShare[] }
+export interface AddressedShares { client: number; shares: EncryptedShare[] }
+export interface MaskedInput { client: number; words: string }
+export interface MaskedUpload { input: MaskedInput; steps: number; mean_loss: number; samples_per_second: number }
+export interface UnmaskRequest { client: number; survivors: number[]; dropped: number[] }
+export interface RevealedShare { owner: number; value: string }
+export interface UnmaskShares { client: number; seed_shares: RevealedShare[]; scalar_shares: RevealedShare[] }

@@ -1,0 +1,69 @@
+// What a client of a secure round masks (src/Tessera.Federation/Privacy/SecureAggregation/SecureUpdateFormat.cs),
+// length d + 2: the flat update clipped to L2 norm `clip`, scaled by its weight w = min(1, samples / weight_cap) in
+// 1/65535ths (1 when weight_cap is 0), given N(0, noise_std²) per coordinate, quantized over [−range, range]; then
+// two integer lanes: round(w · 65535) (at least 1), and 1 if the update was within `clip` before clipping, else 0.
+import { gaussians, uniforms } from '../local-privacy';
+import { SecureAggregationTask } from './messages';
+import { SecureQuantizer } from './quantizer';
+
+export const WEIGHT_LEVELS = 65535;
+const LANES = 2;
+
+export function lengthFor(modelLength: number): number { return modelLength + LANES; }
+
+/** The quantizer of a task, checked against the round's parameters as the .NET format checks it. */
+export function quantizerFor(modelLength: number, task: SecureAggregationTask): SecureQuantizer {
+  const quantizer = new SecureQuantizer(task.range, task.quantization_bits, task.parameters.clients);
+  if (quantizer.bits !== task.parameters.bits) throw new Error(`q = ${task.quantization_bits} for ${task.parameters.clients} clients makes b = ${quantizer.bits}, but the round uses b = ${task.parameters.bits}`);
+  if (quantizer.maxLane < WEIGHT_LEVELS) throw new Error(`b = ${quantizer.bits} leaves lanes below ${WEIGHT_LEVELS}; use at least 15 quantization bits`);
+  if (task.parameters.length !== lengthFor(modelLength)) throw new Error(`the round masks ${task.parameters.length} words; a model of ${modelLength} needs ${lengthFor(modelLength)}`);
+  return quantizer;
+}
+
+/** The client's words from its update (the parts, in the artifact's parameter order, are not modified). */
+export function encodeUpdate(parts: Float32Array[], samples: number, task: SecureAggregationTask,
+  uniform: () => number = unitInterval(), gaussian: () => number = gaussians()): Uint32Array {
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const quantizer = quantizerFor(length, task);
+  const x = new Float32Array(length);
+  let at = 0;
+  for (const p of parts) { x.set(p, at); at += p.length; }
+  const within = clipInPlace(x, task.clip);
+  const cap = task.weight_cap ?? 0;
+  const lane = cap > 0 ? Math.min(WEIGHT_LEVELS, Math.max(1, roundHalfEven(samples / cap * WEIGHT_LEVELS))) : WEIGHT_LEVELS;
+  if (lane !== WEIGHT_LEVELS) {
+    const w = Math.fround(lane / WEIGHT_LEVELS);
+    for (let i = 0; i < length; i++) x[i] *= w;
+  }
+  const sigma = task.noise_std ?? 0;
+  if (sigma > 0) for (let i = 0; i < length; i++) x[i] += sigma * gaussian();
+  const words = new Uint32Array(length + LANES);
+  quantizer.quantize(x, words, uniform);
+  words[length] = lane;
+  words[length + 1] = within ? 1 : 0;
+  return words;
+}
+
+/** Scales `x` in place to L2 norm at most `bound`; true when it already was within it. */
+function clipInPlace(x: Float32Array, bound: number): boolean {
+  if (!(bound > 0)) throw new RangeError('the clipping bound must be positive');
+  let squares = 0;
+  for (let i = 0; i < x.length; i++) squares += x[i] * x[i];
+  const norm = Math.sqrt(squares);
+  if (norm <= bound) return true;
+  const scale = Math.fround(bound / norm);
+  for (let i = 0; i < x.length; i++) x[i] *= scale;
+  return false;
+}
+
+/** .NET's Math.Round: halves go to the even neighbour. */
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v), d = v - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
+
+/** Uniforms in [0, 1) from the browser's CSPRNG. */
+function unitInterval(): () => number {
+  const u = uniforms();
+  return () => 1 - u();
+}
