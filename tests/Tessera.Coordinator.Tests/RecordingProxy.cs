@@ -11,7 +11,8 @@ public sealed class RecordingProxy : IAsyncDisposable
 {
     readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     readonly int _target;
-    readonly MemoryStream _sent = new();
+    // One stream per connection: concurrent connections' bytes would interleave in a shared one and split requests.
+    readonly List<MemoryStream> _sent = [];
     readonly CancellationTokenSource _stop = new();
     readonly Task _accepting;
 
@@ -24,10 +25,10 @@ public sealed class RecordingProxy : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
-    /// <summary>Everything clients sent so far (requests, headers and bodies).</summary>
+    /// <summary>Everything clients sent so far (requests, headers and bodies), connection after connection.</summary>
     public byte[] Sent()
     {
-        lock (_sent) return _sent.ToArray();
+        lock (_sent) return _sent.SelectMany(s => s.ToArray()).ToArray();
     }
 
     async Task Accept()
@@ -50,14 +51,16 @@ public sealed class RecordingProxy : IAsyncDisposable
         try
         {
             await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
-            var up = Pump(c.GetStream(), server.GetStream(), record: true);
-            var down = Pump(server.GetStream(), c.GetStream(), record: false);
+            var recorded = new MemoryStream();
+            lock (_sent) _sent.Add(recorded);
+            var up = Pump(c.GetStream(), server.GetStream(), recorded);
+            var down = Pump(server.GetStream(), c.GetStream(), null);
             await Task.WhenAny(up, down);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or IOException or ObjectDisposedException) { }
     }
 
-    async Task Pump(Stream from, Stream to, bool record)
+    async Task Pump(Stream from, Stream to, MemoryStream? record)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -65,7 +68,7 @@ public sealed class RecordingProxy : IAsyncDisposable
             int n;
             while ((n = await from.ReadAsync(buffer, _stop.Token)) > 0)
             {
-                if (record) lock (_sent) _sent.Write(buffer, 0, n);
+                if (record is not null) lock (_sent) record.Write(buffer, 0, n);
                 await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
             }
         }
