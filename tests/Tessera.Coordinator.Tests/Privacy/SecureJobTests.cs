@@ -64,7 +64,9 @@ public sealed class SecureJobTests : IDisposable
         var (secure, plain) = (results[0], results[1]);
         Assert.True(secure.Privacy!.SecureAggregation);
         Assert.Equal(plain.Privacy!.Epsilon, secure.Privacy.Epsilon, 9);
-        Assert.True(Math.Abs(secure.LastAccuracy!.Value - plain.LastAccuracy!.Value) < 0.01, $"secure {secure.LastAccuracy:P2}, plain {plain.LastAccuracy:P2}");
+        // The two runs' tasks draw their own seeds and the coordinator sizes K by measured speed, so they differ by more
+        // than quantization even when both are right (1.5 points once under CI load); a mask left in would mean chance.
+        Assert.True(Math.Abs(secure.LastAccuracy!.Value - plain.LastAccuracy!.Value) < 0.025, $"secure {secure.LastAccuracy:P2}, plain {plain.LastAccuracy:P2}");
         var noise = (await admin.Rounds(secure.Id)).Where(r => r.Status == "closed")
             .Select(r => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics!)!["dp_noise_std"]);
         Assert.All(noise, n => Assert.Equal(0.01 * 10 / 4, n, 9));   // the server noised the unmasked sum
