@@ -13,20 +13,6 @@ public sealed partial class JobGrain
 {
     bool Secure => Setup.Spec.Privacy.SecureAggregation is not null;
 
-    /// <summary>Numbers the round's tasks 1..n and opens its SecAgg+ server.</summary>
-    void OpenSecure(RoundState r, DateTimeOffset now)
-    {
-        var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
-        // DP bounds each client's influence, so the mean is unweighted; otherwise clients weigh by samples, up to the largest task's.
-        double cap = Setup.Plan.Privacy is null ? tasks.Max(t => t.Samples) : 0;
-        double clip = Setup.Strategy is Federation.Privacy.PrivateStrategy dp ? dp.ClipOf(_model) : Setup.Spec.Privacy.SecureClip;
-        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
-        var parameters = SecureRoundPlan.Parameters(Setup, Id, r.Round, tasks[0].Secure!);
-        var format = new SecureUpdateFormat((int)Setup.Template.Count, SecureRoundPlan.Task(Setup, Id, r.Round, tasks[0].Secure!, ""));
-        r.Secure = new SecureRound(parameters, format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,
-            TimeSpan.FromSeconds(Setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
-    }
-
     public Task<SecAggReply> SecAgg(string taskId, string stage, byte[]? body)
     {
         if (!_allTasks.ContainsKey(taskId)) return Task.FromResult(SecAggReply.Refused($"unknown task {taskId}", 404));

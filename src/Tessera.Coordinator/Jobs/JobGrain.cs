@@ -160,7 +160,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _round = r;
         var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
         foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
-        if (Secure) OpenSecure(r, now);
+        if (Secure) r.Secure = SecureRound.Open(Setup, Id, r, _model, now);
         log.LogInformation("job {Job} round {Round} (attempt {Attempt}): invited {Invited} of {Available} workers, quorum {Target}",
             Id, round, attempt, r.Invited, candidates.Count, r.Target);
         return true;

@@ -46,6 +46,20 @@ public sealed class SecureRound
         _inputDeadline = inputDeadline;
     }
 
+    /// <summary>Numbers a round's tasks 1..n (their <see cref="SecureSlot"/>s) and opens its SecAgg+ server.</summary>
+    public static SecureRound Open(JobSetup setup, string jobId, RoundState r, GlobalModel model, DateTimeOffset now)
+    {
+        var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        // DP bounds each client's influence, so the mean is unweighted; otherwise clients weigh by samples, up to the largest task's.
+        double cap = setup.Plan.Privacy is null ? tasks.Max(t => t.Samples) : 0;
+        double clip = setup.Strategy is PrivateStrategy dp ? dp.ClipOf(model) : setup.Spec.Privacy.SecureClip;
+        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
+        var slot = tasks[0].Secure!;
+        var format = new SecureUpdateFormat((int)setup.Template.Count, SecureRoundPlan.Task(setup, jobId, r.Round, slot, ""));
+        return new SecureRound(SecureRoundPlan.Parameters(setup, jobId, r.Round, slot), format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,
+            TimeSpan.FromSeconds(setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
+    }
+
     public SecureUpdateFormat Format { get; }
     public SecAggStage Stage => _server.Stage;
     /// <summary>Messages the open stage has accepted.</summary>
