@@ -8,7 +8,7 @@ namespace Tessera.Simulation;
 
 /// <summary>
 /// The job's <c>upload:</c> codec applied to a virtual client's delta the way a deployed worker encodes it and the
-/// coordinator decodes it (per parameter, the same library codecs), so a simulated run shows what int8 or top-k
+/// coordinator decodes it (per parameter, the same library codecs), so a simulated run shows what fp16, bf16, int8 or top-k
 /// does to accuracy. Top-k keeps each client's error-feedback residual: memory O(clients that trained × model).
 /// </summary>
 public sealed class UploadCompression
@@ -48,14 +48,9 @@ public sealed class UploadCompression
         {
             var values = delta.AsSpan(offset, length);
             var into = folded.AsSpan(offset, length);
-            if (_encoding.Codec == UploadEncoding.Int8)
-            {
-                var int8 = new Int8Codec(UploadEncoding.ChunkFor(length, _encoding.BlockSize));
-                int8.DecodeInto(int8.Encode(values), into);
-            }
+            if (residual is null) UploadCodecs.RoundTrip(_encoding, values, into);
             else
             {
-                if (residual is null) throw new NotSupportedException($"upload codec '{_encoding.Codec}' is not simulated");
                 int k = UploadEncoding.KFor(length, _encoding.Fraction);
                 new TopKCodec(k).DecodeInto(TopKErrorFeedback.Encode(values, residual.AsSpan(offset, length), k), into);
             }

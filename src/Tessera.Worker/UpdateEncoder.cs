@@ -21,6 +21,9 @@ public sealed class UpdateEncoder
         {
             case null or UploadEncoding.F32:
                 return [NamedTensor.FromFloats(name, shape, delta)];
+            case UploadEncoding.Fp16 or UploadEncoding.Bf16:
+                // Rounded to nearest even; a value past fp16's ±65504 becomes ±Infinity, which the coordinator refuses.
+                return [NamedTensor.FromFloats(name, shape, delta, UploadEncoding.DenseDType(encoding.Codec))];
             case UploadEncoding.Int8:
             {
                 var q = (Int8Vector)new Int8Codec(UploadEncoding.ChunkFor(delta.Length, encoding.BlockSize)).Encode(delta);

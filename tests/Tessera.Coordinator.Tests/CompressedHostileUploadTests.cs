@@ -5,7 +5,7 @@ using Tessera.Protocol.Wire;
 namespace Tessera.Coordinator.Tests;
 
 /// <summary>
-/// Hostile int8 and top-k uploads (wrong dtype, NaN scale, index out of range, duplicate index, k above the job's
+/// Hostile fp16, bf16, int8 and top-k uploads (wrong dtype, a value that overflowed fp16, NaN scale, index out of range, duplicate index, k above the job's
 /// bound, ...) get a 400 naming what is wrong and leave the job exactly as it was; an honest one is then accepted.
 /// </summary>
 [Collection("coordinator")]
@@ -79,6 +79,33 @@ public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
             new UpdateEnvelope { TaskId = task.TaskId, BaseVersion = 0, SampleCount = 10, Steps = 1, LossTrace = [1f], Commitment = new string('a', 64) }.ToMetadata()).ToBytes(), "encoding");
 
         await Accepted(session, task, job, Int8());
+    }
+
+    [Theory]
+    [InlineData("fp16", SafetensorsDType.F16)]
+    [InlineData("bf16", SafetensorsDType.BF16)]
+    public async Task Hostile_half_precision_uploads_are_refused_and_an_honest_one_is_accepted(string codec, SafetensorsDType dtype)
+    {
+        var (session, task, job) = await StartJob($"{{ codec: {codec} }}");
+        Assert.Equal(new UploadEncoding { Codec = codec }, task.Upload);
+
+        byte[] Half(float weight = 0.001f, SafetensorsDType? weightType = null, long[]? weightShape = null, string? encoding = null) => File(task, encoding ?? codec,
+        [
+            NamedTensor.FromFloats("fc.weight", weightShape ?? [10, 784], Enumerable.Repeat(weight, Weights).ToArray(), weightType ?? dtype),
+            NamedTensor.FromFloats("fc.bias", [10], new float[10], dtype),
+        ]);
+
+        // Dense F32 (twice the bytes) is not what the job's owner chose, nor is the other half format.
+        await Refused(session, task, job, Half(weightType: SafetensorsDType.F32), $"must be {dtype.ToHeaderName()}");
+        await Refused(session, task, job, Half(weightType: dtype == SafetensorsDType.F16 ? SafetensorsDType.BF16 : SafetensorsDType.F16), $"upload.codec is {codec}");
+        await Refused(session, task, job, Half(weight: float.NaN), "NaN");
+        // fp16 tops out at 65504: a larger delta arrives as Infinity; bf16 keeps float's range but not Infinity itself.
+        await Refused(session, task, job, Half(weight: dtype == SafetensorsDType.F16 ? 1e5f : float.PositiveInfinity), "Infinity");
+        await Refused(session, task, job, Half(weightShape: [7840]), "shape");
+        await Refused(session, task, job, Half(encoding: "f32"), "encoding");
+        await Refused(session, task, job, File(task, codec, [NamedTensor.FromFloats("fc.weight", [10, 784], new float[Weights], dtype)]), "missing tensor 'fc.bias'");
+
+        await Accepted(session, task, job, Half());
     }
 
     [Fact]

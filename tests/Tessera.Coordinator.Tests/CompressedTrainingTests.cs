@@ -18,6 +18,8 @@ public sealed class CompressedTrainingTests : IDisposable
     const long ModelFloats = 199_210;
 
     [Theory]
+    [InlineData("{ codec: fp16 }", 0.95, 0.53)] // half the bytes, plus the envelope (loss trace, checkpoints)
+    [InlineData("{ codec: bf16 }", 0.95, 0.53)]
     [InlineData("{ codec: int8 }", 0.95, 0.30)]
     [InlineData("{ codec: topk, fraction: 0.05 }", 0.90, 0.12)]
     public async Task Three_workers_train_the_2NN_with_compressed_updates(string upload, double accuracy, double maxShareOfF32)

@@ -26,6 +26,31 @@ public sealed class UpdateEncodingTests
         return flat;
     }
 
+    [Theory]
+    [InlineData("fp16")]
+    [InlineData("bf16")]
+    [InlineData("int8")]
+    public void What_the_coordinator_decodes_is_what_a_replay_audit_expects(string codec)
+    {
+        // A replay audit recomputes the delta and passes it through UploadCodecs.AsDecoded: that must equal, bit for
+        // bit, what the worker's encoder and the coordinator's decoder make of the same delta, or honest work fails audits.
+        var encoding = new UploadEncoding { Codec = codec };
+        float[] w = Delta(5, 1200), b = Delta(6, 7);
+        var expected = Federation.Codecs.UploadCodecs.AsDecoded(w.Concat(b).ToArray(), Template, encoding);
+        var tensors = Template.Tensors.SelectMany((p, i) => new UpdateEncoder().Encode("job", encoding, p.Name, p.Shape, i == 0 ? w : b)).ToList();
+        var file = SafetensorsFile.Read(new SafetensorsFile(tensors, new Dictionary<string, string> { ["encoding"] = codec }).ToBytes());
+        var decoded = new float[Template.Count];
+        if (encoding.IsHalfPrecision)
+        {
+            Assert.All(file.Tensors, t => Assert.Equal(UploadEncoding.DenseDType(codec), t.DType));
+            Assert.Equal(2 * Template.Count, file.Tensors.Sum(t => t.Data.Length));
+            decoded = DenseTensorReader.Read(file, Template, n => n, "w-test", "updates", dtype: UploadEncoding.DenseDType(codec), codec: codec);
+        }
+        else CompressedUploadDecoder.DecodeInto(file, Template, encoding, decoded, "w-test");
+        Assert.Equal(expected, decoded);
+        Assert.NotEqual(w.Concat(b).ToArray(), decoded);
+    }
+
     [Fact]
     public void Int8_per_block_round_trip_is_within_half_a_step()
     {

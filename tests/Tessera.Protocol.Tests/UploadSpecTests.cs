@@ -19,12 +19,18 @@ public class UploadSpecTests
         var topk = JobSpecParser.Parse("name: a\nupload: { codec: TopK, fraction: 0.05 }");
         Assert.Equal(new UploadEncoding { Codec = "topk", Fraction = 0.05 }, topk.Upload.ForTask());
         Assert.Equal(UploadSpec.DefaultFraction, JobSpecParser.Parse("name: a\nupload: { codec: topk }").Upload.ForTask()!.Fraction);
+
+        var fp16 = JobSpecParser.Parse("name: a\nupload: { codec: fp16 }").Upload.ForTask()!;
+        Assert.Equal((new UploadEncoding { Codec = "fp16" }, true, SafetensorsDType.F16), (fp16, fp16.IsHalfPrecision, UploadEncoding.DenseDType(fp16.Codec)));
+        var bf16 = JobSpecParser.Parse("name: a\nupload: { codec: BF16 }").Upload.ForTask()!;
+        Assert.Equal((new UploadEncoding { Codec = "bf16" }, true, SafetensorsDType.BF16), (bf16, bf16.IsHalfPrecision, UploadEncoding.DenseDType(bf16.Codec)));
+        Assert.False(int8.Upload.ForTask()!.IsHalfPrecision);
     }
 
     [Fact]
     public void Upload_section_round_trips_through_ToJson()
     {
-        foreach (var yaml in new[] { "name: a", "name: a\nupload: { codec: int8 }", "name: a\nupload: { codec: topk, fraction: 0.1 }" })
+        foreach (var yaml in new[] { "name: a", "name: a\nupload: { codec: int8 }", "name: a\nupload: { codec: topk, fraction: 0.1 }", "name: a\nupload: { codec: bf16 }" })
         {
             var spec = JobSpecParser.Parse(yaml);
             Assert.Equal(spec.Upload, JobSpecParser.Parse(JobSpecParser.ToJson(spec)).Upload);
@@ -39,6 +45,9 @@ public class UploadSpecTests
     [InlineData("upload: { codec: int8, fraction: 0.1 }", "upload.fraction", "only applies to codec topk")]
     [InlineData("upload: { block_size: 64 }", "upload.block_size", "only applies to codec int8")]
     [InlineData("upload: { codec: topk, k: 5 }", "upload.k", "unknown field")]
+    [InlineData("upload: { codec: fp16, fraction: 0.1 }", "upload.fraction", "only applies to codec topk")]
+    [InlineData("upload: { codec: bf16, block_size: 64 }", "upload.block_size", "only applies to codec int8")]
+    [InlineData("upload: { codec: float16 }", "upload.codec", "fp16")]
     public void Bad_upload_settings_name_the_field(string yaml, string field, string message)
     {
         var e = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("name: t\n" + yaml));

@@ -38,6 +38,25 @@ public class UploadCompressionTests
         Assert.Empty(compression.Residuals);
     }
 
+    [Theory]
+    [InlineData("fp16", 11)]
+    [InlineData("bf16", 8)]
+    public void Half_precision_folds_each_value_rounded_to_its_nearest_neighbour(string codec, int mantissaBits)
+    {
+        var compression = UploadCompression.For(Spec($"{{ codec: {codec} }}"), Template)!;
+        var delta = Delta(2);
+        var folded = compression.Apply(0, (float[])delta.Clone());
+        Assert.NotEqual(delta, folded);
+        // Round to nearest: relative error at most half an ulp, 2^-mantissaBits (these values are all normal in both).
+        float bound = MathF.Pow(2, -mantissaBits);
+        for (int i = 0; i < delta.Length; i++)
+            Assert.True(MathF.Abs(folded[i] - delta[i]) <= bound * MathF.Abs(delta[i]), $"entry {i}: {folded[i]} for {delta[i]}");
+        // Bit for bit what a worker puts on the wire and the coordinator widens.
+        var wire = Protocol.NamedTensor.FromFloats("w", [delta.Length], delta, codec == "fp16" ? Protocol.SafetensorsDType.F16 : Protocol.SafetensorsDType.BF16);
+        Assert.Equal(wire.ToFloatArray(), folded);
+        Assert.Empty(compression.Residuals);
+    }
+
     [Fact]
     public void Topk_sends_k_per_parameter_and_carries_the_rest_to_the_clients_next_update()
     {

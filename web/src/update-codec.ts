@@ -1,6 +1,6 @@
-// Encodes a task's delta the way the task asks (src/Tessera.Protocol/Wire/UploadEncoding.cs): dense F32, int8 (an I8
-// tensor shaped like the parameter + `name:scales`, one F32 scale per block) or top-k (`name:indices` I32 ascending +
-// `name:values` F32). Top-k keeps error feedback: what one round drops is added to the next delta of the same job.
+// Encodes a task's delta the way the task asks (src/Tessera.Protocol/Wire/UploadEncoding.cs): dense F32, fp16 or bf16
+// (one F16/BF16 tensor per parameter, rounded to nearest even as .NET does), int8 (an I8 tensor shaped like the
+// parameter + `name:scales`, one F32 scale per block) or top-k (`name:indices` I32 ascending + `name:values` F32). Top-k keeps error feedback: what one round drops is added to the next delta of the same job.
 
 import { Tensor, fromFloat32 } from './safetensors';
 import { UploadEncoding } from './wire';
@@ -16,6 +16,8 @@ export function kFor(n: number, fraction: number): number {
 export function encodeDelta(jobId: string, encoding: UploadEncoding | null | undefined, name: string, shape: number[], delta: Float32Array): Tensor[] {
   switch (encoding?.codec ?? 'f32') {
     case 'f32': return [fromFloat32(name, shape, delta)];
+    case 'fp16': return [{ name, dtype: 'F16', shape, data: new Uint8Array(toFloat16Bits(delta).buffer) }];
+    case 'bf16': return [{ name, dtype: 'BF16', shape, data: new Uint8Array(toBFloat16Bits(delta).buffer) }];
     case 'int8': return int8(name, shape, delta, encoding!.block_size);
     case 'topk': return topK(jobId, name, delta, encoding!.fraction);
     default: throw new Error(`the task asks for upload codec '${encoding!.codec}', which this worker does not know`);
@@ -73,4 +75,37 @@ function topK(jobId: string, name: string, delta: Float32Array, fraction: number
     { name: name + ':indices', dtype: 'I32', shape: [k], data: new Uint8Array(indices.buffer) },
     fromFloat32(name + ':values', [k], values),
   ];
+}
+
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+
+/** IEEE binary16 bit patterns, rounded to nearest even; beyond ±65504 gives ±Infinity (which the coordinator refuses). */
+export function toFloat16Bits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    f32[0] = values[i];
+    const b = u32[0], sign = (b >>> 16) & 0x8000, e = (b >>> 23) & 0xff, m = b & 0x7fffff;
+    if (e === 0xff) { out[i] = sign | 0x7c00 | (m !== 0 ? 0x200 : 0); continue; }
+    const he = e - 112; // rebias 127 -> 15
+    if (he >= 0x1f) { out[i] = sign | 0x7c00; continue; }
+    // Normal halves keep 10 of the 23 mantissa bits; subnormal ones shift the implicit bit in as well.
+    const full = he > 0 ? m : m | 0x800000, shift = he > 0 ? 13 : 14 - he;
+    if (shift > 24) { out[i] = sign; continue; }
+    let r = (he > 0 ? he << 10 : 0) | (full >>> shift);
+    const rest = full & ((1 << shift) - 1), half = 1 << (shift - 1);
+    if (rest > half || (rest === half && (r & 1) === 1)) r++; // a carry rolls into the exponent, up to Infinity
+    out[i] = sign | r;
+  }
+  return out;
+}
+
+/** bfloat16 bit patterns: the float's top half, rounded to nearest even; NaN stays NaN. */
+export function toBFloat16Bits(values: Float32Array): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    f32[0] = values[i];
+    const b = u32[0];
+    out[i] = Number.isNaN(values[i]) ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return out;
 }

@@ -18,6 +18,8 @@ await build({
     'bench-page': path.join(web, 'src/bench-page.ts'),
     // The secure-aggregation pieces as one module, for the cross-implementation tests (not loaded by the pages).
     secagg: path.join(web, 'src/secagg/index.ts'),
+    // The upload codecs alone, for the bit-for-bit test against .NET (not loaded by the pages either).
+    'update-codec': path.join(web, 'src/update-codec.ts'),
   },
   outdir: dist,
   bundle: true,

@@ -24,6 +24,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(SpillBench.Create());
         bench.Subcommands.Add(RobustBench.Create());
         bench.Subcommands.Add(SecAggBench.Create());
+        bench.Subcommands.Add(CodecBench.Create());
         return bench;
     }
 

@@ -26,7 +26,7 @@ internal static class IngestBench
         var rounds = new Option<int>("--rounds") { Description = "rounds to measure", DefaultValueFactory = _ => 8 };
         var model = new Option<string>("--model") { Description = "zoo model whose update size is sent (cnn: 1,663,370 floats)", DefaultValueFactory = _ => "cnn" };
         var idle = new Option<int>("--idle") { Description = "idle long-poll connections to open afterwards (0 skips)", DefaultValueFactory = _ => 2000 };
-        var codecs = new Option<string[]>("--codecs") { Description = "upload codecs to measure, one job each: f32, int8, topk", DefaultValueFactory = _ => ["f32", "int8", "topk"], AllowMultipleArgumentsPerToken = true };
+        var codecs = new Option<string[]>("--codecs") { Description = "upload codecs to measure, one job each: f32, fp16, bf16, int8, topk", DefaultValueFactory = _ => ["f32", "fp16", "bf16", "int8", "topk"], AllowMultipleArgumentsPerToken = true };
         var fraction = new Option<double>("--fraction") { Description = "top-k: share of each tensor sent", DefaultValueFactory = _ => 0.01 };
         var cmd = new Command("ingest", "Coordinator ingest per upload codec: updates/s and MB/s of concurrent uploads (aggregation time split out), and idle long-polls held")
         {

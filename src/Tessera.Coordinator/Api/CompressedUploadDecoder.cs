@@ -34,6 +34,7 @@ public static class CompressedUploadDecoder
         {
             UploadEncoding.Int8 => template.Tensors.Sum(t => t.Count + 4L * UploadEncoding.BlocksFor(t.Count, encoding.BlockSize)),
             UploadEncoding.TopK => template.Tensors.Sum(t => 8L * UploadEncoding.KFor(t.Count, encoding.Fraction)),
+            UploadEncoding.Fp16 or UploadEncoding.Bf16 => template.Count * 2,
             _ => template.Count * 4,
         };
         return payload + (1 << 20);

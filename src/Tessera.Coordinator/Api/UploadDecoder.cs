@@ -36,18 +36,20 @@ public static class UploadDecoder
             throw Bad($"sample_count {env.SampleCount} is outside 1..{(long)env.Steps * batchSize} (steps x batch size)");
         if (env.Commitment.Length != 64 || !env.Commitment.All(char.IsAsciiHexDigit)) throw Bad("commitment must be 64 hex digits (sha256 of the final weights)");
 
-        if (encoding is not null)
+        if (encoding is not null && !encoding.IsHalfPrecision)
         {
             // int8 / top-k jobs: a compressed file in the job's encoding, decoded straight into the flat delta.
             var decoded = new float[template.Count];
             CompressedUploadDecoder.DecodeInto(file, template, encoding, decoded, workerId);
             return (new ClientUpdate(workerId, decoded, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
         }
-        CompressedUploadDecoder.RequireEncoding(file, null);
+        CompressedUploadDecoder.RequireEncoding(file, encoding);
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
             if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
-        var flat = DenseTensorReader.Read(file, template, name => name, workerId, "updates");
+        // An fp16/bf16 job takes only its own dtype (its owner chose the bytes); an f32 job also takes F16/BF16.
+        var flat = DenseTensorReader.Read(file, template, name => name, workerId, "updates",
+            dtype: encoding is null ? null : UploadEncoding.DenseDType(encoding.Codec), codec: encoding?.Codec);
         float[]? dc = controlVariates ? ControlDeltaDecoder.Read(file, template, workerId) : null;
         return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, dc, env.BaseVersion), env);
     }

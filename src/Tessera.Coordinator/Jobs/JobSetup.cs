@@ -46,8 +46,8 @@ public sealed class JobSetup
         if (spec.Strategy.Name == "fedsgd" || spec.Local.BatchSize == 0)
             throw new JobSpecException("local.batch_size", "full-batch training (fedsgd) is not served by the coordinator; give a batch size");
         var plan = JobPlan.From(spec);
-        if (plan.UsesControlVariates && spec.Upload.ForTask() is not null)
-            throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32) updates: Δc_i travels next to the delta, uncompressed");
+        if (plan.UsesControlVariates && spec.Upload.ForTask() is { IsHalfPrecision: false })
+            throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32, fp16 or bf16) updates: Δc_i travels next to the delta, uncompressed");
         if (spec.Model is { Onnx: not null, Sha256: null })
             throw new JobSpecException("model.onnx", "send the model file with the spec (multipart/form-data) or upload it first (POST /api/v1/models) and name its sha256");
         byte[]? onnx = spec.Model.Sha256 is { } sha ? models(sha) ?? throw new JobSpecException("model.sha256", $"no model {sha} was uploaded; POST it to /api/v1/models first") : null;

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using Tessera.Protocol;
+
 namespace Tessera.Federation.Codecs;
 
 /// <summary>
@@ -9,25 +12,30 @@ public sealed class BFloat16Codec : IUpdateCodec
     public EncodedVector Encode(ReadOnlySpan<float> values)
     {
         var bits = new ushort[values.Length];
-        for (int i = 0; i < values.Length; i++)
-            bits[i] = ToBFloat16(values[i]);
+        EncodeBits(values, bits);
         return new BFloat16Vector(values.Length, bits);
     }
 
     public void DecodeInto(EncodedVector encoded, Span<float> destination)
     {
         var typed = UpdateCodecExtensions.Expect<BFloat16Vector>(encoded, destination);
-        for (int i = 0; i < destination.Length; i++)
-            destination[i] = BitConverter.UInt32BitsToSingle((uint)typed.Bits[i] << 16);
+        DecodeBits(typed.Bits, destination);
     }
 
-    private static ushort ToBFloat16(float value)
+    /// <summary>Widens bfloat16 bit patterns (straight from a wire buffer) into floats: the bits become the top half.</summary>
+    public static void DecodeBits(ReadOnlySpan<ushort> bits, Span<float> destination)
     {
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        if (float.IsNaN(value))
-            return (ushort)((bits >> 16) | 0x0040); // keep it a (quiet) NaN after truncation
-        // Round to nearest, ties to even, by adding just under half an ulp of the kept part.
-        uint roundingBias = 0x7FFFu + ((bits >> 16) & 1u);
-        return (ushort)((bits + roundingBias) >> 16);
+        if (destination.Length != bits.Length)
+            throw new ArgumentException($"Destination has {destination.Length} elements, the source {bits.Length}.", nameof(destination));
+        var words = MemoryMarshal.Cast<float, uint>(destination);
+        for (int i = 0; i < bits.Length; i++) words[i] = (uint)bits[i] << 16;
+    }
+
+    /// <summary>Narrows floats to bfloat16 bit patterns (round to nearest even), e.g. straight into a wire buffer.</summary>
+    public static void EncodeBits(ReadOnlySpan<float> values, Span<ushort> destination)
+    {
+        if (destination.Length != values.Length)
+            throw new ArgumentException($"Destination has {destination.Length} elements, the source {values.Length}.", nameof(destination));
+        for (int i = 0; i < values.Length; i++) destination[i] = HalfPrecision.FloatToBF16Bits(values[i]);
     }
 }

@@ -8,7 +8,7 @@ namespace Tessera.Protocol.Jobs;
 /// </summary>
 public sealed record UploadSpec
 {
-    /// <summary>f32 (dense, also accepts F16/BF16), int8 (I8 values + F32 scales) or topk (I32 indices + F32 values).</summary>
+    /// <summary>f32 (dense), fp16 or bf16 (dense, F16/BF16 tensors), int8 (I8 values + F32 scales) or topk (I32 indices + F32 values).</summary>
     public string Codec { get; init; } = "f32";
     /// <summary>topk: the share of each tensor's entries sent, in (0, 1]; k = ⌈fraction × size⌉ per tensor. Default 0.01.</summary>
     public double? Fraction { get; init; }
@@ -21,6 +21,7 @@ public sealed record UploadSpec
     public UploadEncoding? ForTask() => Codec switch
     {
         UploadEncoding.Int8 => new UploadEncoding { Codec = UploadEncoding.Int8, BlockSize = BlockSize ?? 0 },
+        UploadEncoding.Fp16 or UploadEncoding.Bf16 => new UploadEncoding { Codec = Codec },
         UploadEncoding.TopK => new UploadEncoding { Codec = UploadEncoding.TopK, Fraction = Fraction ?? DefaultFraction },
         _ => null,
     };

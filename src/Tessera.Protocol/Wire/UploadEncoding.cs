@@ -4,6 +4,7 @@ namespace Tessera.Protocol.Wire;
 /// What a task tells the worker about encoding its update. A compressed update is still one safetensors file:
 /// int8 sends, per parameter, an I8 tensor shaped like the parameter plus `name:scales` (F32, one per block);
 /// top-k sends `name:indices` (I32, ascending flat indices into the parameter) and `name:values` (F32). The file's
+/// fp16 and bf16 send each parameter as one F16 or BF16 tensor shaped like it (half the bytes of F32). The file's
 /// metadata says `encoding`. Null on a task means a dense F32 update.
 /// </summary>
 public sealed record UploadEncoding
@@ -11,7 +12,9 @@ public sealed record UploadEncoding
     public const string F32 = "f32";
     public const string Int8 = "int8";
     public const string TopK = "topk";
-    public static readonly string[] Codecs = [F32, Int8, TopK];
+    public const string Fp16 = "fp16";
+    public const string Bf16 = "bf16";
+    public static readonly string[] Codecs = [F32, Fp16, Bf16, Int8, TopK];
 
     public const string MetadataKey = "encoding";
     public const string ScalesSuffix = ":scales";
@@ -23,6 +26,17 @@ public sealed record UploadEncoding
     public int BlockSize { get; init; }
     /// <summary>topk: share of each tensor's entries to send; k = ⌈fraction × size⌉ (at least 1).</summary>
     public double Fraction { get; init; }
+
+    /// <summary>The one dtype every tensor of a dense update in this codec must have: F32, or F16/BF16 for fp16/bf16.</summary>
+    public static SafetensorsDType DenseDType(string? codec) => codec switch
+    {
+        Fp16 => SafetensorsDType.F16,
+        Bf16 => SafetensorsDType.BF16,
+        _ => SafetensorsDType.F32,
+    };
+
+    /// <summary>fp16 and bf16 are dense: one tensor per parameter, in a narrower float.</summary>
+    public bool IsHalfPrecision => Codec is Fp16 or Bf16;
 
     /// <summary>The k a worker sends for a tensor of this many entries, and the most the coordinator accepts.</summary>
     public static int KFor(long elements, double fraction) =>
