@@ -10,10 +10,10 @@ namespace Tessera.Simulation;
 /// <summary>
 /// What one virtual client produced: its update, its loss trace summary, (SCAFFOLD) its new c_i and (FedBN) its own
 /// BatchNorm tensors after training, packed. A client whose training diverged has <see cref="Diverged"/> set and is
-/// not folded: it declines, as a real worker does.
+/// not folded: it declines, as a real worker does. <see cref="UploadBytes"/> is what its upload file costs on the wire.
 /// </summary>
 public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int LossCount, float[]? NewControlVariate, bool Diverged = false,
-    float[]? NewLocalTensors = null);
+    float[]? NewLocalTensors = null, long UploadBytes = 0);
 
 /// <summary>
 /// Trains one virtual client from the global weights on a pooled Trainer and turns the result into the
@@ -26,6 +26,8 @@ public sealed record ClientOutcome(ClientUpdate Update, double LossSum, int Loss
 public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPool pool, ParameterSet template, JobPlan plan, int stepsPerCall,
     UploadCompression? compression = null, ClientLocalTensors? local = null, PoisonedShards? poisoned = null)
 {
+    readonly Lazy<long> _denseBytes = new(() => UploadCompression.DenseWireBytes(template));
+
     /// <param name="serverControl">SCAFFOLD's c; <paramref name="clientControl"/> is this client's c_i (null = never trained: zeros).</param>
     public ClientOutcome Train(int client, string clientId, long round, GlobalModel model, float[]? serverControl = null, float[]? clientControl = null)
     {
@@ -60,15 +62,16 @@ public sealed class ClientRunner(FederatedData data, LocalSetup setup, TrainerPo
             // The rest of delta is after − global: start differs from the global weights only in the local ranges.
             local?.Layout.Clear(delta);
             // What the coordinator would fold after the job's upload codec (top-k adds this client's residual into delta).
-            var uploaded = compression?.Apply(client, delta) ?? delta;
+            var (uploaded, bytes) = compression?.Apply(client, delta) ?? (delta, _denseBytes.Value);
 
             float[]? dc = null, newCi = null;
             if (setup.UsesControlVariates)
             {
                 (newCi, dc) = ScaffoldClient.Update(ci!, serverControl ?? new float[model.Length], delta, result.Steps, hp.LearningRate);
+                bytes += 4L * dc.Length;   // Δc_i travels beside the delta, dense F32
             }
             var update = new ClientUpdate(clientId, uploaded, indices.Length, result.Steps, dc, model.Version);
-            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi, NewLocalTensors: ownAfter);
+            return new ClientOutcome(update, result.Losses.Sum(l => (double)l), result.Losses.Length, newCi, NewLocalTensors: ownAfter, UploadBytes: bytes);
         }
         finally
         {

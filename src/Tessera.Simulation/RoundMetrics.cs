@@ -12,7 +12,8 @@ namespace Tessera.Simulation;
 /// test samples of other classes classified as the target.
 /// With strategy.aggregator: <c>Robust</c> counts what the rule excluded and clipped and compares the attackers' mean
 /// share of the aggregate with the honest clients' (null for the streaming mean and rounds with no update).
-/// With privacy.dp: <c>Privacy</c> says what the round spent and how it clipped.
+/// With privacy.dp: <c>Privacy</c> says what the round spent and how it clipped. <c>UploadBytes</c>: wire bytes of the
+/// round's folded uploads, in the job's upload encoding (measured, so gzip counts what it really saved).
 /// </summary>
 public sealed record RoundMetrics(
     int Round,
@@ -29,7 +30,8 @@ public sealed record RoundMetrics(
     int Byzantine = 0,
     double? AttackSuccessRate = null,
     RobustRoundStats? Robust = null,
-    PrivacyRoundStats? Privacy = null);
+    PrivacyRoundStats? Privacy = null,
+    long UploadBytes = 0);
 
 /// <param name="ClientStatesHeld">Per-client state kept between rounds (SCAFFOLD's c_i): one per client that ever trained.</param>
 /// <param name="StoppedEarly">Why the run stopped before its last round without reaching the target (patience ran out).</param>

@@ -134,6 +134,8 @@ internal sealed class RoundTally
     long _lossCount;
     public int Clients { get; private set; }
     public long Samples { get; private set; }
+    /// <summary>Wire bytes of the round's folded uploads.</summary>
+    public long UploadBytes { get; private set; }
     public int Dropped { get; set; }
     /// <summary>Folded updates that came from Byzantine clients.</summary>
     public int Byzantine { get; set; }
@@ -147,13 +149,14 @@ internal sealed class RoundTally
         _lossCount += o.LossCount;
         Clients++;
         Samples += o.Update.SampleCount;
+        UploadBytes += o.UploadBytes;
     }
 
     public double MeanLoss => _lossCount == 0 ? double.NaN : _lossSum / _lossCount;
 
     public void Reset()
     {
-        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; Dropped = 0; Byzantine = 0; Robust = null; Privacy = null;
+        _lossSum = 0; _lossCount = 0; Clients = 0; Samples = 0; UploadBytes = 0; Dropped = 0; Byzantine = 0; Robust = null; Privacy = null;
     }
 }
 
@@ -197,7 +200,7 @@ internal sealed class MetricsLog(Simulator sim)
             successRate = sim.AttackSuccessRate(weights);
         }
         Add(new RoundMetrics(round, acc, loss, tally.MeanLoss, tally.Clients, tally.Samples, tally.Dropped, simulatedSeconds, WallSeconds, metrics,
-            sim.Attack?.Name, tally.Byzantine, successRate, tally.Robust, tally.Privacy));
+            sim.Attack?.Name, tally.Byzantine, successRate, tally.Robust, tally.Privacy, tally.UploadBytes));
         if (acc is { } a) Stop.Observe(round, a);
         return Stop.Stopped;
     }

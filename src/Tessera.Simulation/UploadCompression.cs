@@ -14,18 +14,21 @@ namespace Tessera.Simulation;
 public sealed class UploadCompression
 {
     readonly UploadEncoding _encoding;
-    readonly int[] _parameterLengths;
+    readonly ParameterSet _template;
     readonly ConcurrentDictionary<int, float[]> _residuals = new();
 
     UploadCompression(UploadEncoding encoding, ParameterSet template)
     {
         _encoding = encoding;
-        _parameterLengths = template.Tensors.Select(t => t.Values.Length).ToArray();
+        _template = template;
     }
 
-    /// <summary>Null when the job uploads dense F32 (nothing to simulate).</summary>
+    /// <summary>Null when the job uploads dense F32 as is (nothing to simulate; <see cref="DenseWireBytes"/> is its size).</summary>
     public static UploadCompression? For(JobSpec spec, ParameterSet template) =>
         spec.Upload.ForTask() is { } encoding ? new UploadCompression(encoding, template) : null;
+
+    /// <summary>Wire bytes of one dense F32 update of this model (content does not change it).</summary>
+    public static long DenseWireBytes(ParameterSet template) => UploadTensors.WireBytes(DenseTensors(template, new float[template.Count]), null);
 
     /// <summary>Top-k residuals per client (for checkpoints).</summary>
     public IReadOnlyDictionary<int, float[]> Residuals => _residuals;
@@ -36,26 +39,36 @@ public sealed class UploadCompression
     }
 
     /// <summary>
-    /// What the coordinator folds for this client's <paramref name="delta"/>. As on a worker, top-k adds the client's
-    /// residual into <paramref name="delta"/> in place.
+    /// What the coordinator folds for this client's <paramref name="delta"/>, and the bytes the client's upload file
+    /// costs on the wire (measured: gzip depends on the values). As on a worker, top-k adds the client's residual
+    /// into <paramref name="delta"/> in place.
     /// </summary>
-    public float[] Apply(int client, float[] delta)
+    public (float[] Folded, long WireBytes) Apply(int client, float[] delta)
     {
+        if (_encoding.Codec == UploadEncoding.F32)
+            return (delta, UploadTensors.WireBytes(DenseTensors(_template, delta), _encoding));
         var folded = new float[delta.Length];
         float[]? residual = _encoding.Codec == UploadEncoding.TopK ? _residuals.GetOrAdd(client, _ => new float[delta.Length]) : null;
+        var tensors = new List<Protocol.NamedTensor>();
         int offset = 0;
-        foreach (int length in _parameterLengths)
+        foreach (var p in _template.Tensors)
         {
-            var values = delta.AsSpan(offset, length);
-            var into = folded.AsSpan(offset, length);
-            if (residual is null) UploadCodecs.RoundTrip(_encoding, values, into);
-            else
-            {
-                int k = UploadEncoding.KFor(length, _encoding.Fraction);
-                new TopKCodec(k).DecodeInto(TopKErrorFeedback.Encode(values, residual.AsSpan(offset, length), k), into);
-            }
+            int length = p.Values.Length;
+            var encoded = UploadCodecs.Encode(_encoding, delta.AsSpan(offset, length), residual is null ? default : residual.AsSpan(offset, length));
+            UploadCodecs.Decode(encoded, folded.AsSpan(offset, length));
+            tensors.AddRange(UploadTensors.From(p.Name, p.Shape, encoded));
             offset += length;
         }
-        return folded;
+        return (folded, UploadTensors.WireBytes(tensors, _encoding));
+    }
+
+    static IEnumerable<Protocol.NamedTensor> DenseTensors(ParameterSet template, float[] flat)
+    {
+        int offset = 0;
+        foreach (var p in template.Tensors)
+        {
+            yield return Protocol.NamedTensor.FromFloats(p.Name, p.Shape, flat.AsSpan(offset, p.Values.Length));
+            offset += p.Values.Length;
+        }
     }
 }

@@ -55,7 +55,8 @@ public sealed class CoordinatorClient : IDisposable
         return await res.Content.ReadAsByteArrayAsync(ct);
     }
 
-    public async Task<ResultResponse> UploadAsync(string url, byte[] body, CancellationToken ct)
+    /// <param name="gzipped">The body is gzip bytes of the update file (the task's upload.compression).</param>
+    public async Task<ResultResponse> UploadAsync(string url, byte[] body, CancellationToken ct, bool gzipped = false)
     {
         using var req = Authorized(HttpMethod.Post, url);
         // Wait for the coordinator's go-ahead before sending megabytes: a refusal (401/404/409/413) then arrives as a
@@ -63,6 +64,7 @@ public sealed class CoordinatorClient : IDisposable
         req.Headers.ExpectContinue = true;
         req.Content = new ByteArrayContent(body);
         req.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        if (gzipped) req.Content.Headers.ContentEncoding.Add(UploadEncoding.Gzip);
         using var res = await _http.SendAsync(req, ct);
         return await Read<ResultResponse>(res, ct);
     }

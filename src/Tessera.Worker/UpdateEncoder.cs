@@ -17,32 +17,12 @@ public sealed class UpdateEncoder
     /// <summary>The tensors to upload for one parameter's delta (modified in place when error feedback adds to it).</summary>
     public IEnumerable<NamedTensor> Encode(string jobId, UploadEncoding? encoding, string name, long[] shape, float[] delta)
     {
-        switch (encoding?.Codec)
-        {
-            case null or UploadEncoding.F32:
-                return [NamedTensor.FromFloats(name, shape, delta)];
-            case UploadEncoding.Fp16 or UploadEncoding.Bf16:
-                // Rounded to nearest even; a value past fp16's ±65504 becomes ±Infinity, which the coordinator refuses.
-                return [NamedTensor.FromFloats(name, shape, delta, UploadEncoding.DenseDType(encoding.Codec))];
-            case UploadEncoding.Int8:
-            {
-                var q = (Int8Vector)new Int8Codec(UploadEncoding.ChunkFor(delta.Length, encoding.BlockSize)).Encode(delta);
-                var bytes = new byte[q.Values.Length];
-                System.Runtime.InteropServices.MemoryMarshal.AsBytes(q.Values.AsSpan()).CopyTo(bytes);
-                return [new NamedTensor(name, SafetensorsDType.I8, shape, bytes), NamedTensor.FromFloats(name + UploadEncoding.ScalesSuffix, [q.Scales.Length], q.Scales)];
-            }
-            case UploadEncoding.TopK:
-            {
-                var sparse = TopKErrorFeedback.Encode(delta, Residual(jobId, name, delta.Length), UploadEncoding.KFor(delta.Length, encoding.Fraction));
-                return
-                [
-                    NamedTensor.FromInt32s(name + UploadEncoding.IndicesSuffix, [sparse.Indices.Length], sparse.Indices),
-                    NamedTensor.FromFloats(name + UploadEncoding.ValuesSuffix, [sparse.Values.Length], sparse.Values),
-                ];
-            }
-            default:
-                throw new NotSupportedException($"the task asks for upload codec '{encoding.Codec}', which this worker does not know");
-        }
+        if (encoding is null || encoding.Codec == UploadEncoding.F32) return [NamedTensor.FromFloats(name, shape, delta)];
+        if (!UploadEncoding.Codecs.Contains(encoding.Codec))
+            throw new NotSupportedException($"the task asks for upload codec '{encoding.Codec}', which this worker does not know");
+        // fp16 rounds a value past ±65504 to ±Infinity, which the coordinator refuses.
+        var residual = encoding.Codec == UploadEncoding.TopK ? Residual(jobId, name, delta.Length) : default(Span<float>);
+        return UploadTensors.From(name, shape, UploadCodecs.Encode(encoding, delta, residual));
     }
 
     /// <summary>Metadata to add to the update file (the encoding, when not dense).</summary>

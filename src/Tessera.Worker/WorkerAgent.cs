@@ -186,10 +186,12 @@ public sealed class WorkerAgent : IDisposable
 
         try
         {
-            await Retry(() => _client.UploadAsync(task.ResultUrl, outcome.Body, ct), ct);
+            bool gzip = task.Upload?.Compression == UploadEncoding.Gzip;
+            var wire = gzip ? UploadGzip.Compress(outcome.Body) : outcome.Body;
+            await Retry(() => _client.UploadAsync(task.ResultUrl, wire, ct, gzipped: gzip), ct);
             TasksUploaded++;
             _speed = outcome.SamplesPerSecond;
-            Report(new TaskUploaded(_name, task.TaskId, task.Round, outcome.MeanLoss, outcome.SamplesPerSecond, outcome.Body.Length));
+            Report(new TaskUploaded(_name, task.TaskId, task.Round, outcome.MeanLoss, outcome.SamplesPerSecond, wire.Length));
         }
         catch (CoordinatorRefusedException e) when (e.Status is HttpStatusCode.Conflict or HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {

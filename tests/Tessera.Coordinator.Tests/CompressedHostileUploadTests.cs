@@ -37,18 +37,19 @@ public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
         return new SafetensorsFile(tensors, meta).ToBytes();
     }
 
-    async Task Refused(string session, TaskMessage task, string jobId, byte[] body, string fragment)
+    async Task Refused(string session, TaskMessage task, string jobId, byte[] body, string fragment, string? contentEncoding = null,
+        HttpStatusCode expected = HttpStatusCode.BadRequest)
     {
-        var (status, error) = await Upload(session, task.TaskId, body);
-        Assert.True(status == HttpStatusCode.BadRequest, $"expected 400 for '{fragment}', got {(int)status} {error}");
+        var (status, error) = await Upload(session, task.TaskId, body, contentEncoding);
+        Assert.True(status == expected, $"expected {(int)expected} for '{fragment}', got {(int)status} {error}");
         Assert.Contains(fragment, error, StringComparison.OrdinalIgnoreCase);
         var s = await Admin.Job(jobId);
         Assert.Equal((0, 0L), (s.RoundUpdates, s.Version));
     }
 
-    async Task Accepted(string session, TaskMessage task, string jobId, byte[] body)
+    async Task Accepted(string session, TaskMessage task, string jobId, byte[] body, string? contentEncoding = null)
     {
-        var (status, error) = await Upload(session, task.TaskId, body);
+        var (status, error) = await Upload(session, task.TaskId, body, contentEncoding);
         Assert.True(status == HttpStatusCode.OK, error);
         await Admin.WaitFor(jobId, s => s.Version == 1);
     }
@@ -106,6 +107,23 @@ public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
         await Refused(session, task, job, File(task, codec, [NamedTensor.FromFloats("fc.weight", [10, 784], new float[Weights], dtype)]), "missing tensor 'fc.bias'");
 
         await Accepted(session, task, job, Half());
+    }
+
+    [Fact]
+    public async Task Gzipped_uploads_that_lie_or_inflate_past_the_limit_are_refused_and_an_honest_one_is_accepted()
+    {
+        var (session, task, job) = await StartJob("{ codec: int8, compression: gzip }");
+        Assert.Equal(new UploadEncoding { Codec = "int8", Compression = "gzip" }, task.Upload);
+        var file = File(task, "int8", [I8("fc.weight", [10, 784]), F32("fc.weight:scales", 0.001f), I8("fc.bias", [10]), F32("fc.bias:scales", 0.001f)]);
+
+        await Refused(session, task, job, file, "not valid gzip", contentEncoding: "gzip");
+        await Refused(session, task, job, UploadGzip.Compress(file), "Content-Encoding 'br'", contentEncoding: "br", expected: HttpStatusCode.UnsupportedMediaType);
+        // 30 MB of zeros gzip to 30 KB; the logreg's update may be at most 1 MB plus its values, inflated or not.
+        await Refused(session, task, job, UploadGzip.Compress(new byte[30 << 20]), "inflates past", contentEncoding: "gzip", expected: HttpStatusCode.RequestEntityTooLarge);
+        // gzip is transport only: the inflated file is checked like any other.
+        await Refused(session, task, job, UploadGzip.Compress(File(task, "int8", [I8("fc.weight", [10, 784])])), "missing tensor", contentEncoding: "gzip");
+
+        await Accepted(session, task, job, UploadGzip.Compress(file), contentEncoding: "gzip");
     }
 
     [Fact]

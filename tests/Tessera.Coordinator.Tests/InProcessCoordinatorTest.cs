@@ -64,8 +64,13 @@ public abstract class InProcessCoordinatorTest : IAsyncLifetime
         });
 
     /// <summary>Posts a result file for a task (no bearer when session is null); returns the status and the error message.</summary>
-    protected Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body) =>
-        Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = new ByteArrayContent(body), Headers = { ExpectContinue = true } });
+    /// <param name="contentEncoding">Sent as the Content-Encoding header (the body is then already in it, e.g. gzip).</param>
+    protected Task<(HttpStatusCode Status, string Error)> Upload(string? session, string taskId, byte[] body, string? contentEncoding = null)
+    {
+        var content = new ByteArrayContent(body);
+        if (contentEncoding is not null) content.Headers.ContentEncoding.Add(contentEncoding);
+        return Send(session, new HttpRequestMessage(HttpMethod.Post, $"/api/v1/tasks/{taskId}/result") { Content = content, Headers = { ExpectContinue = true } });
+    }
 
     async Task<(HttpStatusCode Status, string Error)> Send(string? session, HttpRequestMessage req)
     {

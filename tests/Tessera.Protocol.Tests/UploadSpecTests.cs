@@ -25,6 +25,11 @@ public class UploadSpecTests
         var bf16 = JobSpecParser.Parse("name: a\nupload: { codec: BF16 }").Upload.ForTask()!;
         Assert.Equal((new UploadEncoding { Codec = "bf16" }, true, SafetensorsDType.BF16), (bf16, bf16.IsHalfPrecision, UploadEncoding.DenseDType(bf16.Codec)));
         Assert.False(int8.Upload.ForTask()!.IsHalfPrecision);
+
+        // gzip is transport compression on top of any codec; dense f32 then needs a task encoding too.
+        Assert.Equal(new UploadEncoding { Codec = "f32", Compression = "gzip" }, JobSpecParser.Parse("name: a\nupload: { compression: gzip }").Upload.ForTask());
+        Assert.Equal(new UploadEncoding { Codec = "int8", Compression = "gzip" }, JobSpecParser.Parse("name: a\nupload: { codec: int8, compression: gzip }").Upload.ForTask());
+        Assert.Null(JobSpecParser.Parse("name: a\nupload: { compression: none }").Upload.ForTask());
     }
 
     [Fact]
@@ -48,6 +53,7 @@ public class UploadSpecTests
     [InlineData("upload: { codec: fp16, fraction: 0.1 }", "upload.fraction", "only applies to codec topk")]
     [InlineData("upload: { codec: bf16, block_size: 64 }", "upload.block_size", "only applies to codec int8")]
     [InlineData("upload: { codec: float16 }", "upload.codec", "fp16")]
+    [InlineData("upload: { codec: int8, compression: zstd }", "upload.compression", "gzip")]
     public void Bad_upload_settings_name_the_field(string yaml, string field, string message)
     {
         var e = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("name: t\n" + yaml));

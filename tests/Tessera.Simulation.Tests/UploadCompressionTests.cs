@@ -27,7 +27,7 @@ public class UploadCompressionTests
     {
         var compression = UploadCompression.For(Spec("{ codec: int8 }"), Template)!;
         var delta = Delta(1);
-        var folded = compression.Apply(0, (float[])delta.Clone());
+        var folded = compression.Apply(0, (float[])delta.Clone()).Folded;
         Assert.NotEqual(delta, folded);
         foreach (var (offset, length) in new[] { (0, 200), (200, 20) })
         {
@@ -45,7 +45,7 @@ public class UploadCompressionTests
     {
         var compression = UploadCompression.For(Spec($"{{ codec: {codec} }}"), Template)!;
         var delta = Delta(2);
-        var folded = compression.Apply(0, (float[])delta.Clone());
+        var folded = compression.Apply(0, (float[])delta.Clone()).Folded;
         Assert.NotEqual(delta, folded);
         // Round to nearest: relative error at most half an ulp, 2^-mantissaBits (these values are all normal in both).
         float bound = MathF.Pow(2, -mantissaBits);
@@ -58,12 +58,34 @@ public class UploadCompressionTests
     }
 
     [Fact]
+    public void Wire_bytes_are_the_update_files_size_and_gzip_counts_what_it_saved()
+    {
+        // A delta peaked at zero, as real ones are: most int8 codes are small, so gzip shrinks them.
+        var r = new Random(4);
+        float[] Peaked() => Enumerable.Range(0, 220).Select(_ => (float)(Math.Pow(r.NextDouble(), 6) * (r.Next(2) * 2 - 1))).ToArray();
+        var delta = Peaked();
+        long dense = UploadCompression.DenseWireBytes(Template);
+        Assert.InRange(dense, 4 * 220, 4 * 220 + 512);   // values plus the safetensors header
+        var (_, int8) = UploadCompression.For(Spec("{ codec: int8 }"), Template)!.Apply(0, (float[])delta.Clone());
+        Assert.InRange(int8, 220 + 8, 220 + 512);
+        var (foldedGz, int8Gz) = UploadCompression.For(Spec("{ codec: int8, compression: gzip }"), Template)!.Apply(0, (float[])delta.Clone());
+        Assert.True(int8Gz < int8, $"gzip made {int8} bytes into {int8Gz}");
+        // Transport compression changes no value, and dense f32 under gzip folds the delta as is.
+        Assert.Equal(UploadCompression.For(Spec("{ codec: int8 }"), Template)!.Apply(0, (float[])delta.Clone()).Folded, foldedGz);
+        var (foldedF32, f32Gz) = UploadCompression.For(Spec("{ compression: gzip }"), Template)!.Apply(0, (float[])delta.Clone());
+        Assert.Equal(delta, foldedF32);
+        // Random float mantissas hardly compress: the count is what gzip really made, not a guess.
+        Assert.NotEqual(dense, f32Gz);
+        Assert.InRange(f32Gz, dense * 0.8, dense * 1.1);
+    }
+
+    [Fact]
     public void Topk_sends_k_per_parameter_and_carries_the_rest_to_the_clients_next_update()
     {
         var compression = UploadCompression.For(Spec("{ codec: topk, fraction: 0.1 }"), Template)!;
         var first = Delta(2);
         var firstIn = (float[])first.Clone();
-        var sent1 = compression.Apply(3, first);
+        var sent1 = compression.Apply(3, first).Folded;
         Assert.Equal(20, sent1.AsSpan(0, 200).ToArray().Count(v => v != 0));   // ⌈0.1 × 200⌉
         Assert.Equal(2, sent1.AsSpan(200, 20).ToArray().Count(v => v != 0));   // ⌈0.1 × 20⌉
         var residual = (float[])compression.Residuals[3].Clone();
@@ -72,11 +94,11 @@ public class UploadCompressionTests
         // The next update of the same client starts from delta + residual; another client starts clean.
         var second = Delta(3);
         var expected = second.Select((v, i) => v + residual[i]).ToArray();
-        var sent2 = compression.Apply(3, second);
+        var sent2 = compression.Apply(3, second).Folded;
         Assert.Equal(expected, second);
         for (int i = 0; i < 220; i++) Assert.Equal(expected[i], sent2[i] + compression.Residuals[3][i]);
         var other = Delta(2);
-        Assert.Equal(sent1, compression.Apply(4, other));
+        Assert.Equal(sent1, compression.Apply(4, other).Folded);
     }
 
     [Fact]

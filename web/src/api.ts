@@ -32,8 +32,9 @@ export class CoordinatorClient {
     return new Uint8Array(await (await this.send('GET', url)).arrayBuffer());
   }
 
-  async upload(url: string, body: Uint8Array): Promise<ResultResponse> {
-    const res = await this.send('POST', url, body as Uint8Array<ArrayBuffer>, undefined, 'application/octet-stream');
+  /** Uploads an update file; `gzipped` says the body is its gzip (the task's upload.compression). */
+  async upload(url: string, body: Uint8Array, gzipped = false): Promise<ResultResponse> {
+    const res = await this.send('POST', url, body as Uint8Array<ArrayBuffer>, undefined, 'application/octet-stream', gzipped ? { 'Content-Encoding': 'gzip' } : {});
     return (await res.json()) as ResultResponse;
   }
 
@@ -62,8 +63,8 @@ export class CoordinatorClient {
     return (await res.json()) as T;
   }
 
-  private async send(method: string, url: string, body?: BodyInit, signal?: AbortSignal, contentType?: string): Promise<Response> {
-    const headers: Record<string, string> = {};
+  private async send(method: string, url: string, body?: BodyInit, signal?: AbortSignal, contentType?: string, extra: Record<string, string> = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...extra };
     if (this.sessionToken) headers['Authorization'] = `Bearer ${this.sessionToken}`;
     if (contentType && body !== undefined) headers['Content-Type'] = contentType;
     const res = await fetch(new URL(url, this.server), { method, headers, body, signal, cache: 'no-store' });

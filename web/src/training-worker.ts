@@ -10,6 +10,7 @@ import { FromWorker, ToWorker } from './messages';
 import { hasWebGpu, loadOrt } from './ort-loader';
 import { measureSamplesPerSecond } from './speed';
 import { Shard, readShard, readWeights, runTask, sha256Hex } from './task-runner';
+import { gzip } from './update-codec';
 import { BrowserTrainer, OrtModule } from './trainer';
 import { JobSnapshot, TaskMessage } from './wire';
 import { SecureSession } from './secagg/session';
@@ -195,12 +196,14 @@ async function work(task: TaskMessage, wanted: () => boolean, stop: AbortSignal,
     return;
   }
   try {
-    post({ type: 'status', text: `uploading ${outcome.body.byteLength} bytes` });
-    const response = await retry(() => client.upload(task.result_url, outcome.body));
+    const gzipped = task.upload?.compression === 'gzip';
+    const wire = gzipped ? await gzip(outcome.body) : outcome.body;
+    post({ type: 'status', text: `uploading ${wire.byteLength} bytes` });
+    const response = await retry(() => client.upload(task.result_url, wire, gzipped));
     speed = outcome.samplesPerSecond;
     post({
       type: 'uploaded', taskId: task.task_id, jobId: task.job_id, round: task.round, meanLoss: outcome.meanLoss,
-      samplesPerSecond: outcome.samplesPerSecond, bytes: outcome.body.byteLength, response, body: outcome.body,
+      samplesPerSecond: outcome.samplesPerSecond, bytes: wire.byteLength, response, body: outcome.body,
       task: JSON.stringify(task, (_, v) => typeof v === 'bigint' ? v.toString() : v),
     }, [outcome.body.buffer as ArrayBuffer]);
   } catch (err) {

@@ -109,3 +109,9 @@ export function toBFloat16Bits(values: Float32Array): Uint16Array {
   }
   return out;
 }
+
+/** The update file gzipped with the browser's own CompressionStream (upload.compression: gzip). */
+export async function gzip(file: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([file as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

@@ -2,19 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
 using Tessera.Cli.Reports;
-using Tessera.Graphs.Training;
-using Tessera.Protocol;
 using Tessera.Protocol.Jobs;
-using Tessera.Protocol.Wire;
 using Tessera.Simulation;
-using Tessera.Worker;
 
 namespace Tessera.Cli.Commands;
 
 /// <summary>
 /// `tessera bench codecs`: uploaded bytes and rounds to a job's target accuracy for each upload codec, in the
 /// simulator (which applies each codec as workers encode and the coordinator decodes it), for docs/PERFORMANCE.md.
-/// Bytes per update are the wire size of a real update file from the worker's encoder. Runs go to runs.csv as they
+/// Bytes are the wire sizes of the simulated clients' real update files (gzipped when the codec says so), to the target. Runs go to runs.csv as they
 /// finish and are reused when the spec is unchanged, so a long grid picks up where it stopped.
 /// </summary>
 internal static class CodecBench
@@ -94,8 +90,9 @@ internal static class CodecBench
                     using var sim = new Simulator(spec, options);
                     var result = sim.Run();
                     int? toTarget = result.RoundsToTarget;
-                    long updates = result.Rounds.Where(r => r.Round > 0 && r.Round <= (toTarget ?? int.MaxValue)).Sum(r => (long)r.Clients);
-                    var run = new CodecRun(spec.Name, codec.Label, digest, cap, toTarget, updates, WireBytes(sim.Template, spec.Upload.ForTask()),
+                    var counted = result.Rounds.Where(r => r.Round > 0 && r.Round <= (toTarget ?? int.MaxValue)).ToList();
+                    long updates = counted.Sum(r => (long)r.Clients), bytes = counted.Sum(r => r.UploadBytes);
+                    var run = new CodecRun(spec.Name, codec.Label, digest, cap, toTarget, updates, updates == 0 ? 0 : bytes / updates, bytes,
                         result.FinalAccuracy ?? double.NaN, result.WallSeconds);
                     results.Add(run);
                     runsFile.WriteLine(run.ToCsv());
@@ -112,19 +109,5 @@ internal static class CodecBench
         AnsiConsole.WriteLine(markdown);
         AnsiConsole.MarkupLine(Markup.Escape($"table {Path.Combine(outDir, "table.md")}, runs {runsPath}"));
         return 0;
-    }
-
-    /// <summary>Size of one update file as a worker sends it in this encoding (the envelope's metadata aside).</summary>
-    internal static long WireBytes(ParameterSet template, UploadEncoding? encoding)
-    {
-        var encoder = new UpdateEncoder();
-        var random = new Random(1);
-        var tensors = template.Tensors.SelectMany(p =>
-        {
-            var delta = new float[p.Values.Length];
-            for (int i = 0; i < delta.Length; i++) delta[i] = (float)(random.NextDouble() - 0.5) * 0.01f;
-            return encoder.Encode("bench", encoding, p.Name, p.Shape, delta);
-        }).ToList();
-        return new SafetensorsFile(tensors, UpdateEncoder.WithEncoding(new Dictionary<string, string>(), encoding)).ToBytes().LongLength;
     }
 }

@@ -4,25 +4,27 @@ using System.Text;
 namespace Tessera.Cli.Reports;
 
 /// <summary>One `bench codecs` run: rounds and client updates to the job's target, and what they cost on the wire.</summary>
+/// <param name="BytesPerUpdate">Mean wire bytes of an update, over the rounds counted.</param>
+/// <param name="UploadedBytes">Wire bytes of every update up to the target (or of the whole run, when it was not reached).</param>
 internal sealed record CodecRun(string Job, string Codec, string Digest, int Rounds, int? RoundsToTarget, long UpdatesToTarget, long BytesPerUpdate,
-    double FinalAccuracy, double WallSeconds)
+    long UploadedBytes, double FinalAccuracy, double WallSeconds)
 {
-    public const string CsvHeader = "job,codec,digest,rounds,rounds_to_target,updates_to_target,bytes_per_update,final_accuracy,wall_seconds";
+    public const string CsvHeader = "job,codec,digest,rounds,rounds_to_target,updates_to_target,bytes_per_update,uploaded_bytes,final_accuracy,wall_seconds";
 
     /// <summary>Everything uploaded until the target was reached; null when it was not.</summary>
-    public long? BytesToTarget => RoundsToTarget is null ? null : UpdatesToTarget * BytesPerUpdate;
+    public long? BytesToTarget => RoundsToTarget is null ? null : UploadedBytes;
 
     public string ToCsv() => string.Join(',', Job, Codec, Digest, Rounds.ToString(CultureInfo.InvariantCulture),
         RoundsToTarget?.ToString(CultureInfo.InvariantCulture) ?? "", UpdatesToTarget.ToString(CultureInfo.InvariantCulture),
-        BytesPerUpdate.ToString(CultureInfo.InvariantCulture), FinalAccuracy.ToString("R", CultureInfo.InvariantCulture), WallSeconds.ToString("F1", CultureInfo.InvariantCulture));
+        BytesPerUpdate.ToString(CultureInfo.InvariantCulture), UploadedBytes.ToString(CultureInfo.InvariantCulture), FinalAccuracy.ToString("R", CultureInfo.InvariantCulture), WallSeconds.ToString("F1", CultureInfo.InvariantCulture));
 
     public static CodecRun FromCsv(string line)
     {
         var f = line.Split(',');
-        if (f.Length != 9) throw new FormatException($"runs.csv line has {f.Length} fields, expected 9: {line}");
+        if (f.Length != 10) throw new FormatException($"runs.csv line has {f.Length} fields, expected 10: {line}");
         var inv = CultureInfo.InvariantCulture;
         return new CodecRun(f[0], f[1], f[2], int.Parse(f[3], inv), f[4].Length == 0 ? null : int.Parse(f[4], inv), long.Parse(f[5], inv), long.Parse(f[6], inv),
-            double.Parse(f[7], inv), double.Parse(f[8], inv));
+            long.Parse(f[7], inv), double.Parse(f[8], inv), double.Parse(f[9], inv));
     }
 
     /// <summary>One table per job, each codec against the job's f32 run (the first codec when there is no f32).</summary>

@@ -25,7 +25,7 @@ internal sealed class MetricsCsv : IDisposable
         _attack = attack;
         _writer.WriteLine("round,test_accuracy,test_loss,train_loss,clients,samples,dropped,simulated_seconds,wall_seconds" + string.Concat(_metrics.Select(n => ",test_" + n))
             + (attack ? ",attack,byzantine,attack_success_rate" : "") + (robust ? ",excluded,clipped,byzantine_share,honest_share" : "")
-            + (privacy ? ",epsilon,delta,clip,noise_std,unclipped_fraction" : ""));
+            + (privacy ? ",epsilon,delta,clip,noise_std,unclipped_fraction" : "") + ",upload_bytes");
     }
 
     public void Write(RoundMetrics m)
@@ -36,7 +36,8 @@ internal sealed class MetricsCsv : IDisposable
             F(m.SimulatedSeconds), F(m.WallSeconds)) + string.Concat(_metrics.Select(n => "," + F(m.Metrics?.GetValueOrDefault(n, double.NaN))))
             + (_attack ? $",{m.Attack},{m.Byzantine.ToString(CultureInfo.InvariantCulture)},{F(m.AttackSuccessRate)}" : "")
             + (_robust ? $",{m.Robust?.Excluded.ToString(CultureInfo.InvariantCulture)},{m.Robust?.Clipped.ToString(CultureInfo.InvariantCulture)},{F(m.Robust?.ByzantineShare)},{F(m.Robust?.HonestShare)}" : "")
-            + (_privacy ? $",{F(m.Privacy?.Epsilon)},{F(m.Privacy?.Delta)},{F(m.Privacy?.Clip)},{F(m.Privacy?.NoiseStd)},{F(m.Privacy?.UnclippedFraction)}" : ""));
+            + (_privacy ? $",{F(m.Privacy?.Epsilon)},{F(m.Privacy?.Delta)},{F(m.Privacy?.Clip)},{F(m.Privacy?.NoiseStd)},{F(m.Privacy?.UnclippedFraction)}" : "")
+            + "," + m.UploadBytes.ToString(CultureInfo.InvariantCulture));
         _writer.Flush();
     }
 

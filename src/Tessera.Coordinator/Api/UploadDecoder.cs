@@ -36,7 +36,7 @@ public static class UploadDecoder
             throw Bad($"sample_count {env.SampleCount} is outside 1..{(long)env.Steps * batchSize} (steps x batch size)");
         if (env.Commitment.Length != 64 || !env.Commitment.All(char.IsAsciiHexDigit)) throw Bad("commitment must be 64 hex digits (sha256 of the final weights)");
 
-        if (encoding is not null && !encoding.IsHalfPrecision)
+        if (encoding is { IsDense: false })
         {
             // int8 / top-k jobs: a compressed file in the job's encoding, decoded straight into the flat delta.
             var decoded = new float[template.Count];
@@ -44,6 +44,7 @@ public static class UploadDecoder
             return (new ClientUpdate(workerId, decoded, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
         }
         CompressedUploadDecoder.RequireEncoding(file, encoding);
+        if (encoding?.Codec == UploadEncoding.F32) encoding = null; // gzipped f32: dense F32 as ever
         var expected = template.Tensors.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var t in file.Tensors)
             if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");

@@ -21,19 +21,6 @@ public static class WorkerEndpoints
     static readonly SemaphoreSlim UploadGate = new(Math.Max(2, 2 * Environment.ProcessorCount));
 
     /// <summary>Reads the body into one exact-size array when its length is declared (no growth copies).</summary>
-    static async Task<byte[]> ReadBody(HttpRequest req, long limit)
-    {
-        if (req.ContentLength is { } n and <= int.MaxValue)
-        {
-            var buffer = new byte[n];
-            await req.Body.ReadExactlyAsync(buffer, req.HttpContext.RequestAborted);
-            return buffer;
-        }
-        using var ms = new MemoryStream();
-        await req.Body.CopyToAsync(ms, req.HttpContext.RequestAborted);
-        return ms.Length > limit ? throw new BadHttpRequestException("too large", StatusCodes.Status413PayloadTooLarge) : ms.ToArray();
-    }
-
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/workers/join", Join).Accepts<JoinRequest>("application/json").Produces<JoinResponse>()
@@ -147,11 +134,9 @@ public static class WorkerEndpoints
         await UploadGate.WaitAsync(ctx.RequestAborted);
         try
         {
-            byte[] body;
-            try { body = await ReadBody(ctx.Request, limit); }
-            catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-            { return Rejected(ApiErrors.TooLarge($"body exceeds the {limit}-byte limit for this model's update")); }
-            metrics.BytesIn.Add(body.Length, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32));
+            var (body, wireBytes, gzipped) = await UploadBody.ReadAsync(ctx.Request, limit);
+            metrics.BytesIn.Add(wireBytes, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32),
+                new KeyValuePair<string, object?>("compression", gzipped ? UploadEncoding.Gzip : UploadEncoding.NoCompression));
 
             var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
             // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.

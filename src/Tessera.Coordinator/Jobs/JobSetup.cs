@@ -46,7 +46,7 @@ public sealed class JobSetup
         if (spec.Strategy.Name == "fedsgd" || spec.Local.BatchSize == 0)
             throw new JobSpecException("local.batch_size", "full-batch training (fedsgd) is not served by the coordinator; give a batch size");
         var plan = JobPlan.From(spec);
-        if (plan.UsesControlVariates && spec.Upload.ForTask() is { IsHalfPrecision: false })
+        if (plan.UsesControlVariates && spec.Upload.ForTask() is { IsDense: false })
             throw new JobSpecException("upload.codec", "scaffold jobs upload dense (f32, fp16 or bf16) updates: Δc_i travels next to the delta, uncompressed");
         if (spec.Model is { Onnx: not null, Sha256: null })
             throw new JobSpecException("model.onnx", "send the model file with the spec (multipart/form-data) or upload it first (POST /api/v1/models) and name its sha256");

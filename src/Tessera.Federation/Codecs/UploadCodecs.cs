@@ -3,7 +3,11 @@ using Tessera.Protocol.Wire;
 
 namespace Tessera.Federation.Codecs;
 
-/// <summary>What the coordinator receives of a delta sent in an upload encoding: encoded per tensor as workers do, then decoded.</summary>
+/// <summary>
+/// A job's upload codec applied to one parameter's delta, the same way by workers (which send the result, laid out
+/// by <see cref="UploadTensors"/>), the simulator and replay audits (which fold or compare what the coordinator
+/// decodes). Top-k keeps error feedback in the caller's residual.
+/// </summary>
 public static class UploadCodecs
 {
     /// <summary>
@@ -19,25 +23,37 @@ public static class UploadCodecs
         foreach (var p in template.Tensors)
         {
             int n = (int)p.Count;
-            RoundTrip(encoding, delta.AsSpan(offset, n), result.AsSpan(offset, n));
+            Decode(Encode(encoding, delta.AsSpan(offset, n)), result.AsSpan(offset, n));
             offset += n;
         }
         return result;
     }
 
     /// <summary>
-    /// One parameter's values as they arrive after a stateless codec (fp16, bf16, int8 with the job's block size):
-    /// what a worker encodes and the coordinator decodes, bit for bit.
+    /// One parameter's delta in a compressing codec (not f32). Top-k adds <paramref name="residual"/> into
+    /// <paramref name="delta"/> and keeps there what it did not send; the other codecs are stateless.
     /// </summary>
-    public static void RoundTrip(UploadEncoding encoding, ReadOnlySpan<float> values, Span<float> into)
+    public static EncodedVector Encode(UploadEncoding encoding, Span<float> delta, Span<float> residual = default) => encoding.Codec switch
     {
-        IUpdateCodec codec = encoding.Codec switch
+        UploadEncoding.Fp16 => new Float16Codec().Encode(delta),
+        UploadEncoding.Bf16 => new BFloat16Codec().Encode(delta),
+        UploadEncoding.Int8 => new Int8Codec(UploadEncoding.ChunkFor(delta.Length, encoding.BlockSize)).Encode(delta),
+        UploadEncoding.TopK when residual.Length == delta.Length => TopKErrorFeedback.Encode(delta, residual, UploadEncoding.KFor(delta.Length, encoding.Fraction)),
+        UploadEncoding.TopK => throw new ArgumentException("top-k needs the client's residual, one entry per value", nameof(residual)),
+        _ => throw new NotSupportedException($"upload codec '{encoding.Codec}' is not a compressing codec"),
+    };
+
+    /// <summary>What the coordinator folds for an encoded delta.</summary>
+    public static void Decode(EncodedVector encoded, Span<float> into)
+    {
+        IUpdateCodec codec = encoded switch
         {
-            UploadEncoding.Fp16 => new Float16Codec(),
-            UploadEncoding.Bf16 => new BFloat16Codec(),
-            UploadEncoding.Int8 => new Int8Codec(UploadEncoding.ChunkFor(values.Length, encoding.BlockSize)),
-            _ => throw new NotSupportedException($"upload codec '{encoding.Codec}' keeps state between tasks; it has no stateless round trip"),
+            HalfVector => new Float16Codec(),
+            BFloat16Vector => new BFloat16Codec(),
+            Int8Vector q => new Int8Codec(q.ChunkSize),
+            SparseVector s => new TopKCodec(Math.Max(s.Indices.Length, 1)),
+            _ => throw new ArgumentException($"no decoder for {encoded.GetType().Name}", nameof(encoded)),
         };
-        codec.DecodeInto(codec.Encode(values), into);
+        codec.DecodeInto(encoded, into);
     }
 }

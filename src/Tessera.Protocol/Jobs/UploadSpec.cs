@@ -14,15 +14,21 @@ public sealed record UploadSpec
     public double? Fraction { get; init; }
     /// <summary>int8: values per scale; 0 (the default) means one scale per tensor.</summary>
     public int? BlockSize { get; init; }
+    /// <summary>gzip: the whole update file is gzipped in transit (Content-Encoding: gzip); null (none) sends it as is.</summary>
+    public string? Compression { get; init; }
 
     public const double DefaultFraction = 0.01;
 
-    /// <summary>What a task tells its worker; null for dense F32 (the protocol's default).</summary>
-    public UploadEncoding? ForTask() => Codec switch
+    /// <summary>What a task tells its worker; null for dense F32 sent as is (the protocol's default).</summary>
+    public UploadEncoding? ForTask()
     {
-        UploadEncoding.Int8 => new UploadEncoding { Codec = UploadEncoding.Int8, BlockSize = BlockSize ?? 0 },
-        UploadEncoding.Fp16 or UploadEncoding.Bf16 => new UploadEncoding { Codec = Codec },
-        UploadEncoding.TopK => new UploadEncoding { Codec = UploadEncoding.TopK, Fraction = Fraction ?? DefaultFraction },
-        _ => null,
-    };
+        string? compression = Compression;
+        return Codec switch
+        {
+            UploadEncoding.Int8 => new UploadEncoding { Codec = UploadEncoding.Int8, BlockSize = BlockSize ?? 0, Compression = compression },
+            UploadEncoding.TopK => new UploadEncoding { Codec = UploadEncoding.TopK, Fraction = Fraction ?? DefaultFraction, Compression = compression },
+            _ when Codec != UploadEncoding.F32 || compression is not null => new UploadEncoding { Codec = Codec, Compression = compression },
+            _ => null,
+        };
+    }
 }

@@ -12,6 +12,8 @@ internal static class UploadSpecReader
             Codec = u.String("codec", UploadEncoding.F32, UploadEncoding.Codecs)!,
             Fraction = u.Double("fraction", null, 0, 1, exclusiveMin: true),
             BlockSize = u.Int("block_size", null, 0, 1 << 24),
+            // "none" is stored as absent, so specs written before compression existed keep their digest.
+            Compression = u.String("compression", UploadEncoding.NoCompression, UploadEncoding.Compressions) is UploadEncoding.Gzip ? UploadEncoding.Gzip : null,
         };
         u.RejectUnknown();
         if (spec.Fraction is not null && spec.Codec != UploadEncoding.TopK)

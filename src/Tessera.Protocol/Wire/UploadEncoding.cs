@@ -16,6 +16,11 @@ public sealed record UploadEncoding
     public const string Bf16 = "bf16";
     public static readonly string[] Codecs = [F32, Fp16, Bf16, Int8, TopK];
 
+    /// <summary>Transport compression of the whole body (HTTP Content-Encoding), on top of the codec.</summary>
+    public const string Gzip = "gzip";
+    public const string NoCompression = "none";
+    public static readonly string[] Compressions = [NoCompression, Gzip];
+
     public const string MetadataKey = "encoding";
     public const string ScalesSuffix = ":scales";
     public const string IndicesSuffix = ":indices";
@@ -24,6 +29,8 @@ public sealed record UploadEncoding
     public string Codec { get; init; } = F32;
     /// <summary>int8: values per scale; 0 means one scale for the whole tensor.</summary>
     public int BlockSize { get; init; }
+    /// <summary>"gzip": the worker sends the file with Content-Encoding: gzip; null sends it as is.</summary>
+    public string? Compression { get; init; }
     /// <summary>topk: share of each tensor's entries to send; k = ⌈fraction × size⌉ (at least 1).</summary>
     public double Fraction { get; init; }
 
@@ -37,6 +44,9 @@ public sealed record UploadEncoding
 
     /// <summary>fp16 and bf16 are dense: one tensor per parameter, in a narrower float.</summary>
     public bool IsHalfPrecision => Codec is Fp16 or Bf16;
+
+    /// <summary>f32, fp16 and bf16 send one parameter-shaped tensor per parameter; int8 and top-k send their own tensors.</summary>
+    public bool IsDense => Codec is F32 or Fp16 or Bf16;
 
     /// <summary>The k a worker sends for a tensor of this many entries, and the most the coordinator accepts.</summary>
     public static int KFor(long elements, double fraction) =>
