@@ -110,6 +110,22 @@ public sealed class CompressedHostileUploadTests : InProcessCoordinatorTest
     }
 
     [Fact]
+    public async Task Int8_codes_past_the_jobs_bits_are_refused()
+    {
+        var (session, task, job) = await StartJob("{ codec: int8, bits: 6 }");
+        Assert.Equal(new UploadEncoding { Codec = "int8", Bits = 6 }, task.Upload);
+        byte[] WithCode(sbyte code)
+        {
+            var weights = new byte[Weights];
+            weights[100] = (byte)code;
+            return File(task, "int8", [new NamedTensor("fc.weight", SafetensorsDType.I8, [10, 784], weights), F32("fc.weight:scales", 0.001f), I8("fc.bias", [10]), F32("fc.bias:scales", 0.001f)]);
+        }
+        await Refused(session, task, job, WithCode(32), "code 100 is 32");
+        await Refused(session, task, job, WithCode(-128), "±31");
+        await Accepted(session, task, job, WithCode(-31));
+    }
+
+    [Fact]
     public async Task Gzipped_uploads_that_lie_or_inflate_past_the_limit_are_refused_and_an_honest_one_is_accepted()
     {
         var (session, task, job) = await StartJob("{ codec: int8, compression: gzip }");

@@ -30,11 +30,12 @@ public sealed class UpdateEncodingTests
     [InlineData("fp16")]
     [InlineData("bf16")]
     [InlineData("int8")]
-    public void What_the_coordinator_decodes_is_what_a_replay_audit_expects(string codec)
+    [InlineData("int8", 4)]
+    public void What_the_coordinator_decodes_is_what_a_replay_audit_expects(string codec, int bits = 0)
     {
         // A replay audit recomputes the delta and passes it through UploadCodecs.AsDecoded: that must equal, bit for
         // bit, what the worker's encoder and the coordinator's decoder make of the same delta, or honest work fails audits.
-        var encoding = new UploadEncoding { Codec = codec };
+        var encoding = new UploadEncoding { Codec = codec, Bits = bits };
         float[] w = Delta(5, 1200), b = Delta(6, 7);
         var expected = Federation.Codecs.UploadCodecs.AsDecoded(w.Concat(b).ToArray(), Template, encoding);
         var tensors = Template.Tensors.SelectMany((p, i) => new UpdateEncoder().Encode("job", encoding, p.Name, p.Shape, i == 0 ? w : b)).ToList();
@@ -46,7 +47,13 @@ public sealed class UpdateEncodingTests
             Assert.Equal(2 * Template.Count, file.Tensors.Sum(t => t.Data.Length));
             decoded = DenseTensorReader.Read(file, Template, n => n, "w-test", "updates", dtype: UploadEncoding.DenseDType(codec), codec: codec);
         }
-        else CompressedUploadDecoder.DecodeInto(file, Template, encoding, decoded, "w-test");
+        else
+        {
+            CompressedUploadDecoder.DecodeInto(file, Template, encoding, decoded, "w-test");
+            // Fewer bits: every code within ±(2^(bits−1) − 1), and the largest one used.
+            var codes = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(file.Tensors.First(t => t.Name == "w").Data.Span).ToArray();
+            Assert.Equal(UploadEncoding.MaxCode(bits), codes.Max(c => Math.Abs((int)c)));
+        }
         Assert.Equal(expected, decoded);
         Assert.NotEqual(w.Concat(b).ToArray(), decoded);
     }

@@ -30,6 +30,8 @@ public class UploadSpecTests
         Assert.Equal(new UploadEncoding { Codec = "f32", Compression = "gzip" }, JobSpecParser.Parse("name: a\nupload: { compression: gzip }").Upload.ForTask());
         Assert.Equal(new UploadEncoding { Codec = "int8", Compression = "gzip" }, JobSpecParser.Parse("name: a\nupload: { codec: int8, compression: gzip }").Upload.ForTask());
         Assert.Null(JobSpecParser.Parse("name: a\nupload: { compression: none }").Upload.ForTask());
+        Assert.Equal(new UploadEncoding { Codec = "int8", Bits = 6 }, JobSpecParser.Parse("name: a\nupload: { codec: int8, bits: 6 }").Upload.ForTask());
+        Assert.Equal((127, 31, 7), (UploadEncoding.MaxCode(0), UploadEncoding.MaxCode(6), UploadEncoding.MaxCode(4)));
     }
 
     [Fact]
@@ -54,6 +56,8 @@ public class UploadSpecTests
     [InlineData("upload: { codec: bf16, block_size: 64 }", "upload.block_size", "only applies to codec int8")]
     [InlineData("upload: { codec: float16 }", "upload.codec", "fp16")]
     [InlineData("upload: { codec: int8, compression: zstd }", "upload.compression", "gzip")]
+    [InlineData("upload: { codec: fp16, bits: 6 }", "upload.bits", "only applies to codec int8")]
+    [InlineData("upload: { codec: int8, bits: 9 }", "upload.bits", "out of range")]
     public void Bad_upload_settings_name_the_field(string yaml, string field, string message)
     {
         var e = Assert.Throws<JobSpecException>(() => JobSpecParser.Parse("name: t\n" + yaml));

@@ -18,7 +18,7 @@ export function encodeDelta(jobId: string, encoding: UploadEncoding | null | und
     case 'f32': return [fromFloat32(name, shape, delta)];
     case 'fp16': return [{ name, dtype: 'F16', shape, data: new Uint8Array(toFloat16Bits(delta).buffer) }];
     case 'bf16': return [{ name, dtype: 'BF16', shape, data: new Uint8Array(toBFloat16Bits(delta).buffer) }];
-    case 'int8': return int8(name, shape, delta, encoding!.block_size);
+    case 'int8': return int8(name, shape, delta, encoding!.block_size, encoding!.bits ?? 0);
     case 'topk': return topK(jobId, name, delta, encoding!.fraction);
     default: throw new Error(`the task asks for upload codec '${encoding!.codec}', which this worker does not know`);
   }
@@ -29,7 +29,9 @@ export function encodingMetadata(encoding: UploadEncoding | null | undefined): R
   return encoding && encoding.codec !== 'f32' ? { encoding: encoding.codec } : {};
 }
 
-function int8(name: string, shape: number[], delta: Float32Array, blockSize: number): Tensor[] {
+/** Codes lie in ±(2^(bits−1) − 1); bits 0 means 8 (UploadEncoding.MaxCode). */
+function int8(name: string, shape: number[], delta: Float32Array, blockSize: number, bits: number): Tensor[] {
+  const maxCode = (1 << ((bits >= 2 && bits <= 8 ? bits : 8) - 1)) - 1;
   const n = delta.length, chunk = blockSize > 0 ? blockSize : Math.max(n, 1);
   const blocks = n === 0 ? 0 : Math.ceil(n / chunk);
   const q = new Int8Array(n), scales = new Float32Array(blocks);
@@ -39,9 +41,9 @@ function int8(name: string, shape: number[], delta: Float32Array, blockSize: num
     for (let i = start; i < end; i++) max = Math.max(max, Math.abs(delta[i]));
     if (!Number.isFinite(max)) throw new Error(`cannot quantize '${name}': it has non-finite values`);
     if (max === 0) continue;
-    const scale = Math.fround(max / 127);
+    const scale = Math.fround(max / maxCode);
     scales[c] = scale;
-    for (let i = start; i < end; i++) q[i] = Math.max(-127, Math.min(127, Math.round(delta[i] / scale)));
+    for (let i = start; i < end; i++) q[i] = Math.max(-maxCode, Math.min(maxCode, Math.round(delta[i] / scale)));
   }
   return [
     { name, dtype: 'I8', shape, data: new Uint8Array(q.buffer) },

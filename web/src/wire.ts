@@ -51,7 +51,7 @@ export interface TaskMessage {
 }
 
 /** src/Tessera.Protocol/Wire/UploadEncoding.cs */
-export interface UploadEncoding { codec: 'f32' | 'fp16' | 'bf16' | 'int8' | 'topk'; block_size: number; fraction: number; compression?: 'gzip' | null }
+export interface UploadEncoding { codec: 'f32' | 'fp16' | 'bf16' | 'int8' | 'topk'; block_size: number; fraction: number; bits?: number; compression?: 'gzip' | null }
 
 export interface ResultResponse { accepted: boolean; task_id: string; round: number; updates_in_round: number }
 

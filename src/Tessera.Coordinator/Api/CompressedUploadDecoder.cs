@@ -58,7 +58,7 @@ public static class CompressedUploadDecoder
         foreach (var p in template.Tensors)
         {
             var target = flat.Slice(offset, (int)p.Count);
-            if (int8) DecodeInt8(file, p, encoding.BlockSize, target);
+            if (int8) DecodeInt8(file, p, encoding.BlockSize, UploadEncoding.MaxCode(encoding.Bits), target);
             else DecodeTopK(file, p, encoding.Fraction, target);
             // A finite scale times 127 can still overflow; the folded delta itself must be finite.
             try { UpdateValidator.RequireFinite(target, workerId, $"tensor '{p.Name}' (decoded)"); }
@@ -67,7 +67,7 @@ public static class CompressedUploadDecoder
         }
     }
 
-    static void DecodeInt8(SafetensorsFile file, Graphs.Training.NamedTensor p, int blockSize, Span<float> target)
+    static void DecodeInt8(SafetensorsFile file, Graphs.Training.NamedTensor p, int blockSize, int maxCode, Span<float> target)
     {
         var values = Require(file, p.Name);
         if (values.DType != SafetensorsDType.I8)
@@ -83,7 +83,13 @@ public static class CompressedUploadDecoder
             throw Bad($"tensor '{scalesName}' has shape [{string.Join(",", scales.Shape)}], expected [{blocks}] (upload.block_size {blockSize})");
         var s = Floats(scales);
         RequireFinite(s, scalesName, "scale");
-        Int8Codec.DecodeBlocks(MemoryMarshal.Cast<byte, sbyte>(values.Data.Span), s, UploadEncoding.ChunkFor(p.Count, blockSize), target);
+        var codes = MemoryMarshal.Cast<byte, sbyte>(values.Data.Span);
+        // Codes past the job's upload.bits would carry more precision than the job pays for (or a stray -128).
+        if (maxCode < 127 || codes.Contains(sbyte.MinValue))
+            for (int i = 0; i < codes.Length; i++)
+                if (Math.Abs((int)codes[i]) > maxCode)
+                    throw Bad($"tensor '{p.Name}' code {i} is {codes[i]}; upload.bits allows codes in ±{maxCode}");
+        Int8Codec.DecodeBlocks(codes, s, UploadEncoding.ChunkFor(p.Count, blockSize), target);
     }
 
     static void DecodeTopK(SafetensorsFile file, Graphs.Training.NamedTensor p, double fraction, Span<float> target)

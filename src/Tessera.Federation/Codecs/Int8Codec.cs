@@ -10,13 +10,19 @@ namespace Tessera.Federation.Codecs;
 /// </summary>
 public sealed class Int8Codec : IUpdateCodec
 {
-    public Int8Codec(int chunkSize = 0)
+    /// <param name="maxCode">Largest code magnitude: 127 uses all of int8; 31 (6 bits) or 7 (4 bits) trade precision
+    /// for codes that compress well.</param>
+    public Int8Codec(int chunkSize = 0, int maxCode = 127)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(chunkSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCode, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCode, 127);
         ChunkSize = chunkSize;
+        MaxCode = maxCode;
     }
 
     public int ChunkSize { get; }
+    public int MaxCode { get; }
 
     public EncodedVector Encode(ReadOnlySpan<float> values)
     {
@@ -36,11 +42,11 @@ public sealed class Int8Codec : IUpdateCodec
             float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(source));
             if (maxAbs == 0)
                 continue; // scale 0 and all-zero codes already
-            float scale = maxAbs / 127f;
+            float scale = maxAbs / MaxCode;
             scales[c] = scale;
             TensorPrimitives.Divide(source, scale, work);
             TensorPrimitives.Round(work, MidpointRounding.ToEven, work);
-            TensorPrimitives.Clamp(work, -127f, 127f, work);
+            TensorPrimitives.Clamp(work, -MaxCode, MaxCode, work);
             TensorPrimitives.ConvertSaturating<float, sbyte>(work, quantized.AsSpan(start, source.Length));
         }
         return new Int8Vector(values.Length, chunk, scales, quantized);

@@ -37,7 +37,7 @@ public static class UploadCodecs
     {
         UploadEncoding.Fp16 => new Float16Codec().Encode(delta),
         UploadEncoding.Bf16 => new BFloat16Codec().Encode(delta),
-        UploadEncoding.Int8 => new Int8Codec(UploadEncoding.ChunkFor(delta.Length, encoding.BlockSize)).Encode(delta),
+        UploadEncoding.Int8 => new Int8Codec(UploadEncoding.ChunkFor(delta.Length, encoding.BlockSize), UploadEncoding.MaxCode(encoding.Bits)).Encode(delta),
         UploadEncoding.TopK when residual.Length == delta.Length => TopKErrorFeedback.Encode(delta, residual, UploadEncoding.KFor(delta.Length, encoding.Fraction)),
         UploadEncoding.TopK => throw new ArgumentException("top-k needs the client's residual, one entry per value", nameof(residual)),
         _ => throw new NotSupportedException($"upload codec '{encoding.Codec}' is not a compressing codec"),

@@ -14,6 +14,8 @@ public sealed record UploadSpec
     public double? Fraction { get; init; }
     /// <summary>int8: values per scale; 0 (the default) means one scale per tensor.</summary>
     public int? BlockSize { get; init; }
+    /// <summary>int8: bits per code, 2..8 (default 8); fewer levels compress better under gzip.</summary>
+    public int? Bits { get; init; }
     /// <summary>gzip: the whole update file is gzipped in transit (Content-Encoding: gzip); null (none) sends it as is.</summary>
     public string? Compression { get; init; }
 
@@ -25,7 +27,7 @@ public sealed record UploadSpec
         string? compression = Compression;
         return Codec switch
         {
-            UploadEncoding.Int8 => new UploadEncoding { Codec = UploadEncoding.Int8, BlockSize = BlockSize ?? 0, Compression = compression },
+            UploadEncoding.Int8 => new UploadEncoding { Codec = UploadEncoding.Int8, BlockSize = BlockSize ?? 0, Bits = Bits is null or 8 ? 0 : Bits.Value, Compression = compression },
             UploadEncoding.TopK => new UploadEncoding { Codec = UploadEncoding.TopK, Fraction = Fraction ?? DefaultFraction, Compression = compression },
             _ when Codec != UploadEncoding.F32 || compression is not null => new UploadEncoding { Codec = Codec, Compression = compression },
             _ => null,

@@ -29,6 +29,11 @@ public sealed record UploadEncoding
     public string Codec { get; init; } = F32;
     /// <summary>int8: values per scale; 0 means one scale for the whole tensor.</summary>
     public int BlockSize { get; init; }
+    /// <summary>int8: bits per code, 2..8 (0 means 8): codes lie in ±(2^(bits−1) − 1), still one I8 each on the wire,
+    /// so fewer levels cost no bytes by themselves but make the codes far more compressible by gzip.</summary>
+    public int Bits { get; init; }
+    /// <summary>The largest int8 code magnitude a worker may send: 127 at 8 bits, 31 at 6.</summary>
+    public static int MaxCode(int bits) => (1 << ((bits is >= 2 and <= 8 ? bits : 8) - 1)) - 1;
     /// <summary>"gzip": the worker sends the file with Content-Encoding: gzip; null sends it as is.</summary>
     public string? Compression { get; init; }
     /// <summary>topk: share of each tensor's entries to send; k = ⌈fraction × size⌉ (at least 1).</summary>
