@@ -110,7 +110,7 @@ internal static class TorchComparison
         var psi = new ProcessStartInfo(python, args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // The fastest settings on these machines (see docs/PERFORMANCE.md); the script would set them itself and start again.
         psi.Environment["OPENBLAS_NUM_THREADS"] = "1";
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"))) psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null) psi.Environment["OMP_WAIT_POLICY"] = "PASSIVE";   // one the caller set, even empty, is kept
         Process p;
         try { p = Process.Start(psi) ?? throw NotAvailable(python, "it did not start"); }
         catch (Win32Exception e) { throw NotAvailable(python, e.Message); }
