@@ -39,9 +39,10 @@ internal static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "with --vs-torch: Tessera-then-PyTorch rounds per model and batch (medians)", DefaultValueFactory = _ => 3 };
         var python = new Option<string>("--python") { Description = "with --vs-torch: the Python with torch (default TESSERA_PYTHON, else /usr/bin/python3)", DefaultValueFactory = _ => TorchComparison.DefaultPython };
         var json = new Option<bool>("--json") { Description = "print the results as JSON" };
+        var noSpin = new Option<bool>("--no-spin") { Description = "idle ONNX Runtime threads sleep instead of spinning (as PyTorch's OMP_WAIT_POLICY=PASSIVE)" };
         var cmd = new Command("train", "Training speed of zoo models: samples/s, achieved FLOP/s and the per-call overhead of the K-step Loop")
         {
-            models, batches, steps, seconds, threads, profile, vsTorch, repeats, python, json,
+            models, batches, steps, seconds, threads, profile, vsTorch, repeats, python, json, noSpin,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -49,7 +50,7 @@ internal static class BenchCommand
             double budget = pr.GetValue(seconds);
             CliOptions.Require(k >= 2, "--steps-per-call", "must be at least 2 (the overhead fit needs K=1 and K)");
             CliOptions.Require(budget > 0, "--seconds", "must be positive");
-            var runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads) };
+            var runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads), IntraOpSpinning = !pr.GetValue(noSpin) };
             if (pr.GetValue(vsTorch))
                 return TrainVsTorch.Run(pr.GetValue(models)!, pr.GetValue(batches)!, k, budget, pr.GetValue(repeats), runtime, pr.GetValue(python)!, pr.GetValue(json));
             var results = new List<(string Model, int Batch, Result R)>();
@@ -71,7 +72,7 @@ internal static class BenchCommand
                 })));
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}[/]");
+            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}{(runtime.IntraOpSpinning ? "" : ", no spinning")}[/]");
             AnsiConsole.Write(table);
             if (pr.GetValue(profile))
                 foreach (var name in pr.GetValue(models)!)

@@ -52,14 +52,14 @@ internal static class TrainVsTorch
 
         double peak = Median(gemm);
         string ortThreads = runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads.ToString();
-        string setting = $"{Environment.ProcessorCount} logical cores; ONNX Runtime CPU threads={ortThreads}, K={k}; PyTorch {version} threads={torchThreads}, " +
+        string setting = $"{Environment.ProcessorCount} logical cores; ONNX Runtime CPU threads={ortThreads}{(runtime.IntraOpSpinning ? "" : " (no spinning)")}, K={k}; PyTorch {version} threads={torchThreads}, " +
             $"OPENBLAS_NUM_THREADS={last?.OpenBlasThreads ?? "1"}, OMP_WAIT_POLICY={last?.OmpWaitPolicy ?? "?"}; {repeats} repeats, medians; " +
             $"SGEMM 1024³ peak {peak:F1} GFLOP/s (median of repeats, {gemm.Min():F1}–{gemm.Max():F1})";
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                cores = Environment.ProcessorCount, ort_threads = runtime.IntraOpThreads, steps_per_call = k, torch = version, torch_threads = torchThreads,
+                cores = Environment.ProcessorCount, ort_threads = runtime.IntraOpThreads, ort_spinning = runtime.IntraOpSpinning, steps_per_call = k, torch = version, torch_threads = torchThreads,
                 openblas_threads = last?.OpenBlasThreads, omp_wait_policy = last?.OmpWaitPolicy, repeats, sgemm_gflops = gemm, sgemm_peak_gflops = peak,
                 rows = cells.Select(c => new
                 {
