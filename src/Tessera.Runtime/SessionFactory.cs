@@ -23,6 +23,7 @@ public static class SessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+        if (!options.IntraOpSpinning) so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (options.ProfilePrefix is not null)
         {
             so.EnableProfiling = true;

@@ -36,9 +36,14 @@ internal static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "measuring time per configuration", DefaultValueFactory = _ => 5 };
         var threads = CliOptions.Threads();
         var profile = new Option<bool>("--profile") { Description = "also print where the time goes, by op type (ONNX Runtime profiling)" };
+        var vsTorch = new Option<bool>("--vs-torch") { Description = $"also train the same models in PyTorch ({TorchComparison.ScriptPath}), interleaved, with MFU against a measured SGEMM peak" };
+        var repeats = new Option<int>("--repeats") { Description = "with --vs-torch: Tessera-then-PyTorch rounds per model and batch (medians)", DefaultValueFactory = _ => 3 };
+        var python = new Option<string>("--python") { Description = "with --vs-torch: the Python with torch (default TESSERA_PYTHON, else /usr/bin/python3)", DefaultValueFactory = _ => TorchComparison.DefaultPython };
+        var json = new Option<bool>("--json") { Description = "print the results as JSON" };
+        var noSpin = new Option<bool>("--no-spin") { Description = "idle ONNX Runtime threads sleep instead of spinning (as PyTorch's OMP_WAIT_POLICY=PASSIVE)" };
         var cmd = new Command("train", "Training speed of zoo models: samples/s, achieved FLOP/s and the per-call overhead of the K-step Loop")
         {
-            models, batches, steps, seconds, threads, profile,
+            models, batches, steps, seconds, threads, profile, vsTorch, repeats, python, json, noSpin,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -46,16 +51,29 @@ internal static class BenchCommand
             double budget = pr.GetValue(seconds);
             CliOptions.Require(k >= 2, "--steps-per-call", "must be at least 2 (the overhead fit needs K=1 and K)");
             CliOptions.Require(budget > 0, "--seconds", "must be positive");
-            var runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads) };
+            var runtime = new RuntimeOptions { IntraOpThreads = pr.GetValue(threads), IntraOpSpinning = !pr.GetValue(noSpin) };
+            if (pr.GetValue(vsTorch))
+                return TrainVsTorch.Run(pr.GetValue(models)!, pr.GetValue(batches)!, k, budget, pr.GetValue(repeats), runtime, pr.GetValue(python)!, pr.GetValue(json));
+            var results = new List<(string Model, int Batch, Result R)>();
             var table = new Table().AddColumns("model", "batch", "K", "samples/s", "GFLOP/s", "ms/step", "call overhead ms", "K=1 samples/s");
             foreach (var name in pr.GetValue(models)!)
             foreach (var batch in pr.GetValue(batches)!)
             {
                 var r = Measure(ModelZoo.Create(name), batch, k, budget, runtime);
+                results.Add((name, batch, r));
                 table.AddRow(name, batch.ToString(), k.ToString(), r.SamplesPerSecond.ToString("N0"), (r.FlopsPerSecond / 1e9).ToString("F2"),
                     r.StepMs.ToString("F3"), r.CallOverheadMs.ToString("F3"), r.SingleStepSamplesPerSecond.ToString("N0"));
             }
-            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}[/]");
+            if (pr.GetValue(json))
+            {
+                Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(results.Select(x => new
+                {
+                    model = x.Model, batch = x.Batch, steps_per_call = k, samples_per_s = x.R.SamplesPerSecond, gflops = x.R.FlopsPerSecond / 1e9,
+                    ms_per_step = x.R.StepMs, call_overhead_ms = x.R.CallOverheadMs, k1_samples_per_s = x.R.SingleStepSamplesPerSecond,
+                })));
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, ONNX Runtime CPU, threads={(runtime.IntraOpThreads == 0 ? "default" : runtime.IntraOpThreads)}{(runtime.IntraOpSpinning ? "" : ", no spinning")}[/]");
             AnsiConsole.Write(table);
             if (pr.GetValue(profile))
                 foreach (var name in pr.GetValue(models)!)
@@ -93,9 +111,10 @@ internal static class BenchCommand
             : BatchData.Classification(init.Uniform(steps * batch * sample, 1f), y, steps);
     }
 
-    sealed record Result(double SamplesPerSecond, double FlopsPerSecond, double StepMs, double CallOverheadMs, double SingleStepSamplesPerSecond);
+    internal sealed record Result(double SamplesPerSecond, double FlopsPerSecond, long FlopsPerSample, double StepMs, double CallOverheadMs, double SingleStepSamplesPerSecond);
 
-    static Result Measure(TrainableModel model, int batch, int k, double seconds, RuntimeOptions runtime)
+    /// <summary>Median time of K-step calls over seconds/2 and of one-step calls over seconds/2, each after a warm-up call.</summary>
+    internal static Result Measure(TrainableModel model, int batch, int k, double seconds, RuntimeOptions runtime)
     {
         var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = batch, Momentum = true });
         using var trainer = new Trainer(artifact, model.InitialParameters(), runtime);
@@ -119,6 +138,6 @@ internal static class BenchCommand
         double tOne = PerCall(one), tMany = PerCall(many);
         double step = (tMany - tOne) / (k - 1);
         double samplesPerSecond = k * batch / (tMany / 1000);
-        return new Result(samplesPerSecond, samplesPerSecond * artifact.Manifest.FlopsPerSample, step, Math.Max(0, tOne - step), batch / (tOne / 1000));
+        return new Result(samplesPerSecond, samplesPerSecond * artifact.Manifest.FlopsPerSample, artifact.Manifest.FlopsPerSample, step, Math.Max(0, tOne - step), batch / (tOne / 1000));
     }
 }

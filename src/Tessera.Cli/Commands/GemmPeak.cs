@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
+using Tessera.Graphs;
+using Tessera.Graphs.Zoo;
+using Tessera.Runtime;
+
+namespace Tessera.Cli.Commands;
+
+/// <summary>
+/// The machine's measured single-precision peak, the denominator of MFU: a large square SGEMM (one ONNX MatMul
+/// built in-process) through ONNX Runtime with the same threads as the training being compared.
+/// </summary>
+internal static class GemmPeak
+{
+    public static Graph MatMulGraph(long n)
+    {
+        var g = new Graph("sgemm");
+        g.Inputs.Add(new ValueInfo("a", DType.Float, [n, n]));
+        g.Inputs.Add(new ValueInfo("b", DType.Float, [n, n]));
+        g.Nodes.Add(new Node("MatMul", ["a", "b"], ["c"], "sgemm"));
+        g.Outputs.Add(new ValueInfo("c", DType.Float, [n, n]));
+        return g;
+    }
+
+    /// <summary>GFLOP/s (2n³ per product) of the fastest of <paramref name="reps"/> timed products, after one warm-up.</summary>
+    public static double Measure(RuntimeOptions runtime, int n = 1024, int reps = 5)
+    {
+        using var session = SessionFactory.Create(new OnnxModel(MatMulGraph(n)).ToBytes(), runtime);
+        var init = new WeightInit(7);
+        using var a = OrtValue.CreateTensorValueFromMemory(init.Uniform((long)n * n, 1f), [n, n]);
+        using var b = OrtValue.CreateTensorValueFromMemory(init.Uniform((long)n * n, 1f), [n, n]);
+        using var c = OrtValue.CreateTensorValueFromMemory(new float[(long)n * n], [n, n]);
+        using var io = session.CreateIoBinding();
+        io.BindInput("a", a);
+        io.BindInput("b", b);
+        io.BindOutput("c", c);
+        using var run = new RunOptions();
+        session.RunWithBinding(run, io); // warm-up
+        double best = double.MaxValue;
+        for (int i = 0; i < reps; i++)
+        {
+            var w = Stopwatch.StartNew();
+            session.RunWithBinding(run, io);
+            best = Math.Min(best, w.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+}
