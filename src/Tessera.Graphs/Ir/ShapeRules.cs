@@ -302,6 +302,13 @@ internal static class ShapeRules
                 Out(1, DType.Int64, shape);
                 return;
             }
+            case "Resize":
+            {
+                if (n.Input(3) is not { } sizes || n.Input(4) is not null)
+                    throw new UnsupportedOpException($"{n.Describe()}: Tessera infers Resize shapes from a constant 'sizes' input over all axes only");
+                Out(0, Ty(0), s.RequireInts(sizes, n));
+                return;
+            }
             case "MaxUnpool":
                 Out(0, Ty(0), n.Input(2) is { } unpoolShape ? s.RequireInts(unpoolShape, n) : MaxUnpoolShape(n, Sh(0)));
                 return;
