@@ -23,6 +23,7 @@ public static class SessionFactory
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (options.IntraOpThreads > 0) so.IntraOpNumThreads = options.IntraOpThreads;
+        if (options.IntraOpSpinning is { } spin) so.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
         if (options.ProfilePrefix is not null)
         {
             so.EnableProfiling = true;
