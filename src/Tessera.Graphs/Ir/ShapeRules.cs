@@ -302,6 +302,16 @@ internal static class ShapeRules
                 Out(1, DType.Int64, shape);
                 return;
             }
+            case "Resize":
+            {
+                if (n.Input(3) is not { } sizes || n.Input(4) is not null)
+                    throw new UnsupportedOpException($"{n.Describe()}: Tessera infers Resize shapes from a constant 'sizes' input over all axes only");
+                Out(0, Ty(0), s.RequireInts(sizes, n));
+                return;
+            }
+            case "MaxUnpool":
+                Out(0, Ty(0), n.Input(2) is { } unpoolShape ? s.RequireInts(unpoolShape, n) : MaxUnpoolShape(n, Sh(0)));
+                return;
             case "GlobalAveragePool" or "GlobalMaxPool":
                 Out(0, Ty(0), Sh(0).Select((d, i) => i < 2 ? d : 1).ToArray());
                 return;
@@ -434,6 +444,18 @@ internal static class ShapeRules
         shape[0] = x[0]; shape[1] = w[0];
         for (int i = 0; i < sp; i++)
             shape[i + 2] = (x[i + 2] + pads[i] + pads[i + sp] - ((kernel[i] - 1) * dil[i] + 1)) / strides[i] + 1;
+        return shape;
+    }
+
+    /// <summary>MaxUnpool without an output_shape input: (in - 1)·stride + kernel - pads per spatial axis.</summary>
+    static long[] MaxUnpoolShape(Node n, long[] x)
+    {
+        var kernel = n.Ints("kernel_shape")!;
+        int sp = kernel.Length;
+        var strides = n.Ints("strides") ?? Enumerable.Repeat(1L, sp).ToArray();
+        var pads = n.Ints("pads") ?? new long[2 * sp];
+        var shape = (long[])x.Clone();
+        for (int i = 0; i < sp; i++) shape[i + 2] = (x[i + 2] - 1) * strides[i] + kernel[i] - pads[i] - pads[i + sp];
         return shape;
     }
 

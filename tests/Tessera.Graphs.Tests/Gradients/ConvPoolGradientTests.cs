@@ -65,6 +65,12 @@ public class ConvPoolGradientTests
         ["MaxPool 2x2 stride 2"] = () => Pool("MaxPool", [1, 2, 4, 4], 2, 2, 0),
         ["MaxPool 3x3 stride 2 pad 1"] = () => Pool("MaxPool", [2, 2, 5, 5], 3, 2, 1),
         ["MaxPool 2x2 stride 2 ceil_mode"] = () => Pool("MaxPool", [1, 2, 5, 5], 2, 2, 0, ("ceil_mode", 1L)),
+        ["MaxPool 3x3 stride 3 pad 1 (non-overlapping, padded)"] = () => Pool("MaxPool", [2, 2, 7, 7], 3, 3, 1),
+        ["MaxPool 2x2 stride 2 1-D"] = () =>
+        {
+            var c = new GradientCheck("MaxPool 1-D");
+            c.Check(c.B.Op("MaxPool", [c.Input("x", [2, 3, 8], Distinct([2, 3, 8], 13, 0.03f))], ("kernel_shape", new long[] { 2 }), ("strides", new long[] { 2 })));
+        },
         ["AveragePool 1-D k3 s2 p1"] = () =>
         {
             var c = new GradientCheck("AveragePool 1-D");

@@ -10,8 +10,10 @@ internal static class ActivationRules
 
     public static void Register(Dictionary<string, GradientRule> r)
     {
+        // From the output (y > 0 exactly where x > 0): the producer's output then has the Relu as its only
+        // consumer, so ONNX Runtime fuses Conv+Relu and Gemm+Relu.
         r["Relu"] = (c, n) => ElementwiseRules.Unary(c, n,
-            g => c.B.Op("Where", c.B.Op("Greater", n.Inputs[0], c.B.Scalar(0f)), g, c.B.Scalar(0f)));
+            g => c.B.Op("Where", c.B.Op("Greater", n.Outputs[0], c.B.Scalar(0f)), g, c.B.Scalar(0f)));
         r["LeakyRelu"] = (c, n) => ElementwiseRules.Unary(c, n,
             g => c.B.Op("Where", c.B.Op("Greater", n.Inputs[0], c.B.Scalar(0f)), g, c.B.Mul(g, c.B.Scalar(n.Float("alpha", 0.01f)))));
         r["Sigmoid"] = (c, n) => ElementwiseRules.Unary(c, n,
