@@ -7,6 +7,13 @@ namespace Tessera.Cli.Commands;
 /// <summary>Options several commands share, defined once.</summary>
 internal static class CliOptions
 {
+    /// <summary>The `--set field=value` options as spec overrides; a malformed one is a usage error naming --set.</summary>
+    public static List<Tessera.Protocol.Jobs.SpecOverride> Overrides(IEnumerable<string>? set) => (set ?? []).Select(o =>
+    {
+        try { return Tessera.Protocol.Jobs.SpecOverride.Parse(o); }
+        catch (FormatException e) { throw new CliUsageException($"--set: {e.Message}"); }
+    }).ToList();
+
     public static Option<string> Model() => new("--model") { Description = "zoo model: logreg, 2nn, cnn, chartransformer", DefaultValueFactory = _ => "2nn" };
     public static Option<int> Batch(int fallback) => new("--batch") { Description = "batch size", DefaultValueFactory = _ => fallback };
     public static Option<int> Threads() => new("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core)", DefaultValueFactory = _ => 0 };

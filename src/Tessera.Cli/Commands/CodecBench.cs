@@ -36,11 +36,7 @@ internal static class CodecBench
         {
             CliOptions.Require(pr.GetValue(rounds) is null or >= 1, "--rounds", "must be at least 1");
             CliOptions.Require(pr.GetValue(parallel) >= 1, "--parallel", "must be at least 1");
-            var overrides = (pr.GetValue(set) ?? []).Select(o =>
-            {
-                try { return SpecOverride.Parse(o); }
-                catch (FormatException e) { throw new CliUsageException($"--set: {e.Message}"); }
-            }).ToList();
+            var overrides = CliOptions.Overrides(pr.GetValue(set));
             var entries = GridEntry.ParseAll(pr.GetValue(codecs)!, "--codecs");
             return Run(pr.GetValue(jobs)!, entries, overrides, pr.GetValue(rounds), pr.GetValue(parallel), pr.GetValue(outDir)!);
         }));

@@ -55,11 +55,7 @@ internal static class RobustBench
     sealed class Grid(string jobPath, IReadOnlyList<GridEntry> aggregators, IReadOnlyList<GridEntry> attacks, int[] seeds, int? rounds, int? byzantine,
         int parallel, string[] set)
     {
-        readonly List<SpecOverride> _base = set.Select(o =>
-        {
-            try { return SpecOverride.Parse(o); }
-            catch (FormatException e) { throw new CliUsageException($"--set: {e.Message}"); }
-        }).ToList();
+        readonly List<SpecOverride> _base = CliOptions.Overrides(set);
 
         /// <summary>The run's spec: the base with the aggregator, the attack (or none) and the seed; no early stop, so the final round is the last.</summary>
         JobSpec SpecFor(GridEntry aggregator, GridEntry attack, int seed, AttackSpec? baseAttack)

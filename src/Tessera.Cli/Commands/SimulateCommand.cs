@@ -39,11 +39,7 @@ internal static class SimulateCommand
         CliOptions.Require(rounds is null or >= 1, "--rounds", "must be at least 1");
         CliOptions.Require(parallel >= 1, "--parallel", "must be at least 1");
         CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
-        var overrides = set.Select(o =>
-        {
-            try { return SpecOverride.Parse(o); }
-            catch (FormatException e) { throw new CliUsageException($"--set: {e.Message}"); }
-        }).ToList();
+        var overrides = CliOptions.Overrides(set);
         var spec = JobSpecParser.Load(jobPath, overrides);
         // A changed run gets its own folder by default, so it never overwrites (or resumes) the unchanged run's results.
         outDir ??= Path.Combine("out", "simulate", spec.Name + string.Concat(overrides.Select(o => "_" + o.Label)));
