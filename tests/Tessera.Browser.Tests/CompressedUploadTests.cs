@@ -45,7 +45,7 @@ public sealed class CompressedUploadTests
     [Theory]
     [InlineData("{ codec: fp16 }", 0.51)]
     [InlineData("{ codec: int8, block_size: 4096 }", 0.30)]
-    [InlineData("{ codec: int8, compression: gzip }", 0.20)]
+    [InlineData("{ codec: int8, bits: 4, compression: gzip }", 0.10)]
     [InlineData("{ codec: topk, fraction: 0.01 }", 0.03)]
     public async Task A_tabs_compressed_uploads_are_accepted_and_cost_their_share_of_F32(string upload, double maxShareOfF32)
     {
