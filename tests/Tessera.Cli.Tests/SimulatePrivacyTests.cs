@@ -25,7 +25,7 @@ public class SimulatePrivacyTests
 
         var lines = File.ReadAllLines(Path.Combine(dir, "run", "metrics.csv"));
         var header = lines[0].Split(',');
-        Assert.Equal(["epsilon", "delta", "clip", "noise_std", "unclipped_fraction"], header[^5..]);
+        Assert.Equal(["epsilon", "delta", "clip", "noise_std", "unclipped_fraction", "upload_bytes"], header[^6..]);
         int eps = Array.IndexOf(header, "epsilon"), clip = Array.IndexOf(header, "clip"), unclipped = Array.IndexOf(header, "unclipped_fraction");
         var rows = lines.Skip(1).Select(l => l.Split(',')).ToArray();
         Assert.Equal("0", rows[0][0]);
