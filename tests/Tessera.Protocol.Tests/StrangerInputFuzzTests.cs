@@ -35,6 +35,7 @@ public class StrangerInputFuzzTests
     [InlineData("""{"Samples":5,"Loss":1,"Metrics":{"bogus":1}}""", "not one of")]
     [InlineData("""{"Samples":5,"Loss":1,"Metrics":{"auc":"-Infinity"}}""", "finite")]
     [InlineData("null", "empty")]
+    [InlineData("""{"Samples":5,"Loss":1,"Metrics":{"\ud985":1}}""", "not a valid report")]
     public void Bad_reports_are_refused_with_the_reason(string json, string message) =>
         Assert.Contains(message, Assert.Throws<FormatException>(() => EvaluationReport.Parse(json)).Message);
 
@@ -121,5 +122,14 @@ public class StrangerInputFuzzTests
         }
         Gen.String.Sample(Check, iter: 500, threads: 1);
         Mutated(good["checkpoints"]).Sample(Check, iter: 3000, threads: 1);
+    }
+
+    [Fact]
+    public void A_lone_surrogate_escape_in_a_checkpoint_leaf_is_a_format_error()
+    {
+        var m = new UpdateEnvelope { TaskId = "t-1", BaseVersion = 2, SampleCount = 10, Steps = 10, LossTrace = [0.5f], Commitment = new string('a', 64) }.ToMetadata()
+            .ToDictionary();
+        m["checkpoints"] = """[[5,"85dd751867e3155c7f2e23e8446546906f5bf6- e\ud985ed474822613764d69e"]]""";
+        Assert.Throws<FormatException>(() => UpdateEnvelope.FromMetadata(m));
     }
 }

@@ -20,7 +20,8 @@ public sealed record EvaluationReport(long Samples, double Loss, double? Accurac
     {
         Wire? w;
         try { w = JsonSerializer.Deserialize<Wire>(json, WireJson.NonFiniteNumbers); }
-        catch (JsonException e) { throw new FormatException($"update metadata 'evaluation' is not a valid report: {e.Message}"); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException /* a lone surrogate escape */)
+        { throw new FormatException($"update metadata 'evaluation' is not a valid report: {e.Message}"); }
         if (w is null) throw new FormatException("update metadata 'evaluation' is empty");
         if (w.Samples is < 1 or > 1_000_000_000) throw new FormatException($"evaluation samples {w.Samples} is out of range (1..1e9)");
         if (!double.IsFinite(w.Loss) || w.Loss < 0) throw new FormatException($"evaluation loss {w.Loss.ToString(CultureInfo.InvariantCulture)} is not a finite non-negative number");
