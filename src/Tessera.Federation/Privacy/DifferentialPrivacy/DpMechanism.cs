@@ -1,3 +1,5 @@
+using Tessera.Data;
+
 namespace Tessera.Federation.Privacy;
 
 /// <summary>
@@ -12,4 +14,18 @@ public sealed record DpMechanism(double Clip, double NoiseMultiplier, int Expect
 {
     /// <summary>The updates' own noise multiplier: z, or z_Δ when the clipped count takes a share.</summary>
     public double UpdateNoiseMultiplier => Adaptive?.UpdateNoiseMultiplier(NoiseMultiplier) ?? NoiseMultiplier;
+
+    /// <summary>
+    /// The server's release of a round's clipped sum (central mode): adds N(0, (z_Δ·C)²) to it in place and, with
+    /// adaptive clipping, noises the centred count of updates within the bound, Σ(b_i − ½), to move the next bound.
+    /// It draws the noise in that order, so one seed releases one round, whichever aggregator summed it.
+    /// </summary>
+    public PrivateRound Release(Span<float> sum, double centredWithin, double clip, DeterministicRandom random)
+    {
+        double std = UpdateNoiseMultiplier * clip;
+        GaussianNoise.AddInPlace(sum, std, random);
+        if (Adaptive is not { } adaptive) return new PrivateRound(clip, std / ExpectedClients, null, clip);
+        double unclipped = AdaptiveClipping.UnclippedFraction(centredWithin + adaptive.CountNoise * random.NextGaussian(), ExpectedClients);
+        return new PrivateRound(clip, std / ExpectedClients, unclipped, adaptive.NextBound(clip, unclipped));
+    }
 }

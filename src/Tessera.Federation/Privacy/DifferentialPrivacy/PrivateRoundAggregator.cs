@@ -55,24 +55,10 @@ public sealed class PrivateRoundAggregator : IRoundAggregator
         var total = _sum.Finish();
         var sum = total.Delta;
         int m = _mechanism.ExpectedClients;
-        double std = 0;
-        double? unclipped = null;
-        double next = _clip;
-        if (_mechanism.AtServer)
-        {
-            var random = _noise();
-            std = _mechanism.UpdateNoiseMultiplier * _clip;
-            GaussianNoise.AddInPlace(sum.AsSpan(0, _length), std, random);
-            if (_mechanism.Adaptive is { } adaptive)
-            {
-                double bits = sum[_length] + adaptive.CountNoise * random.NextGaussian();
-                unclipped = AdaptiveClipping.UnclippedFraction(bits, m);
-                next = adaptive.NextBound(_clip, unclipped.Value);
-            }
-        }
+        var privacy = _mechanism.AtServer ? _mechanism.Release(sum.AsSpan(0, _length), sum[_length], _clip, _noise())
+            : new PrivateRound(_clip, 0, null, _clip);
         var mean = new float[_length];
         TensorPrimitives.Multiply(sum.AsSpan(0, _length), 1f / m, mean);
-        return new RoundAggregate(total.Round, mean, total.ClientCount, total.TotalSamples,
-            Privacy: new PrivateRound(_clip, std / m, unclipped, next));
+        return new RoundAggregate(total.Round, mean, total.ClientCount, total.TotalSamples, Privacy: privacy);
     }
 }
