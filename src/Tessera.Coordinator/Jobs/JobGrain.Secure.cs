@@ -1,13 +1,12 @@
 using Tessera.Federation.Privacy.SecureAggregation;
-using Tessera.Federation.Rounds.Lifecycle;
 
 namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// Secure aggregation (privacy.secure_aggregation): the round's cohort masks its updates together in a SecAgg+ round
-/// (<see cref="SecureRound"/>), so no update reaches the coordinator in the clear. The grain numbers the cohort,
-/// forwards stage requests, closes stages on its ticks, and once the sum is unmasked counts the survivors and closes
-/// the round as any other; a round that cannot be unmasked is re-run.
+/// (<see cref="SecureRound"/>, pure, in the federation library), so no update reaches the coordinator in the clear.
+/// The grain forwards stage requests and ticks the round; once the sum is unmasked it counts the survivors and
+/// closes the round as any other, and a round that cannot be unmasked is re-run.
 /// </summary>
 public sealed partial class JobGrain
 {
@@ -15,39 +14,38 @@ public sealed partial class JobGrain
 
     public Task<SecAggReply> SecAgg(string taskId, string stage, byte[]? body)
     {
-        if (!_allTasks.ContainsKey(taskId)) return Task.FromResult(SecAggReply.Refused($"unknown task {taskId}", 404));
+        if (!_allTasks.ContainsKey(taskId)) return Task.FromResult(new SecAggReply(404, Error: $"unknown task {taskId}"));
         if (_round is not { Secure: { } s } r || !r.Tasks.ContainsKey(taskId))
-            return Task.FromResult(SecAggReply.Refused($"task {taskId}'s secure round is over (the job is on version {_model.Version})", 409));
+            return Task.FromResult(new SecAggReply(409, Error: $"task {taskId}'s secure round is over (the job is on version {_model.Version})"));
         var reply = s.Handle(taskId, stage, body);
         AdvanceSecure(r, DateTimeOffset.UtcNow);
-        return Task.FromResult(reply);
+        return Task.FromResult(SecAggReply.Of(reply));
     }
 
     /// <summary>Closes a due stage; on the round's end counts its survivors and starts the close, or re-runs it. True when something changed.</summary>
     bool AdvanceSecure(RoundState r, DateTimeOffset now)
     {
         var s = r.Secure!;
-        if (r.CloseStarted || !s.Advance(now)) return false;
+        var progress = r.CloseStarted ? SecureProgress.None : s.Advance(now);
+        if (progress == SecureProgress.None) return false;
         Pulse();
-        if (s.Failure is { } why)
+        if (progress == SecureProgress.Failed)
         {
             metrics.SecureRoundsFailed.Add(1);
-            Rerun(r, $"secure aggregation failed: {why}");
-            return true;
+            Rerun(r, $"secure aggregation failed: {s.Failure}");
         }
-        if (s.Result is null) return true;
-        foreach (var (taskId, upload) in s.Survivors)
+        else if (progress == SecureProgress.Unmasked)
         {
-            var t = r.Tasks[taskId];
-            if (r.Claim(t) is not null) continue;
-            // The coordinator learns the survivors' work (it assigned it) and their losses; never their updates.
-            var notice = new UpdateNotice(t.Id, t.WorkerId, t.Samples, upload.Steps, "", upload.Input.Words.LongLength, upload.MeanLoss * upload.Steps, upload.Steps, null, _local);
-            store.AcceptUpdate(t.Id, Id, r.Round, t.WorkerId, t.Samples, upload.Steps, "", 4L * s.Format.Length);
-            metrics.UpdatesAccepted.Add(1);
-            NoteAccepted();
-            if (r.Count(t, notice)) { StartClose(r); return true; }
+            foreach (var (taskId, upload) in s.Survivors)
+            {
+                var t = r.Tasks[taskId];
+                if (r.Claim(t) is not null) continue;
+                // The coordinator learns the survivors' work (it assigned it) and their losses; never their updates.
+                if (Count(r, t, new UpdateNotice(t.Id, t.WorkerId, t.Samples, upload.Steps, "", 4L * s.Format.Length, upload.MeanLoss * upload.Steps, upload.Steps, null, _local)))
+                    return true;
+            }
+            BeginClose(r);
         }
-        BeginClose(r);
         return true;
     }
 

@@ -160,7 +160,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _round = r;
         var chosen = plan.Clients.Select(c => c.ClientId).ToHashSet();
         foreach (var w in candidates.Where(c => chosen.Contains(c.Id))) CreateTask(r.Round, r.Attempt, r.Version, r.Deadline, r.Tasks, w);
-        if (Secure) r.Secure = SecureRound.Open(Setup, Id, r, _model, now);
+        if (Secure) r.Secure = SecureRoundPlan.Open(Setup, Id, r, _model, now);
         log.LogInformation("job {Job} round {Round} (attempt {Attempt}): invited {Invited} of {Available} workers, quorum {Target}",
             Id, round, attempt, r.Invited, candidates.Count, r.Target);
         return true;
@@ -291,10 +291,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         if (!_allTasks.TryGetValue(n.TaskId, out var t) || t.State != TaskState.Folding)
             return Task.FromResult(new FoldResult($"task {n.TaskId} was not claimed for upload", RoundUpdates));
-        NoteAccepted();
         _audits.Counted(t, n.Audit);
         if (_async is not null)
         {
+            NoteAccepted();
             t.State = TaskState.Accepted;
             metrics.UpdatesAccepted.Add(1);
             return Task.FromResult(FoldedAsync(n));
@@ -302,11 +302,20 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         if (_round is not { } r || !r.Tasks.ContainsKey(t.Id))
             return Task.FromResult(new FoldResult($"task {t.Id} belongs to round {t.Round}, which was abandoned while the update was folded", RoundUpdates));
         t.Node = n.Node;
-        metrics.UpdatesAccepted.Add(1);
-        store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
-        if (r.Count(t, n)) StartClose(r);
+        Count(r, t, n);
         Pulse();
         return Task.FromResult(new FoldResult(null, r.Accepted));
+    }
+
+    /// <summary>Records a claimed update of the round as accepted and counts it; true when that started the close.</summary>
+    bool Count(RoundState r, RoundTask t, UpdateNotice n)
+    {
+        NoteAccepted();
+        metrics.UpdatesAccepted.Add(1);
+        store.AcceptUpdate(t.Id, Id, r.Round, n.WorkerId, n.SampleCount, n.Steps, n.Commitment, n.Bytes);
+        if (!r.Count(t, n)) return false;
+        StartClose(r);
+        return true;
     }
 
     int RoundUpdates => _async?.Buffered ?? _round?.Accepted ?? 0;

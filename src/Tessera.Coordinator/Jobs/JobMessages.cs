@@ -49,6 +49,13 @@ public interface IJobGrain : IGrainWithStringKey
     Task<SecAggReply> SecAgg(string taskId, string stage, byte[]? body);
 }
 
+/// <summary>A secure round's stage answer as it crosses the grain boundary (<see cref="Federation.Privacy.SecureAggregation.SecureStageReply"/>).</summary>
+[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
+public sealed record SecAggReply(int Status, string? Json = null, string? Error = null)
+{
+    public static SecAggReply Of(Federation.Privacy.SecureAggregation.SecureStageReply r) => new(r.Status, r.Json, r.Error);
+}
+
 /// <summary>A task as others see it: who has it, which round and version, how many steps, by when.</summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record TaskInfo(string Id, string WorkerId, int Round, long Version, int Steps, int? Shard, string? LocalData, int Samples, DateTimeOffset Deadline,

@@ -17,7 +17,7 @@ public sealed class RoundState : RoundLifecycle<RoundTask>
     /// <summary>Workers' evaluations of this round's base model (version <see cref="RoundLifecycle{TTask}.Version"/>) on their held-out data.</summary>
     public Federation.Evaluation.FederatedEvaluation Evaluation { get; } = new();
     /// <summary>privacy.secure_aggregation: the round's SecAgg+ stages, whose unmasked sum is the round's aggregate; null otherwise.</summary>
-    public SecureRound? Secure { get; set; }
+    public Federation.Privacy.SecureAggregation.SecureRound? Secure { get; set; }
 
     /// <summary>Counts a folded update: its worker, losses, samples, and its federated evaluation of the base model. True when the close is due now.</summary>
     public bool Count(RoundTask t, UpdateNotice n)

@@ -17,6 +17,20 @@ public sealed record SecureSlot(int Client, int Cohort, int Attempt, double Weig
 /// </summary>
 public static class SecureRoundPlan
 {
+    /// <summary>Numbers a round's tasks 1..n (their <see cref="SecureSlot"/>s) and opens its SecAgg+ round.</summary>
+    public static SecureRound Open(JobSetup setup, string jobId, RoundState r, Federation.GlobalModel model, DateTimeOffset now)
+    {
+        var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
+        // DP bounds each client's influence, so the mean is unweighted; otherwise clients weigh by samples, up to the largest task's.
+        double cap = setup.Plan.Privacy is null ? tasks.Max(t => t.Samples) : 0;
+        double clip = setup.Strategy is Federation.Privacy.PrivateStrategy dp ? dp.ClipOf(model) : setup.Spec.Privacy.SecureClip;
+        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
+        var slot = tasks[0].Secure!;
+        var format = new SecureUpdateFormat((int)setup.Template.Count, Task(setup, jobId, r.Round, slot, ""));
+        return new SecureRound(Parameters(setup, jobId, r.Round, slot), format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,
+            TimeSpan.FromSeconds(setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
+    }
+
     public static SecAggParameters Parameters(JobSetup setup, string jobId, int round, SecureSlot slot)
     {
         var s = setup.Spec.Privacy.SecureAggregation!;

@@ -1,27 +1,26 @@
 using System.Text.Json;
-using Tessera.Federation;
-using Tessera.Federation.Privacy;
-using Tessera.Federation.Privacy.SecureAggregation;
 using Tessera.Protocol.Wire;
 using Tessera.Protocol.Wire.SecureAggregation;
 
-namespace Tessera.Coordinator.Jobs;
+namespace Tessera.Federation.Privacy.SecureAggregation;
 
 /// <summary>A stage request's answer: 200 with the stage's payload or an acknowledgement, 202 while the stage is still open, 4xx with why not.</summary>
-[GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record SecAggReply(int Status, string? Json = null, string? Error = null)
+public sealed record SecureStageReply(int Status, string? Json = null, string? Error = null)
 {
-    public static SecAggReply Waiting { get; } = new(202, Error: "the stage is still open; ask again");
-    public static SecAggReply Refused(string why, int status = 400) => new(status, Error: why);
+    public static SecureStageReply Waiting { get; } = new(202, Error: "the stage is still open; ask again");
+    public static SecureStageReply Refused(string why, int status = 400) => new(status, Error: why);
 }
 
+/// <summary>What <see cref="SecureRound.Advance"/> did: nothing, closed a key stage, ended the round unmasked, or ended it failed.</summary>
+public enum SecureProgress { None, StageClosed, Unmasked, Failed }
+
 /// <summary>
-/// One secure round at the coordinator: the pure SecAgg+ server (<see cref="SecAggServer"/>) driven over the task
-/// protocol. Workers POST each stage's message and GET the next stage's payload (202 until the stage closes). A
+/// One secure round as the coordinator runs it (DESIGN §8, the mask stage): the pure SecAgg+ server
+/// (<see cref="SecAggServer"/>) driven over the task protocol, with no I/O and no clock of its own. Workers POST each stage's message and GET the next stage's payload (202 until the stage closes). A
 /// stage closes when every client it waits for has sent, or when its time is up (the key and unmask stages after
 /// privacy.secure_aggregation.stage_seconds, the masked input at the round's deadline): whoever is missing then is a
-/// dropout. Lives in the job grain's memory only: after a restart the round is re-run with fresh keys, as any
-/// interrupted round is.
+/// dropout. The coordinator keeps it in the job grain's memory only: after a restart the round is re-run with fresh
+/// keys, as any interrupted round is.
 /// </summary>
 public sealed class SecureRound
 {
@@ -46,20 +45,6 @@ public sealed class SecureRound
         _inputDeadline = inputDeadline;
     }
 
-    /// <summary>Numbers a round's tasks 1..n (their <see cref="SecureSlot"/>s) and opens its SecAgg+ server.</summary>
-    public static SecureRound Open(JobSetup setup, string jobId, RoundState r, GlobalModel model, DateTimeOffset now)
-    {
-        var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
-        // DP bounds each client's influence, so the mean is unweighted; otherwise clients weigh by samples, up to the largest task's.
-        double cap = setup.Plan.Privacy is null ? tasks.Max(t => t.Samples) : 0;
-        double clip = setup.Strategy is PrivateStrategy dp ? dp.ClipOf(model) : setup.Spec.Privacy.SecureClip;
-        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
-        var slot = tasks[0].Secure!;
-        var format = new SecureUpdateFormat((int)setup.Template.Count, SecureRoundPlan.Task(setup, jobId, r.Round, slot, ""));
-        return new SecureRound(SecureRoundPlan.Parameters(setup, jobId, r.Round, slot), format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,
-            TimeSpan.FromSeconds(setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
-    }
-
     public SecureUpdateFormat Format { get; }
     public SecAggStage Stage => _server.Stage;
     /// <summary>Messages the open stage has accepted.</summary>
@@ -75,10 +60,10 @@ public sealed class SecureRound
     public bool Done(string taskId) => _clientOf.TryGetValue(taskId, out var c) && (_unmasked.Contains(c) || Failure is not null);
 
     /// <summary>One stage request of a task: POST (a message) or GET (the payload of the last closed stage).</summary>
-    public SecAggReply Handle(string taskId, string stage, byte[]? body)
+    public SecureStageReply Handle(string taskId, string stage, byte[]? body)
     {
-        if (!_clientOf.TryGetValue(taskId, out int client)) return SecAggReply.Refused($"task {taskId} is not in this secure round", 404);
-        if (Failure is not null) return SecAggReply.Refused($"the secure round failed and will be re-run: {Failure}", 409);
+        if (!_clientOf.TryGetValue(taskId, out int client)) return SecureStageReply.Refused($"task {taskId} is not in this secure round", 404);
+        if (Failure is not null) return SecureStageReply.Refused($"the secure round failed and will be re-run: {Failure}", 409);
         try
         {
             return (stage, body) switch
@@ -90,50 +75,50 @@ public sealed class SecureRound
                 ("input", not null) => AcceptInput(body, client),
                 ("unmask", null) => Payload(client, SecAggStage.MaskedInput),
                 ("unmask", not null) => AcceptUnmask(body, client),
-                _ => SecAggReply.Refused($"no secure-aggregation stage '{stage}' for {(body is null ? "GET" : "POST")}", 404),
+                _ => SecureStageReply.Refused($"no secure-aggregation stage '{stage}' for {(body is null ? "GET" : "POST")}", 404),
             };
         }
-        catch (SecAggProtocolException e) { return SecAggReply.Refused(e.Message, 409); }
-        catch (JsonException e) { return SecAggReply.Refused($"the {stage} message is not valid JSON of its stage: {e.Message}"); }
+        catch (SecAggProtocolException e) { return SecureStageReply.Refused(e.Message, 409); }
+        catch (JsonException e) { return SecureStageReply.Refused($"the {stage} message is not valid JSON of its stage: {e.Message}"); }
     }
 
-    SecAggReply Accept<T>(byte[] body, int client, Action<T> accept, Func<T, int> sender) where T : class
+    SecureStageReply Accept<T>(byte[] body, int client, Action<T> accept, Func<T, int> sender) where T : class
     {
         var message = JsonSerializer.Deserialize<T>(body, WireJson.Options) ?? throw new JsonException("empty message");
-        if (sender(message) != client) return SecAggReply.Refused($"this task is client {client}, not {sender(message)}", 403);
+        if (sender(message) != client) return SecureStageReply.Refused($"this task is client {client}, not {sender(message)}", 403);
         accept(message);
-        return new SecAggReply(200, "{}");
+        return new SecureStageReply(200, "{}");
     }
 
-    SecAggReply AcceptInput(byte[] body, int client)
+    SecureStageReply AcceptInput(byte[] body, int client)
     {
         var upload = JsonSerializer.Deserialize<MaskedUpload>(body, WireJson.Options) ?? throw new JsonException("empty message");
-        if (upload.Input is null) return SecAggReply.Refused("the upload has no input");
-        if (upload.Input.Client != client) return SecAggReply.Refused($"this task is client {client}, not {upload.Input.Client}", 403);
+        if (upload.Input is null) return SecureStageReply.Refused("the upload has no input");
+        if (upload.Input.Client != client) return SecureStageReply.Refused($"this task is client {client}, not {upload.Input.Client}", 403);
         _server.Accept(upload.Input);
         _inputs[client] = upload with { Input = upload.Input with { Words = [] } };   // the sum holds the words
-        return new SecAggReply(200, "{}");
+        return new SecureStageReply(200, "{}");
     }
 
-    SecAggReply AcceptUnmask(byte[] body, int client)
+    SecureStageReply AcceptUnmask(byte[] body, int client)
     {
         var reply = Accept<UnmaskShares>(body, client, m => _server.Accept(m), m => m.Client);
         if (reply.Status == 200) _unmasked.Add(client);
         return reply;
     }
 
-    SecAggReply Payload(int client, SecAggStage closed)
+    SecureStageReply Payload(int client, SecAggStage closed)
     {
         if (_payloadsOf != closed) return Stage == SecAggStage.Failed || (int)Stage > (int)closed + 1
-            ? SecAggReply.Refused("that stage's payloads are gone; the round has moved on", 409) : SecAggReply.Waiting;
-        return _payloads.TryGetValue(client, out var json) ? new SecAggReply(200, json)
-            : SecAggReply.Refused($"client {client} missed stage {closed} and is left out of this round", 410);
+            ? SecureStageReply.Refused("that stage's payloads are gone; the round has moved on", 409) : SecureStageReply.Waiting;
+        return _payloads.TryGetValue(client, out var json) ? new SecureStageReply(200, json)
+            : SecureStageReply.Refused($"client {client} missed stage {closed} and is left out of this round", 410);
     }
 
-    /// <summary>Closes the open stage if it is complete or its time is up. True when something changed (a stage closed, or the round ended).</summary>
-    public bool Advance(DateTimeOffset now)
+    /// <summary>Closes the open stage if it is complete or its time is up; says whether a stage closed and how the round ended.</summary>
+    public SecureProgress Advance(DateTimeOffset now)
     {
-        if (Failure is not null || Result is not null) return false;
+        if (Failure is not null || Result is not null) return SecureProgress.None;
         var stage = _server.Stage;
         int expected = stage switch
         {
@@ -144,7 +129,7 @@ public sealed class SecureRound
             _ => 0,
         };
         bool due = _server.Received >= expected || now >= (stage == SecAggStage.MaskedInput ? _inputDeadline : _stageDeadline);
-        if (!due) return false;
+        if (!due) return SecureProgress.None;
         try
         {
             switch (stage)
@@ -157,7 +142,7 @@ public sealed class SecureRound
         }
         catch (SecAggAbortedException e) { Failure = e.Reason; }
         _stageDeadline = now + _stageTime;
-        return true;
+        return Failure is not null ? SecureProgress.Failed : Result is not null ? SecureProgress.Unmasked : SecureProgress.StageClosed;
     }
 
     void Publish<T>(SecAggStage closed, IReadOnlyList<T> payloads, Func<T, int> client)
@@ -172,7 +157,7 @@ public sealed class SecureRound
     /// m, noised here (central: N(0, (z_Δ·C)²) on the sum, and adaptive clipping's count of updates within the bound
     /// noised as the streaming aggregator does) or already by the clients (distributed).
     /// </summary>
-    public RoundAggregate Aggregate(int round, long totalSamples, Federation.Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
+    public RoundAggregate Aggregate(int round, long totalSamples, Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
     {
         var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
         int inputs = result.Survivors.Count;
@@ -183,23 +168,13 @@ public sealed class SecureRound
             System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / weights), sum);
             return new RoundAggregate(round, sum, inputs, totalSamples);
         }
-        double clip = Format.Task.Clip, next = clip, std;
+        double clip = Format.Task.Clip;
         int m = privacy.ExpectedClients;
-        double? unclipped = null;
-        var mechanism = privacy.Mechanism;
-        if (privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central)
-        {
-            std = mechanism.UpdateNoiseMultiplier * clip;
-            GaussianNoise.AddInPlace(sum, std, noise);
-            if (mechanism.Adaptive is { } adaptive)
-            {
-                unclipped = AdaptiveClipping.UnclippedFraction(within - inputs / 2.0 + adaptive.CountNoise * noise.NextGaussian(), m);
-                next = adaptive.NextBound(clip, unclipped.Value);
-            }
-        }
-        else std = Format.Task.NoiseStd * Math.Sqrt(m);   // the m clients' shares, σ_i = z·C/√m each
+        var released = privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central
+            ? privacy.Mechanism.Release(sum, within - inputs / 2.0, clip, noise)
+            : new PrivateRound(clip, Format.Task.NoiseStd * Math.Sqrt(m) / m, null, clip);   // the m clients' shares, σ_i = z·C/√m each
         System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
-        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: new PrivateRound(clip, std / m, unclipped, next));
+        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released);
     }
 
     /// <summary>How many of the survivors' updates were within the clipping bound (the rest were clipped), known only as this sum.</summary>

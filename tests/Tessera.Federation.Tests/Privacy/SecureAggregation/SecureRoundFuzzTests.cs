@@ -1,15 +1,14 @@
 using System.Text;
 using System.Text.Json;
 using CsCheck;
-using Tessera.Coordinator.Jobs;
 using Tessera.Federation.Privacy.SecureAggregation;
 using Tessera.Protocol.Wire;
 using Tessera.Protocol.Wire.SecureAggregation;
 
-namespace Tessera.Coordinator.Tests.Privacy;
+namespace Tessera.Federation.Tests.Privacy.SecureAggregation;
 
 /// <summary>
-/// What strangers send to a secure round's stages, fuzzed at the coordinator's entry (<see cref="SecureRound.Handle"/>):
+/// What strangers send to a secure round's stages, fuzzed at the round's entry (<see cref="SecureRound.Handle"/>):
 /// random and mutated stage bodies get a 4xx answer, never an exception, and a refused body changes nothing: the
 /// honest clients' round still unmasks to their exact sum.
 /// </summary>
@@ -73,13 +72,13 @@ public class SecureRoundFuzzTests
         var keys = parties.Select(p => p.AdvertiseKeys()).ToArray();
         var delivered = Fuzz(round, Task(1), JsonSerializer.Serialize(keys[0], WireJson.Options));
         foreach (var k in keys) Send(round, Task(k.Client), "keys", Json(k), delivered);
-        Assert.True(round.Advance(now));
+        Assert.Equal(SecureProgress.StageClosed, round.Advance(now));
 
         var neighbours = parties.Select(p => JsonSerializer.Deserialize<NeighbourKeys>(round.Handle(Task(p.Index), "neighbours", null).Json!, WireJson.Options)!).ToArray();
         var shared = parties.Select((p, i) => p.ShareKeys(neighbours[i])).ToArray();
         delivered = Fuzz(round, Task(2), JsonSerializer.Serialize(shared[1], WireJson.Options));
         foreach (var s in shared) Send(round, Task(s.Client), "shares", Json(s), delivered);
-        Assert.True(round.Advance(now));
+        Assert.Equal(SecureProgress.StageClosed, round.Advance(now));
 
         var inputs = new[] { 1f, -2f, 3f, 0.5f, 0f, -1f };
         var addressed = parties.Select(p => JsonSerializer.Deserialize<AddressedShares>(round.Handle(Task(p.Index), "shares", null).Json!, WireJson.Options)!).ToArray();
@@ -89,13 +88,13 @@ public class SecureRoundFuzzTests
         }).ToArray();
         delivered = Fuzz(round, Task(3), JsonSerializer.Serialize(uploads[2], WireJson.Options));
         foreach (var u in uploads) Send(round, Task(u.Input.Client), "input", Json(u), delivered);
-        Assert.True(round.Advance(now));
+        Assert.Equal(SecureProgress.StageClosed, round.Advance(now));
 
         var requests = parties.Select(p => JsonSerializer.Deserialize<UnmaskRequest>(round.Handle(Task(p.Index), "unmask", null).Json!, WireJson.Options)!).ToArray();
         var unmask = parties.Select((p, i) => p.Unmask(requests[i])).ToArray();
         delivered = Fuzz(round, Task(4), JsonSerializer.Serialize(unmask[3], WireJson.Options));
         foreach (var u in unmask) Send(round, Task(u.Client), "unmask", Json(u), delivered);
-        Assert.True(round.Advance(now));
+        Assert.Equal(SecureProgress.Unmasked, round.Advance(now));
 
         // Unweighted over 1+2+3+4 = 10 times each input (none clipped at 100), within the quantizer's bound of 4 steps.
         var aggregate = round.Aggregate(1, 4, null, new Tessera.Data.DeterministicRandom(1));
