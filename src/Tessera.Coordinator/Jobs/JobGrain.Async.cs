@@ -66,37 +66,25 @@ public sealed partial class JobGrain
         {
             // Steps are recorded strictly in order, off the turn (evaluation and the checkpoint write take time).
             _closeChain = _closeChain
-                .ContinueWith(_ => PrepareStep(taken.Model, taken.Row), TaskScheduler.Default)
+                .ContinueWith(_ => _closer.Step(taken.Model, taken.Row), TaskScheduler.Default)
                 .ContinueWith(prepared => ApplyStep(taken.Model, prepared), _turns);
         }
         Pulse();
         return new FoldResult(null, RoundUpdates);
     }
 
-    (RoundRow Row, bool Last, double? Accuracy) PrepareStep(GlobalModel model, RoundRow row)
-    {
-        Runtime.EvaluationResult? eval = null;
-        if (row.Round % Setup.Spec.EvalEvery == 0 || row.Round == Setup.Spec.Rounds) eval = Evaluate(model);
-        blobs.PutCheckpoint(Id, Setup.Template, model);
-        row.TestAccuracy = eval?.Accuracy;
-        row.TestLoss = eval?.Loss;
-        row.Record(eval?.Metrics, null);   // asynchronous jobs have no federated evaluation (no shared base version)
-        row.Closed = DateTimeOffset.UtcNow.ToString("O");
-        return (row, model.Version >= Setup.Spec.Rounds, eval?.Accuracy);
-    }
-
-    void ApplyStep(GlobalModel model, Task<(RoundRow Row, bool Last, double? Accuracy)> prepared)
+    void ApplyStep(GlobalModel model, Task<ClosedRound> prepared)
     {
         try
         {
-            var (row, last, accuracy) = prepared.GetAwaiter().GetResult();
-            bool done = Stops(row.Round, accuracy) || last;
+            var (_, row, eval, last) = prepared.GetAwaiter().GetResult();
+            bool done = Stops(row.Round, eval?.Accuracy) || last;
             var status = done ? JobStatus.Completed : Status;
             store.StartRound(Id, row.Round, model.Version - 1);
             store.CompleteRound(row, model.Version, Setup.Credit, status.ToString().ToLowerInvariant());
             _model = model;
             Status = status;
-            if (accuracy is not null) _lastAccuracy = accuracy;
+            if (eval is not null) _lastAccuracy = eval.Accuracy;
             metrics.RoundsCompleted.Add(1);
         }
         catch (Exception e)

@@ -30,12 +30,7 @@ public sealed partial class JobGrain
 
     void CreateVerificationTask(RoundTask original, WorkerProfile verifier, RoundState r)
     {
-        var task = new RoundTask
-        {
-            Id = "t-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)), WorkerId = verifier.Id, Round = original.Round,
-            Version = original.Version, Steps = original.Steps, Shard = original.Shard, LocalData = null, Samples = original.Samples,
-            Deadline = DateTimeOffset.UtcNow + Deadline, Verifies = original,
-        };
+        var task = RoundTask.VerificationOf(original, verifier.Id, DateTimeOffset.UtcNow + Deadline);
         store.InsertTask(task.Id, Id, task.Round, r.Attempt, verifier.Id, task.Steps, task.Deadline);
         r.Tasks[task.Id] = task;
         _allTasks[task.Id] = task;

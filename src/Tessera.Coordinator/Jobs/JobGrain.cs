@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Orleans;
 using Orleans.Runtime;
@@ -13,7 +11,6 @@ using Tessera.Data.Loading;
 using Tessera.Federation;
 using Tessera.Federation.Async;
 using Tessera.Federation.Rounds.Lifecycle;
-using Tessera.Runtime;
 
 namespace Tessera.Coordinator.Jobs;
 
@@ -38,7 +35,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     readonly Dictionary<string, int> _shardOf = new(StringComparer.Ordinal);
     readonly Dictionary<string, RoundTask> _allTasks = new(StringComparer.Ordinal);
     TaskScheduler _turns = TaskScheduler.Default;
-    Evaluator? _evaluator;
+    RoundCloser _closer = null!;
     GlobalModel _model = null!;
     RoundState? _round;
     RoundCombiner _combiner = null!;
@@ -64,6 +61,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         _model = blobs.LoadCheckpoint(Id, row.Version, Setup.Template);
         nodes.Drop(Id);
         _combiner = new RoundCombiner(Id, Setup, blobs);
+        _closer = new RoundCloser(Id, Setup, blobs, _combiner, metrics, options.EvalSamples);
         if (Status is JobStatus.Running or JobStatus.Paused)
         {
             // Whatever round was open before this activation lived only in memory: it is re-run from its start.
@@ -85,7 +83,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        _evaluator?.Dispose();
+        _closer?.Dispose();
         nodes.Drop(Id);
         return Task.CompletedTask;
     }
@@ -132,8 +130,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             workers.Changes.Pulse(); // wakes long-polls: a task may be waiting for one of them
         }
         // Each worker's grain learns which job handed it a task (a small notice; worker grains never call jobs).
-        var assigned = _assigned.ToList();
-        await Task.WhenAll(assigned.Select(a => GrainFactory.GetGrain<IWorkerGrain>(a.Worker).Assign(Id, a.Task)));
+        await Task.WhenAll(_assigned.ToList().Select(a => GrainFactory.GetGrain<IWorkerGrain>(a.Worker).Assign(Id, a.Task)));
         return BusySet().Except(before).ToArray();
     }
 
@@ -144,10 +141,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         var spec = Setup.Spec;
         if (_model.Version >= spec.Rounds) return false;
         var candidates = Candidates(idle, exclude: null);
-        int wanted = spec.ClientsPerRound ?? spec.MinClients;
-        bool windowOver = now - _waitingSince >= options.SelectionWindow;
-        if (candidates.Count < Math.Max(wanted, spec.MinClients) && !(windowOver && candidates.Count >= spec.MinClients)) return false;
-        if (spec.ClientsPerRound is null && !windowOver) return false;
+        if (!RoundStart.Ready(candidates.Count, spec.ClientsPerRound, spec.MinClients, now - _waitingSince >= options.SelectionWindow)) return false;
 
         int round = (int)_model.Version + 1;
         var plan = Setup.Strategy.ConfigureRound(round, _model, candidates.Select(c => c.Id).ToList());
@@ -174,8 +168,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     }
 
     List<WorkerProfile> Candidates(List<WorkerProfile> idle, RoundState? exclude) =>
-        idle.Where(w => !_audits.IsBanned(w.Id)).Where(w => exclude is null || (!exclude.Contributors.Contains(w.Id) && !exclude.Tasks.Values.Any(t => t.WorkerId == w.Id && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined)))
-            .OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
+        idle.Where(w => !_audits.IsBanned(w.Id) && exclude?.CanInvite(w.Id) != false).OrderBy(w => w.Id, StringComparer.Ordinal).ToList();
 
     void CreateTask(int round, int attempt, long version, DateTimeOffset deadline, Dictionary<string, RoundTask> into, WorkerProfile w)
     {
@@ -190,14 +183,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             shard = s;
             samples = Setup.Shards[s].Length;
         }
-        int batch = spec.Local.BatchSize;
-        int steps = spec.Local.Epochs * Math.Max(1, (samples + batch - 1) / batch);
-        if (spec.Local.MaxSteps is { } cap) steps = Math.Min(steps, cap);
-        // Size K from the worker's measured speed so that slow and fast workers finish inside the deadline together.
-        if (w.SpeedFor(Setup.Artifact.Manifest.FlopsPerSample) is > 0 and var speed) steps = Math.Clamp((int)(speed * Deadline.TotalSeconds * 0.5 / batch), 1, steps);
+        int steps = TaskSize.Steps(spec.Local, samples, w.SpeedFor(Setup.Artifact.Manifest.FlopsPerSample), Deadline);
         var task = new RoundTask
         {
-            Id = "t-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), WorkerId = w.Id, Round = round, Version = version,
+            Id = RoundTask.NewId(), WorkerId = w.Id, Round = round, Version = version,
             Steps = steps, Shard = shard, LocalData = local, Samples = samples, Deadline = deadline,
         };
         store.InsertTask(task.Id, Id, round, attempt, w.Id, steps, deadline);
@@ -226,9 +215,8 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     public Task<TaskInfo?> PendingTask(string workerId, SiloAddress node)
     {
         if (Status != JobStatus.Running || (_async is not null && !node.Equals(_local))) return Task.FromResult<TaskInfo?>(null);
-        var open = _async is not null ? _asyncTasks : _round?.Tasks;
         // A closing round hands out only re-runs of the updates it still holds (replay: workers): the close waits on them.
-        var t = open?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null) && !SecureDone(t));
+        var t = OpenTasks?.Values.FirstOrDefault(t => t.WorkerId == workerId && t.State == TaskState.Assigned && _round?.Wants(t) != false && !SecureDone(t));
         return Task.FromResult(t?.Info);
     }
 
@@ -241,9 +229,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
 
     string? Check(RoundTask t)
     {
-        if (t.State == TaskState.Accepted) return $"task {t.Id} was already accepted; a replayed upload is not counted twice";
-        if (t.State == TaskState.Folding) return $"task {t.Id} is being uploaded already; a replayed upload is not counted twice";
-        if (t.State == TaskState.Declined) return $"task {t.Id} was declined by its worker; the job went on without it";
+        if (TaskRefusals.WhyNoUpload(t) is { } state) return state;
         if (t.State == TaskState.Rejected || _audits.IsBanned(t.WorkerId)) return AuditStage.Banned(t.WorkerId);
         if (Status is JobStatus.Cancelled or JobStatus.Completed or JobStatus.Failed) return $"job {Id} is {Status.ToString().ToLowerInvariant()}";
         if (_async is not null) return CheckAsyncUpload(t);
@@ -321,24 +307,14 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     int RoundUpdates => _async?.Buffered ?? _round?.Accepted ?? 0;
 
     /// <summary>Whether the worker should keep training this task (false once the round closed without it).</summary>
-    public Task<bool> StillWanted(string taskId)
-    {
-        var open = _async is not null ? _asyncTasks : _round?.Tasks;
-        return Task.FromResult(Status == JobStatus.Running && open is not null && open.TryGetValue(taskId, out var t) && t.State is TaskState.Assigned or TaskState.Folding
-            && (_round is not { Phase: RoundPhase.Closing } || t.Verifies is not null));
-    }
+    public Task<bool> StillWanted(string taskId) =>
+        Task.FromResult(Status == JobStatus.Running && OpenTasks?.GetValueOrDefault(taskId) is { State: TaskState.Assigned or TaskState.Folding } t && _round?.Wants(t) != false);
 
     public Task<string?> Decline(string taskId, string reason)
     {
         if (!_allTasks.TryGetValue(taskId, out var t)) return Task.FromResult<string?>($"unknown task {taskId}");
         if (t.State == TaskState.Declined) return Task.FromResult<string?>(null); // a retried request: harmless
-        if (t.State != TaskState.Assigned)
-            return Task.FromResult<string?>(t.State switch
-            {
-                TaskState.Folding => $"task {t.Id} is being uploaded; it can no longer be declined",
-                TaskState.Accepted => $"task {t.Id} was already accepted; it can no longer be declined",
-                _ => $"task {t.Id} expired already; the round went on without it",
-            });
+        if (TaskRefusals.WhyNoDecline(t) is { } why) return Task.FromResult<string?>(why);
         t.State = TaskState.Declined;
         VerificationLost(t);
         NoteDeclined(t, reason);
@@ -363,27 +339,10 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     {
         var current = _model;
         var folded = FoldingNodes(r, TaskState.Accepted);
-        _ = Task.Run(async () => Aggregate(r, current, _combiner.NeedsPartials ? await GatherPartials(r, folded) : null)).ContinueWith(done => ApplyClose(r, done), _turns);
+        _ = Task.Run(async () => _closer.Close(r, current, _combiner.NeedsPartials ? await GatherPartials(r, folded) : null)).ContinueWith(done => ApplyClose(r, done), _turns);
     }
 
-    (GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last) Aggregate(RoundState r, GlobalModel current, IReadOnlyList<RoundPartial>? partials)
-    {
-        var watch = Stopwatch.StartNew();
-        var (aggregate, fates) = r.Secure is { } secure ? (secure.Aggregate(r.Round, r.Samples, Setup.Plan.Privacy, Federation.Privacy.GaussianNoise.Unpredictable()), null) : _combiner.Combine(r, current, partials);
-        var next = Setup.Strategy.Apply(current, aggregate);
-        double aggregationMs = watch.Elapsed.TotalMilliseconds;
-        metrics.AggregationMs.Record(aggregationMs);
-
-        EvaluationResult? eval = null;
-        if (r.Round % Setup.Spec.EvalEvery == 0 || r.Round == Setup.Spec.Rounds) eval = Evaluate(next);
-        // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
-        if (Setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(Id, r.Round, partials?.SelectMany(p => p.ClientIds) ?? r.Contributors);
-        blobs.PutCheckpoint(Id, Setup.Template, next);
-        bool last = next.Version >= Setup.Plan.RoundLimit;
-        return (next, r.Closed(Id, aggregationMs, eval, fates, aggregate.Privacy is { } dp ? (dp, Setup.Plan.Privacy!.SpentAfter(next.Version)) : null), eval, last);
-    }
-
-    void ApplyClose(RoundState r, Task<(GlobalModel Next, RoundRow Row, EvaluationResult? Eval, bool Last)> outcome)
+    void ApplyClose(RoundState r, Task<ClosedRound> outcome)
     {
         if (!ReferenceEquals(_round, r)) return; // cancelled while closing
         try
@@ -425,15 +384,6 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         return true;
     }
 
-    /// <summary>Coordinator-side evaluation on the spec's test set; null when the job evaluates only where the data is.</summary>
-    EvaluationResult? Evaluate(GlobalModel model)
-    {
-        if (Setup.Test is not { } test) return null;
-        if (options.EvalSamples > 0 && options.EvalSamples < test.Count) test = test.Select(Enumerable.Range(0, options.EvalSamples).ToArray());
-        _evaluator ??= new Evaluator(Setup.Model, 500);
-        return _evaluator.Evaluate(Setup.Template.WithValues(model.Weights), test);
-    }
-
     // ---------------------------------------------------------------- control
 
     public Task<string?> SetStatus(JobStatus target)
@@ -463,14 +413,12 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
 
     public Task<JobSnapshot> Snapshot()
     {
-        int liveWorkers = _presence.LiveCount;
-        if (_async is not null)
-            return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
-                Setup.Spec.Rounds, null, Status == JobStatus.Running ? "async" : null, _async.Buffered, _async.BufferSize,
-                _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding), liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly));
+        bool running = Status == JobStatus.Running, async = _async is not null;
+        string? phase = async ? (running ? "async" : null) : _round?.Phase.ToString().ToLowerInvariant() ?? (running ? "waiting_for_workers" : null);
+        int tasks = async ? _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding) : _round?.Tasks.Count ?? 0;
         return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
-            Setup.Spec.Rounds, _round?.Round, _round?.Phase.ToString().ToLowerInvariant() ?? (Status == JobStatus.Running ? "waiting_for_workers" : null),
-            _round?.Accepted ?? 0, _round?.Target ?? 0, _round?.Tasks.Count ?? 0, liveWorkers, _lastAccuracy, Error, Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly, Privacy: PrivacyView.Of(Setup, _model)));
+            Setup.Spec.Rounds, _round?.Round, phase, RoundUpdates, _async?.BufferSize ?? _round?.Target ?? 0, tasks, _presence.LiveCount, _lastAccuracy, Error,
+            Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly, Privacy: async ? null : PrivacyView.Of(Setup, _model)));
     }
 
     string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds

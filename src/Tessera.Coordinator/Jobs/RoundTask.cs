@@ -28,5 +28,15 @@ public sealed class RoundTask : IRoundTask
     /// <summary>A secure round's task: its client number in the round's SecAgg+ cohort; null otherwise.</summary>
     public SecureSlot? Secure { get; set; }
 
+    /// <summary>A fresh task id: random, so a worker cannot guess another's result URL.</summary>
+    public static string NewId() => "t-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>A re-run of <paramref name="original"/> (same version, steps and shard) for <paramref name="verifierId"/> to check it.</summary>
+    public static RoundTask VerificationOf(RoundTask original, string verifierId, DateTimeOffset deadline) => new()
+    {
+        Id = NewId(), WorkerId = verifierId, Round = original.Round, Version = original.Version, Steps = original.Steps, Shard = original.Shard,
+        LocalData = null, Samples = original.Samples, Deadline = deadline, Verifies = original,
+    };
+
     public TaskInfo Info => new(Id, WorkerId, Round, Version, Steps, Shard, LocalData, Samples, Deadline, Verifies?.Id, Verifies?.WorkerId, Secure);
 }

@@ -124,4 +124,61 @@ public class RoundLifecycleTests
         var r = Round(1, ("a", TaskState.Expired));
         Assert.Contains("expired", r.Claim(r.Tasks["t-0"]));
     }
+
+    [Fact]
+    public void A_closing_round_wants_only_the_re_runs_its_held_updates_wait_on()
+    {
+        var r = Round(1, ("a", TaskState.Assigned));
+        var verifier = new Task("t-v", "v", verification: true);
+        r.Tasks[verifier.Id] = verifier;
+        Assert.True(r.Wants(r.Tasks["t-0"]));
+        r.BeginClose();
+        Assert.False(r.Wants(r.Tasks["t-0"]));
+        Assert.True(r.Wants(verifier));
+    }
+
+    [Fact]
+    public void A_worker_is_invited_again_only_after_its_task_expired_or_was_refused()
+    {
+        var r = Round(3, ("open", TaskState.Assigned), ("folding", TaskState.Folding), ("declined", TaskState.Declined), ("expired", TaskState.Expired),
+            ("refused", TaskState.Rejected), ("counted", TaskState.Assigned));
+        var counted = r.Tasks.Values.Single(t => t.WorkerId == "counted");
+        Assert.Null(r.Claim(counted));
+        r.Count(counted);
+        Assert.Equal(["expired", "refused", "new"], new[] { "open", "folding", "declined", "expired", "refused", "counted", "new" }.Where(r.CanInvite));
+    }
+
+    [Theory]
+    [InlineData(3, 3, 1, false, true)]    // the cohort it wants is there
+    [InlineData(2, 3, 1, false, false)]   // short of it, inside the window: wait
+    [InlineData(2, 3, 2, true, true)]     // window over: go with min_clients
+    [InlineData(1, 3, 2, true, false)]    // not even min_clients
+    [InlineData(5, null, 1, false, false)] // no fixed cohort: wait out the window to take everyone
+    [InlineData(5, null, 1, true, true)]
+    [InlineData(2, 1, 3, false, false)]   // min_clients above clients_per_round still binds
+    public void A_round_starts_with_the_cohort_it_wants_or_at_the_window_with_min_clients(int candidates, int? perRound, int minClients, bool windowOver, bool ready) =>
+        Assert.Equal(ready, RoundStart.Ready(candidates, perRound, minClients, windowOver));
+
+    [Fact]
+    public void A_task_is_its_epochs_capped_by_max_steps_and_by_half_the_deadline_at_the_workers_speed()
+    {
+        var local = new Protocol.Jobs.LocalTrainingSpec { Epochs = 2, BatchSize = 10 };
+        Assert.Equal(2 * 60, TaskSize.Steps(local, 595, 0, TimeSpan.FromMinutes(1)));             // ceil(595/10) per epoch, speed unknown
+        Assert.Equal(50, TaskSize.Steps(local with { MaxSteps = 50 }, 595, 0, TimeSpan.FromMinutes(1)));
+        Assert.Equal(30, TaskSize.Steps(local, 595, 10, TimeSpan.FromMinutes(1)));                // 10 samples/s × 30 s / 10 per step
+        Assert.Equal(1, TaskSize.Steps(local, 595, 0.01, TimeSpan.FromMinutes(1)));               // never below one step
+        Assert.Equal(120, TaskSize.Steps(local, 595, 1e9, TimeSpan.FromMinutes(1)));              // never above the epochs
+    }
+
+    [Fact]
+    public void Uploads_and_declines_are_refused_by_task_state_with_the_reason()
+    {
+        Assert.Null(TaskRefusals.WhyNoUpload(new Task("t", "w")));
+        Assert.Contains("not counted twice", TaskRefusals.WhyNoUpload(new Task("t", "w", TaskState.Accepted)));
+        Assert.Contains("not counted twice", TaskRefusals.WhyNoUpload(new Task("t", "w", TaskState.Folding)));
+        Assert.Contains("declined by its worker", TaskRefusals.WhyNoUpload(new Task("t", "w", TaskState.Declined)));
+        Assert.Null(TaskRefusals.WhyNoDecline(new Task("t", "w")));
+        Assert.Contains("being uploaded", TaskRefusals.WhyNoDecline(new Task("t", "w", TaskState.Folding)));
+        Assert.Contains("expired", TaskRefusals.WhyNoDecline(new Task("t", "w", TaskState.Expired)));
+    }
 }

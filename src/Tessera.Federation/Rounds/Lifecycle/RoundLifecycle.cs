@@ -37,6 +37,13 @@ public class RoundLifecycle<TTask> where TTask : class, IRoundTask
     /// <summary>Training tasks handed out and not yet uploaded (verification tasks are not the round's results).</summary>
     public IEnumerable<TTask> Open => Tasks.Values.Where(t => t.State == TaskState.Assigned && !t.IsVerification);
 
+    /// <summary>Whether the round still wants this task run: all of them while collecting; once closing, only the re-runs its held updates wait on.</summary>
+    public bool Wants(TTask t) => Phase == RoundPhase.Collecting || t.IsVerification;
+
+    /// <summary>Whether this worker may be invited (again): it has not counted, and holds no open or declined task of the round.</summary>
+    public bool CanInvite(string workerId) =>
+        !Contributors.Contains(workerId) && !Tasks.Values.Any(t => t.WorkerId == workerId && t.State is TaskState.Assigned or TaskState.Folding or TaskState.Declined);
+
     /// <summary>Why an upload for this task of the round cannot be taken now (null: it can be claimed).</summary>
     public string? Check(TTask t)
     {

@@ -16,3 +16,25 @@ public interface IRoundTask
     /// <summary>A re-run of another task's upload for its audit (replay: workers): not one of the round's results.</summary>
     bool IsVerification { get; }
 }
+
+/// <summary>What a worker is told when its task's state rules out what it asked.</summary>
+public static class TaskRefusals
+{
+    /// <summary>Why an upload for this task cannot be taken in its state; null when the state allows one.</summary>
+    public static string? WhyNoUpload(IRoundTask t) => t.State switch
+    {
+        TaskState.Accepted => $"task {t.Id} was already accepted; a replayed upload is not counted twice",
+        TaskState.Folding => $"task {t.Id} is being uploaded already; a replayed upload is not counted twice",
+        TaskState.Declined => $"task {t.Id} was declined by its worker; the job went on without it",
+        _ => null,
+    };
+
+    /// <summary>Why this task can no longer be declined; null while it is only handed out.</summary>
+    public static string? WhyNoDecline(IRoundTask t) => t.State switch
+    {
+        TaskState.Assigned => null,
+        TaskState.Folding => $"task {t.Id} is being uploaded; it can no longer be declined",
+        TaskState.Accepted => $"task {t.Id} was already accepted; it can no longer be declined",
+        _ => $"task {t.Id} expired already; the round went on without it",
+    };
+}
