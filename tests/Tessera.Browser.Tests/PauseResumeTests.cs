@@ -8,7 +8,8 @@ public sealed class PauseResumeTests
     public async Task Pausing_mid_task_drops_it_unsent_and_resuming_finishes_the_round()
     {
         await using var c = await TestCoordinator.Start();
-        // Ten epochs: a task of several seconds, so the pause lands while it trains.
+        // Ten epochs: a task of several seconds, so the pause lands while it trains. Not audited: a fresh tab's first long
+        // tasks can drift past the replay tolerance (docs/TRUST.md) and be left out, which is not this test's subject.
         var job = await c.CreateJob("""
             name: browser-pause
             model: 2nn
@@ -16,6 +17,7 @@ public sealed class PauseResumeTests
             clients_per_round: 1
             data: { clients: 1, train_samples: 6000 }
             local: { epochs: 10, batch_size: 10, lr: 0.05 }
+            verification: { replay: off }
             """);
         using var browser = BrowserDriver.Start(("tab", $"{c.Url}/worker?token={job.JoinToken}&name=pausing"));
         await browser.WaitFor(s => s.GetProperty("tab").GetProperty("status").GetString()!.StartsWith("training", StringComparison.Ordinal),

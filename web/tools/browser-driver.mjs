@@ -14,11 +14,12 @@ import { chromium } from 'playwright-core';
 import readline from 'node:readline';
 
 const config = JSON.parse(process.argv[2] ?? '{}');
+// TESSERA_JS_FLAGS passes V8 flags for a diagnosis (e.g. --no-liftoff: WebAssembly in the optimizing tier only).
 const browser = await chromium.launch({
   executablePath: config.executable ?? '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
+    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', ...(process.env.TESSERA_JS_FLAGS ? [`--js-flags=${process.env.TESSERA_JS_FLAGS}`] : [])],
 });
 const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
 // config.files: { "/path": "/local/file" } are answered from disk (the benchmark's artifacts).
