@@ -58,7 +58,8 @@ public sealed class CheaterAccuracyTests : IAsyncLifetime
         var (defended, caught) = await Train("defended", cheater: true);
         var (undefended, won) = await Train("undefended", cheater: true, verification: "verification: { replay: off }");
         Assert.True(clean > 0.8, $"clean run {clean:P2}");
-        Assert.True(Math.Abs(defended - clean) <= 0.01, $"with a cheater {defended:P2}, clean {clean:P2}; the cheater was told: {caught}");
+        // At most a point lost; a defended run may also end above the clean one (4 short rounds vary by a point or so).
+        Assert.True(defended >= clean - 0.01, $"with a cheater {defended:P2}, clean {clean:P2}; the cheater was told: {caught}");
         Assert.Contains("failed its audit", caught);
         Assert.True(undefended < 0.5, $"without audits the cheater should win, but accuracy is {undefended:P2}; it was told: {won}");
     }
