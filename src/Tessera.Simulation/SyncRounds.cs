@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Tessera.Federation;
 using Tessera.Federation.Privacy;
+using Tessera.Federation.Privacy.SecureAggregation;
 using Tessera.Federation.Robust;
 
 namespace Tessera.Simulation;
@@ -62,7 +63,9 @@ internal sealed class SyncRounds(Simulator sim)
 
             if (accepted.Count > 0)
             {
-                var aggregator = strategy.BeginRound(round, model);
+                // privacy.secure_aggregation: the round's updates are masked together and only their sum is read, as at the coordinator.
+                var aggregator = sim.Spec.Privacy.SecureAggregation is null ? strategy.BeginRound(round, model)
+                    : new SecureRoundAggregator(sim.Spec, sim.Plan.Privacy, strategy, model, round, accepted.Count);
                 TrainAndFold(round, model, accepted, aggregator, tally);
                 // A round in which every client diverged (and declined) leaves the model as it was.
                 if (tally.Clients > 0)

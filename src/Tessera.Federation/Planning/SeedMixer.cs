@@ -30,4 +30,6 @@ public static class SeedMixer
     public const ulong RobustMixing = 16;
     /// <summary>The simulator's DP noise, mixed with the round (the coordinator draws its noise unpredictably).</summary>
     public const ulong PrivacyNoise = 30, LocalPrivacyNoise = 31;
+    /// <summary>The simulator's secure rounds: stochastic rounding and distributed-DP shares per client, the parties' keys per round.</summary>
+    public const ulong SecureRounding = 32, SecureNoiseShare = 33, SecureParties = 34;
 }

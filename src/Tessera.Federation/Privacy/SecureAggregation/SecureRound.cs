@@ -152,29 +152,36 @@ public sealed class SecureRound
         _payloadsOf = closed;
     }
 
-    /// <summary>
-    /// The round's aggregate from the unmasked sum: the weighted mean Σw·Δ/Σw; with DP the sum over the expected cohort
-    /// m, noised here (central: N(0, (z_Δ·C)²) on the sum, and adaptive clipping's count of updates within the bound
-    /// noised as the streaming aggregator does) or already by the clients (distributed).
-    /// </summary>
+    /// <summary>This round's aggregate from its unmasked sum (<see cref="Unmasked"/>).</summary>
     public RoundAggregate Aggregate(int round, long totalSamples, Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
     {
         var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
-        int inputs = result.Survivors.Count;
-        var (sum, weights, within) = Format.Decode(result.Sum, inputs);
+        var (aggregate, within) = Unmasked(Format, result.Sum, result.Survivors.Count, round, totalSamples, privacy, noise);
         WithinBound = within;
+        return aggregate;
+    }
+
+    /// <summary>
+    /// A round's aggregate from its unmasked sum of <paramref name="inputs"/> inputs, wherever the round ran: the
+    /// weighted mean Σw·Δ/Σw; with DP the sum over the expected cohort m, noised here (central, <see cref="DpMechanism.Release"/>)
+    /// or already by the clients (distributed). Also how many inputs were within the clipping bound.
+    /// </summary>
+    public static (RoundAggregate Aggregate, int WithinBound) Unmasked(SecureUpdateFormat format, uint[] words, int inputs, int round, long totalSamples,
+        Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
+    {
+        var (sum, weights, within) = format.Decode(words, inputs);
         if (privacy is null)
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / weights), sum);
-            return new RoundAggregate(round, sum, inputs, totalSamples);
+            return (new RoundAggregate(round, sum, inputs, totalSamples), within);
         }
-        double clip = Format.Task.Clip;
+        double clip = format.Task.Clip;
         int m = privacy.ExpectedClients;
         var released = privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central
             ? privacy.Mechanism.Release(sum, within - inputs / 2.0, clip, noise)
-            : new PrivateRound(clip, Format.Task.NoiseStd * Math.Sqrt(m) / m, null, clip);   // the m clients' shares, σ_i = z·C/√m each
+            : new PrivateRound(clip, format.Task.NoiseStd * Math.Sqrt(m) / m, null, clip);   // the m clients' shares, σ_i = z·C/√m each
         System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
-        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released);
+        return (new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released), within);
     }
 
     /// <summary>How many of the survivors' updates were within the clipping bound (the rest were clipped), known only as this sum.</summary>

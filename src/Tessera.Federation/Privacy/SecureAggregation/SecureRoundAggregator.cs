@@ -1,0 +1,63 @@
+using Tessera.Data;
+using Tessera.Federation.Planning;
+using Tessera.Federation.Strategies;
+using Tessera.Protocol.Jobs;
+
+namespace Tessera.Federation.Privacy.SecureAggregation;
+
+/// <summary>
+/// A secure round run in process, as the simulator runs one (DESIGN §8: clip / mask → aggregate → noise): each folded
+/// update is kept until <see cref="Finish"/>, which encodes it as its client's device would (clip, weight, noise share,
+/// quantize: <see cref="SecureUpdateFormat"/>), runs SecAgg+ among the cohort (<see cref="SecAggSimulation"/>; members
+/// that sent nothing drop out before the masked input and are unmasked around), and reads the unmasked sum as the
+/// coordinator does (<see cref="SecureRound.Unmasked"/>). Randomness is seeded: a simulation has no secrets.
+/// </summary>
+public sealed class SecureRoundAggregator : IRoundAggregator
+{
+    readonly JobSpec _spec;
+    readonly PrivacyPlan? _privacy;
+    readonly GlobalModel _model;
+    readonly double _clip;
+    readonly int _cohort;
+    readonly List<ClientUpdate> _updates = [];
+
+    /// <param name="cohort">The round's invited clients: the SecAgg+ cohort, fixed before anyone trains.</param>
+    public SecureRoundAggregator(JobSpec spec, PrivacyPlan? privacy, IStrategy strategy, GlobalModel model, int round, int cohort)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cohort, 1);
+        (_spec, _privacy, _model, Round, _cohort) = (spec, privacy, model, round, cohort);
+        _clip = SecureRoundTerms.Clip(spec, strategy, model);
+    }
+
+    public int Round { get; }
+    public int Count => _updates.Count;
+
+    public void Fold(ClientUpdate update)
+    {
+        UpdateValidator.Validate(update, _model.Length);
+        if (_updates.Count == _cohort) throw new InvalidUpdateException(update.ClientId, $"the secure round's cohort has {_cohort} clients; all have sent");
+        _updates.Add(update with { Delta = (float[])update.Delta.Clone() });   // the caller may reuse its buffer
+    }
+
+    public RoundAggregate Finish()
+    {
+        if (_updates.Count == 0) throw new InvalidOperationException($"secure round {Round} has no updates to sum");
+        ulong seed = _spec.Seed;
+        var task = SecureRoundTerms.Task(_spec, _privacy, _model.Length, _spec.Name, Round, attempt: 1, client: 1, _cohort,
+            SecureRoundTerms.WeightCap(_privacy, _updates.Select(u => u.SampleCount)), _clip, stageUrl: "");
+        var format = new SecureUpdateFormat(_model.Length, task);
+        var words = _updates.Select((u, i) => format.Encode(u.Delta, u.SampleCount,
+            new Random(unchecked((int)SeedMixer.Derive(seed, SeedMixer.SecureRounding, Round, i))),
+            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.SecureNoiseShare, Round, i)))).ToArray();
+        var silent = Enumerable.Range(_updates.Count + 1, _cohort - _updates.Count).ToHashSet();
+        var run = SecAggSimulation.Run(task.Parameters, client => words[client - 1], new SecAggDropouts { BeforeMaskedInput = silent },
+            unchecked((int)SeedMixer.Derive(seed, SeedMixer.SecureParties, Round)));
+        if (run.Result is not { } result) throw new InvalidOperationException($"secure round {Round} could not be unmasked: {run.Failure}");
+        return SecureRound.Unmasked(format, result.Sum, result.Survivors.Count, Round, _updates.Sum(u => u.SampleCount), _privacy,
+            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.PrivacyNoise, Round))).Aggregate;
+    }
+
+    public RoundPartial TakePartial() => throw new NotSupportedException("a secure round is unmasked whole; it has no partial sums");
+
+    public void Merge(RoundPartial partial) => throw new NotSupportedException("a secure round is unmasked whole; it has no partial sums");
+}

@@ -1,0 +1,43 @@
+using Tessera.Federation.Planning;
+using Tessera.Federation.Strategies;
+using Tessera.Protocol.Jobs;
+using Tessera.Protocol.Wire.SecureAggregation;
+
+namespace Tessera.Federation.Privacy.SecureAggregation;
+
+/// <summary>
+/// What every party of a job's secure round is told, derived in one place from the job's spec, for the coordinator
+/// and the simulator alike: the SecAgg+ parameters (n, k, t, b, length), the L2 clip, the quantization range, the
+/// weight cap and, with distributed DP, each client's share of the noise (σ_i = z·C/√m, so the m shares of a full
+/// cohort sum to the central N(0, (z·C)²)).
+/// </summary>
+public static class SecureRoundTerms
+{
+    public static SecAggParameters Parameters(JobSpec spec, int modelLength, string jobId, int round, int cohort, int attempt)
+    {
+        var s = spec.Privacy.SecureAggregation ?? throw new ArgumentException("the job has no privacy.secure_aggregation");
+        int bits = SecureQuantizer.BitsFor(s.Bits, cohort);
+        return SecAggPlan.Create(jobId, round, cohort, SecureUpdateFormat.LengthFor(modelLength), bits, s.Neighbours, s.Threshold,
+            graphSeed: HashCode.Combine(jobId, round, attempt));
+    }
+
+    /// <param name="client">This party's number, 1..<paramref name="cohort"/>.</param>
+    public static SecureAggregationTask Task(JobSpec spec, PrivacyPlan? dp, int modelLength, string jobId, int round, int attempt, int client, int cohort,
+        double weightCap, double clip, string stageUrl)
+    {
+        double noise = dp is { Spec.Mode: DpSpec.Distributed } ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
+        return new SecureAggregationTask
+        {
+            Parameters = Parameters(spec, modelLength, jobId, round, cohort, attempt), Client = client, StageUrl = stageUrl, Clip = clip,
+            // A clipped coordinate is within ±C; its noise share within ±5σ but for one in ~3.5 million.
+            Range = clip + 5 * noise, QuantizationBits = spec.Privacy.SecureAggregation!.Bits, WeightCap = weightCap, NoiseStd = noise,
+        };
+    }
+
+    /// <summary>DP bounds each client's influence, so the mean is unweighted (0); otherwise clients weigh by samples, up to the largest of the cohort's.</summary>
+    public static double WeightCap(PrivacyPlan? dp, IEnumerable<long> samples) => dp is null ? samples.DefaultIfEmpty(1).Max() : 0;
+
+    /// <summary>The bound updates are clipped to: DP's (this round's, with adaptive clipping), else privacy.secure_aggregation.clip.</summary>
+    public static double Clip(JobSpec spec, IStrategy strategy, GlobalModel model) =>
+        strategy is PrivateStrategy dp ? dp.ClipOf(model) : spec.Privacy.SecureClip;
+}
