@@ -99,7 +99,7 @@ internal static class IngestBench
         double fraction, Sum fold, Sum close, Action<string, string> row)
     {
         // The job starts once every uploader is joined; evaluation is pushed past the measured rounds.
-        string upload = codec switch { "int8" => "{ codec: int8 }", "topk" => $"{{ codec: topk, fraction: {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}", _ => "{ codec: f32 }" };
+        string upload = codec == "topk" ? $"{{ codec: topk, fraction: {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}" : $"{{ codec: {codec} }}";
         var job = host.Jobs.Create($"""
             name: ingest-bench-{codec}
             model: {model}
@@ -110,6 +110,7 @@ internal static class IngestBench
             data: {"{"} clients: {workers}, train_samples: {Math.Max(workers * 50, 1000)} {"}"}
             local: {"{"} batch_size: 50 {"}"}
             upload: {upload}
+            verification: {"{"} replay: off {"}"}
             """);
         var template = job.Setup.Template;
         var encoding = job.Setup.Spec.Upload.ForTask();
@@ -123,12 +124,16 @@ internal static class IngestBench
 
         long bytes = 0;
         int uploads = 0;
+        // Per worker and round: when its task arrived and when its upload was answered (seconds on one clock).
+        var received = new double[sessions.Count, rounds];
+        var answered = new double[sessions.Count, rounds];
         var watch = Stopwatch.StartNew();
-        await Task.WhenAll(sessions.Select(async s =>
+        await Task.WhenAll(sessions.Select(async (s, w) =>
         {
             for (int i = 0; i < rounds; i++)
             {
                 var task = await Next(http, s);
+                received[w, i] = watch.Elapsed.TotalSeconds;
                 var env = new UpdateEnvelope
                 {
                     TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 1, LossTrace = [1f], Commitment = new string('0', 64),
@@ -138,6 +143,7 @@ internal static class IngestBench
                 req.Content = new ByteArrayContent(body);
                 using var res = await http.SendAsync(req);
                 if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"upload refused: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
+                answered[w, i] = watch.Elapsed.TotalSeconds;
                 Interlocked.Add(ref bytes, body.Length);
                 Interlocked.Increment(ref uploads);
             }
@@ -155,6 +161,17 @@ internal static class IngestBench
         row("fold per update (ms, mean)", (fold.Total / Math.Max(1, fold.Count)).ToString("F2"));
         row("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
         row("wall seconds", seconds.ToString("F2"));
+        // Round turnaround: the round's last upload answered → the next round's first task in a worker's hands.
+        var turnarounds = Enumerable.Range(0, rounds - 1).Select(i =>
+            Enumerable.Range(0, sessions.Count).Min(w => received[w, i + 1]) - Enumerable.Range(0, sessions.Count).Max(w => answered[w, i])).ToList();
+        row("round turnaround (ms, median / max)", turnarounds.Count == 0 ? "-"
+            : $"{Percentile(turnarounds, 0.5) * 1000:F0} / {turnarounds.Max() * 1000:F0}");
+    }
+
+    static double Percentile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(int)Math.Round(q * (sorted.Count - 1))];
     }
 
     /// <summary>Opens idle long-polls (each its own session and connection) and counts how many the coordinator holds at once.</summary>

@@ -358,6 +358,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
             Status = status;
             if (eval is not null) _lastAccuracy = eval.Accuracy;
             metrics.RoundsCompleted.Add(1);
+            if (!done) jobs.TickSoon();   // the next round can start now, not at the next tick
             log.LogInformation("job {Job} round {Round} closed: {Updates} updates, {Samples} samples, accuracy {Acc}", Id, r.Round, r.Accepted, r.Samples, eval?.Accuracy);
         }
         catch (PartialLostException e)
