@@ -10,6 +10,8 @@ public sealed class BrowserScaffoldTests
     public async Task A_browser_tab_does_a_SCAFFOLD_task_and_its_upload_with_the_control_variate_delta_is_accepted()
     {
         await using var c = await TestCoordinator.Start();
+        // Not audited: a fresh tab's first task can miss the replay tolerance (docs/TRUST.md), which would change the
+        // ledger counts this test reads; audits across runtimes are BrowserVerificationTests'.
         var job = await c.CreateJob("""
             name: browser-scaffold
             model: 2nn
@@ -18,6 +20,7 @@ public sealed class BrowserScaffoldTests
             strategy: { name: scaffold }
             data: { clients: 1, train_samples: 2000 }
             local: { epochs: 1, batch_size: 20, lr: 0.05 }
+            verification: { replay: off }
             """);
         using var browser = BrowserDriver.Start(("tab", $"{c.Url}/worker?token={job.JoinToken}&name=tab"));
 

@@ -49,7 +49,9 @@ public sealed class BrowserTrainingTests
         var workers = await c.Workers();
         var ledger = await c.Ledger(job.Id);
         string RuntimeOf(string id) => workers.First(w => w.Id == id).Runtime;
-        Assert.Equal(2, ledger.Count(l => RuntimeOf(l.WorkerId) == "browser" && l.Updates == 5));
+        // A fresh tab's first task can be left out by an inconclusive audit (docs/TRUST.md): the tab then runs one more,
+        // and the held credit is paid once a later audit passes, so a tab may have one paid task beyond its 5 counted.
+        Assert.Equal(2, ledger.Count(l => RuntimeOf(l.WorkerId) == "browser" && l.Updates is 5 or 6));
         Assert.Single(ledger, l => RuntimeOf(l.WorkerId) == "dotnet" && l.Updates == 5);
 
         // The pages saw it too: tasks done, credits, charts; the dashboard lists the job as completed.
@@ -59,7 +61,7 @@ public sealed class BrowserTrainingTests
             && Math.Abs(s.GetProperty("browser-0").GetProperty("credits").GetDouble() - Credits("browser-0")) < 1e-6
             && Math.Abs(s.GetProperty("browser-1").GetProperty("credits").GetDouble() - Credits("browser-1")) < 1e-6
             && s.GetProperty("dashboard").GetProperty("jobs").EnumerateArray().Any(j => j.GetProperty("status").GetString() == "completed")
-            && s.GetProperty("dashboard").GetProperty("ledger").EnumerateArray().Sum(l => l.GetProperty("updates").GetInt32()) == 15,
+            && s.GetProperty("dashboard").GetProperty("ledger").EnumerateArray().Sum(l => l.GetProperty("updates").GetInt32()) == ledger.Sum(l => l.Updates),
             TimeSpan.FromSeconds(30), "pages showing the finished job");
         foreach (var page in new[] { "browser-0", "browser-1" })
         {

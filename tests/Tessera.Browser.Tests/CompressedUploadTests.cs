@@ -50,6 +50,8 @@ public sealed class CompressedUploadTests
     public async Task A_tabs_compressed_uploads_are_accepted_and_cost_their_share_of_F32(string upload, double maxShareOfF32)
     {
         await using var c = await TestCoordinator.Start();
+        // Not audited: a fresh tab's first task can miss the replay tolerance (docs/TRUST.md), which would change the
+        // ledger counts this test reads; audits across runtimes are BrowserVerificationTests'.
         var job = await c.CreateJob($"""
             name: browser-compressed
             model: 2nn
@@ -58,6 +60,7 @@ public sealed class CompressedUploadTests
             data: {"{"} clients: 1, train_samples: 2000 {"}"}
             local: {"{"} epochs: 1, batch_size: 20, lr: 0.05 {"}"}
             upload: {upload}
+            verification: {"{"} replay: off {"}"}
             """);
         using var browser = BrowserDriver.Start(("tab", $"{c.Url}/worker?token={job.JoinToken}&name=tab"));
 
