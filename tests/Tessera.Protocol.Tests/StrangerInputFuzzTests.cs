@@ -132,4 +132,13 @@ public class StrangerInputFuzzTests
         m["checkpoints"] = """[[5,"85dd751867e3155c7f2e23e8446546906f5bf6- e\ud985ed474822613764d69e"]]""";
         Assert.Throws<FormatException>(() => UpdateEnvelope.FromMetadata(m));
     }
+
+    [Fact]
+    public void A_spec_whose_first_key_is_empty_is_a_spec_error_not_an_argument_exception()
+    {
+        // CsCheck seed cdICf2GmmNC1 of Random_model_and_data_sections_only_fail_as_spec_errors: YamlDotNet's parser
+        // throws ArgumentException ("the current event is of an unsupported type") while loading it.
+        const string text = " : a\nmodel: { onnx: m.onnx, loss: mse, freeze: [a.] }\ndata: { dataset: d, path: x.csv }\n";
+        Assert.Throws<JobSpecException>(() => JobSpecParser.Parse(text));
+    }
 }

@@ -190,8 +190,9 @@ public static class JobSpecParser
         var stream = new YamlStream();
         try { stream.Load(new StringReader(text)); }
         catch (YamlException e) { throw new JobSpecException(field, $"invalid YAML at line {e.Start.Line}: {e.Message}"); }
-        // YamlDotNet's scanner can fail on malformed flow collections with a bare InvalidOperationException.
-        catch (InvalidOperationException e) { throw new JobSpecException(field, $"invalid YAML: {e.Message}"); }
+        // YamlDotNet's scanner and parser can fail on malformed input with a bare InvalidOperationException (flow
+        // collections) or ArgumentException (an event it does not support, as for a document opening with " : a").
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException) { throw new JobSpecException(field, $"invalid YAML: {e.Message}"); }
         if (stream.Documents.Count == 0) throw new JobSpecException(field, field == "(root)" ? "the spec is empty" : "is empty");
         // A key that is itself a list or mapping, or a key given twice, is YAML a spec cannot mean.
         try { return Convert(stream.Documents[0].RootNode); }
