@@ -77,19 +77,20 @@ public sealed record UpdateEnvelope
         catch (JsonException) { throw new FormatException(Shape); }
         if (items.Length > Math.Max(0, steps)) throw new FormatException($"update metadata 'checkpoints' has {items.Length} links for {steps} steps");
         var list = new List<WeightCheckpoint>(items.Length);
-        foreach (var item in items)
+        // GetString throws InvalidOperationException on a lone UTF-16 surrogate escape: still a format error.
+        try
         {
-            // GetString throws InvalidOperationException on a lone UTF-16 surrogate escape: still a format error.
-            string? text;
-            try { text = item.ValueKind == JsonValueKind.Array && item.GetArrayLength() == 2 && item[1].ValueKind == JsonValueKind.String ? item[1].GetString() : null; }
-            catch (InvalidOperationException) { throw new FormatException(Shape); }
-            if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || !item[0].TryGetInt32(out int step)
-                || text is not { Length: 64 } leaf || !leaf.All(char.IsAsciiHexDigit))
-                throw new FormatException(Shape);
-            if (step < 1 || step > steps || (list.Count > 0 && step <= list[^1].Step))
-                throw new FormatException($"update metadata 'checkpoints': step {step} is out of order or outside 1..{steps}");
-            list.Add(new WeightCheckpoint(step, leaf.ToLowerInvariant()));
+            foreach (var item in items)
+            {
+                if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || !item[0].TryGetInt32(out int step)
+                    || item[1].ValueKind != JsonValueKind.String || item[1].GetString() is not { Length: 64 } leaf || !leaf.All(char.IsAsciiHexDigit))
+                    throw new FormatException(Shape);
+                if (step < 1 || step > steps || (list.Count > 0 && step <= list[^1].Step))
+                    throw new FormatException($"update metadata 'checkpoints': step {step} is out of order or outside 1..{steps}");
+                list.Add(new WeightCheckpoint(step, leaf.ToLowerInvariant()));
+            }
         }
+        catch (InvalidOperationException) { throw new FormatException(Shape); }
         return list;
     }
 }
