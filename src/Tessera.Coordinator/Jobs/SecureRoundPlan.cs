@@ -20,14 +20,10 @@ public static class SecureRoundPlan
         double cap = SecureRoundTerms.WeightCap(setup.Plan.Privacy, tasks.Select(t => (long)t.Samples));
         double clip = SecureRoundTerms.Clip(setup.Spec, setup.Strategy, model);
         for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
-        var slot = tasks[0].Secure!;
-        var format = new SecureUpdateFormat((int)setup.Template.Count, Task(setup, jobId, r.Round, slot, ""));
-        return new SecureRound(Parameters(setup, jobId, r.Round, slot), format, tasks.Select(t => (t.Id, t.Secure!.Client)), now,
+        var terms = Task(setup, jobId, r.Round, tasks[0].Secure!, "");
+        return new SecureRound(terms.Parameters, new SecureUpdateFormat((int)setup.Template.Count, terms), tasks.Select(t => (t.Id, t.Secure!.Client)), now,
             TimeSpan.FromSeconds(setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
     }
-
-    public static SecAggParameters Parameters(JobSetup setup, string jobId, int round, SecureSlot slot) =>
-        SecureRoundTerms.Parameters(setup.Spec, (int)setup.Template.Count, jobId, round, slot.Cohort, slot.Attempt);
 
     public static SecureAggregationTask Task(JobSetup setup, string jobId, int round, SecureSlot slot, string stageUrl) =>
         SecureRoundTerms.Task(setup.Spec, setup.Plan.Privacy, (int)setup.Template.Count, jobId, round, slot.Attempt, slot.Client, slot.Cohort, slot.WeightCap, slot.Clip, stageUrl);

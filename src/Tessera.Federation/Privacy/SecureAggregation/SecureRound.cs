@@ -156,24 +156,22 @@ public sealed class SecureRound
     public RoundAggregate Aggregate(int round, long totalSamples, Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
     {
         var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
-        var (aggregate, within) = Unmasked(Format, result.Sum, result.Survivors.Count, round, totalSamples, privacy, noise);
-        WithinBound = within;
-        return aggregate;
+        return Unmasked(Format, result.Sum, result.Survivors.Count, round, totalSamples, privacy, noise);
     }
 
     /// <summary>
     /// A round's aggregate from its unmasked sum of <paramref name="inputs"/> inputs, wherever the round ran: the
     /// weighted mean Σw·Δ/Σw; with DP the sum over the expected cohort m, noised here (central, <see cref="DpMechanism.Release"/>)
-    /// or already by the clients (distributed). Also how many inputs were within the clipping bound.
+    /// or already by the clients (distributed). The count of inputs within the clipping bound is released only noised, through adaptive clipping.
     /// </summary>
-    public static (RoundAggregate Aggregate, int WithinBound) Unmasked(SecureUpdateFormat format, uint[] words, int inputs, int round, long totalSamples,
+    public static RoundAggregate Unmasked(SecureUpdateFormat format, uint[] words, int inputs, int round, long totalSamples,
         Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
     {
         var (sum, weights, within) = format.Decode(words, inputs);
         if (privacy is null)
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / weights), sum);
-            return (new RoundAggregate(round, sum, inputs, totalSamples), within);
+            return new RoundAggregate(round, sum, inputs, totalSamples);
         }
         double clip = format.Task.Clip;
         int m = privacy.ExpectedClients;
@@ -181,9 +179,6 @@ public sealed class SecureRound
             ? privacy.Mechanism.Release(sum, within - inputs / 2.0, clip, noise)
             : new PrivateRound(clip, format.Task.NoiseStd * Math.Sqrt(m) / m, null, clip);   // the m clients' shares, σ_i = z·C/√m each
         System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
-        return (new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released), within);
+        return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released);
     }
-
-    /// <summary>How many of the survivors' updates were within the clipping bound (the rest were clipped), known only as this sum.</summary>
-    public int? WithinBound { get; private set; }
 }

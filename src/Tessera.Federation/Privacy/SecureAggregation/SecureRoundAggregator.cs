@@ -54,7 +54,7 @@ public sealed class SecureRoundAggregator : IRoundAggregator
             unchecked((int)SeedMixer.Derive(seed, SeedMixer.SecureParties, Round)));
         if (run.Result is not { } result) throw new InvalidOperationException($"secure round {Round} could not be unmasked: {run.Failure}");
         return SecureRound.Unmasked(format, result.Sum, result.Survivors.Count, Round, _updates.Sum(u => u.SampleCount), _privacy,
-            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.PrivacyNoise, Round))).Aggregate;
+            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.PrivacyNoise, Round)));
     }
 
     public RoundPartial TakePartial() => throw new NotSupportedException("a secure round is unmasked whole; it has no partial sums");
