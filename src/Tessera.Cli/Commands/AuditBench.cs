@@ -126,9 +126,9 @@ internal static class AuditBench
             var errors = group.Select(a => a.RelativeError ?? double.PositiveInfinity).Order().ToList();
             var ms = group.Select(a => a.ReplayMs).Order().ToList();
             rows.Add([model, group.Key, group.Count().ToString(), group.Count(a => !a.Passed).ToString(),
-                G(Quantile(errors, 0.5)), G(Quantile(errors, 0.99)), G(Quantile(errors, 0.999)), G(errors[^1]),
+                G(Reports.Quantiles.Of(errors, 0.5)), G(Reports.Quantiles.Of(errors, 0.99)), G(Reports.Quantiles.Of(errors, 0.999)), G(errors[^1]),
                 errors.Count(e => e > 1e-3).ToString(), errors.Count(e => e > 1e-2).ToString(), group.Count(a => a.ChainMatches).ToString(),
-                Quantile(ms, 0.5).ToString("F1", CultureInfo.InvariantCulture), Quantile(ms, 0.9).ToString("F1", CultureInfo.InvariantCulture)]);
+                Reports.Quantiles.Of(ms, 0.5).ToString("F1", CultureInfo.InvariantCulture), Reports.Quantiles.Of(ms, 0.9).ToString("F1", CultureInfo.InvariantCulture)]);
         }
         string[] header = ["model", "runtime", "audited", "failed", "rel. error p50", "p99", "p99.9", "max", "> 1e-3", "> 1e-2", "chain bit-identical", "replay ms p50", "p90"];
         var table = new Table().AddColumns(header);
@@ -146,8 +146,6 @@ internal static class AuditBench
         foreach (var a in audits.OrderByDescending(a => a.RelativeError ?? double.PositiveInfinity).Take(8))
             Console.WriteLine($"  {a.Round,5}  {a.Runtime,-8} {G(a.RelativeError ?? double.PositiveInfinity)}");
     }
-
-    static double Quantile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(q * sorted.Count))];
 
     static string G(double v) => double.IsFinite(v) ? v.ToString("G3", CultureInfo.InvariantCulture) : "∞";
 }

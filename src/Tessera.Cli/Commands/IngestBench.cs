@@ -163,15 +163,9 @@ internal static class IngestBench
         row("wall seconds", seconds.ToString("F2"));
         // Round turnaround: the round's last upload answered → the next round's first task in a worker's hands.
         var turnarounds = Enumerable.Range(0, rounds - 1).Select(i =>
-            Enumerable.Range(0, sessions.Count).Min(w => received[w, i + 1]) - Enumerable.Range(0, sessions.Count).Max(w => answered[w, i])).ToList();
+            Enumerable.Range(0, sessions.Count).Min(w => received[w, i + 1]) - Enumerable.Range(0, sessions.Count).Max(w => answered[w, i])).Order().ToList();
         row("round turnaround (ms, median / max)", turnarounds.Count == 0 ? "-"
-            : $"{Percentile(turnarounds, 0.5) * 1000:F0} / {turnarounds.Max() * 1000:F0}");
-    }
-
-    static double Percentile(List<double> values, double q)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[(int)Math.Round(q * (sorted.Count - 1))];
+            : $"{Reports.Quantiles.Of(turnarounds, 0.5) * 1000:F0} / {turnarounds[^1] * 1000:F0}");
     }
 
     /// <summary>Opens idle long-polls (each its own session and connection) and counts how many the coordinator holds at once.</summary>
