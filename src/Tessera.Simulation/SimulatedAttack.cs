@@ -56,9 +56,26 @@ public sealed class SimulatedAttack
     public bool TrainsAttackers => Spec.Own == true;
 
     /// <summary>
-    /// Forges <paramref name="byzantine"/> updates from the round's honest ones, with the round's own random stream;
-    /// <paramref name="own"/> holds the attackers' own trained updates (null where one diverged) when they train.
+    /// Forges the <paramref name="attackers"/>' updates from the round's honest ones, with the round's own random
+    /// stream; <paramref name="own"/> holds the attackers' own trained updates (null where one diverged) when they
+    /// train. With <c>forges: momentum</c> and the rule's client <paramref name="momentum"/>, the attack sizes its
+    /// vectors against the honest momenta, and each attacker uploads the update its momentum step turns into its forged
+    /// vector, so the rule combines exactly what the attack chose, as with ByzFL's worker-side momentum.
     /// </summary>
-    public float[][] Forge(long round, IUpdateSet honest, int byzantine, IReadOnlyList<float[]?>? own = null) =>
-        Forger!.Forge(new AttackContext(honest, byzantine, new DeterministicRandom(SeedMixer.Derive(_seed, SeedMixer.Attack, round)), Aggregator, own));
+    public float[][] Forge(long round, IUpdateSet honest, IReadOnlyList<string> attackers, IReadOnlyList<float[]?>? own, ClientMomentum? momentum)
+    {
+        var space = Spec.Forges == AttackSpec.ForgesMomentum ? momentum : null;
+        if (space is not null)
+        {
+            var momenta = new InMemoryUpdateSet(honest.Length);
+            for (int i = 0; i < honest.Count; i++) momenta.Add(honest.ClientId(i), space.Preview(honest.ClientId(i), honest[i]), honest.Weight(i));
+            honest = momenta;
+            own = own?.Select((u, k) => u is null ? null : space.Preview(attackers[k], u)).ToList();
+        }
+        var random = new DeterministicRandom(SeedMixer.Derive(_seed, SeedMixer.Attack, round));
+        var forged = Forger!.Forge(new AttackContext(honest, attackers.Count, random, Aggregator, own));
+        if (space is not null)
+            for (int k = 0; k < forged.Length; k++) forged[k] = space.UpdateFor(attackers[k], forged[k]);
+        return forged;
+    }
 }

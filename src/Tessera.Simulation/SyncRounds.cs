@@ -146,7 +146,7 @@ internal sealed class SyncRounds(Simulator sim)
             ? attackers.Select(c => held.Remove(c.ClientId, out var o) && !o.Diverged ? o.Update.Delta : null).ToList()
             : null;
         // With no honest update to forge from (all diverged), the attackers have nothing to send this round.
-        var forged = honest.Count > 0 && attackers.Count > 0 ? attack.Forge(round, honest, attackers.Count, own) : [];
+        var forged = honest.Count > 0 && attackers.Count > 0 ? attack.Forge(round, honest, attackers.Select(c => c.ClientId).ToList(), own, sim.Robust?.Pipeline.Momentum) : [];
         int next = 0;
         foreach (var c in clients)
         {

@@ -77,6 +77,24 @@ public class AttackSpecTests
     }
 
     [Fact]
+    public void With_client_momentum_a_forging_attack_forges_the_momentum_unless_told_the_update()
+    {
+        const string momentum = "strategy: { aggregator: { name: median, momentum: 0.9 } }\n";
+        Assert.Equal("momentum", Parse("{ name: alie }", momentum).Simulation.Attack!.Forges);
+        Assert.Equal("update", Parse("{ name: alie, forges: update }", momentum).Simulation.Attack!.Forges);
+        Assert.Null(Parse("{ name: label_flip }", momentum).Simulation.Attack!.Forges);   // it trains; nothing is forged
+        Assert.Null(Parse("{ name: alie }").Simulation.Attack!.Forges);                   // without momentum the two are one
+        var spec = Parse("{ name: ipm, forges: update }", momentum);
+        Assert.Equal(spec.Simulation.Attack, JobSpecParser.Parse(JobSpecParser.ToJson(spec)).Simulation.Attack);
+
+        var without = Assert.Throws<JobSpecException>(() => Parse("{ name: alie, forges: momentum }"));
+        Assert.Equal(("simulation.attack.forges", true), (without.Field, without.Reason.Contains("strategy.aggregator.momentum")));
+        var poisons = Assert.Throws<JobSpecException>(() => Parse("{ name: backdoor, forges: update }", momentum));
+        Assert.Contains("poisons training data", poisons.Reason);
+        Assert.Equal("simulation.attack.forges", Assert.Throws<JobSpecException>(() => Parse("{ name: alie, forges: both }", momentum)).Field);
+    }
+
+    [Fact]
     public void Attacks_that_need_a_synchronous_round_or_forge_without_control_variates_are_refused()
     {
         var async = Assert.Throws<JobSpecException>(() => Parse("{ name: alie }", "strategy: { name: fedbuff }\n"));

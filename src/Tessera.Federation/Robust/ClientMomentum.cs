@@ -30,18 +30,46 @@ public sealed class ClientMomentum
         for (int i = 0; i < updates.Count; i++)
         {
             string id = updates.ClientId(i);
-            var m = new float[updates.Length];
-            if (Store.Get(id) is { } previous)
-            {
-                if (previous.Length != updates.Length)
-                    throw new InvalidOperationException($"client {id}'s momentum has {previous.Length} values, the model {updates.Length}");
-                TensorPrimitives.Multiply(previous, (float)Beta, m);
-                TensorPrimitives.MultiplyAdd(updates[i], (float)(1 - Beta), m, m);
-            }
-            else updates[i].CopyTo(m);
-            momenta.Add(id, m, updates.Weight(i));
+            momenta.Add(id, Preview(id, updates[i]), updates.Weight(i));
         }
         return new MomentumRound(this, momenta);
+    }
+
+    /// <summary>The momentum this client would have after uploading <paramref name="update"/>; stores nothing.</summary>
+    public float[] Preview(string clientId, ReadOnlySpan<float> update)
+    {
+        var m = new float[update.Length];
+        if (Previous(clientId, update.Length) is { } previous)
+        {
+            TensorPrimitives.Multiply(previous, (float)Beta, m);
+            TensorPrimitives.MultiplyAdd(update, (float)(1 - Beta), m, m);
+        }
+        else update.CopyTo(m);
+        return m;
+    }
+
+    /// <summary>
+    /// The update whose momentum step gives this client <paramref name="momentum"/>: (m − β·mᵢ) / (1 − β), or m itself
+    /// for a client without momentum yet. A client that knows the rule can therefore steer its momentum anywhere,
+    /// which is how an attacker forges the vector the rule combines (ByzFL's threat model). Stores nothing.
+    /// </summary>
+    public float[] UpdateFor(string clientId, ReadOnlySpan<float> momentum)
+    {
+        var u = momentum.ToArray();
+        if (Previous(clientId, momentum.Length) is { } previous)
+        {
+            TensorPrimitives.MultiplyAdd(previous, (float)-Beta, u, u);
+            TensorPrimitives.Multiply(u, (float)(1 / (1 - Beta)), u);
+        }
+        return u;
+    }
+
+    float[]? Previous(string id, int length)
+    {
+        var previous = Store.Get(id);
+        if (previous is not null && previous.Length != length)
+            throw new InvalidOperationException($"client {id}'s momentum has {previous.Length} values, the model {length}");
+        return previous;
     }
 
     public sealed class MomentumRound(ClientMomentum owner, InMemoryUpdateSet momenta)

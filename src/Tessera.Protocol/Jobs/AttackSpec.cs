@@ -12,6 +12,9 @@ public sealed record AttackSpec
         OptimalAlie = "optimal_alie", OptimalIpm = "optimal_ipm", MinMax = "min_max", MinSum = "min_sum", Mimic = "mimic", Backdoor = "backdoor";
     public static readonly string[] Names = [SignFlip, Gaussian, LabelFlip, Ipm, Alie, OptimalAlie, OptimalIpm, MinMax, MinSum, Mimic, Backdoor];
     public static readonly string[] Directions = ["unit_vec", "std", "sign"];
+    /// <summary>What a forging attacker sizes its vector against when the robust stage keeps client momentum.</summary>
+    public const string ForgesMomentum = "momentum", ForgesUpdate = "update";
+    public static readonly string[] ForgesValues = [ForgesMomentum, ForgesUpdate];
 
     public required string Name { get; init; }
     // Parameters are null unless the attack reads them (the reader fills in their defaults then), so a spec written
@@ -35,6 +38,13 @@ public sealed record AttackSpec
     public int? Worker { get; init; }
     /// <summary>optimal_alie, optimal_ipm: scores the line search may compute per round.</summary>
     public int? Evals { get; init; }
+    /// <summary>
+    /// With client momentum (strategy.aggregator.momentum): <c>momentum</c> forges the momentum vector the rule combines,
+    /// against the honest clients' momenta (ByzFL's threat model), and uploads the update that the server's momentum
+    /// step turns into it; <c>update</c> forges the raw update against the honest raw updates. Null without momentum,
+    /// where the two are the same, and for the data-poisoning attacks.
+    /// </summary>
+    public string? Forges { get; init; }
     /// <summary>backdoor: the class triggered inputs should be classified as.</summary>
     public int? Target { get; init; }
     /// <summary>backdoor: factor the attacker's update is scaled by; null is the round's clients / attackers (model replacement).</summary>

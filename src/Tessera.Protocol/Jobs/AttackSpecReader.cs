@@ -48,6 +48,7 @@ internal static class AttackSpecReader
             Boost = a.Double("boost", null, 0, exclusiveMin: true),
             PoisonFraction = a.Double("poison_fraction", Uses("poison_fraction") ? 0.5 : null, 0, 1, exclusiveMin: true),
             TriggerSize = a.Int("trigger_size", Uses("trigger_size") ? 3 : null, 1, 64),
+            Forges = a.String("forges", null, AttackSpec.ForgesValues),
         };
         a.RejectUnknown();
         if (spec.Fraction is not null && spec.Count is not null)
@@ -58,6 +59,12 @@ internal static class AttackSpecReader
         if (spec.Count is { } f && 2 * f >= data.Clients)
             throw new JobSpecException($"{at}.count", $"{f} Byzantine clients of {data.Clients} is not a minority (needs fewer than half)");
         if (spec.Fraction is null && spec.Count is null) spec = spec with { Fraction = 0.2 };
+        bool momentum = strategy.Aggregator.Momentum is not null;
+        if (spec.Forges is not null && spec.PoisonsData)
+            throw new JobSpecException($"{at}.forges", $"only applies to attacks that forge updates ({name} poisons training data)");
+        if (spec.Forges is not null && !momentum)
+            throw new JobSpecException($"{at}.forges", "only applies with strategy.aggregator.momentum (without it the rule combines the raw updates)");
+        if (momentum && !spec.PoisonsData) spec = spec with { Forges = spec.Forges ?? AttackSpec.ForgesMomentum };
         if (strategy.Name == "fedbuff")
             throw new JobSpecException(at, "attacks forge from a synchronous round's honest updates; fedbuff has no rounds");
         if (strategy.Name == "scaffold" && !spec.PoisonsData)

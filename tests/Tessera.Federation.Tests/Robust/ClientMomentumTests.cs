@@ -22,6 +22,21 @@ public class ClientMomentumTests
     }
 
     [Fact]
+    public void An_attacker_that_knows_the_rule_can_steer_its_momentum_to_any_vector()
+    {
+        var store = new InMemoryClientMomentumStore();
+        var momentum = new ClientMomentum(0.9, store);
+        float[] target = [5, -7, 0.25f];
+        Assert.Equal(target, momentum.UpdateFor("c", target));   // a newcomer's momentum is its update
+        momentum.Advance(One("c", 1, 2, 3)).Commit();
+        var upload = momentum.UpdateFor("c", target);
+        Approx.Equal(target, momentum.Preview("c", upload), 1e-5);
+        var round = momentum.Advance(One("c", upload));
+        Approx.Equal(target, round.Updates[0].ToArray(), 1e-5);   // the rule combines exactly the forged vector
+        Assert.Equal([1f, 2f, 3f], store.Get("c")!);              // neither Preview nor UpdateFor stored anything
+    }
+
+    [Fact]
     public void A_snapshot_restores_the_momenta()
     {
         var store = new InMemoryClientMomentumStore();
