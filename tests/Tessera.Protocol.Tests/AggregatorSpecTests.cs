@@ -49,7 +49,7 @@ public class AggregatorSpecTests
     [InlineData("median")]
     [InlineData("{ name: multi_krum, f: 2, m: 4, momentum: 0.9, pre: [nnm, {bucketing: 2}] }")]
     [InlineData("{ name: norm_bound, bound: 2.5 }")]
-    [InlineData("{ name: geomed, iterations: 20, nu: 0.001 }")]
+    [InlineData("{ name: geomed, iterations: 20, nu: 0.001, f: 3, pre: [arc, nnm] }")]
     [InlineData("{ name: trimmed_mean, beta: 0.2 }")]
     public void The_aggregator_round_trips_through_ToJson(string aggregator)
     {
@@ -72,9 +72,10 @@ public class AggregatorSpecTests
     [InlineData("{ pre: [shuffle] }", "", "strategy.aggregator.pre[0]", "is not one of")]
     [InlineData("{ pre: [{nnm: 2}] }", "", "strategy.aggregator.pre[0]", "strategy.aggregator.f")]
     [InlineData("{ pre: nnm }", "", "strategy.aggregator.pre", "must be a list")]
+    [InlineData("{ pre: [{arc: 2}] }", "", "strategy.aggregator.pre[0]", "arc takes no settings of its own")]
     [InlineData("{ pre: [{bucketing: 0}] }", "", "strategy.aggregator.pre[0].bucketing", "out of range")]
     // Settings for another rule
-    [InlineData("{ name: median, f: 1 }", "", "strategy.aggregator.f", "only applies to trimmed_mean, krum, multi_krum, bulyan or pre: nnm")]
+    [InlineData("{ name: median, f: 1 }", "", "strategy.aggregator.f", "only applies to trimmed_mean, krum, multi_krum, bulyan or pre: nnm, arc")]
     [InlineData("{ name: krum, m: 2 }", "", "strategy.aggregator.m", "only applies to multi_krum")]
     [InlineData("{ name: median, tau: 1 }", "", "strategy.aggregator.tau", "only applies to centered_clip")]
     [InlineData("{ name: krum, iterations: 3 }", "", "strategy.aggregator.iterations", "only applies to geomed, centered_clip")]

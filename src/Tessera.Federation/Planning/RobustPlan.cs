@@ -30,6 +30,7 @@ public static class RobustPlan
         {
             PreAggregationSpec.Nnm => (IPreAggregator)new NearestNeighborMixing(f, blockFloats),
             PreAggregationSpec.Bucketing => new Bucketing(p.BucketSize ?? PreAggregationSpec.DefaultBucketSize),
+            PreAggregationSpec.Arc => new AdaptiveRobustClipping(f),
             var name => throw new JobSpecException("strategy.aggregator.pre", $"'{name}' is not a known step"),
         }).ToArray();
         var momentum = spec.Momentum is { } beta ? new ClientMomentum(beta, momenta ?? new InMemoryClientMomentumStore()) : null;

@@ -6,15 +6,18 @@ namespace Tessera.Federation.Robust;
 /// </summary>
 public interface IPreAggregator
 {
-    /// <summary>The spec name: nnm or bucketing.</summary>
+    /// <summary>The spec name: nnm, bucketing or arc.</summary>
     string Name { get; }
 
     /// <param name="seed">Randomness for rules that shuffle (bucketing); the caller derives one per round.</param>
     MixedUpdates Mix(IUpdateSet updates, ulong seed);
 }
 
-/// <summary>One mix: which of the input updates it averages, and with what coefficients (they sum to 1).</summary>
-public sealed record MixSource(int[] Inputs, double[] Coefficients);
+/// <summary>
+/// One mix: which of the input updates it averages, and with what coefficients (they sum to 1); <paramref name="Scale"/>
+/// is what the step scaled the mix by (clipping), carried into the inputs' fates.
+/// </summary>
+public sealed record MixSource(int[] Inputs, double[] Coefficients, double Scale = 1);
 
 /// <summary>
 /// The mixed updates (held in memory: n vectors) and, for each, its sources among the step's input, so the fates the
@@ -40,7 +43,7 @@ public sealed record MixedUpdates(string Step, IUpdateSet Updates, IReadOnlyList
             {
                 double part = mixFates[j].Share * coefficients[k];
                 share[inputs[k]] += part;
-                scaled[inputs[k]] += part * mixFates[j].Scale;
+                scaled[inputs[k]] += part * mixFates[j].Scale * Sources[j].Scale;
                 carriers[inputs[k]]++;
             }
         }

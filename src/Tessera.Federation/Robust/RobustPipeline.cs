@@ -1,7 +1,7 @@
 namespace Tessera.Federation.Robust;
 
 /// <summary>
-/// The robust stage of a round, in order: client momentum (optional) → pre-aggregation steps (nnm, bucketing) →
+/// The robust stage of a round, in order: client momentum (optional) → pre-aggregation steps (nnm, arc, bucketing) →
 /// aggregator. Fates are carried back through the steps to the clients that sent the updates.
 /// </summary>
 public sealed class RobustPipeline

@@ -45,7 +45,7 @@ public sealed record AggregatorSpec
     [JsonIgnore]
     public bool IsPlainMean => Name == Mean && Momentum is null && Pre.Count == 0;
 
-    /// <summary>The f a rule or nnm uses when it needs one.</summary>
+    /// <summary>The f a rule, nnm or arc uses when it needs one.</summary>
     [JsonIgnore]
     public int Byzantine => F ?? DefaultF;
 
@@ -61,10 +61,15 @@ public sealed record AggregatorSpec
     public override int GetHashCode() => HashCode.Combine(Name, F, Beta, M, Tau, Iterations, HashCode.Combine(Nu, Bound, Momentum, Pre.Count));
 }
 
-/// <summary>A pre-aggregation step: nnm (nearest-neighbour mixing, with the aggregator's f) or bucketing (buckets of <see cref="BucketSize"/>).</summary>
+/// <summary>
+/// A pre-aggregation step: nnm (nearest-neighbour mixing) or arc (adaptive robust clipping), both with the aggregator's
+/// f, or bucketing (buckets of <see cref="BucketSize"/>).
+/// </summary>
 public sealed record PreAggregationSpec(string Name, int? BucketSize = null)
 {
-    public const string Nnm = "nnm", Bucketing = "bucketing";
-    public static readonly string[] Names = [Nnm, Bucketing];
+    public const string Nnm = "nnm", Bucketing = "bucketing", Arc = "arc";
+    public static readonly string[] Names = [Nnm, Bucketing, Arc];
+    /// <summary>True for the steps that read strategy.aggregator.f.</summary>
+    public bool ReadsF => Name is Nnm or Arc;
     public const int DefaultBucketSize = 2;
 }

@@ -10,7 +10,7 @@ internal static class AggregatorSpecReader
 {
     const string Path = "strategy.aggregator";
 
-    // Which rules read each rule-specific setting (f is read by nnm as well, whatever the rule).
+    // Which rules read each rule-specific setting (f is read by nnm and arc as well, whatever the rule).
     static readonly (string Key, string[] Rules)[] Settings =
     [
         ("f", [AggregatorSpec.TrimmedMean, AggregatorSpec.Krum, AggregatorSpec.MultiKrum, AggregatorSpec.Bulyan]),
@@ -35,10 +35,10 @@ internal static class AggregatorSpecReader
         var a = new SpecReader(node, Path);
         string rule = a.String("name", AggregatorSpec.Mean, AggregatorSpec.Names)!;
         var pre = ReadPre(a.Node("pre"));
-        bool nnm = pre.Any(p => p.Name == PreAggregationSpec.Nnm);
+        bool preReadsF = pre.Any(p => p.ReadsF);
         foreach (var (key, rules) in Settings)
-            if (a.Has(key) && !rules.Contains(rule) && !(key == "f" && nnm))
-                throw new JobSpecException($"{Path}.{key}", $"only applies to {string.Join(", ", rules)}{(key == "f" ? " or pre: nnm" : "")} (this job's aggregator is {rule})");
+            if (a.Has(key) && !rules.Contains(rule) && !(key == "f" && preReadsF))
+                throw new JobSpecException($"{Path}.{key}", $"only applies to {string.Join(", ", rules)}{(key == "f" ? " or pre: nnm, arc" : "")} (this job's aggregator is {rule})");
         var bound = a.String("bound");
         var spec = new AggregatorSpec
         {
@@ -66,7 +66,7 @@ internal static class AggregatorSpecReader
     static IReadOnlyList<PreAggregationSpec> ReadPre(JsonNode? node)
     {
         if (node is null) return [];
-        if (node is not JsonArray steps) throw new JobSpecException($"{Path}.pre", "must be a list of steps (nnm, bucketing or {bucketing: s})");
+        if (node is not JsonArray steps) throw new JobSpecException($"{Path}.pre", "must be a list of steps (nnm, arc, bucketing or {bucketing: s})");
         var result = new List<PreAggregationSpec>();
         for (int i = 0; i < steps.Count; i++)
         {
@@ -86,11 +86,11 @@ internal static class AggregatorSpecReader
                     result.Add(new PreAggregationSpec(PreAggregationSpec.Bucketing, size));
                     break;
                 case JsonObject o:
-                    throw new JobSpecException(at, o.Count == 1 && o.ContainsKey(PreAggregationSpec.Nnm)
-                        ? $"nnm takes no settings of its own (it uses {Path}.f)"
-                        : "must be nnm, bucketing or {bucketing: s}, one step per item");
+                    throw new JobSpecException(at, o.Count == 1 && (o.ContainsKey(PreAggregationSpec.Nnm) || o.ContainsKey(PreAggregationSpec.Arc))
+                        ? $"{o.First().Key} takes no settings of its own (it uses {Path}.f)"
+                        : "must be nnm, arc, bucketing or {bucketing: s}, one step per item");
                 default:
-                    throw new JobSpecException(at, "must be nnm, bucketing or {bucketing: s}");
+                    throw new JobSpecException(at, "must be nnm, arc, bucketing or {bucketing: s}");
             }
         }
         return result;

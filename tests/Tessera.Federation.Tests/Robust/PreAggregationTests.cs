@@ -2,7 +2,7 @@ using Tessera.Federation.Robust;
 
 namespace Tessera.Federation.Tests.Robust;
 
-/// <summary>NNM and bucketing: mixes of updates, with fates carried back to the clients.</summary>
+/// <summary>NNM, ARC and bucketing: mixes of updates, with fates carried back to the clients.</summary>
 public class PreAggregationTests
 {
     static double[] WeightedMean(IUpdateSet set)
@@ -78,5 +78,35 @@ public class PreAggregationTests
         Assert.Equal(Enumerable.Range(0, set.Count).Select(set.ClientId), r.Fates.Select(f => f.ClientId));
         Assert.Equal(1.0, r.Fates.Sum(f => f.Share), 6);
         Assert.True(Cohorts.Fate(r, "a0").Excluded);   // its bucket is pulled to ±3e5, outside the middle in every coordinate
+    }
+
+    [Theory]
+    [InlineData(13, 3, 4)]    // ByzFL's setting: ⌊2·3/13·10⌋
+    [InlineData(10, 0, 0)]
+    [InlineData(11, 5, 5)]
+    [InlineData(2, 1, 1)]
+    public void Arc_clips_2f_over_n_of_n_minus_f_updates(int n, int f, int k) =>
+        Assert.Equal(k, AdaptiveRobustClipping.Clipped(n, f));
+
+    [Fact]
+    public void Arc_scales_the_largest_updates_to_the_next_largest_norm_and_reports_it()
+    {
+        // Norms 1..7 and an attacker at 1000: k = ⌊2·1/8·7⌋ = 1 clipped, to the next largest norm (7).
+        var set = new InMemoryUpdateSet(2);
+        for (int i = 1; i <= 7; i++) set.Add($"h{i}", [0, i]);
+        set.Add("a0", [600, 800]);
+        var mixed = new AdaptiveRobustClipping(1).Mix(set, 0);
+        Approx.Equal([4.2, 5.6], mixed.Updates[7].ToArray(), 1e-5);                    // direction kept, norm 7
+        for (int i = 0; i < 7; i++) Assert.Equal(set[i].ToArray(), mixed.Updates[i].ToArray());
+        var r = new RobustPipeline(new MeanAggregator(), [new AdaptiveRobustClipping(1)]).Run(set, round: 1);
+        var attacker = Cohorts.Fate(r, "a0");
+        Assert.False(attacker.Excluded);
+        Assert.Equal(7.0 / 1000, attacker.Scale, 9);                                   // the fate says by how much
+        Assert.Equal(1.0, Cohorts.Fate(r, "h3").Scale);
+        // However large the attacker grows, the mean moves no further: its norm is capped by the honest ones.
+        var bigger = new InMemoryUpdateSet(2);
+        for (int i = 1; i <= 7; i++) bigger.Add($"h{i}", [0, i]);
+        bigger.Add("a0", [6e6f, 8e6f]);
+        Approx.Equal(r.Delta, new RobustPipeline(new MeanAggregator(), [new AdaptiveRobustClipping(1)]).Run(bigger, round: 1).Delta, 1e-4);
     }
 }
