@@ -36,7 +36,7 @@ public sealed class SecureSession
     public async Task Finish(float[] update, long samples, int steps, double meanLoss, double samplesPerSecond, CancellationToken ct)
     {
         var format = new SecureUpdateFormat(update.Length, _task);
-        var words = format.Encode(update, samples, new Random(), Federation.Privacy.GaussianNoise.Unpredictable());
+        var words = format.Encode(update, samples, steps, new Random(), Federation.Privacy.GaussianNoise.Unpredictable());
         var input = _party.MaskInput(_shares!, words);
         await _client.PostStageAsync($"{_task.StageUrl}/input", new MaskedUpload { Input = input, Steps = steps, MeanLoss = meanLoss, SamplesPerSecond = samplesPerSecond }, ct);
         var request = await _client.PollStageAsync<UnmaskRequest>($"{_task.StageUrl}/unmask", ct);

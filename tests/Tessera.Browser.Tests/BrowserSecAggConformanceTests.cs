@@ -147,13 +147,26 @@ public sealed class BrowserSecAggConformanceTests
             Clip = 2, Range = 2, QuantizationBits = 16, WeightCap = 600,
         };
         float[] update = [3f, -4f, 0.5f, 0f, 1e-3f, -2f]; // norm > 2: clipped
-        var netWords = new SecureUpdateFormat(update.Length, task).Encode(update, 450, new Random(1), new Tessera.Data.DeterministicRandom(1));
+        var netWords = new SecureUpdateFormat(update.Length, task).Encode(update, 450, 5, new Random(1), new Tessera.Data.DeterministicRandom(1));
+        // FedNova: 8 reference steps over 32 local ones scale the update by 1/4 before the clip (norm 0.1 · 4 < 2 → 0.1).
+        var nova = task with { ReferenceSteps = 8 };
+        float[] small = [0.4f, 0.2f, -0.2f, 0f, 0f, 0f];
+        var netNova = new SecureUpdateFormat(small.Length, nova).Encode(small, 600, 32, new Random(1), new Tessera.Data.DeterministicRandom(1));
         web = Run(browser, $$"""
             const task = {{JsonSerializer.Serialize(task, WireJson.Options)}};
-            const words = m.format.encodeUpdate([new Float32Array([3, -4, 0.5]), new Float32Array([0, 1e-3, -2])], 450, task);
-            const within = m.format.encodeUpdate([new Float32Array([0.1, 0.2, 0.3, 0, 0, 0])], 600, { ...task, weight_cap: 0 });
-            return { words: Array.from(words), within: Array.from(within.slice(6)) };
+            const words = m.format.encodeUpdate([new Float32Array([3, -4, 0.5]), new Float32Array([0, 1e-3, -2])], 450, 5, task);
+            const within = m.format.encodeUpdate([new Float32Array([0.1, 0.2, 0.3, 0, 0, 0])], 600, 5, { ...task, weight_cap: 0 });
+            const nova = m.format.encodeUpdate([new Float32Array([0.4, 0.2, -0.2, 0, 0, 0])], 600, 32, {{JsonSerializer.Serialize(nova, WireJson.Options)}});
+            return { words: Array.from(words), within: Array.from(within.slice(6)), nova: Array.from(nova) };
             """);
+        var webNova = web.GetProperty("nova").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
+        var plainQuarter = new SecureUpdateFormat(small.Length, task).Encode(small.Select(v => v / 4).ToArray(), 600, 32, new Random(1), new Tessera.Data.DeterministicRandom(1));
+        for (int i = 0; i < small.Length; i++)
+        {
+            Assert.True(Math.Abs((long)netNova[i] - webNova[i]) <= 1, $"nova word {i}: .NET {netNova[i]}, browser {webNova[i]}");
+            Assert.True(Math.Abs((long)netNova[i] - plainQuarter[i]) <= 1, $"nova word {i} is not the quarter update: {netNova[i]} vs {plainQuarter[i]}");
+        }
+        Assert.Equal(netNova[^2..], webNova[^2..]);
         var webWords = web.GetProperty("words").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
         Assert.Equal(netWords.Length, webWords.Length);
         Assert.Equal(netWords[^2..], webWords[^2..]); // weight 450/600 in 1/65535ths, and "clipped"

@@ -8,6 +8,8 @@ namespace Tessera.Browser.Tests;
 /// <summary>
 /// A secure round (privacy.secure_aggregation) of two browser tabs and two .NET workers: their masks cancel only if
 /// the browser's SecAgg+ (web/src/secagg/) matches the .NET one bit for bit, and the tabs never upload in the clear.
+/// The job is FedNova on shards of very different sizes, so every party also scales its update by the round's
+/// reference steps over its own before masking (plain FedAvg is the same path without that scaling).
 /// </summary>
 [Collection("browser")]
 public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
@@ -25,7 +27,8 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
             clients_per_round: 4
             min_clients: 4
             deadline_seconds: 180
-            data: { clients: 4, train_samples: 4000 }
+            data: { clients: 4, train_samples: 4000, partition: quantity }
+            strategy: { name: fednova }
             local: { epochs: 1, batch_size: 20, lr: 0.1 }
             verification: { replay: off }
             privacy: { secure_aggregation: { clip: 100, stage_seconds: 30 } }

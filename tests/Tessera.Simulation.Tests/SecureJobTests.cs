@@ -56,6 +56,24 @@ public class SecureJobTests
         Assert.True(Distance(Run(Spec("")).Final.Weights, initial) > 100 * Rounds * clip);
     }
 
+    [Fact]
+    public void A_secure_fednova_job_ends_where_plain_fednova_does_on_clients_of_very_different_sizes()
+    {
+        // Quantity skew: clients hold very different amounts of data, so they run very different numbers of steps.
+        static JobSpec Skewed(string strategy, string privacy) =>
+            Specs.Synthetic(strategy, "quantity", clients: 10, perRound: 5, rounds: Rounds, extra: $"verification: {{ replay: off }}\n{privacy}");
+        var plain = Run(Skewed("fednova", ""));
+        var secure = Run(Skewed("fednova", "privacy: { secure_aggregation: { clip: 100 } }"));
+        var secureFedAvg = Run(Skewed("fedavg", "privacy: { secure_aggregation: { clip: 100 } }"));
+        double moved = Distance(plain.Final.Weights, Initial(Skewed("fednova", "")));
+        double apart = Distance(plain.Final.Weights, secure.Final.Weights);
+        double fedAvgApart = Distance(plain.Final.Weights, secureFedAvg.Final.Weights);
+        Assert.True(apart > 0, "the secure rounds should carry quantization error: did they run?");
+        Assert.True(apart < 0.01 * moved, $"secure and plain fednova {apart:G3} apart, against {moved:G3} of training");
+        // Step normalization matters here: without it the secure job would be FedAvg's.
+        Assert.True(fedAvgApart > 10 * apart, $"secure fedavg is {fedAvgApart:G3} from plain fednova, secure fednova {apart:G3}");
+    }
+
     [Theory]
     [InlineData("central")]
     [InlineData("distributed")]

@@ -23,7 +23,8 @@ public sealed class RoundCloser(string jobId, JobSetup setup, BlobStore blobs, R
     {
         var watch = Stopwatch.StartNew();
         var (aggregate, fates) = r.Secure is { } secure
-            ? (secure.Aggregate(r.Round, r.Samples, setup.Plan.Privacy, Federation.Privacy.GaussianNoise.Unpredictable()), null)
+            ? (secure.Aggregate(r.Round, r.Samples, setup.Plan.Privacy, Federation.Privacy.GaussianNoise.Unpredictable(),
+                task => (r.Tasks[task].Samples, r.Tasks[task].Steps)), null)
             : combiner.Combine(r, current, partials);
         var next = setup.Strategy.Apply(current, aggregate);
         double aggregationMs = watch.Elapsed.TotalMilliseconds;

@@ -5,10 +5,10 @@ namespace Tessera.Coordinator.Jobs;
 
 /// <summary>
 /// A task's place in a secure round: its client number, the cohort size, the samples at which a client's weight is 1
-/// (0: unweighted), and the L2 bound it clips to (with adaptive clipping, this round's).
+/// (0: unweighted), the L2 bound it clips to (with adaptive clipping, this round's), and FedNova's reference steps.
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
-public sealed record SecureSlot(int Client, int Cohort, int Attempt, double WeightCap, double Clip);
+public sealed record SecureSlot(int Client, int Cohort, int Attempt, double WeightCap, double Clip, double ReferenceSteps = 0);
 
 /// <summary>A job's secure round at the coordinator: its cohort numbered, and the terms (<see cref="SecureRoundTerms"/>) each task carries.</summary>
 public static class SecureRoundPlan
@@ -19,12 +19,13 @@ public static class SecureRoundPlan
         var tasks = r.Tasks.Values.OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
         double cap = SecureRoundTerms.WeightCap(setup.Plan.Privacy, tasks.Select(t => (long)t.Samples));
         double clip = SecureRoundTerms.Clip(setup.Spec, setup.Strategy, model);
-        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip);
+        double steps = SecureRoundTerms.ReferenceSteps(setup.Spec, tasks.Select(t => t.Steps));
+        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, r.Attempt, cap, clip, steps);
         var terms = Task(setup, jobId, r.Round, tasks[0].Secure!, "");
         return new SecureRound(terms.Parameters, new SecureUpdateFormat((int)setup.Template.Count, terms), tasks.Select(t => (t.Id, t.Secure!.Client)), now,
             TimeSpan.FromSeconds(setup.Spec.Privacy.SecureAggregation!.StageSeconds), r.Deadline);
     }
 
     public static SecureAggregationTask Task(JobSetup setup, string jobId, int round, SecureSlot slot, string stageUrl) =>
-        SecureRoundTerms.Task(setup.Spec, setup.Plan.Privacy, (int)setup.Template.Count, jobId, round, slot.Attempt, slot.Client, slot.Cohort, slot.WeightCap, slot.Clip, stageUrl);
+        SecureRoundTerms.Task(setup.Spec, setup.Plan.Privacy, (int)setup.Template.Count, jobId, round, slot.Attempt, slot.Client, slot.Cohort, slot.WeightCap, slot.Clip, stageUrl, slot.ReferenceSteps);
 }

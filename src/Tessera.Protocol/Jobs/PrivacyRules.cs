@@ -51,7 +51,6 @@ internal static class PrivacyRules
         {
             "fedbuff" => "fedbuff folds stale updates one by one as they come; secure aggregation needs a cohort that masks together (per buffer is not built yet)",
             "scaffold" => "masking scaffold's control-variate deltas beside the model delta is not built yet",
-            "fednova" => "masking fednova's step-normalized updates and their weights is not built yet",
             "fedsgd" => "the coordinator does not serve full-batch jobs",
             _ => null,
         };

@@ -46,6 +46,32 @@ public sealed class SecureJobTests : IDisposable
     }
 
     [Fact]
+    public async Task Fednova_over_secure_aggregation_learns_as_plain_fednova_on_shards_of_very_different_sizes()
+    {
+        // Quantity-skewed shards: the workers run very different numbers of steps, which FedNova normalizes; under
+        // secure aggregation each worker scales its own update and the coordinator rescales the unmasked mean.
+        static string Nova(string name, string privacy) => Spec(name, privacy)
+            .Replace("data: { clients: 4, train_samples: 4000 }", "data: { clients: 4, train_samples: 4000, partition: quantity }")
+            .Replace("verification:", "strategy: { name: fednova }\nverification:");
+        using var coordinator = CoordinatorProcess.Start(_data, 0);
+        using var admin = new AdminApi(coordinator.Url, CoordinatorProcess.AdminKey);
+        var results = new List<JobSnapshot>();
+        foreach (var (name, privacy) in new[] { ("e2e-nova-secagg", "privacy: { secure_aggregation: { clip: 100, stage_seconds: 20 } }"), ("e2e-nova-plain", "") })
+        {
+            var job = await admin.CreateJob(Nova(name, privacy));
+            await using var pool = new WorkerPool();
+            for (int i = 0; i < 4; i++) pool.Add(coordinator.Url, job.JoinToken, $"worker-{i}");
+            var done = await admin.WaitFor(job.Id, j => j.Status is "completed" or "failed", maxSeconds: 300);
+            Assert.True(done.Status == "completed", $"{name}: {done.Status} {done.Error}");
+            results.Add(done);
+        }
+        var (secure, plain) = (results[0], results[1]);
+        Assert.True(secure.LastAccuracy > 0.8, $"secure {secure.LastAccuracy}");
+        Assert.True(Math.Abs(secure.LastAccuracy!.Value - plain.LastAccuracy!.Value) < 0.025, $"secure {secure.LastAccuracy:P2}, plain {plain.LastAccuracy:P2}");
+        Assert.All((await admin.Rounds(secure.Id)).Where(r => r.Status == "closed"), r => Assert.Equal(4, r.Updates));
+    }
+
+    [Fact]
     public async Task Central_dp_over_secure_aggregation_learns_as_central_dp_without_it_and_spends_the_same_epsilon()
     {
         const string dp = "  dp: { noise_multiplier: 0.01, clip: 10 }";

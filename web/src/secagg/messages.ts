@@ -20,6 +20,8 @@ export interface SecureAggregationTask {
   weight_cap?: number;
   /** Distributed DP: σ of this client's Gaussian share; 0: none. */
   noise_std?: number;
+  /** FedNova: the update is scaled by this over the client's local steps before clipping; 0: not normalized. */
+  reference_steps?: number;
 }
 
 export interface AdvertisedKeys { client: number; encryption_key: string; mask_key: string }

@@ -34,7 +34,7 @@ export class SecureSession {
   async finish(parts: Float32Array[], samples: number, steps: number, meanLoss: number, samplesPerSecond: number, signal: AbortSignal, onStage: StageListener): Promise<void> {
     const url = this.task.stage_url;
     onStage('masking the update');
-    const input = await this.party.maskInput(this.shares!, encodeUpdate(parts, samples, this.task));
+    const input = await this.party.maskInput(this.shares!, encodeUpdate(parts, samples, steps, this.task));
     const upload: MaskedUpload = { input, steps, mean_loss: Number.isFinite(meanLoss) ? meanLoss : 0, samples_per_second: samplesPerSecond };
     onStage(`sending the masked update (${Math.round(input.words.length * 3 / 4)} bytes)`);
     await this.api.postStage(`${url}/input`, upload, signal);

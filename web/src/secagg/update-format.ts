@@ -1,5 +1,6 @@
 // What a client of a secure round masks (src/Tessera.Federation/Privacy/SecureAggregation/SecureUpdateFormat.cs),
-// length d + 2: the flat update clipped to L2 norm `clip`, scaled by its weight w = min(1, samples / weight_cap) in
+// length d + 2: with FedNova (reference_steps > 0) the update first scaled by reference_steps / its local steps; then
+// clipped to L2 norm `clip`, scaled by its weight w = min(1, samples / weight_cap) in
 // 1/65535ths (1 when weight_cap is 0), given N(0, noise_std²) per coordinate, quantized over [−range, range]; then
 // two integer lanes: round(w · 65535) (at least 1), and 1 if the update was within `clip` before clipping, else 0.
 import { gaussians, uniforms } from '../local-privacy';
@@ -21,13 +22,18 @@ export function quantizerFor(modelLength: number, task: SecureAggregationTask): 
 }
 
 /** The client's words from its update (the parts, in the artifact's parameter order, are not modified). */
-export function encodeUpdate(parts: Float32Array[], samples: number, task: SecureAggregationTask,
+export function encodeUpdate(parts: Float32Array[], samples: number, steps: number, task: SecureAggregationTask,
   uniform: () => number = unitInterval(), gaussian: () => number = gaussians()): Uint32Array {
   const length = parts.reduce((n, p) => n + p.length, 0);
   const quantizer = quantizerFor(length, task);
   const x = new Float32Array(length);
   let at = 0;
   for (const p of parts) { x.set(p, at); at += p.length; }
+  const reference = task.reference_steps ?? 0;
+  if (reference > 0) {
+    const scale = Math.fround(reference / Math.max(1, steps));
+    for (let i = 0; i < length; i++) x[i] *= scale;
+  }
   const within = clipInPlace(x, task.clip);
   const cap = task.weight_cap ?? 0;
   const lane = cap > 0 ? Math.min(WEIGHT_LEVELS, Math.max(1, roundHalfEven(samples / cap * WEIGHT_LEVELS))) : WEIGHT_LEVELS;

@@ -152,27 +152,39 @@ public sealed class SecureRound
         _payloadsOf = closed;
     }
 
-    /// <summary>This round's aggregate from its unmasked sum (<see cref="Unmasked"/>).</summary>
-    public RoundAggregate Aggregate(int round, long totalSamples, Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
+    /// <summary>
+    /// This round's aggregate from its unmasked sum (<see cref="Unmasked"/>). <paramref name="assigned"/> gives a
+    /// survivor task's samples and the steps it was given: FedNova's step scale counts the steps each survivor
+    /// reported, at most those.
+    /// </summary>
+    public RoundAggregate Aggregate(int round, long totalSamples, Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise,
+        Func<string, (long Samples, int Steps)> assigned)
     {
         var result = Result ?? throw new InvalidOperationException("the secure round has not finished");
-        return Unmasked(Format, result.Sum, result.Survivors.Count, round, totalSamples, privacy, noise);
+        double stepScale = Format.StepScale(Survivors.Select(s =>
+        {
+            var (samples, steps) = assigned(s.TaskId);
+            return (samples, Math.Clamp(s.Upload.Steps, 1, Math.Max(1, steps)));
+        }));
+        return Unmasked(Format, result.Sum, result.Survivors.Count, round, totalSamples, privacy, noise, stepScale);
     }
 
     /// <summary>
     /// A round's aggregate from its unmasked sum of <paramref name="inputs"/> inputs, wherever the round ran: the
     /// weighted mean Σw·Δ/Σw; with DP the sum over the expected cohort m, noised here (central, <see cref="DpMechanism.Release"/>)
     /// or already by the clients (distributed). The count of inputs within the clipping bound is released only noised, through adaptive clipping.
+    /// FedNova's mean is scaled by <paramref name="stepScale"/> (<see cref="SecureUpdateFormat.StepScale"/>).
     /// </summary>
     public static RoundAggregate Unmasked(SecureUpdateFormat format, uint[] words, int inputs, int round, long totalSamples,
-        Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise)
+        Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise, double stepScale = 1)
     {
         var (sum, weights, within) = format.Decode(words, inputs);
         if (privacy is null)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(1 / weights), sum);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(stepScale / weights), sum);
             return new RoundAggregate(round, sum, inputs, totalSamples);
         }
+        if (stepScale != 1) throw new ArgumentException("DP-FedAvg's mean is not step-normalized (fednova with privacy.dp is refused)", nameof(stepScale));
         double clip = format.Task.Clip;
         int m = privacy.ExpectedClients;
         var released = privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central

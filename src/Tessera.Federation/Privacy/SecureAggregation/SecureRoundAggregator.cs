@@ -44,9 +44,10 @@ public sealed class SecureRoundAggregator : IRoundAggregator
         if (_updates.Count == 0) throw new InvalidOperationException($"secure round {Round} has no updates to sum");
         ulong seed = _spec.Seed;
         var task = SecureRoundTerms.Task(_spec, _privacy, _model.Length, _spec.Name, Round, attempt: 1, client: 1, _cohort,
-            SecureRoundTerms.WeightCap(_privacy, _updates.Select(u => u.SampleCount)), _clip, stageUrl: "");
+            SecureRoundTerms.WeightCap(_privacy, _updates.Select(u => u.SampleCount)), _clip, stageUrl: "",
+            SecureRoundTerms.ReferenceSteps(_spec, _updates.Select(u => u.LocalSteps)));
         var format = new SecureUpdateFormat(_model.Length, task);
-        var words = _updates.Select((u, i) => format.Encode(u.Delta, u.SampleCount,
+        var words = _updates.Select((u, i) => format.Encode(u.Delta, u.SampleCount, u.LocalSteps,
             new Random(unchecked((int)SeedMixer.Derive(seed, SeedMixer.SecureRounding, Round, i))),
             new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.SecureNoiseShare, Round, i)))).ToArray();
         var silent = Enumerable.Range(_updates.Count + 1, _cohort - _updates.Count).ToHashSet();
@@ -54,7 +55,8 @@ public sealed class SecureRoundAggregator : IRoundAggregator
             unchecked((int)SeedMixer.Derive(seed, SeedMixer.SecureParties, Round)));
         if (run.Result is not { } result) throw new InvalidOperationException($"secure round {Round} could not be unmasked: {run.Failure}");
         return SecureRound.Unmasked(format, result.Sum, result.Survivors.Count, Round, _updates.Sum(u => u.SampleCount), _privacy,
-            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.PrivacyNoise, Round)));
+            new DeterministicRandom(SeedMixer.Derive(seed, SeedMixer.PrivacyNoise, Round)),
+            format.StepScale(result.Survivors.Select(c => (_updates[c - 1].SampleCount, _updates[c - 1].LocalSteps))));
     }
 
     public RoundPartial TakePartial() => throw new NotSupportedException("a secure round is unmasked whole; it has no partial sums");

@@ -22,8 +22,9 @@ public static class SecureRoundTerms
     }
 
     /// <param name="client">This party's number, 1..<paramref name="cohort"/>.</param>
+    /// <param name="referenceSteps">FedNova's common step scale (<see cref="ReferenceSteps"/>); 0 for every other strategy.</param>
     public static SecureAggregationTask Task(JobSpec spec, PrivacyPlan? dp, int modelLength, string jobId, int round, int attempt, int client, int cohort,
-        double weightCap, double clip, string stageUrl)
+        double weightCap, double clip, string stageUrl, double referenceSteps = 0)
     {
         double noise = dp is { Spec.Mode: DpSpec.Distributed } ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
         return new SecureAggregationTask
@@ -31,8 +32,16 @@ public static class SecureRoundTerms
             Parameters = Parameters(spec, modelLength, jobId, round, cohort, attempt), Client = client, StageUrl = stageUrl, Clip = clip,
             // A clipped coordinate is within ±C; its noise share within ±5σ but for one in ~3.5 million.
             Range = clip + 5 * noise, QuantizationBits = spec.Privacy.SecureAggregation!.Bits, WeightCap = weightCap, NoiseStd = noise,
+            ReferenceSteps = referenceSteps,
         };
     }
+
+    /// <summary>
+    /// FedNova normalizes each update by its local steps; the clients scale to the cohort's largest step count, so a
+    /// client that ran the most steps sends its update as it is and the clip keeps its usual meaning. 0 otherwise.
+    /// </summary>
+    public static double ReferenceSteps(JobSpec spec, IEnumerable<int> steps) =>
+        spec.Strategy.Name == "fednova" ? Math.Max(1, steps.DefaultIfEmpty(1).Max()) : 0;
 
     /// <summary>DP bounds each client's influence, so the mean is unweighted (0); otherwise clients weigh by samples, up to the largest of the cohort's.</summary>
     public static double WeightCap(PrivacyPlan? dp, IEnumerable<long> samples) => dp is null ? samples.DefaultIfEmpty(1).Max() : 0;

@@ -4,8 +4,8 @@ using Tessera.Protocol.Wire.SecureAggregation;
 namespace Tessera.Federation.Privacy.SecureAggregation;
 
 /// <summary>
-/// What a client of a secure round masks, and how the server reads the unmasked sum. The update is clipped to L2
-/// norm C, scaled by the client's weight w = min(1, samples / cap) (1 when unweighted), given its share of
+/// What a client of a secure round masks, and how the server reads the unmasked sum. With FedNova the update is first
+/// scaled by τ_ref/τ (its steps normalized to the round's reference steps). The update is clipped to L2 norm C, scaled by the client's weight w = min(1, samples / cap) (1 when unweighted), given its share of
 /// distributed DP noise, and quantized over [−range, range]; two integer lanes follow: w in 1/65535ths, and 1 when
 /// the update was within C (so the round learns how many were clipped, summed like everything else). The sum of
 /// the lanes gives Σw and the count within the bound; the weighted mean is Σ w·Δ / Σ w.
@@ -36,13 +36,17 @@ public sealed class SecureUpdateFormat
 
     public static int LengthFor(int modelLength) => modelLength + Lanes;
 
-    /// <summary>The client's words from its flat update (not modified). <paramref name="noise"/> draws the DP share.</summary>
-    public uint[] Encode(ReadOnlySpan<float> update, long samples, Random rounding, Tessera.Data.DeterministicRandom noise)
+    /// <summary>
+    /// The client's words from its flat update (not modified) after <paramref name="steps"/> local steps.
+    /// <paramref name="noise"/> draws the DP share.
+    /// </summary>
+    public uint[] Encode(ReadOnlySpan<float> update, long samples, int steps, Random rounding, Tessera.Data.DeterministicRandom noise)
     {
         if (update.Length != ModelLength) throw new ArgumentException($"the update has {update.Length} values; the model {ModelLength}");
         var x = update.ToArray();
+        if (Task.ReferenceSteps > 0) TensorPrimitives.Multiply(x, (float)(Task.ReferenceSteps / Math.Max(1, steps)), x);
         bool within = UpdateClipping.ClipInPlace(x, Task.Clip);
-        uint lane = Task.WeightCap > 0 ? (uint)Math.Clamp(Math.Round(samples / Task.WeightCap * WeightLevels), 1, WeightLevels) : WeightLevels;
+        uint lane = WeightLane(samples);
         if (lane != WeightLevels) TensorPrimitives.Multiply(x, lane / (float)WeightLevels, x);
         GaussianNoise.AddInPlace(x, Task.NoiseStd, noise);
         var words = new uint[Length];
@@ -50,6 +54,28 @@ public sealed class SecureUpdateFormat
         words[ModelLength] = lane;
         words[ModelLength + 1] = within ? 1u : 0u;
         return words;
+    }
+
+    /// <summary>A client's weight min(1, samples / cap) in 1/<see cref="WeightLevels"/>ths, at least 1; all of it when unweighted.</summary>
+    public uint WeightLane(long samples) =>
+        Task.WeightCap > 0 ? (uint)Math.Clamp(Math.Round(samples / Task.WeightCap * WeightLevels), 1, WeightLevels) : WeightLevels;
+
+    /// <summary>
+    /// FedNova's τ_eff / τ_ref over the survivors (their samples and local steps): the unmasked mean of
+    /// step-normalized updates times this is FedNova's τ_eff·Σp_i·Δ_i/τ_i, with p_i the clients' weights. 1 when the
+    /// round does not normalize steps.
+    /// </summary>
+    public double StepScale(IEnumerable<(long Samples, int Steps)> survivors)
+    {
+        if (Task.ReferenceSteps <= 0) return 1;
+        double weights = 0, weightedSteps = 0;
+        foreach (var (samples, steps) in survivors)
+        {
+            double w = WeightLane(samples);
+            weights += w;
+            weightedSteps += w * Math.Max(1, steps);
+        }
+        return weights > 0 ? weightedSteps / weights / Task.ReferenceSteps : 1;
     }
 
     /// <summary>The float sum of <paramref name="inputs"/> clients' (weighted, clipped, noised) updates, Σw and how many were within C.</summary>

@@ -21,6 +21,11 @@ public sealed record SecureAggregationTask
     public double WeightCap { get; init; }
     /// <summary>Distributed DP: the standard deviation of the Gaussian share this client adds after clipping; 0: none.</summary>
     public double NoiseStd { get; init; }
+    /// <summary>
+    /// FedNova: the client scales its update by this over its local steps before clipping, so the cohort sums
+    /// step-normalized directions at a common scale (the round's largest assigned steps); 0: not normalized.
+    /// </summary>
+    public double ReferenceSteps { get; init; }
 }
 
 /// <summary>Stage 3 as a worker uploads it: the masked words, and what the round's record may know in the clear (its steps and losses).</summary>

@@ -84,7 +84,7 @@ public class SecureRoundFuzzTests
         var addressed = parties.Select(p => JsonSerializer.Deserialize<AddressedShares>(round.Handle(Task(p.Index), "shares", null).Json!, WireJson.Options)!).ToArray();
         var uploads = parties.Select((p, i) => new MaskedUpload
         {
-            Input = p.MaskInput(addressed[i], format.Encode(inputs.Select(x => x * (i + 1)).ToArray(), 1, new Random(i), new Tessera.Data.DeterministicRandom(1))), Steps = 3,
+            Input = p.MaskInput(addressed[i], format.Encode(inputs.Select(x => x * (i + 1)).ToArray(), 1, 3, new Random(i), new Tessera.Data.DeterministicRandom(1))), Steps = 3,
         }).ToArray();
         delivered = Fuzz(round, Task(3), JsonSerializer.Serialize(uploads[2], WireJson.Options));
         foreach (var u in uploads) Send(round, Task(u.Input.Client), "input", Json(u), delivered);
@@ -97,7 +97,7 @@ public class SecureRoundFuzzTests
         Assert.Equal(SecureProgress.Unmasked, round.Advance(now));
 
         // Unweighted over 1+2+3+4 = 10 times each input (none clipped at 100), within the quantizer's bound of 4 steps.
-        var aggregate = round.Aggregate(1, 4, null, new Tessera.Data.DeterministicRandom(1));
+        var aggregate = round.Aggregate(1, 4, null, new Tessera.Data.DeterministicRandom(1), _ => (1, 3));
         for (int j = 0; j < Model; j++) Assert.InRange(aggregate.Delta[j], inputs[j] * 10 / 4 - format.Quantizer.ErrorBound(4) / 4, inputs[j] * 10 / 4 + format.Quantizer.ErrorBound(4) / 4);
     }
 }
