@@ -35,4 +35,14 @@ public class BenchOptionTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(option + ":", r.StdErr);
     }
+
+    [Fact]
+    public void Ingest_with_the_clients_in_a_separate_process_counts_every_upload()
+    {
+        var r = CliRunner.Run(TempDir(), "bench", "ingest", "--model", "2nn", "--workers", "3", "--rounds", "2", "--idle", "0", "--codecs", "f32", "--clients-process");
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        Assert.Contains("clients in a separate process", r.StdOut);
+        Assert.Matches(@"updates accepted\s*│\s*6\s", r.StdOut);   // 3 workers x 2 rounds, all uploaded by the child
+        Assert.Matches(@"coordinator / clients\s*│\s*\d+\.\d\d / \d+\.\d\d", r.StdOut);
+    }
 }

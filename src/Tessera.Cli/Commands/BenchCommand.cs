@@ -17,6 +17,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(TrainBench());
         bench.Subcommands.Add(AggregateBench.Create());
         bench.Subcommands.Add(IngestBench.Create());
+        bench.Subcommands.Add(IngestClients.Create());
         bench.Subcommands.Add(LongPollBench.Create());
         bench.Subcommands.Add(BrowserBench.Create());
         bench.Subcommands.Add(AuditBench.Create());

@@ -16,7 +16,8 @@ namespace Tessera.Cli.Commands;
 /// `tessera bench ingest`: how fast a coordinator takes in model updates over loopback HTTP, and how many
 /// idle long-polls it holds. Uploaders are raw protocol clients (no training), so the figure is the
 /// coordinator's: receive, validate, fold into the running sum, plus each round's close (merge, server step,
-/// checkpoint). Client and server share this process and its cores.
+/// checkpoint). The clients share this process and its cores, or with --clients-process run in a child process
+/// (<see cref="IngestClients"/>).
 /// </summary>
 internal static class IngestBench
 {
@@ -28,9 +29,10 @@ internal static class IngestBench
         var idle = new Option<int>("--idle") { Description = "idle long-poll connections to open afterwards (0 skips)", DefaultValueFactory = _ => 2000 };
         var codecs = new Option<string[]>("--codecs") { Description = "upload codecs to measure, one job each: f32, fp16, bf16, int8, topk", DefaultValueFactory = _ => ["f32", "fp16", "bf16", "int8", "topk"], AllowMultipleArgumentsPerToken = true };
         var fraction = new Option<double>("--fraction") { Description = "top-k: share of each tensor sent", DefaultValueFactory = _ => 0.01 };
+        var childClients = new Option<bool>("--clients-process") { Description = "run the uploading clients in a separate process" };
         var cmd = new Command("ingest", "Coordinator ingest per upload codec: updates/s and MB/s of concurrent uploads (aggregation time split out), and idle long-polls held")
         {
-            workers, rounds, model, idle, codecs, fraction,
+            workers, rounds, model, idle, codecs, fraction, childClients,
         };
         cmd.SetAction(pr => Guarded.Run(() =>
         {
@@ -42,30 +44,27 @@ internal static class IngestBench
             CliOptions.Require(list.Count > 0 && list.All(UploadEncoding.Codecs.Contains), "--codecs", $"must be some of {string.Join(", ", UploadEncoding.Codecs)}");
             double f = pr.GetValue(fraction);
             CliOptions.Require(f is > 0 and <= 1, "--fraction", "must be in (0, 1]");
-            return RunAsync(n, r, pr.GetValue(model)!, k, list, f).GetAwaiter().GetResult();
+            return RunAsync(n, r, pr.GetValue(model)!, k, list, f, pr.GetValue(childClients)).GetAwaiter().GetResult();
         }));
         return cmd;
     }
 
-    static async Task<int> RunAsync(int workers, int rounds, string model, int idle, IReadOnlyList<string> codecs, double fraction)
+    static async Task<int> RunAsync(int workers, int rounds, string model, int idle, IReadOnlyList<string> codecs, double fraction, bool childClients)
     {
         var dataDir = Directory.CreateTempSubdirectory("tessera-bench-").FullName;
         var host = CoordinatorHost.Create(new CoordinatorOptions
         {
-            DataDirectory = dataDir, AdminKey = "bench", PoolToken = "bench-pool", Port = 0, Quiet = true,
+            DataDirectory = dataDir, AdminKey = "bench", PoolToken = IngestClients.PoolToken, Port = 0, Quiet = true,
             WorkerRequestsPerSecond = 1_000_000, SelectionWindow = TimeSpan.FromMilliseconds(100), MaxLongPoll = TimeSpan.FromSeconds(120),
         });
         await host.StartAsync();
         var fold = new Sum();
         var close = new Sum();
         using var listener = Listen(fold, close);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-        {
-            BaseAddress = new Uri(host.BaseUrl), Timeout = TimeSpan.FromMinutes(5),
-        };
+        using var http = IngestClients.Http(host.BaseUrl);
         try
         {
-            var sessions = await JoinMany(http, workers);
+            var sessions = await IngestClients.JoinMany(http, workers);
             var table = new Table().AddColumn("figure");
             var rows = new List<(string Figure, List<string> Values)>();
             void Row(string figure, string value)
@@ -78,11 +77,11 @@ internal static class IngestBench
                 table.AddColumn(codec);
                 fold.Reset();
                 close.Reset();
-                await MeasureCodec(host, http, sessions, workers, rounds, model, codec, fraction, fold, close, Row);
+                await MeasureCodec(host, http, sessions, workers, rounds, model, codec, fraction, childClients, fold, close, Row);
             }
             foreach (var (figure, values) in rows) table.AddRow([figure, .. values]);
             if (idle > 0) await IdlePolls(http, host, idle, table);
-            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; client and coordinator in one process[/]");
+            AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores; {(childClients ? "clients in a separate process" : "client and coordinator in one process")}[/]");
             AnsiConsole.Write(table);
             return 0;
         }
@@ -96,7 +95,7 @@ internal static class IngestBench
 
     /// <summary>One job in this codec: every worker uploads once per round for the given rounds; the figures go in one column.</summary>
     static async Task MeasureCodec(CoordinatorHost host, HttpClient http, List<string> sessions, int workers, int rounds, string model, string codec,
-        double fraction, Sum fold, Sum close, Action<string, string> row)
+        double fraction, bool childClients, Sum fold, Sum close, Action<string, string> row)
     {
         // The job starts once every uploader is joined; evaluation is pushed past the measured rounds.
         string upload = codec == "topk" ? $"{{ codec: topk, fraction: {fraction.ToString(System.Globalization.CultureInfo.InvariantCulture)} }}" : $"{{ codec: {codec} }}";
@@ -122,37 +121,19 @@ internal static class IngestBench
         long floats = template.Count;
         AnsiConsole.MarkupLine($"[bold]ingest {codec}[/]: {workers} workers x {rounds} rounds, {model} updates of {floats:N0} floats ({floats * 4 / 1e6:F2} MB as F32) over loopback");
 
-        long bytes = 0;
-        int uploads = 0;
-        // Per worker and round: when its task arrived and when its upload was answered (seconds on one clock).
-        var received = new double[sessions.Count, rounds];
-        var answered = new double[sessions.Count, rounds];
-        var watch = Stopwatch.StartNew();
-        await Task.WhenAll(sessions.Select(async (s, w) =>
-        {
-            for (int i = 0; i < rounds; i++)
-            {
-                var task = await Next(http, s);
-                received[w, i] = watch.Elapsed.TotalSeconds;
-                var env = new UpdateEnvelope
-                {
-                    TaskId = task.TaskId, BaseVersion = task.Version, SampleCount = 50, Steps = 1, LossTrace = [1f], Commitment = new string('0', 64),
-                };
-                var body = new SafetensorsFile(tensors, Tessera.Worker.UpdateEncoder.WithEncoding(env.ToMetadata(), task.Upload)).ToBytes();
-                using var req = Authorized(HttpMethod.Post, task.ResultUrl, s);
-                req.Content = new ByteArrayContent(body);
-                using var res = await http.SendAsync(req);
-                if (!res.IsSuccessStatusCode) throw new InvalidOperationException($"upload refused: {(int)res.StatusCode} {await res.Content.ReadAsStringAsync()}");
-                answered[w, i] = watch.Elapsed.TotalSeconds;
-                Interlocked.Add(ref bytes, body.Length);
-                Interlocked.Increment(ref uploads);
-            }
-        }));
+        var coordinatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var t = childClients
+            ? await IngestClients.UploadFromChild(host.BaseUrl, sessions, rounds, tensors)
+            : await IngestClients.Upload(http, sessions, rounds, tensors);
         // The last measured round closes on its final upload; wait for its checkpoint so close time is complete.
-        while (await job.Version() < rounds) await Task.Delay(20);
-        double seconds = watch.Elapsed.TotalSeconds;
+        while (await job.Version() < rounds) await Task.Delay(5);
+        long end = Stopwatch.GetTimestamp();
+        // From the first task handed out to the last round's checkpoint: the job's start-up wait is not ingest.
+        double seconds = Stopwatch.GetElapsedTime(t.Received.Min(w => w[0]), end).TotalSeconds;
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - coordinatorCpu).TotalSeconds;
         // Cancelled, so the next codec's job (and the idle pollers) get every worker.
         await job.SetStatus(Tessera.Coordinator.Jobs.JobStatus.Cancelled);
+        (long bytes, int uploads) = (t.Bytes, t.Uploads);
 
         row("updates accepted", uploads.ToString("N0"));
         row("bytes per update (share of F32)", $"{bytes / Math.Max(1, uploads):N0} ({(double)bytes / Math.Max(1, uploads) / (floats * 4):P1})");
@@ -161,9 +142,11 @@ internal static class IngestBench
         row("fold per update (ms, mean)", (fold.Total / Math.Max(1, fold.Count)).ToString("F2"));
         row("round close: merge + server step (ms, mean)", (close.Total / Math.Max(1, close.Count)).ToString("F1"));
         row("wall seconds", seconds.ToString("F2"));
+        // Cores busy: CPU seconds over the wall time, the coordinator's and the clients' apart when they are two processes.
+        row("cores busy: coordinator / clients", childClients ? $"{cpu / seconds:F2} / {t.CpuSeconds / seconds:F2}" : $"{cpu / seconds:F2} together");
         // Round turnaround: the round's last upload answered → the next round's first task in a worker's hands.
         var turnarounds = Enumerable.Range(0, rounds - 1).Select(i =>
-            Enumerable.Range(0, sessions.Count).Min(w => received[w, i + 1]) - Enumerable.Range(0, sessions.Count).Max(w => answered[w, i])).Order().ToList();
+            Stopwatch.GetElapsedTime(t.Answered.Max(w => w[i]), t.Received.Min(w => w[i + 1])).TotalSeconds).Order().ToList();
         row("round turnaround (ms, median / max)", turnarounds.Count == 0 ? "-"
             : $"{Reports.Quantiles.Of(turnarounds, 0.5) * 1000:F0} / {turnarounds[^1] * 1000:F0}");
     }
@@ -171,14 +154,14 @@ internal static class IngestBench
     /// <summary>Opens idle long-polls (each its own session and connection) and counts how many the coordinator holds at once.</summary>
     static async Task IdlePolls(HttpClient http, CoordinatorHost host, int count, Table table)
     {
-        var sessions = await JoinMany(http, count);
+        var sessions = await IngestClients.JoinMany(http, count);
         long before = GC.GetTotalMemory(forceFullCollection: true);
         using var cancel = new CancellationTokenSource();
         var polls = sessions.Select(s => Task.Run(async () =>
         {
             try
             {
-                using var req = Authorized(HttpMethod.Get, "/api/v1/tasks/next?wait=120", s);
+                using var req = IngestClients.Authorized(HttpMethod.Get, "/api/v1/tasks/next?wait=120", s);
                 using var res = await http.SendAsync(req, cancel.Token);
             }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException) { }
@@ -203,39 +186,6 @@ internal static class IngestBench
 
     static void AddRow(Table table, string figure, string value) =>
         table.AddRow([figure, value, .. Enumerable.Repeat("", table.Columns.Count - 2)]);
-
-    static async Task<List<string>> JoinMany(HttpClient http, int count)
-    {
-        var sessions = new System.Collections.Concurrent.ConcurrentBag<string>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            async (_, _) => sessions.Add(await Join(http)));
-        return sessions.ToList();
-    }
-
-    static async Task<string> Join(HttpClient http)
-    {
-        using var res = await http.PostAsJsonAsync("/api/v1/workers/join", new JoinRequest { Token = "bench-pool" }, WireJson.Options);
-        res.EnsureSuccessStatusCode();
-        return (await res.Content.ReadFromJsonAsync<JoinResponse>(WireJson.Options))!.SessionToken;
-    }
-
-    static async Task<TaskMessage> Next(HttpClient http, string session)
-    {
-        while (true)
-        {
-            using var req = Authorized(HttpMethod.Get, "/api/v1/tasks/next?wait=30", session);
-            using var res = await http.SendAsync(req);
-            if (res.StatusCode == HttpStatusCode.OK) return (await res.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
-            if (res.StatusCode != HttpStatusCode.NoContent) throw new InvalidOperationException($"poll refused: {(int)res.StatusCode}");
-        }
-    }
-
-    static HttpRequestMessage Authorized(HttpMethod method, string url, string session)
-    {
-        var req = new HttpRequestMessage(method, url);
-        req.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session);
-        return req;
-    }
 
     sealed class Sum
     {
