@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 using Tessera.Protocol.Wire;
@@ -12,40 +13,46 @@ namespace Tessera.Coordinator.Api;
 /// </summary>
 internal static class UploadBody
 {
-    /// <returns>The update file, the bytes that crossed the wire for it, and whether they were gzipped.</returns>
-    public static async Task<(byte[] Body, long WireBytes, bool Gzipped)> ReadAsync(HttpRequest req, long limit)
+    /// <returns>
+    /// The update file (dispose it when the request is done: a body of declared length is read into a pooled buffer,
+    /// so a CNN-sized upload is not a fresh large-object allocation each time), the bytes that crossed the wire for
+    /// it, and whether they were gzipped.
+    /// </returns>
+    public static async Task<(PooledBytes Body, long WireBytes, bool Gzipped)> ReadAsync(HttpRequest req, long limit)
     {
         string encoding = req.Headers.ContentEncoding.ToString().Trim();
         bool gzip = encoding.Equals(UploadEncoding.Gzip, StringComparison.OrdinalIgnoreCase);
         if (encoding.Length > 0 && !gzip && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
             throw new UploadRejectedException(StatusCodes.Status415UnsupportedMediaType, $"Content-Encoding '{encoding}' is not accepted; send gzip or no Content-Encoding");
-        byte[] wire;
+        PooledBytes wire;
         try { wire = await ReadRaw(req, limit); }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         { throw TooLarge(limit); }
-        return (gzip ? Inflate(wire, limit) : wire, wire.LongLength, gzip);
+        if (!gzip) return (wire, wire.Length, false);
+        using (wire) return (new PooledBytes(Inflate(wire.Memory, limit)), wire.Length, true);
     }
 
-    static async Task<byte[]> ReadRaw(HttpRequest req, long limit)
+    static async Task<PooledBytes> ReadRaw(HttpRequest req, long limit)
     {
         if (req.ContentLength is { } n and <= int.MaxValue)
         {
-            var buffer = new byte[n];
-            await req.Body.ReadExactlyAsync(buffer, req.HttpContext.RequestAborted);
+            var buffer = PooledBytes.Rent((int)n);
+            try { await req.Body.ReadExactlyAsync(buffer.Writable, req.HttpContext.RequestAborted); }
+            catch { buffer.Dispose(); throw; }
             return buffer;
         }
         using var ms = new MemoryStream();
         await req.Body.CopyToAsync(ms, req.HttpContext.RequestAborted);
-        return ms.Length > limit ? throw TooLarge(limit) : ms.ToArray();
+        return ms.Length > limit ? throw TooLarge(limit) : new PooledBytes(ms.ToArray());
     }
 
     /// <summary>The inflated file; reading stops one byte past the limit.</summary>
-    internal static byte[] Inflate(byte[] wire, long limit)
+    internal static byte[] Inflate(ReadOnlyMemory<byte> wire, long limit)
     {
         using var inflated = new MemoryStream();
         try
         {
-            using var gzip = new GZipStream(new MemoryStream(wire, writable: false), CompressionMode.Decompress);
+            using var gzip = new GZipStream(new ReadOnlyMemoryStream(wire), CompressionMode.Decompress);
             var chunk = new byte[81920];
             int read;
             while ((read = gzip.Read(chunk)) > 0)
@@ -60,4 +67,50 @@ internal static class UploadBody
 
     static UploadRejectedException TooLarge(long limit, bool inflated = false) =>
         new(StatusCodes.Status413PayloadTooLarge, $"body {(inflated ? "inflates past" : "exceeds")} the {limit}-byte limit for this model's update");
+}
+
+/// <summary>
+/// An upload's bytes, from <see cref="ArrayPool{T}.Shared"/> or a plain array. The rented array may be longer than
+/// the body; only <see cref="Memory"/> is the body. Disposing returns a rented array, so nothing may keep the memory.
+/// </summary>
+internal sealed class PooledBytes(byte[] array, int length, bool rented) : IDisposable
+{
+    byte[]? _array = array;
+
+    public PooledBytes(byte[] bytes) : this(bytes, bytes.Length, rented: false) { }
+
+    public static PooledBytes Rent(int length) => new(ArrayPool<byte>.Shared.Rent(length), length, rented: true);
+
+    public int Length { get; } = length;
+    public ReadOnlyMemory<byte> Memory => new(_array ?? throw new ObjectDisposedException(nameof(PooledBytes)), 0, Length);
+    internal Memory<byte> Writable => new(_array ?? throw new ObjectDisposedException(nameof(PooledBytes)), 0, Length);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _array, null) is { } a && rented) ArrayPool<byte>.Shared.Return(a);
+    }
+}
+
+/// <summary>A read-only stream over memory (the gzip inflater's input), with no copy.</summary>
+internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+{
+    int _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => memory.Length;
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(Span<byte> buffer)
+    {
+        int n = Math.Min(buffer.Length, memory.Length - _position);
+        memory.Span.Slice(_position, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -17,7 +17,7 @@ namespace Tessera.Coordinator.Api;
 public static class UploadDecoder
 {
     /// <param name="controlVariates">SCAFFOLD (dense uploads only): the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
-    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(byte[] body, TaskInfo task, ParameterSet template, int batchSize, string workerId,
+    public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(ReadOnlySpan<byte> body, TaskInfo task, ParameterSet template, int batchSize, string workerId,
         UploadEncoding? encoding = null, bool controlVariates = false)
     {
         SafetensorsFile file;

@@ -20,7 +20,6 @@ public static class WorkerEndpoints
 
     static readonly SemaphoreSlim UploadGate = new(Math.Max(2, 2 * Environment.ProcessorCount));
 
-    /// <summary>Reads the body into one exact-size array when its length is declared (no growth copies).</summary>
     public static void Map(RouteGroupBuilder api)
     {
         api.MapPost("/workers/join", Join).Accepts<JoinRequest>("application/json").Produces<JoinResponse>()
@@ -134,11 +133,12 @@ public static class WorkerEndpoints
         await UploadGate.WaitAsync(ctx.RequestAborted);
         try
         {
-            var (body, wireBytes, gzipped) = await UploadBody.ReadAsync(ctx.Request, limit);
+            var (upload, wireBytes, gzipped) = await UploadBody.ReadAsync(ctx.Request, limit);
+            using var body = upload;
             metrics.BytesIn.Add(wireBytes, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32),
                 new KeyValuePair<string, object?>("compression", gzipped ? UploadEncoding.Gzip : UploadEncoding.NoCompression));
 
-            var (update, envelope) = UploadDecoder.Decode(body, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
+            var (update, envelope) = UploadDecoder.Decode(body.Memory.Span, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
             // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.
             // A verifier's re-run commits under the task and worker it re-runs.
             if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.VerifiesTask ?? task.Id, task.VerifiesWorker ?? w.Id, task.Version, envelope.Steps,
@@ -152,7 +152,7 @@ public static class WorkerEndpoints
             if (ticket.Held)
             {
                 // replay: workers — kept (never folded) until trusted workers have re-run the task and agree.
-                try { BlobStore.WriteAtomic(blobs.HeldUpdatePath(job.Id, task.Id), body); }
+                try { BlobStore.WriteAtomic(blobs.HeldUpdatePath(job.Id, task.Id), body.Memory.Span); }
                 catch { await job.Grain.Release(task.Id); throw; }
                 return Results.Json(new ResultResponse(false, task.Id, task.Round, 0, PendingAudit: true), WireJson.Options, statusCode: StatusCodes.Status202Accepted);
             }

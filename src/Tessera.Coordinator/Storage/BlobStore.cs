@@ -110,7 +110,7 @@ public sealed class BlobStore(string root)
         return bytes;
     }
 
-    public static void WriteAtomic(string path, byte[] bytes)
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> bytes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
