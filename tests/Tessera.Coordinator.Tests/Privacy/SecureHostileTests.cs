@@ -99,6 +99,49 @@ public sealed class SecureHostileTests : IDisposable
         static uint[] words0(List<uint[]> all) => all[0];
     }
 
+    [Fact]
+    public async Task A_fednova_client_that_claims_more_steps_than_its_task_gave_cannot_inflate_the_rounds_step()
+    {
+        // FedNova under secure aggregation scales the unmasked mean by τ_eff/τ_ref, and τ_eff is the weighted mean of
+        // the steps survivors report in the clear. This stranger masks an honest (zero) update but claims int.MaxValue
+        // steps: counted as sent, τ_eff/τ_ref would be in the millions and the model would fly off. Capped at the steps
+        // each task was assigned (all ≤ τ_ref), the scale stays ≤ 1, as in any honest cohort, so the model moves by at
+        // most the clipping bound C.
+        const double clip = 100;
+        var spec = Spec.Replace("e2e-secagg-hostile", "e2e-secagg-nova-steps")
+            .Replace("train_samples: 4000 }", "train_samples: 4000, partition: quantity }")
+            .Replace("verification:", "strategy: { name: fednova }\nverification:");
+        using var coordinator = CoordinatorProcess.Start(_data, 0);
+        using var admin = new AdminApi(coordinator.Url, CoordinatorProcess.AdminKey);
+        var job = await admin.CreateJob(spec);
+        using var probe = new SecAggProbe(coordinator.Url, job.JoinToken);
+        await probe.Join("stranger");
+        await using var pool = new WorkerPool();
+        for (int i = 0; i < 3; i++) pool.Add(coordinator.Url, job.JoinToken, $"worker-{i}");
+
+        var task = await probe.NextTask(TimeSpan.FromSeconds(60));
+        var sa = task.SecureAggregation!;
+        Assert.True(sa.ReferenceSteps >= task.Steps, $"τ_ref {sa.ReferenceSteps} below this task's {task.Steps} steps");
+        var me = new SecAggClient(sa.Parameters, sa.Client);
+        Assert.Equal(HttpStatusCode.OK, (await probe.Post(task, "keys", me.AdvertiseKeys())).Status);
+        var neighbours = await probe.Await<NeighbourKeys>(task, "neighbours");
+        Assert.Equal(HttpStatusCode.OK, (await probe.Post(task, "shares", me.ShareKeys(neighbours))).Status);
+        var shares = await probe.Await<AddressedShares>(task, "shares");
+        var format = new SecureUpdateFormat(sa.Parameters.Length - SecureUpdateFormat.LengthFor(0), sa);
+        var words = format.Encode(new float[format.ModelLength], task.Data.Samples, task.Steps, new Random(1), new Tessera.Data.DeterministicRandom(1));
+        var lie = new MaskedUpload { Input = me.MaskInput(shares, words), Steps = int.MaxValue, MeanLoss = 0.1 };
+        Assert.Equal(HttpStatusCode.OK, (await probe.Post(task, "input", lie)).Status);
+        var request = await probe.Await<UnmaskRequest>(task, "unmask");
+        Assert.Equal(HttpStatusCode.OK, (await probe.Post(task, "unmask", me.Unmask(request))).Status);
+
+        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed", maxSeconds: 300);
+        Assert.True(done.Status == "completed", $"{done.Status} {done.Error}");
+        Assert.Equal(4, (await admin.Rounds(job.Id)).Single(r => r.Status == "closed").Updates);
+        var (moved, _) = await TestTensors.Moved(admin, job.Id);
+        Assert.True(moved <= clip * 1.01, $"the model moved {moved:G4}, beyond C = {clip}: the claimed steps were counted");
+        Assert.True(done.LastAccuracy > 0.7, $"accuracy {done.LastAccuracy}");
+    }
+
     /// <summary>χ² of the top 8 bits of b-bit words against uniform (255 degrees of freedom; 99.9% below about 330).</summary>
     static double ChiSquareTopByte(uint[] words, int bits)
     {
