@@ -24,18 +24,30 @@ internal static class DemoCommand
         var workers = new Option<int>("--workers") { Description = "local workers", DefaultValueFactory = _ => 3 };
         var outDir = new Option<string>("--out") { Description = "folder for the coordinator's data and the exported model", DefaultValueFactory = _ => "out/demo" };
         var clean = new Option<bool>("--no-cheater") { Description = "leave out the cheating worker (a clean run to compare with)" };
+        var epsilon = new Option<double?>("--dp-epsilon") { Description = "train with central differential privacy (DP-FedAvg) within this ε at δ = 1e-5; the noise is solved for it over the rounds" };
+        var dpClip = new Option<double>("--dp-clip") { Description = "with --dp-epsilon: the L2 bound each update is clipped to", DefaultValueFactory = _ => 1 };
         var cmd = new Command("demo", "Run a coordinator, 3 local workers and one cheater, train MNIST federated over HTTP, and export the model")
         {
-            quick, rounds, workers, outDir, clean,
+            quick, rounds, workers, outDir, clean, epsilon, dpClip,
         };
-        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(quick), pr.GetValue(rounds), pr.GetValue(workers), pr.GetValue(outDir)!, !pr.GetValue(clean))));
+        cmd.SetAction(pr => Guarded.Run(() => Run(pr.GetValue(quick), pr.GetValue(rounds), pr.GetValue(workers), pr.GetValue(outDir)!, !pr.GetValue(clean),
+            pr.GetValue(epsilon) is { } e ? new DemoPrivacy(e, pr.GetValue(dpClip)) : null)));
         return cmd;
     }
 
-    static int Run(bool quick, int rounds, int workerCount, string outDir, bool withCheater)
+    /// <summary>--dp-epsilon: the job's privacy block (central DP; replay audits still apply, as the server adds the noise).</summary>
+    sealed record DemoPrivacy(double Epsilon, double Clip)
+    {
+        public const double Delta = 1e-5;
+        public string Spec => FormattableString.Invariant($"privacy: {{ dp: {{ target_epsilon: {Epsilon}, clip: {Clip}, delta: {Delta} }} }}");
+    }
+
+    static int Run(bool quick, int rounds, int workerCount, string outDir, bool withCheater, DemoPrivacy? privacy)
     {
         CliOptions.Require(rounds >= 1, "--rounds", "must be at least 1");
         CliOptions.Require(workerCount is >= 1 and <= 16, "--workers", "must be 1..16");
+        CliOptions.Require(privacy is null || (privacy.Epsilon > 0 && double.IsFinite(privacy.Epsilon)), "--dp-epsilon", "must be a positive number");
+        CliOptions.Require(privacy is null || (privacy.Clip > 0 && double.IsFinite(privacy.Clip)), "--dp-clip", "must be a positive number");
         var dataDir = Path.GetFullPath(Path.Combine(outDir, "coordinator"));
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true); // each demo starts from an empty store
         var host = CoordinatorHost.Create(new CoordinatorOptions
@@ -55,6 +67,7 @@ internal static class DemoCommand
                 min_clients: 1
                 data: {"{"} clients: {workerCount}, train_samples: {(quick ? 30000 : 15000)} {"}"}
                 local: {"{"} epochs: 1, batch_size: {(quick ? 20 : 50)}, lr: 0.05, momentum: 0.9 {"}"}
+                {privacy?.Spec}
                 """);
             var url = host.BaseUrl;
             AnsiConsole.MarkupLine($"[bold]coordinator[/] {url}  (data in {Markup.Escape(dataDir)})");
@@ -65,7 +78,10 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"  per round    {url}/api/v1/jobs/{job.Id}/metrics");
             AnsiConsole.MarkupLine($"  ledger       {url}/api/v1/ledger");
             AnsiConsole.MarkupLine($"  OpenAPI      {url}/api/v1/openapi.json    metrics {url}/metrics");
-            AnsiConsole.MarkupLine($"[bold]{model}[/]: {job.Setup.Model.ParameterCount:N0} parameters, FedAvg over {workerCount} workers, {rounds} rounds; join token [grey]{job.JoinToken}[/]");
+            AnsiConsole.MarkupLine($"[bold]{model}[/]: {job.Setup.Model.ParameterCount:N0} parameters, {(privacy is null ? "FedAvg" : "DP-FedAvg")} over {workerCount} workers, {rounds} rounds; join token [grey]{job.JoinToken}[/]");
+            if (job.Setup.Plan.Privacy is { } plan)
+                AnsiConsole.MarkupLine($"[bold]privacy[/]: updates clipped to {privacy!.Clip:G3}, noise multiplier z = {plan.NoiseMultiplier:G4} for ε ≤ {privacy.Epsilon:G4} at δ = {DemoPrivacy.Delta:G2} " +
+                    $"(every worker in every round, so no amplification by sampling: noise σ = z·C/{workerCount} on each of the mean's {job.Setup.Model.ParameterCount:N0} coordinates)");
 
             var agents = new List<(WorkerAgent Agent, Task Run)>();
             using var stop = new CancellationTokenSource();
@@ -102,7 +118,8 @@ internal static class DemoCommand
                     {
                         var snap = job.Grain.Snapshot().GetAwaiter().GetResult();
                         overall.Value = snap.Version;
-                        overall.Description = snap.LastAccuracy is { } acc ? $"rounds (test acc {acc:P2})" : "rounds";
+                        var shown = new[] { snap.LastAccuracy is { } acc ? $"test acc {acc:P2}" : null, snap.Privacy is { } dp ? $"ε {dp.Epsilon:F2}" : null }.OfType<string>().ToList();
+                        overall.Description = shown.Count > 0 ? $"rounds ({string.Join(", ", shown)})" : "rounds";
                         lock (gate)
                             foreach (var (name, p) in progress)
                             {
@@ -130,6 +147,7 @@ internal static class DemoCommand
                 table.AddRow(r.Round.ToString(), r.Updates.ToString(), r.Samples.ToString("N0"), $"{r.TrainLoss:F4}", $"{r.TestLoss:F4}",
                     $"{r.TestAccuracy:P2}", $"{r.AggregationMs:F1}", $"{r.DurationSeconds:F1}");
             AnsiConsole.Write(table);
+            if (last.Privacy is { } spent) DemoReport.Privacy(host.Store, job.Id, spent);
             if (cheater is not null) DemoReport.Cheater(host.Store, job.Id, cheater);
             DemoReport.Ledger(host.Store, job.Id);
 
@@ -137,6 +155,9 @@ internal static class DemoCommand
             var onnx = Path.GetFullPath(Path.Combine(outDir, $"{job.Name}.onnx"));
             File.WriteAllBytes(onnx, InferenceExport.ToOnnx(job.Setup.Model, job.Setup.Template.WithValues(final.Weights)).ToBytes());
             AnsiConsole.MarkupLine($"final test accuracy [bold green]{last.LastAccuracy:P2}[/] after {final.Version} rounds; ONNX model {Markup.Escape(onnx)}");
+            if (privacy is not null)
+                AnsiConsole.MarkupLine($"[grey]DP-FedAvg's noise on the mean falls as 1/m with m clients per round: {workerCount} cannot outweigh it on {job.Setup.Model.ParameterCount:N0} coordinates. " +
+                    "A real private job samples hundreds or thousands per round; `tessera privacy noise` plans one.[/]");
             return 0;
         }
         finally

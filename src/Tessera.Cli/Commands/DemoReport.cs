@@ -3,9 +3,23 @@ using Tessera.Coordinator.Storage;
 
 namespace Tessera.Cli.Commands;
 
-/// <summary>The demo's closing tables: what happened to the cheater, and the ledger by status.</summary>
+/// <summary>The demo's closing tables: the privacy spent, what happened to the cheater, and the ledger by status.</summary>
 internal static class DemoReport
 {
+    /// <summary>--dp-epsilon: ε after each round, as the accountant released it with the round's metrics.</summary>
+    public static void Privacy(Store store, string jobId, Coordinator.Jobs.PrivacyView view)
+    {
+        var table = new Table().AddColumns("round", "ε after it", "clip", "noise σ on the mean").Title($"privacy spent (δ = {view.Delta:G2})");
+        foreach (var r in store.Rounds(jobId))
+        {
+            var m = r.Metrics is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics);
+            string Get(string key, string format) => m?.TryGetValue(key, out var v) == true ? v.ToString(format) : "-";
+            table.AddRow(r.Round.ToString(), Get("epsilon", "F3"), Get("dp_clip", "G3"), Get("dp_noise_std", "G3"));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"privacy: ε = [bold]{view.Epsilon:F3}[/] at δ = {view.Delta:G2} spent (target {view.TargetEpsilon:G4}); noise multiplier {view.NoiseMultiplier:G4}");
+    }
+
     public static void Cheater(Store store, string jobId, DemoCheater cheater)
     {
         var audits = store.Audits(jobId);
