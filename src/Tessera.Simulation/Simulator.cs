@@ -103,6 +103,10 @@ public sealed class Simulator : IDisposable
     public EvaluationResult EvaluateClient(float[] weights, int client, Tessera.Data.Dataset? data = null) =>
         _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), data ?? Data.Test);
 
+    /// <summary>Accuracy and loss of flat global weights on the validation split (simulation.validation_samples); null without one.</summary>
+    public EvaluationResult? EvaluateValidation(float[] weights) =>
+        Data.Validation is { } v ? _evaluator.Evaluate(Template.WithValues(weights), v) : null;
+
     /// <summary>Backdoor: the share of triggered test samples of other classes the global model puts in the target class.</summary>
     internal double? AttackSuccessRate(float[] weights) =>
         Attack?.Backdoor is { } b ? _evaluator.Evaluate(Template.WithValues(weights), b.Triggered).Accuracy : null;

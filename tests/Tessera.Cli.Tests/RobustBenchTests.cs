@@ -60,6 +60,34 @@ public class RobustBenchTests
     }
 
     [Fact]
+    public void With_a_validation_split_each_family_is_tuned_on_it_and_its_chosen_setting_reported_on_test()
+    {
+        var dir = CliRunner.Workspace(Spec);
+        var r = CliRunner.Run(dir, "bench", "robust", "--job", "job.yaml", "--set", "simulation.validation_samples=200",
+            "--aggregators", "nb/0.01={name: norm_bound, bound: 0.01}", "nb/10={name: norm_bound, bound: 10}", "mean",
+            "--attacks", "none", "sign_flip", "--seeds", "1", "--byzantine", "2", "--parallel", "1", "--out", "grid");
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        var runs = File.ReadAllLines(Path.Combine(dir, "grid", "runs.csv")).Skip(1).Select(GridRunFields).ToList();
+        Assert.Equal(6, runs.Count);
+        Assert.All(runs, run => Assert.InRange(run.Validation, 0, 1));
+        // The chosen norm bound is the one with the higher validation worst case (here, under sign flipping).
+        double Worst(string label) => runs.Where(x => x.Aggregator == label && x.Attack != "none").Min(x => x.Validation);
+        string expected = Worst("nb/0.01") >= Worst("nb/10") ? "nb/0.01" : "nb/10";
+        var selected = File.ReadAllText(Path.Combine(dir, "grid", "selected.md"));
+        Assert.Contains($"- `nb`: `{expected}` of 2", selected);
+        Assert.Contains("- `mean`: `mean` of 1", selected);
+        var rows = selected.Split('\n').Where(l => l.StartsWith('|')).Skip(2).Select(l => l.Trim('|').Split('|')[0].Trim()).ToList();
+        Assert.Equal([expected, "mean"], rows);
+        Assert.True(File.Exists(Path.Combine(dir, "grid", "validation.md")));
+
+        static (string Aggregator, string Attack, double Validation) GridRunFields(string line)
+        {
+            var c = line.Split(',');
+            return (c[0], c[1], double.Parse(c[11], CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
     public void A_snippet_without_a_label_is_refused_before_anything_runs()
     {
         var dir = CliRunner.Workspace(Spec);

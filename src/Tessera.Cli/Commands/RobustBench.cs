@@ -143,7 +143,7 @@ internal static class RobustBench
             // Final round, not best: a defence that lets the model be knocked down late should show it.
             return new GridRun(aggregator, attack, spec.Seed, total, digest, result.Rounds[^1].TestAccuracy ?? double.NaN, result.BestAccuracy ?? double.NaN,
                 robust.Count == 0 ? 0 : robust.Average(r => r.Excluded), Mean(robust.Select(r => r.ByzantineShare)), Mean(robust.Select(r => r.HonestShare)),
-                result.WallSeconds);
+                result.WallSeconds, sim.EvaluateValidation(result.Final.Weights)?.Accuracy);
         }
 
         RobustGridTable WriteSummary(string outDir, JobSpec baseSpec, int total, List<GridRun> results)
@@ -155,7 +155,27 @@ internal static class RobustBench
                 $"Final-round test accuracy (%), mean ± std over seeds {string.Join(", ", seeds)}; {baseSpec.Name}, {total} rounds" +
                 (set.Length > 0 ? $", with {string.Join(", ", set)}" : "") + ".\n\n" + table.ToMarkdown() + (legend.Length > 0 ? "\n" + legend + "\n" : ""));
             File.WriteAllText(Path.Combine(outDir, "summary.csv"), table.ToCsv());
+            if (results.Any(r => r.ValidationAccuracy is not null)) WriteSelection(outDir, baseSpec, total, results);
             return table;
+        }
+
+        /// <summary>
+        /// With a validation split: each family's setting chosen by its worst case on validation (<see cref="RobustSelection"/>),
+        /// and the chosen settings' test accuracy, in selected.md; the validation grid itself in validation.md.
+        /// </summary>
+        void WriteSelection(string outDir, JobSpec baseSpec, int total, List<GridRun> results)
+        {
+            var labels = aggregators.Select(a => a.Label).ToList();
+            var attackLabels = attacks.Select(t => t.Label).ToList();
+            var validation = new RobustGridTable(labels, attackLabels, results, r => r.ValidationAccuracy);
+            var chosen = RobustSelection.Choose(validation);
+            var test = new RobustGridTable(chosen.Select(c => c.Chosen).ToList(), attackLabels, results);
+            string what = $"{baseSpec.Name}, {total} rounds, seeds {string.Join(", ", seeds)}, {baseSpec.Simulation.ValidationSamples} validation samples held out of training";
+            File.WriteAllText(Path.Combine(outDir, "validation.md"), $"Final-round validation accuracy (%); {what}.\n\n" + validation.ToMarkdown());
+            File.WriteAllText(Path.Combine(outDir, "selected.md"),
+                $"Test accuracy (%) of each family's setting chosen by its worst case on validation; {what}.\n\n" + test.ToMarkdown() + "\n" +
+                string.Join("\n", chosen.Select(c => string.Create(CultureInfo.InvariantCulture,
+                    $"- `{c.Family}`: `{c.Chosen}` of {labels.Count(l => RobustSelection.Family(l) == c.Family)} (validation worst case {100 * c.ValidationWorst.Mean:F1})"))) + "\n");
         }
 
         static Dictionary<(string, string, ulong, int, string), GridRun> ReadRuns(string path)

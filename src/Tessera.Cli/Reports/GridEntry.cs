@@ -24,8 +24,8 @@ internal sealed record GridEntry(string Label, string Yaml)
         var yaml = (eq > 0 ? text[(eq + 1)..] : text).Trim();
         if (eq <= 0 && yaml.StartsWith('{'))
             throw new CliUsageException($"{option}: '{text}' is a snippet; name it, e.g. mine={yaml}");
-        if (label.Length == 0 || !label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '+'))
-            throw new CliUsageException($"{option}: '{text}' needs a label of letters, digits, - _ . + (label=YAML for a snippet)");
+        if (label.Length == 0 || !label.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '+' or '/'))
+            throw new CliUsageException($"{option}: '{text}' needs a label of letters, digits, - _ . + / (label=YAML for a snippet; family/setting labels are tuned together)");
         return new GridEntry(label, yaml);
     }
 

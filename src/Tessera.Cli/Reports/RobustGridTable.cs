@@ -3,23 +3,27 @@ using System.Text;
 
 namespace Tessera.Cli.Reports;
 
-/// <summary>One finished run of the robustness grid: its final-round test accuracy and what the robust stage did.</summary>
+/// <summary>
+/// One finished run of the robustness grid: its final-round test accuracy, the final model's accuracy on the
+/// validation split when the spec holds one out (simulation.validation_samples), and what the robust stage did.
+/// </summary>
 internal sealed record GridRun(string Aggregator, string Attack, ulong Seed, int Rounds, string Digest, double FinalAccuracy, double BestAccuracy,
-    double MeanExcluded, double? MeanByzantineShare, double? MeanHonestShare, double WallSeconds)
+    double MeanExcluded, double? MeanByzantineShare, double? MeanHonestShare, double WallSeconds, double? ValidationAccuracy = null)
 {
-    public const string CsvHeader = "aggregator,attack,seed,rounds,digest,final_accuracy,best_accuracy,mean_excluded,mean_byzantine_share,mean_honest_share,wall_seconds";
+    public const string CsvHeader = "aggregator,attack,seed,rounds,digest,final_accuracy,best_accuracy,mean_excluded,mean_byzantine_share,mean_honest_share,wall_seconds,validation_accuracy";
 
     public string ToCsv() => string.Join(',', Aggregator, Attack, Seed.ToString(CultureInfo.InvariantCulture), Rounds.ToString(CultureInfo.InvariantCulture), Digest,
-        F(FinalAccuracy), F(BestAccuracy), F(MeanExcluded), F(MeanByzantineShare), F(MeanHonestShare), F(WallSeconds));
+        F(FinalAccuracy), F(BestAccuracy), F(MeanExcluded), F(MeanByzantineShare), F(MeanHonestShare), F(WallSeconds), F(ValidationAccuracy));
 
+    /// <summary>A runs.csv line; lines written before the validation column (11 fields) read with none.</summary>
     public static GridRun FromCsv(string line)
     {
         var c = line.Split(',');
-        if (c.Length != 11) throw new FormatException($"expected 11 fields: {line}");
+        if (c.Length is not (11 or 12)) throw new FormatException($"expected 12 fields: {line}");
         static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         static double? N(string s) => s.Length == 0 ? null : D(s);
         return new GridRun(c[0], c[1], ulong.Parse(c[2], CultureInfo.InvariantCulture), int.Parse(c[3], CultureInfo.InvariantCulture), c[4],
-            D(c[5]), D(c[6]), D(c[7]), N(c[8]), N(c[9]), D(c[10]));
+            D(c[5]), D(c[6]), D(c[7]), N(c[8]), N(c[9]), D(c[10]), c.Length > 11 ? N(c[11]) : null);
     }
 
     static string F(double? v) => v is { } d && double.IsFinite(d) ? d.ToString("G6", CultureInfo.InvariantCulture) : "";
@@ -32,14 +36,16 @@ internal sealed record GridRun(string Aggregator, string Attack, ulong Seed, int
 /// </summary>
 internal sealed class RobustGridTable
 {
-    public RobustGridTable(IReadOnlyList<string> aggregators, IReadOnlyList<string> attacks, IReadOnlyList<GridRun> runs)
+    /// <param name="accuracy">Which accuracy of a run the cells hold: its final-round test accuracy unless given (runs without one are left out).</param>
+    public RobustGridTable(IReadOnlyList<string> aggregators, IReadOnlyList<string> attacks, IReadOnlyList<GridRun> runs, Func<GridRun, double?>? accuracy = null)
     {
+        accuracy ??= r => r.FinalAccuracy;
         Aggregators = aggregators;
         Attacks = attacks;
         Cells = new Dictionary<(string, string), Cell>();
         foreach (var a in aggregators)
             foreach (var t in attacks)
-                if (runs.Where(r => r.Aggregator == a && r.Attack == t).Select(r => r.FinalAccuracy).ToArray() is { Length: > 0 } xs)
+                if (runs.Where(r => r.Aggregator == a && r.Attack == t).Select(accuracy).OfType<double>().ToArray() is { Length: > 0 } xs)
                     Cells[(a, t)] = Cell.Of(xs);
     }
 

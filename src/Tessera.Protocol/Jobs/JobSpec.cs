@@ -134,4 +134,10 @@ public sealed record SimulationSpec
     public double SpeedSigma { get; init; }
     /// <summary>A Byzantine attack some clients mount (docs/ATTACKS.md); null: every client is honest.</summary>
     public AttackSpec? Attack { get; init; }
+    /// <summary>
+    /// Training samples held out (the last ones, before partitioning) as a validation split: no client trains on them,
+    /// and the final model's accuracy on them is what hyperparameters are chosen by (`bench robust`), so the test set
+    /// only reports. 0: none.
+    /// </summary>
+    public int ValidationSamples { get; init; }
 }

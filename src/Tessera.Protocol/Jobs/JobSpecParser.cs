@@ -120,6 +120,7 @@ public static class JobSpecParser
             SamplesPerSecond = m.Double("samples_per_second", 1000, 0, exclusiveMin: true)!.Value,
             SpeedSigma = m.Double("speed_sigma", 0, 0, 10)!.Value,
             Attack = m.Has("attack") ? AttackSpecReader.Read(m.Child("attack"), data, strategy) : null,
+            ValidationSamples = m.Int("validation_samples", 0, 0)!.Value,
         };
         m.RejectUnknown();
 
