@@ -29,7 +29,7 @@ internal static class UploadBody
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         { throw TooLarge(limit); }
         if (!gzip) return (wire, wire.Length, false);
-        using (wire) return (new PooledBytes(Inflate(wire.Memory, limit)), wire.Length, true);
+        using (wire) return (new PooledBytes(Inflate(wire, limit)), wire.Length, true);
     }
 
     static async Task<PooledBytes> ReadRaw(HttpRequest req, long limit)
@@ -47,12 +47,12 @@ internal static class UploadBody
     }
 
     /// <summary>The inflated file; reading stops one byte past the limit.</summary>
-    internal static byte[] Inflate(ReadOnlyMemory<byte> wire, long limit)
+    internal static byte[] Inflate(PooledBytes wire, long limit)
     {
         using var inflated = new MemoryStream();
         try
         {
-            using var gzip = new GZipStream(new ReadOnlyMemoryStream(wire), CompressionMode.Decompress);
+            using var gzip = new GZipStream(wire.AsStream(), CompressionMode.Decompress);
             var chunk = new byte[81920];
             int read;
             while ((read = gzip.Read(chunk)) > 0)
@@ -82,35 +82,15 @@ internal sealed class PooledBytes(byte[] array, int length, bool rented) : IDisp
     public static PooledBytes Rent(int length) => new(ArrayPool<byte>.Shared.Rent(length), length, rented: true);
 
     public int Length { get; } = length;
-    public ReadOnlyMemory<byte> Memory => new(_array ?? throw new ObjectDisposedException(nameof(PooledBytes)), 0, Length);
-    internal Memory<byte> Writable => new(_array ?? throw new ObjectDisposedException(nameof(PooledBytes)), 0, Length);
+    public ReadOnlyMemory<byte> Memory => new(Array, 0, Length);
+    internal Memory<byte> Writable => new(Array, 0, Length);
+    /// <summary>The body as a read-only stream over the same array (the gzip inflater's input), with no copy.</summary>
+    public Stream AsStream() => new MemoryStream(Array, 0, Length, writable: false);
+
+    byte[] Array => _array ?? throw new ObjectDisposedException(nameof(PooledBytes));
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _array, null) is { } a && rented) ArrayPool<byte>.Shared.Return(a);
     }
-}
-
-/// <summary>A read-only stream over memory (the gzip inflater's input), with no copy.</summary>
-internal sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
-{
-    int _position;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => memory.Length;
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override int Read(Span<byte> buffer)
-    {
-        int n = Math.Min(buffer.Length, memory.Length - _position);
-        memory.Span.Slice(_position, n).CopyTo(buffer);
-        _position += n;
-        return n;
-    }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
