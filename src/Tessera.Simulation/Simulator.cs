@@ -89,23 +89,22 @@ public sealed class Simulator : IDisposable
         Plan.IsAsync ? new FedBuffLoop(this).Run(cancel) : new SyncRounds(this).Run(cancel);
 
     /// <summary>
-    /// Test accuracy and loss of flat global weights; for FedBN, once clients have trained, the mean over them of the
-    /// global weights with each one's own BatchNorm tensors (<see cref="PersonalizedEvaluation"/>).
+    /// Test accuracy and loss of flat global weights (or on <paramref name="data"/>); for FedBN, once clients have
+    /// trained, the mean over them of the global weights with each one's own BatchNorm tensors (<see cref="PersonalizedEvaluation"/>).
     /// </summary>
-    public EvaluationResult Evaluate(float[] weights)
+    public EvaluationResult Evaluate(float[] weights, Tessera.Data.Dataset? data = null)
     {
         var kept = Local?.Snapshot();
-        if (kept is not { Count: > 0 }) return _evaluator.Evaluate(Template.WithValues(weights), Data.Test);
-        return PersonalizedEvaluation.Mean(kept.Keys.Select(client => EvaluateClient(weights, client)).ToList());
+        if (kept is not { Count: > 0 }) return _evaluator.Evaluate(Template.WithValues(weights), data ?? Data.Test);
+        return PersonalizedEvaluation.Mean(kept.Keys.Select(client => EvaluateClient(weights, client, data)).ToList());
     }
 
     /// <summary>Client <paramref name="client"/>'s model (FedBN: the global weights with its own BatchNorm tensors) on the test set, or on <paramref name="data"/>.</summary>
     public EvaluationResult EvaluateClient(float[] weights, int client, Tessera.Data.Dataset? data = null) =>
         _evaluator.Evaluate(Template.WithValues(Local?.StartFrom(client, weights) ?? weights), data ?? Data.Test);
 
-    /// <summary>Accuracy and loss of flat global weights on the validation split (simulation.validation_samples); null without one.</summary>
-    public EvaluationResult? EvaluateValidation(float[] weights) =>
-        Data.Validation is { } v ? _evaluator.Evaluate(Template.WithValues(weights), v) : null;
+    /// <summary><see cref="Evaluate"/> on the validation split (simulation.validation_samples); null without one.</summary>
+    public EvaluationResult? EvaluateValidation(float[] weights) => Data.Validation is { } v ? Evaluate(weights, v) : null;
 
     /// <summary>Backdoor: the share of triggered test samples of other classes the global model puts in the target class.</summary>
     internal double? AttackSuccessRate(float[] weights) =>

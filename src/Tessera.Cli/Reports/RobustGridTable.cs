@@ -19,7 +19,7 @@ internal sealed record GridRun(string Aggregator, string Attack, ulong Seed, int
     public static GridRun FromCsv(string line)
     {
         var c = line.Split(',');
-        if (c.Length is not (11 or 12)) throw new FormatException($"expected 12 fields: {line}");
+        if (c.Length is not (11 or 12)) throw new FormatException($"expected 11 or 12 fields: {line}");
         static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         static double? N(string s) => s.Length == 0 ? null : D(s);
         return new GridRun(c[0], c[1], ulong.Parse(c[2], CultureInfo.InvariantCulture), int.Parse(c[3], CultureInfo.InvariantCulture), c[4],
