@@ -71,6 +71,7 @@ internal sealed class SyncRounds(Simulator sim)
                 if (tally.Clients > 0)
                 {
                     var aggregate = aggregator.Finish();
+                    if (aggregator is SecureRoundAggregator secure) CountControls(secure.CountedControls);
                     model = strategy.Apply(model, aggregate);
                     tally.Privacy = PrivacyOf(aggregate, round);
                     if (sim.Robust is { } robust)
@@ -85,6 +86,21 @@ internal sealed class SyncRounds(Simulator sim)
                     sim.Local?.Snapshot(), sim.Momenta?.Snapshot().Momenta));
         }
         return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
+    }
+
+    /// <summary>
+    /// SCAFFOLD under secure aggregation: each counted client's c_i moves by the bounded Δc_i the round summed, as its
+    /// device's does (SecureUpdateFormat.BoundedControl), so c stays the mean of the c_i.
+    /// </summary>
+    void CountControls(IReadOnlyDictionary<string, float[]> counted)
+    {
+        foreach (var (client, dc) in counted)
+        {
+            int index = Simulator.ClientIndex(client);
+            var next = _clientControl.TryGetValue(index, out var ci) ? (float[])ci.Clone() : new float[dc.Length];
+            TensorPrimitives.Add(next, dc, next);
+            _clientControl[index] = next;
+        }
     }
 
     /// <summary>What a private round spent: the job's ε after this many releases, or in local mode the most-used client's.</summary>
@@ -197,7 +213,8 @@ internal sealed class SyncRounds(Simulator sim)
             _participations[index] = _participations.GetValueOrDefault(index) + 1;
         }
         aggregator.Fold(o.Update);
-        if (o.NewControlVariate is { } c) _clientControl[index] = c;
+        // Under secure aggregation c_i moves only once the round has counted the client (CountControls).
+        if (o.NewControlVariate is { } c && aggregator is not SecureRoundAggregator) _clientControl[index] = c;
         if (o.NewLocalTensors is { } own) sim.Local!.Keep(index, own);
         tally.Add(o);
         if (byzantine) tally.Byzantine++;

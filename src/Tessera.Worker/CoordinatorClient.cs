@@ -55,6 +55,13 @@ public sealed class CoordinatorClient : IDisposable
         return await res.Content.ReadAsByteArrayAsync(ct);
     }
 
+    public async Task<T> GetJsonAsync<T>(string url, CancellationToken ct)
+    {
+        using var req = Authorized(HttpMethod.Get, url);
+        using var res = await _http.SendAsync(req, ct);
+        return await Read<T>(res, ct);
+    }
+
     /// <param name="gzipped">The body is gzip bytes of the update file (the task's upload.compression).</param>
     public async Task<ResultResponse> UploadAsync(string url, byte[] body, CancellationToken ct, bool gzipped = false)
     {

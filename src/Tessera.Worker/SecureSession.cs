@@ -32,14 +32,19 @@ public sealed class SecureSession
         return s;
     }
 
-    /// <summary>Stages 3 and 4: the clipped, weighted (and, with distributed DP, noised) update masked; then this worker's shares for the unmasking.</summary>
-    public async Task Finish(float[] update, long samples, int steps, double meanLoss, double samplesPerSecond, CancellationToken ct)
+    /// <summary>
+    /// Stages 3 and 4: the clipped, weighted (and, with distributed DP, noised) update masked, with SCAFFOLD's Δc_i
+    /// beside it; then this worker's shares for the unmasking. Returns the bounded Δc_i the round sums (null without one).
+    /// </summary>
+    public async Task<float[]?> Finish(float[] update, long samples, int steps, double meanLoss, double samplesPerSecond, CancellationToken ct, float[]? controlDelta = null)
     {
         var format = new SecureUpdateFormat(update.Length, _task);
-        var words = format.Encode(update, samples, steps, new Random(), Federation.Privacy.GaussianNoise.Unpredictable());
+        if (format.HasControls && controlDelta is null) throw new SecAggProtocolException("the round masks SCAFFOLD's control delta, but this task trained without control variates");
+        var words = format.Encode(update, samples, steps, new Random(), Federation.Privacy.GaussianNoise.Unpredictable(), format.HasControls ? controlDelta : null);
         var input = _party.MaskInput(_shares!, words);
         await _client.PostStageAsync($"{_task.StageUrl}/input", new MaskedUpload { Input = input, Steps = steps, MeanLoss = meanLoss, SamplesPerSecond = samplesPerSecond }, ct);
         var request = await _client.PollStageAsync<UnmaskRequest>($"{_task.StageUrl}/unmask", ct);
         await _client.PostStageAsync($"{_task.StageUrl}/unmask", _party.Unmask(request), ct);
+        return format.HasControls ? format.BoundedControl(controlDelta!) : null;
     }
 }

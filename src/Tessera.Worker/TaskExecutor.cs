@@ -9,7 +9,8 @@ namespace Tessera.Worker;
 
 /// <summary>The outcome of one task, ready to upload.</summary>
 /// <param name="Flat">A secure round's task: the whole update as one vector, to be masked (Body is then empty: nothing goes out in the clear).</param>
-public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond, float[]? Flat = null, long Samples = 0, int Steps = 0);
+/// <param name="ControlDelta">SCAFFOLD in a secure round: Δc_i, masked beside <paramref name="Flat"/>.</param>
+public sealed record TaskOutcome(byte[] Body, double MeanLoss, double SamplesPerSecond, float[]? Flat = null, long Samples = 0, int Steps = 0, float[]? ControlDelta = null);
 
 /// <summary>SCAFFOLD: the downloaded c and c_i files (safetensors shaped like the weights).</summary>
 public sealed record ControlVariateFiles(byte[] Server, byte[] Client);
@@ -71,7 +72,11 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
             deltas.Add(delta);
         }
         if (task.SecureAggregation is not null)
-            return new TaskOutcome([], result.MeanLoss, sps, deltas.SelectMany(d => d).ToArray(), result.Samples, result.Steps);
+        {
+            var flat = deltas.SelectMany(d => d).ToArray();
+            float[]? dc = c is not null && ci is not null ? Federation.Strategies.ScaffoldClient.Update(ci.Flatten(), c.Flatten(), flat, result.Steps, hp.LearningRate).ControlDelta : null;
+            return new TaskOutcome([], result.MeanLoss, sps, flat, result.Samples, result.Steps, dc);
+        }
         // Local DP: the update is clipped and noised here, before it is encoded or leaves the device.
         if (task.Privacy is { } privacy)
             Federation.Privacy.LocalPrivacy.PrivatizeInPlace(deltas, privacy.Clip, privacy.NoiseMultiplier, Federation.Privacy.GaussianNoise.Unpredictable());
@@ -103,6 +108,20 @@ public sealed class TaskExecutor(RuntimeOptions runtime) : IDisposable
 
     static ParameterSet Template(ArtifactManifest m) =>
         new(m.Parameters.Select(p => new Graphs.Training.NamedTensor(p.Name, p.Shape, new float[Graphs.Shapes.Numel(p.Shape)])));
+
+    /// <summary>A flat vector (a worker's own c_i) as a file shaped like the artifact's weights.</summary>
+    public static byte[] WeightsFile(ArtifactManifest m, float[] flat)
+    {
+        var tensors = new List<Protocol.NamedTensor>();
+        int offset = 0;
+        foreach (var p in m.Parameters)
+        {
+            int n = (int)Graphs.Shapes.Numel(p.Shape);
+            tensors.Add(Protocol.NamedTensor.FromFloats(p.Name, p.Shape, flat[offset..(offset + n)]));
+            offset += n;
+        }
+        return new SafetensorsFile(tensors).ToBytes();
+    }
 
     /// <summary>Reads a weights file in the artifact's parameter order, checking names and shapes.</summary>
     public static ParameterSet ReadWeights(byte[] bytes, ArtifactManifest m)

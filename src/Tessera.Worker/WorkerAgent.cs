@@ -35,6 +35,8 @@ public sealed class WorkerAgent : IDisposable
     public int TasksUploaded { get; private set; }
     /// <summary>FedBN: this worker's own BatchNorm tensors per job (in memory; a restart begins from the global ones).</summary>
     public LocalTensorStore LocalTensors => _executor.LocalTensors;
+    /// <summary>SCAFFOLD under secure aggregation: the c_i this worker keeps itself.</summary>
+    public OwnControlVariates OwnControls { get; } = new();
 
     public WorkerAgent(WorkerOptions options, HttpMessageHandler? handler = null)
     {
@@ -94,6 +96,20 @@ public sealed class WorkerAgent : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// SCAFFOLD's c and c_i: both downloaded in the clear; under secure aggregation c_i is this worker's own
+    /// (<see cref="OwnControls"/>), returned flat too so the round's bounded Δc_i can be added to it.
+    /// </summary>
+    async Task<(ControlVariateFiles? Files, float[]? Own)> ControlsFor(TaskMessage task, Graphs.Training.ArtifactManifest m, CancellationToken ct)
+    {
+        if (task.ServerControlUrl is not { } cu) return (null, null);
+        if (task.ClientControlUrl is { } ciu) return (new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), await _client.GetBytesAsync(ciu, ct)), null);
+        if (task.SecureAggregation?.CountedUrl is null) return (null, null);
+        int length = m.Parameters.Sum(p => (int)Graphs.Shapes.Numel(p.Shape));
+        var own = await OwnControls.For(task.JobId, task.Round, length, url => _client.GetJsonAsync<ControlCounted>(url, ct));
+        return (new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), TaskExecutor.WeightsFile(m, own)), own);
+    }
+
     async Task Execute(TaskMessage task, CancellationToken ct)
     {
         Report(new TaskStarted(_name, task.TaskId, task.JobId, task.Round, task.Steps));
@@ -118,8 +134,7 @@ public sealed class WorkerAgent : IDisposable
             return;
         }
         var evaluation = await EvaluateBase(task, artifact.Manifest, ct);
-        var controls = task.ServerControlUrl is { } cu && task.ClientControlUrl is { } ciu
-            ? new ControlVariateFiles(await _client.GetBytesAsync(cu, ct), await _client.GetBytesAsync(ciu, ct)) : null;
+        var (controls, ownControl) = await ControlsFor(task, artifact.Manifest, ct);
 
         // Heartbeats keep the session live while training and tell us when the round no longer wants the task.
         using var training = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -152,7 +167,15 @@ public sealed class WorkerAgent : IDisposable
             if (secure is not null)
             {
                 // Masking and unmasking wait on the rest of the cohort: heartbeats keep going meanwhile.
-                try { await secure.Finish(outcome.Flat!, outcome.Samples, outcome.Steps, outcome.MeanLoss, outcome.SamplesPerSecond, training.Token); }
+                try
+                {
+                    var counted = await secure.Finish(outcome.Flat!, outcome.Samples, outcome.Steps, outcome.MeanLoss, outcome.SamplesPerSecond, training.Token, outcome.ControlDelta);
+                    if (counted is not null && ownControl is not null && task.SecureAggregation!.CountedUrl is { } url)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(ownControl, counted, ownControl);
+                        OwnControls.Propose(task.JobId, task.Round, url, ownControl);
+                    }
+                }
                 // A refusal, or a payload this client must not act on (a share that does not decrypt, a survivor set below t): it drops out.
                 catch (Exception e) when (e is CoordinatorRefusedException or Federation.Privacy.SecureAggregation.SecAggException)
                 {

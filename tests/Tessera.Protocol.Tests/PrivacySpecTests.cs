@@ -54,7 +54,7 @@ public class PrivacySpecTests
     [InlineData("  secure_aggregation: { neighbours: 4, threshold: 5 }", "privacy.secure_aggregation.threshold", "clients_per_round: 10\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "clients_per_round", "clients_per_round: 2\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "over_selection", "clients_per_round: 5\nover_selection: 1.3\nverification: { replay: off }\n")]
-    [InlineData("  secure_aggregation: true", "privacy.secure_aggregation", "clients_per_round: 5\nstrategy: { name: scaffold }\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "privacy.secure_aggregation", "clients_per_round: 5\nstrategy: { name: fedbuff }\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "verification.replay")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local, adaptive_clip: true }\nverification: { replay: off }", "privacy.dp.adaptive_clip")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local }", "verification.replay")]
@@ -109,6 +109,16 @@ public class PrivacySpecTests
         Assert.Equal("fednova", spec.Strategy.Name);
         Assert.NotNull(spec.Privacy.SecureAggregation);
         var e = Assert.Throws<JobSpecException>(() => Parse("  secure_aggregation: true\n  dp: { noise_multiplier: 1 }", Cohort + "strategy: { name: fednova }\nverification: { replay: off }\n"));
+        Assert.Equal("privacy.dp", e.Field);
+    }
+
+    [Fact]
+    public void Secure_aggregation_takes_scaffold_but_dp_still_refuses_it()
+    {
+        var spec = Parse("  secure_aggregation: true", Cohort + "strategy: { name: scaffold }\nverification: { replay: off }\n");
+        Assert.Equal("scaffold", spec.Strategy.Name);
+        Assert.NotNull(spec.Privacy.SecureAggregation);
+        var e = Assert.Throws<JobSpecException>(() => Parse("  secure_aggregation: true\n  dp: { noise_multiplier: 1 }", Cohort + "strategy: { name: scaffold }\nverification: { replay: off }\n"));
         Assert.Equal("privacy.dp", e.Field);
     }
 }

@@ -19,7 +19,11 @@ export interface Shard { x: Float32Array; y?: BigInt64Array; t?: Float32Array; c
 export interface ControlVariateFiles { server: Uint8Array; client: Uint8Array }
 
 /** `deltas`: a secure round's update, per tensor in the artifact's order, to be masked (`body` is then empty: nothing goes out in the clear). */
-export interface TaskOutcome { body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number; deltas?: Float32Array[] }
+/** `deltas` (and with SCAFFOLD `controlDelta`, flat): a secure round's update, masked by web/src/secagg/ and never encoded here. */
+export interface TaskOutcome {
+  body: Uint8Array; losses: number[]; samples: number; steps: number; samplesPerSecond: number; meanLoss: number; deltas?: Float32Array[];
+  controlDelta?: Float32Array;
+}
 
 export function readWeights(bytes: Uint8Array, m: ArtifactManifest): Float32Array[] {
   const file = readSafetensors(bytes);
@@ -106,12 +110,15 @@ export async function runTask(trainer: BrowserTrainer, task: TaskMessage, worker
   });
   const meanLoss = losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
   // A secure round masks the update itself (web/src/secagg/): it is clipped, quantized and masked there, never encoded here.
-  if (task.secure_aggregation) return { body: new Uint8Array(0), losses, samples, steps: total, samplesPerSecond: samples / seconds, meanLoss, deltas };
+  const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
+  if (task.secure_aggregation) {
+    const dc = c && ci ? concat(m.parameters.map((_, i) => controlDelta(ci![i], c![i], deltas[i], total, lr))) : undefined;
+    return { body: new Uint8Array(0), losses, samples, steps: total, samplesPerSecond: samples / seconds, meanLoss, deltas, controlDelta: dc };
+  }
   // Local DP: clipped and noised here, before the update is encoded or leaves the tab.
   if (task.privacy) privatize(deltas, task.privacy.clip, task.privacy.noise_multiplier);
   m.parameters.forEach((p, i) => tensors.push(...encodeDelta(task.job_id, task.upload, p.name, p.shape, deltas[i])));
   if (c && ci) {
-    const lr = task.hyperparameters['lr'] ?? defaultHyperparameters['lr'];
     m.parameters.forEach((p, i) => tensors.push(fromFloat32(ControlDeltaPrefix + p.name, p.shape, controlDelta(ci![i], c![i], deltas[i], total, lr))));
   }
   const samplesPerSecond = samples / seconds;
@@ -134,6 +141,13 @@ function controlDelta(ci: Float32Array, c: Float32Array, dy: Float32Array, steps
     const next = Math.fround(Math.fround(ci[j] - c[j]) + Math.fround(dy[j] * scale));
     out[j] = next - ci[j];
   }
+  return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 }
 

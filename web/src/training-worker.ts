@@ -5,7 +5,8 @@
 import { CoordinatorClient, RefusedError } from './api';
 import { cachedBytes } from './blob-cache';
 import { LocalDataError, LocalDataset, loadLocal, summarize } from './local-data';
-import { ArtifactManifest, readManifest } from './manifest';
+import { ArtifactManifest, numel, readManifest } from './manifest';
+import { OwnControls, weightsFile } from './own-controls';
 import { FromWorker, ToWorker } from './messages';
 import { hasWebGpu, loadOrt } from './ort-loader';
 import { measureSamplesPerSecond } from './speed';
@@ -30,6 +31,8 @@ const trainers = new Map<string, BrowserTrainer>();
 const shards = new Map<string, Shard>();
 const manifests = new Map<string, ArtifactManifest>();
 const localSets = new Map<string, LocalDataset>();
+/** SCAFFOLD under secure aggregation: the c_i this tab keeps itself, per job. */
+const ownControls = new OwnControls();
 
 scope.onmessage = e => {
   const m = e.data;
@@ -165,10 +168,16 @@ async function work(task: TaskMessage, wanted: () => boolean, stop: AbortSignal,
   } else return decline(task, 'task names neither a shard nor a local data set');
 
   // SCAFFOLD: c is immutable per version (cached like weights); c_i is this worker's and changes with every round.
-  const controls = task.server_control_url && task.client_control_url ? {
-    server: (await retry(() => cachedBytes(`control:${task.server_control_url}`, () => client.bytes(task.server_control_url!)))).bytes,
-    client: await retry(() => client.bytes(task.client_control_url!)),
-  } : undefined;
+  // Under secure aggregation the tab keeps c_i itself (own-controls.ts): the coordinator never sees Δc_i.
+  const serverControl = async () => (await retry(() => cachedBytes(`control:${task.server_control_url}`, () => client.bytes(task.server_control_url!)))).bytes;
+  let ownControl: Float32Array | undefined;
+  let controls;
+  if (task.server_control_url && task.client_control_url) controls = { server: await serverControl(), client: await retry(() => client.bytes(task.client_control_url!)) };
+  else if (task.server_control_url && sa?.counted_url) {
+    const length = trainer.manifest.parameters.reduce((n, p) => n + numel(p.shape), 0);
+    ownControl = await retry(() => ownControls.forTask(task.job_id, task.round, length, url => client.json<{ counted: boolean }>('GET', url)));
+    controls = { server: await serverControl(), client: weightsFile(trainer.manifest, ownControl) };
+  }
 
   let outcome;
   try {
@@ -189,8 +198,13 @@ async function work(task: TaskMessage, wanted: () => boolean, stop: AbortSignal,
   }
   if (secure) {
     // Masking and unmasking wait on the rest of the cohort; the heartbeats keep going meanwhile. Nothing goes to result_url.
-    try { await secure.finish(outcome.deltas!, outcome.samples, outcome.steps, outcome.meanLoss, outcome.samplesPerSecond, stop, stage); }
-    catch (err) { return secureFailed(task, err); }
+    try {
+      const counted = await secure.finish(outcome.deltas!, outcome.samples, outcome.steps, outcome.meanLoss, outcome.samplesPerSecond, stop, stage, outcome.controlDelta);
+      if (counted && ownControl && sa?.counted_url) {
+        for (let i = 0; i < ownControl.length; i++) ownControl[i] += counted[i];
+        ownControls.propose(task.job_id, task.round, sa.counted_url, ownControl);
+      }
+    } catch (err) { return secureFailed(task, err); }
     speed = outcome.samplesPerSecond;
     post({ type: 'secure-done', taskId: task.task_id, jobId: task.job_id, round: task.round, samplesPerSecond: outcome.samplesPerSecond });
     return;

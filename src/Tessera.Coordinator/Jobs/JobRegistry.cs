@@ -296,9 +296,11 @@ public sealed class JobHandle(string id, string joinToken, DateTimeOffset create
         ResultUrl = $"{baseUrl}/api/v1/tasks/{t.Id}/result",
         Upload = Setup.Spec.Upload.ForTask(),
         ServerControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}" : null,
-        ClientControlUrl = Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
+        // Under secure aggregation the worker keeps its own c_i: the coordinator never sees Δc_i to advance it.
+        ClientControlUrl = Setup.UsesControlVariates && t.Secure is null ? $"{baseUrl}/api/v1/controls/{Id}/{t.Version}/workers/{t.WorkerId}" : null,
         Verifies = t.VerifiesTask is { } task ? new VerificationRef(task, t.VerifiesWorker!) : null,
         Privacy = Setup.Plan.Privacy is { IsLocal: true } p ? new LocalPrivacyTask(p.Spec.Clip, p.NoiseMultiplier) : null,
-        SecureAggregation = t.Secure is { } slot ? SecureRoundPlan.Task(Setup, Id, t.Round, slot, $"{baseUrl}/api/v1/tasks/{t.Id}/secagg") : null,
+        SecureAggregation = t.Secure is { } slot ? SecureRoundPlan.Task(Setup, Id, t.Round, slot, $"{baseUrl}/api/v1/tasks/{t.Id}/secagg",
+            Setup.UsesControlVariates ? $"{baseUrl}/api/v1/controls/{Id}/rounds/{t.Round}/workers/{t.WorkerId}" : null) : null,
     };
 }

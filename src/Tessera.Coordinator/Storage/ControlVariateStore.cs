@@ -12,6 +12,8 @@ namespace Tessera.Coordinator.Storage;
 /// checkpoint, before the checkpoint and the database commit. A c_i file is valid only when its round is
 /// committed (round ≤ the job's recorded version) and that list names the worker, so after a kill -9 the
 /// files of an interrupted round are ignored (never applied) and those of a completed round are kept (never lost).
+/// Under secure aggregation the coordinator never sees Δc_i: the worker keeps c_i and asks the same list whether its
+/// round counted it (<see cref="WasCounted"/>).
 /// </summary>
 public sealed class ControlVariateStore(BlobStore blobs)
 {
@@ -72,6 +74,9 @@ public sealed class ControlVariateStore(BlobStore blobs)
     /// <summary>At round close, before the checkpoint: the workers whose c_i the round counted.</summary>
     public void PutCounted(string job, int round, IEnumerable<string> workers) =>
         BlobStore.WriteAtomic(CountedPath(job, round), JsonSerializer.SerializeToUtf8Bytes(workers.Order(StringComparer.Ordinal).ToArray()));
+
+    /// <summary>Whether committed round <paramref name="round"/> counted the worker (secure rounds: the worker then keeps its own c_i).</summary>
+    public bool WasCounted(string job, int round, string worker) => Counted(job, round).Contains(worker);
 
     HashSet<string> Counted(string job, int round)
     {

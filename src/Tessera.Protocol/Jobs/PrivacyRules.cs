@@ -50,7 +50,6 @@ internal static class PrivacyRules
         string? why = spec.Strategy.Name switch
         {
             "fedbuff" => "fedbuff folds stale updates one by one as they come; secure aggregation needs a cohort that masks together (per buffer is not built yet)",
-            "scaffold" => "masking scaffold's control-variate deltas beside the model delta is not built yet",
             "fedsgd" => "the coordinator does not serve full-batch jobs",
             _ => null,
         };

@@ -108,6 +108,9 @@ public sealed record DeclineRequest
 /// <summary>Continue = false tells the worker its task is no longer wanted (round closed, job paused).</summary>
 public sealed record HeartbeatResponse(bool Continue);
 
+/// <summary>SCAFFOLD under secure aggregation: whether a committed round counted this worker's input (and so its Δc_i).</summary>
+public sealed record ControlCounted(int Round, bool Counted);
+
 /// <summary>PendingAudit: the update is held until other workers have re-run its task (replay: workers); it counts once they agree.</summary>
 public sealed record ResultResponse(bool Accepted, string TaskId, int Round, int UpdatesInRound, bool PendingAudit = false);
 

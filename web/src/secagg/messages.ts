@@ -22,6 +22,10 @@ export interface SecureAggregationTask {
   noise_std?: number;
   /** FedNova: the update is scaled by this over the client's local steps before clipping; 0: not normalized. */
   reference_steps?: number;
+  /** SCAFFOLD: Δc_i is masked after the update, times this, clipped to `clip`; 0: no control variates. */
+  control_scale?: number;
+  /** SCAFFOLD: once the round has closed, GET this to learn whether it counted this tab's input ({ round, counted }). */
+  counted_url?: string | null;
 }
 
 export interface AdvertisedKeys { client: number; encryption_key: string; mask_key: string }

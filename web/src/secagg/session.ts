@@ -6,7 +6,7 @@ import type { CoordinatorClient } from '../api';
 import { RefusedError } from '../api';
 import { SecAggClient } from './client';
 import { AddressedShares, MaskedUpload, NeighbourKeys, SecureAggregationTask, UnmaskRequest } from './messages';
-import { encodeUpdate } from './update-format';
+import { boundedControl, encodeUpdate } from './update-format';
 
 export type StageListener = (stage: string) => void;
 
@@ -30,11 +30,17 @@ export class SecureSession {
     return s;
   }
 
-  /** Stages 3 and 4: the clipped, weighted (and, with distributed DP, noised) update masked; then this tab's shares for the unmasking. */
-  async finish(parts: Float32Array[], samples: number, steps: number, meanLoss: number, samplesPerSecond: number, signal: AbortSignal, onStage: StageListener): Promise<void> {
+  /**
+   * Stages 3 and 4: the clipped, weighted (and, with distributed DP, noised) update masked, with SCAFFOLD's Δc_i beside
+   * it; then this tab's shares for the unmasking. Returns the bounded Δc_i the round sums (undefined without one).
+   */
+  async finish(parts: Float32Array[], samples: number, steps: number, meanLoss: number, samplesPerSecond: number, signal: AbortSignal, onStage: StageListener,
+    controlDelta?: Float32Array): Promise<Float32Array | undefined> {
     const url = this.task.stage_url;
+    const controls = (this.task.control_scale ?? 0) > 0;
+    if (controls && !controlDelta) throw new Error("the round masks SCAFFOLD's control delta, but this task trained without control variates");
     onStage('masking the update');
-    const input = await this.party.maskInput(this.shares!, encodeUpdate(parts, samples, steps, this.task));
+    const input = await this.party.maskInput(this.shares!, encodeUpdate(parts, samples, steps, this.task, undefined, undefined, controls ? controlDelta : undefined));
     const upload: MaskedUpload = { input, steps, mean_loss: Number.isFinite(meanLoss) ? meanLoss : 0, samples_per_second: samplesPerSecond };
     onStage(`sending the masked update (${Math.round(input.words.length * 3 / 4)} bytes)`);
     await this.api.postStage(`${url}/input`, upload, signal);
@@ -43,6 +49,7 @@ export class SecureSession {
     onStage(`unmasking (${request.survivors?.length ?? 0} survivors, ${request.dropped?.length ?? 0} dropped)`);
     await this.api.postStage(`${url}/unmask`, await this.party.unmask(request), signal);
     onStage('done');
+    return controls ? boundedControl(controlDelta!, this.task) : undefined;
   }
 }
 

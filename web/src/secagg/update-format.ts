@@ -3,6 +3,7 @@
 // clipped to L2 norm `clip`, scaled by its weight w = min(1, samples / weight_cap) in
 // 1/65535ths (1 when weight_cap is 0), given N(0, noise_std²) per coordinate, quantized over [−range, range]; then
 // two integer lanes: round(w · 65535) (at least 1), and 1 if the update was within `clip` before clipping, else 0.
+// SCAFFOLD (control_scale > 0): Δc_i follows the update, unweighted, as Δc_i · control_scale clipped to `clip`.
 import { gaussians, uniforms } from '../local-privacy';
 import { SecureAggregationTask } from './messages';
 import { SecureQuantizer } from './quantizer';
@@ -10,22 +11,46 @@ import { SecureQuantizer } from './quantizer';
 export const WEIGHT_LEVELS = 65535;
 const LANES = 2;
 
-export function lengthFor(modelLength: number): number { return modelLength + LANES; }
+export function lengthFor(modelLength: number, controls = false): number { return (controls ? 2 * modelLength : modelLength) + LANES; }
+
+function hasControls(task: SecureAggregationTask): boolean { return (task.control_scale ?? 0) > 0; }
+
+/**
+ * SCAFFOLD: Δc_i as the round counts it, scaled so that control_scale · Δc_i has L2 norm at most `clip`; what the tab
+ * adds to its own c_i once the round counted it.
+ */
+export function boundedControl(controlDelta: Float32Array, task: SecureAggregationTask): Float32Array {
+  const s = task.control_scale ?? 0;
+  if (!(s > 0)) throw new Error('this round carries no control variates');
+  const x = new Float32Array(controlDelta.length);
+  const scale = Math.fround(s), inverse = Math.fround(1 / s);
+  for (let i = 0; i < x.length; i++) x[i] = controlDelta[i] * scale;
+  clipInPlace(x, task.clip);
+  for (let i = 0; i < x.length; i++) x[i] *= inverse;
+  return x;
+}
 
 /** The quantizer of a task, checked against the round's parameters as the .NET format checks it. */
 export function quantizerFor(modelLength: number, task: SecureAggregationTask): SecureQuantizer {
   const quantizer = new SecureQuantizer(task.range, task.quantization_bits, task.parameters.clients);
   if (quantizer.bits !== task.parameters.bits) throw new Error(`q = ${task.quantization_bits} for ${task.parameters.clients} clients makes b = ${quantizer.bits}, but the round uses b = ${task.parameters.bits}`);
   if (quantizer.maxLane < WEIGHT_LEVELS) throw new Error(`b = ${quantizer.bits} leaves lanes below ${WEIGHT_LEVELS}; use at least 15 quantization bits`);
-  if (task.parameters.length !== lengthFor(modelLength)) throw new Error(`the round masks ${task.parameters.length} words; a model of ${modelLength} needs ${lengthFor(modelLength)}`);
+  const length = lengthFor(modelLength, hasControls(task));
+  if (task.parameters.length !== length) throw new Error(`the round masks ${task.parameters.length} words; a model of ${modelLength} needs ${length}`);
   return quantizer;
 }
 
-/** The client's words from its update (the parts, in the artifact's parameter order, are not modified). */
+/**
+ * The client's words from its update (the parts, in the artifact's parameter order, are not modified), and with
+ * SCAFFOLD its flat Δc_i (required exactly when the round carries control variates).
+ */
 export function encodeUpdate(parts: Float32Array[], samples: number, steps: number, task: SecureAggregationTask,
-  uniform: () => number = unitInterval(), gaussian: () => number = gaussians()): Uint32Array {
+  uniform: () => number = unitInterval(), gaussian: () => number = gaussians(), controlDelta?: Float32Array): Uint32Array {
   const length = parts.reduce((n, p) => n + p.length, 0);
   const quantizer = quantizerFor(length, task);
+  if (hasControls(task) !== (controlDelta !== undefined)) {
+    throw new Error(hasControls(task) ? "this round masks SCAFFOLD's control delta beside the update; none was given" : 'this round carries no control variates');
+  }
   const x = new Float32Array(length);
   let at = 0;
   for (const p of parts) { x.set(p, at); at += p.length; }
@@ -43,10 +68,17 @@ export function encodeUpdate(parts: Float32Array[], samples: number, steps: numb
   }
   const sigma = task.noise_std ?? 0;
   if (sigma > 0) for (let i = 0; i < length; i++) x[i] += sigma * gaussian();
-  const words = new Uint32Array(length + LANES);
+  const words = new Uint32Array(lengthFor(length, controlDelta !== undefined));
   quantizer.quantize(x, words, uniform);
-  words[length] = lane;
-  words[length + 1] = within ? 1 : 0;
+  let lanes = length;
+  if (controlDelta) {
+    const c = boundedControl(controlDelta, task), scale = Math.fround(task.control_scale!);
+    for (let i = 0; i < c.length; i++) c[i] *= scale;
+    quantizer.quantize(c, words.subarray(length), uniform);
+    lanes += length;
+  }
+  words[lanes] = lane;
+  words[lanes + 1] = within ? 1 : 0;
   return words;
 }
 

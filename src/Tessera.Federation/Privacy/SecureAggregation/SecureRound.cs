@@ -178,11 +178,13 @@ public sealed class SecureRound
     public static RoundAggregate Unmasked(SecureUpdateFormat format, uint[] words, int inputs, int round, long totalSamples,
         Planning.PrivacyPlan? privacy, Tessera.Data.DeterministicRandom noise, double stepScale = 1)
     {
-        var (sum, weights, within) = format.Decode(words, inputs);
+        var (sum, weights, within, controls) = format.Decode(words, inputs);
         if (privacy is null)
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(sum, (float)(stepScale / weights), sum);
-            return new RoundAggregate(round, sum, inputs, totalSamples);
+            // SCAFFOLD's Δc is averaged unweighted, as Scaffold folds it in the clear.
+            if (controls is not null) System.Numerics.Tensors.TensorPrimitives.Multiply(controls, 1f / inputs, controls);
+            return new RoundAggregate(round, sum, inputs, totalSamples, ControlVariateDelta: controls);
         }
         if (stepScale != 1) throw new ArgumentException("DP-FedAvg's mean is not step-normalized (fednova with privacy.dp is refused)", nameof(stepScale));
         double clip = format.Task.Clip;

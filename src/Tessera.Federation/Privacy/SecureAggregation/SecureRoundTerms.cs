@@ -17,24 +17,38 @@ public static class SecureRoundTerms
     {
         var s = spec.Privacy.SecureAggregation ?? throw new ArgumentException("the job has no privacy.secure_aggregation");
         int bits = SecureQuantizer.BitsFor(s.Bits, cohort);
-        return SecAggPlan.Create(jobId, round, cohort, SecureUpdateFormat.LengthFor(modelLength), bits, s.Neighbours, s.Threshold,
+        return SecAggPlan.Create(jobId, round, cohort, SecureUpdateFormat.LengthFor(modelLength, HasControls(spec)), bits, s.Neighbours, s.Threshold,
             graphSeed: HashCode.Combine(jobId, round, attempt));
     }
 
     /// <param name="client">This party's number, 1..<paramref name="cohort"/>.</param>
     /// <param name="referenceSteps">FedNova's common step scale (<see cref="ReferenceSteps"/>); 0 for every other strategy.</param>
+    /// <param name="controlScale">SCAFFOLD's scale of Δc_i (<see cref="ControlScale"/>); 0 for every other strategy.</param>
+    /// <param name="countedUrl">SCAFFOLD: where the worker asks whether its input counted (<see cref="SecureAggregationTask.CountedUrl"/>).</param>
     public static SecureAggregationTask Task(JobSpec spec, PrivacyPlan? dp, int modelLength, string jobId, int round, int attempt, int client, int cohort,
-        double weightCap, double clip, string stageUrl, double referenceSteps = 0)
+        double weightCap, double clip, string stageUrl, double referenceSteps = 0, double controlScale = 0, string? countedUrl = null)
     {
+        if (HasControls(spec) != controlScale > 0) throw new ArgumentException($"strategy {spec.Strategy.Name} with a control scale of {controlScale}", nameof(controlScale));
         double noise = dp is { Spec.Mode: DpSpec.Distributed } ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
         return new SecureAggregationTask
         {
             Parameters = Parameters(spec, modelLength, jobId, round, cohort, attempt), Client = client, StageUrl = stageUrl, Clip = clip,
             // A clipped coordinate is within ±C; its noise share within ±5σ but for one in ~3.5 million.
             Range = clip + 5 * noise, QuantizationBits = spec.Privacy.SecureAggregation!.Bits, WeightCap = weightCap, NoiseStd = noise,
-            ReferenceSteps = referenceSteps,
+            ReferenceSteps = referenceSteps, ControlScale = controlScale, CountedUrl = countedUrl,
         };
     }
+
+    /// <summary>SCAFFOLD masks its control-variate deltas beside the update.</summary>
+    public static bool HasControls(JobSpec spec) => spec.Strategy.Name == "scaffold";
+
+    /// <summary>
+    /// SCAFFOLD's scale of Δc_i: lr·K turns a control delta into a model update's units (option II: Δc_i = −c − Δy/(K·lr)),
+    /// and Δc_i is the difference of two such, so half of lr·K fits it within the update's clip. K is the cohort's largest
+    /// step count. 0 for every other strategy.
+    /// </summary>
+    public static double ControlScale(JobSpec spec, IEnumerable<int> steps) =>
+        HasControls(spec) ? spec.Local.LearningRate * Math.Max(1, steps.DefaultIfEmpty(1).Max()) / 2 : 0;
 
     /// <summary>
     /// FedNova normalizes each update by its local steps; the clients scale to the cohort's largest step count, so a
@@ -43,8 +57,12 @@ public static class SecureRoundTerms
     public static double ReferenceSteps(JobSpec spec, IEnumerable<int> steps) =>
         spec.Strategy.Name == "fednova" ? Math.Max(1, steps.DefaultIfEmpty(1).Max()) : 0;
 
-    /// <summary>DP bounds each client's influence, so the mean is unweighted (0); otherwise clients weigh by samples, up to the largest of the cohort's.</summary>
-    public static double WeightCap(PrivacyPlan? dp, IEnumerable<long> samples) => dp is null ? samples.DefaultIfEmpty(1).Max() : 0;
+    /// <summary>
+    /// DP bounds each client's influence, so the mean is unweighted (0), as SCAFFOLD's means are; otherwise clients weigh
+    /// by samples, up to the largest of the cohort's.
+    /// </summary>
+    public static double WeightCap(JobSpec spec, PrivacyPlan? dp, IEnumerable<long> samples) =>
+        dp is null && !HasControls(spec) ? samples.DefaultIfEmpty(1).Max() : 0;
 
     /// <summary>The bound updates are clipped to: DP's (this round's, with adaptive clipping), else privacy.secure_aggregation.clip.</summary>
     public static double Clip(JobSpec spec, IStrategy strategy, GlobalModel model) =>

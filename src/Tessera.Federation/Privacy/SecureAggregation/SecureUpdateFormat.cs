@@ -25,24 +25,45 @@ public sealed class SecureUpdateFormat
         if (Quantizer.Bits != task.Parameters.Bits)
             throw new ArgumentException($"q = {task.QuantizationBits} for {task.Parameters.Clients} clients makes b = {Quantizer.Bits}, but the round uses b = {task.Parameters.Bits}");
         if (Quantizer.MaxLane < WeightLevels) throw new ArgumentException($"b = {Quantizer.Bits} leaves lanes below {WeightLevels}; use at least 15 quantization bits");
-        if (task.Parameters.Length != Length) throw new ArgumentException($"the round masks {task.Parameters.Length} words; a model of {modelLength} needs {Length}");
+        if (task.ControlScale < 0 || !double.IsFinite(task.ControlScale)) throw new ArgumentException($"the control scale is {task.ControlScale}; it must be 0 (none) or positive");
+        if (task.Parameters.Length != Length) throw new ArgumentException($"the round masks {task.Parameters.Length} words; a model of {modelLength} {(HasControls ? "with control variates " : "")}needs {Length}");
     }
 
     public int ModelLength { get; }
     public SecureAggregationTask Task { get; }
     public SecureQuantizer Quantizer { get; }
-    /// <summary>Words per input: the coordinates, then the weight and within-bound lanes.</summary>
-    public int Length => ModelLength + Lanes;
+    /// <summary>SCAFFOLD: the input carries the control-variate delta after the update.</summary>
+    public bool HasControls => Task.ControlScale > 0;
+    /// <summary>Words per input: the coordinates (twice with control variates), then the weight and within-bound lanes.</summary>
+    public int Length => LengthFor(ModelLength, HasControls);
 
-    public static int LengthFor(int modelLength) => modelLength + Lanes;
+    public static int LengthFor(int modelLength, bool controls = false) => (controls ? 2 * modelLength : modelLength) + Lanes;
+
+    /// <summary>
+    /// SCAFFOLD: Δc_i as the round counts it, scaled so that s·Δc_i has L2 norm at most C (one client moves c by a
+    /// bounded amount, as it moves the model). The client adds this, not its raw Δc_i, to its c_i once the round
+    /// counted it, so c stays the mean of the c_i.
+    /// </summary>
+    public float[] BoundedControl(ReadOnlySpan<float> controlDelta)
+    {
+        if (!HasControls) throw new InvalidOperationException("this round carries no control variates");
+        if (controlDelta.Length != ModelLength) throw new ArgumentException($"the control delta has {controlDelta.Length} values; the model {ModelLength}");
+        var x = controlDelta.ToArray();
+        TensorPrimitives.Multiply(x, (float)Task.ControlScale, x);
+        UpdateClipping.ClipInPlace(x, Task.Clip);
+        TensorPrimitives.Multiply(x, (float)(1 / Task.ControlScale), x);
+        return x;
+    }
 
     /// <summary>
     /// The client's words from its flat update (not modified) after <paramref name="steps"/> local steps.
-    /// <paramref name="noise"/> draws the DP share.
+    /// <paramref name="noise"/> draws the DP share; <paramref name="controlDelta"/> is SCAFFOLD's Δc_i (required exactly when the round carries control variates).
     /// </summary>
-    public uint[] Encode(ReadOnlySpan<float> update, long samples, int steps, Random rounding, Tessera.Data.DeterministicRandom noise)
+    public uint[] Encode(ReadOnlySpan<float> update, long samples, int steps, Random rounding, Tessera.Data.DeterministicRandom noise, float[]? controlDelta = null)
     {
         if (update.Length != ModelLength) throw new ArgumentException($"the update has {update.Length} values; the model {ModelLength}");
+        if (HasControls != controlDelta is not null)
+            throw new ArgumentException(HasControls ? "this round masks SCAFFOLD's control delta beside the update; none was given" : "this round carries no control variates");
         var x = update.ToArray();
         if (Task.ReferenceSteps > 0) TensorPrimitives.Multiply(x, (float)(Task.ReferenceSteps / Math.Max(1, steps)), x);
         bool within = UpdateClipping.ClipInPlace(x, Task.Clip);
@@ -51,8 +72,16 @@ public sealed class SecureUpdateFormat
         GaussianNoise.AddInPlace(x, Task.NoiseStd, noise);
         var words = new uint[Length];
         Quantizer.Quantize(x, words, rounding);
-        words[ModelLength] = lane;
-        words[ModelLength + 1] = within ? 1u : 0u;
+        int lanes = ModelLength;
+        if (controlDelta is not null)
+        {
+            var c = BoundedControl(controlDelta);
+            TensorPrimitives.Multiply(c, (float)Task.ControlScale, c);
+            Quantizer.Quantize(c, words.AsSpan(ModelLength), rounding);
+            lanes += ModelLength;
+        }
+        words[lanes] = lane;
+        words[lanes + 1] = within ? 1u : 0u;
         return words;
     }
 
@@ -78,12 +107,24 @@ public sealed class SecureUpdateFormat
         return weights > 0 ? weightedSteps / weights / Task.ReferenceSteps : 1;
     }
 
-    /// <summary>The float sum of <paramref name="inputs"/> clients' (weighted, clipped, noised) updates, Σw and how many were within C.</summary>
-    public (float[] Sum, double WeightSum, int WithinBound) Decode(ReadOnlySpan<uint> sum, int inputs)
+    /// <summary>
+    /// The float sum of <paramref name="inputs"/> clients' (weighted, clipped, noised) updates, Σw and how many were
+    /// within C; with control variates also the sum of their bounded Δc_i (null otherwise).
+    /// </summary>
+    public (float[] Sum, double WeightSum, int WithinBound, float[]? ControlSum) Decode(ReadOnlySpan<uint> sum, int inputs)
     {
         if (sum.Length != Length) throw new ArgumentException($"the sum has {sum.Length} words, not {Length}");
         var values = new float[ModelLength];
         Quantizer.Dequantize(sum, inputs, values);
-        return (values, sum[ModelLength] / (double)WeightLevels, (int)sum[ModelLength + 1]);
+        float[]? controls = null;
+        int lanes = ModelLength;
+        if (HasControls)
+        {
+            controls = new float[ModelLength];
+            Quantizer.Dequantize(sum.Slice(ModelLength), inputs, controls);
+            TensorPrimitives.Multiply(controls, (float)(1 / Task.ControlScale), controls);
+            lanes += ModelLength;
+        }
+        return (values, sum[lanes] / (double)WeightLevels, (int)sum[lanes + 1], controls);
     }
 }

@@ -26,6 +26,16 @@ public sealed record SecureAggregationTask
     /// step-normalized directions at a common scale (the round's largest assigned steps); 0: not normalized.
     /// </summary>
     public double ReferenceSteps { get; init; }
+    /// <summary>
+    /// SCAFFOLD: the control-variate delta Δc_i is masked after the update, multiplied by this (lr · the round's
+    /// largest steps / 2, so it reads in the update's units) and clipped to <see cref="Clip"/>; 0: no control variates.
+    /// </summary>
+    public double ControlScale { get; init; }
+    /// <summary>
+    /// SCAFFOLD: the worker keeps its own c_i (the coordinator never sees Δc_i). Once the round has closed it GETs this
+    /// to learn whether its input counted, and only then adds its Δc_i to c_i.
+    /// </summary>
+    public string? CountedUrl { get; init; }
 }
 
 /// <summary>Stage 3 as a worker uploads it: the masked words, and what the round's record may know in the clear (its steps and losses).</summary>

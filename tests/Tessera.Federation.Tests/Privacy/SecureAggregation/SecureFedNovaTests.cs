@@ -62,7 +62,7 @@ public class SecureFedNovaTests
         Assert.Equal(40, task.ReferenceSteps);
         var format = new SecureUpdateFormat(4, task);
         // 0.1 after 10 steps is 0.4 at the reference 40: within the clip of 1, not clipped.
-        var (sum, weights, within) = format.Decode(format.Encode([0.1f, 0f, 0f, 0f], 400, 10, new Random(1), new Tessera.Data.DeterministicRandom(1)), 1);
+        var (sum, weights, within, _) = format.Decode(format.Encode([0.1f, 0f, 0f, 0f], 400, 10, new Random(1), new Tessera.Data.DeterministicRandom(1)), 1);
         Assert.Equal(0.4, sum[0], 3);
         Assert.Equal(1, within);
         Assert.Equal(1, weights, 4);
