@@ -173,6 +173,29 @@ public sealed class BrowserSecAggConformanceTests
         Assert.Equal([49151u, 0u], webWords[^2..]);
         for (int i = 0; i < update.Length; i++) Assert.True(Math.Abs((long)netWords[i] - webWords[i]) <= 1, $"word {i}: .NET {netWords[i]}, browser {webWords[i]}");
         Assert.Equal([65535u, 1u], web.GetProperty("within").EnumerateArray().Select(e => e.GetUInt32()).ToArray());
+
+        // SCAFFOLD: Δc_i follows the update as Δc_i · control_scale clipped to C, and both sides bound it alike
+        // (‖[8, −6, 0, 0, 0, 0]‖ · 0.5 = 5 > 2: clipped to 2, so Δc_i becomes [3.2, −2.4, 0, ...]).
+        var sc = task with { Parameters = task.Parameters with { Length = SecureUpdateFormat.LengthFor(6, controls: true) }, ControlScale = 0.5, WeightCap = 0 };
+        float[] dc = [8f, -6f, 0f, 0f, 0f, 0f];
+        var scFormat = new SecureUpdateFormat(small.Length, sc);
+        var netSc = scFormat.Encode(small, 600, 32, new Random(1), new Tessera.Data.DeterministicRandom(1), dc);
+        Assert.Equal([3.2f, -2.4f, 0f, 0f, 0f, 0f], scFormat.BoundedControl(dc).Select(v => MathF.Round(v, 5)));
+        web = Run(browser, $$"""
+            const task = {{JsonSerializer.Serialize(sc, WireJson.Options)}};
+            const dc = new Float32Array([8, -6, 0, 0, 0, 0]);
+            const words = m.format.encodeUpdate([new Float32Array([0.4, 0.2, -0.2, 0, 0, 0])], 600, 32, task, undefined, undefined, dc);
+            let refused = false;
+            try { m.format.encodeUpdate([new Float32Array([0.4, 0.2, -0.2, 0, 0, 0])], 600, 32, task); } catch { refused = true; }
+            return { words: Array.from(words), bounded: Array.from(m.format.boundedControl(dc, task)), refused };
+            """);
+        var webSc = web.GetProperty("words").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
+        Assert.Equal(netSc.Length, webSc.Length);
+        Assert.Equal(14, webSc.Length);
+        for (int i = 0; i < netSc.Length - 2; i++) Assert.True(Math.Abs((long)netSc[i] - webSc[i]) <= 1, $"scaffold word {i}: .NET {netSc[i]}, browser {webSc[i]}");
+        Assert.Equal(netSc[^2..], webSc[^2..]);
+        Assert.Equal(scFormat.BoundedControl(dc), web.GetProperty("bounded").EnumerateArray().Select(e => e.GetSingle()).ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+        Assert.True(web.GetProperty("refused").GetBoolean(), "the browser masked a scaffold round's update without its control delta");
     }
 
     [Fact]

@@ -8,27 +8,33 @@ namespace Tessera.Browser.Tests;
 /// <summary>
 /// A secure round (privacy.secure_aggregation) of two browser tabs and two .NET workers: their masks cancel only if
 /// the browser's SecAgg+ (web/src/secagg/) matches the .NET one bit for bit, and the tabs never upload in the clear.
-/// The job is FedNova on shards of very different sizes, so every party also scales its update by the round's
-/// reference steps over its own before masking (plain FedAvg is the same path without that scaling).
+/// One job is FedNova on shards of very different sizes, so every party also scales its update by the round's
+/// reference steps over its own before masking (plain FedAvg is the same path without that scaling). The other is
+/// SCAFFOLD on label-skewed shards: every party masks its control-variate delta beside its update, keeps c_i itself,
+/// and asks whether the round counted it before it keeps the new one.
 /// </summary>
 [Collection("browser")]
 public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
 {
     const int Rounds = 3;
 
-    [Fact]
-    public async Task Two_browser_tabs_and_two_dotnet_workers_train_with_secure_aggregation_and_the_tabs_never_upload_in_the_clear()
+    [Theory]
+    [InlineData("fednova", "quantity", 0.75)]
+    [InlineData("scaffold", "pathological", 0.6)]
+    public async Task Two_browser_tabs_and_two_dotnet_workers_train_with_secure_aggregation_and_the_tabs_never_upload_in_the_clear(
+        string strategy, string partition, double accuracy)
     {
         await using var c = await TestCoordinator.Start();
+        bool scaffold = strategy == "scaffold";
         var job = await c.CreateJob($$"""
-            name: browser-secagg
+            name: browser-secagg-{{strategy}}
             model: logreg
             rounds: {{Rounds}}
             clients_per_round: 4
             min_clients: 4
             deadline_seconds: 180
-            data: { clients: 4, train_samples: 4000, partition: quantity }
-            strategy: { name: fednova }
+            data: { clients: 4, train_samples: 4000, partition: {{partition}} }
+            strategy: { name: {{strategy}} }
             local: { epochs: 1, batch_size: 20, lr: 0.1 }
             verification: { replay: off }
             privacy: { secure_aggregation: { clip: 100, stage_seconds: 30 } }
@@ -55,7 +61,7 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
             output.WriteLine($"test accuracy by round: {string.Join(", ", rounds.Select(r => $"{r.TestAccuracy:P2}"))}");
             Assert.Equal(Rounds, rounds.Count);
             Assert.All(rounds, r => Assert.Equal(4, r.Updates));
-            Assert.True(rounds[^1].TestAccuracy >= 0.75, $"test accuracy after {Rounds} secure rounds: {rounds[^1].TestAccuracy:P2}");
+            Assert.True(rounds[^1].TestAccuracy >= accuracy, $"test accuracy after {Rounds} secure rounds: {rounds[^1].TestAccuracy:P2}");
             var workers = await c.Workers();
             var ledger = await c.Ledger(job.Id);
             string RuntimeOf(string id) => workers.First(w => w.Id == id).Runtime;
@@ -83,9 +89,18 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
                     Assert.Equal(Rounds, sent.Count(r => r.Page == page && r.Method == "POST" && stagePosts.IsMatch(r.Url.AbsolutePath) && r.Url.AbsolutePath.EndsWith("/" + stage, StringComparison.Ordinal)));
             Assert.All(sent.Where(r => r.Url.AbsolutePath.Contains("/secagg/", StringComparison.Ordinal)), r =>
                 Assert.True(r.Method == "POST" ? stagePosts.IsMatch(r.Url.AbsolutePath) : stageGets.IsMatch(r.Url.AbsolutePath) && r.Url.Query == "?wait=20", $"{r.Method} {r.Url}"));
-            // A masked input is the model's words plus two lanes, 4 bytes each, base64 in JSON: about 4/3 · 4 · 7852 bytes.
+            // A masked input is the model's words (twice with SCAFFOLD's Δc_i) plus two lanes, 4 bytes each, base64 in JSON.
+            int words = (scaffold ? 2 * 7850 : 7850) + 2;
             var input = sent.First(r => r.Method == "POST" && r.Url.AbsolutePath.EndsWith("/secagg/input", StringComparison.Ordinal));
-            Assert.InRange(input.Body.Length, 4 * 7852 * 4 / 3, 4 * 7852 * 4 / 3 + 400);
+            Assert.InRange(input.Body.Length, 4 * words * 4 / 3, 4 * words * 4 / 3 + 400);
+            // SCAFFOLD: a tab never fetches c_i from the coordinator (it holds none); it asks, at each next task, whether
+            // the round before counted it.
+            Assert.DoesNotContain(sent, r => Regex.IsMatch(r.Url.AbsolutePath, "^/api/v1/controls/[^/]+/[0-9]+/workers/"));
+            var asked = new Regex("^/api/v1/controls/[^/]+/rounds/([0-9]+)/workers/[^/]+$");
+            foreach (var page in new[] { "tab-0", "tab-1" })
+                Assert.Equal(scaffold ? Enumerable.Range(1, Rounds - 1) : [],
+                    sent.Where(r => r.Page == page && r.Method == "GET" && asked.IsMatch(r.Url.AbsolutePath))
+                        .Select(r => int.Parse(asked.Match(r.Url.AbsolutePath).Groups[1].Value)).Order());
         }
         finally
         {

@@ -31,7 +31,9 @@ public sealed class RoundCloser(string jobId, JobSetup setup, BlobStore blobs, R
         metrics.AggregationMs.Record(aggregationMs);
         var eval = Evaluates(r.Round) ? Evaluate(next) : null;
         // SCAFFOLD: which workers' c_i this round counted, written before the checkpoint and the commit (ControlVariateStore).
-        if (setup.UsesControlVariates) new ControlVariateStore(blobs).PutCounted(jobId, r.Round, partials?.SelectMany(p => p.ClientIds) ?? r.Contributors);
+        // A secure round folds nothing into node partials: its survivors are the round's contributors.
+        if (setup.UsesControlVariates)
+            new ControlVariateStore(blobs).PutCounted(jobId, r.Round, r.Secure is null && partials is not null ? partials.SelectMany(p => p.ClientIds) : r.Contributors);
         blobs.PutCheckpoint(jobId, setup.Template, next);
         var row = r.Closed(jobId, aggregationMs, eval, fates, aggregate.Privacy is { } dp ? (dp, setup.Plan.Privacy!.SpentAfter(next.Version)) : null);
         return new ClosedRound(next, row, eval, next.Version >= setup.Plan.RoundLimit);
