@@ -89,7 +89,7 @@ internal sealed class FedBuffLoop(Simulator sim)
             var inFlight = _running.UnorderedItems.Select(x => x.Element.Work).OfType<Task>().ToArray();
             try { Task.WaitAll(inFlight); } catch (AggregateException) { }
         }
-        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, buffer.Current, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, StoppedEarly: log.StoppedEarly);
+        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, buffer.Current, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, StoppedEarly: log.StoppedEarly(buffer.Current));
     }
 
     void Start(int? pick, GlobalModel model, double now, SemaphoreSlim slots)

@@ -170,7 +170,8 @@ internal sealed class MetricsLog(Simulator sim)
     double _wallBefore;   // wall time of the runs this one continues
     public List<RoundMetrics> Rounds { get; } = new();
     public StopRule Stop { get; } = new(sim.Spec.TargetAccuracy, sim.Spec.Patience);
-    public string? StoppedEarly => Stop.ReachedAt is null ? Stop.Reason ?? sim.Plan.Privacy?.StopReason(Rounds.LastOrDefault()?.Round ?? 0, sim.Options.Rounds ?? sim.Spec.Rounds) : null;
+    /// <summary>Why the run ended before its last round without reaching the target (patience, or the privacy budget at <paramref name="final"/>).</summary>
+    public string? StoppedEarly(GlobalModel final) => Stop.ReachedAt is null ? Stop.Reason ?? sim.Plan.Privacy?.StopReason(final, sim.Options.Rounds ?? sim.Spec.Rounds) : null;
     public double WallSeconds => _wallBefore + _wall.Elapsed.TotalSeconds;
 
     /// <summary>Takes over the rounds recorded before a checkpoint (not re-announced: they were reported when run).</summary>

@@ -51,7 +51,8 @@ internal sealed class SyncRounds(Simulator sim)
         }
         var tally = new RoundTally();
 
-        for (int round = first; round <= sim.Rounds && !log.Stop.Stopped; round++)
+        // sim.Rounds is the budget's limit with every round as planned; a short round (dropouts under distributed noise) may end it sooner.
+        for (int round = first; round <= sim.Rounds && !log.Stop.Stopped && sim.Plan.Privacy?.Exhausted(model) != true; round++)
         {
             cancel.ThrowIfCancellationRequested();
             tally.Reset();
@@ -73,7 +74,7 @@ internal sealed class SyncRounds(Simulator sim)
                     var aggregate = aggregator.Finish();
                     if (aggregator is SecureRoundAggregator secure) CountControls(secure.CountedControls);
                     model = strategy.Apply(model, aggregate);
-                    tally.Privacy = PrivacyOf(aggregate, round);
+                    tally.Privacy = PrivacyOf(aggregate, model);
                     if (sim.Robust is { } robust)
                         tally.Robust = RobustRoundStats.From(robust.LastFates, id => sim.Attack?.IsByzantine(Simulator.ClientIndex(id)) == true);
                 }
@@ -85,7 +86,7 @@ internal sealed class SyncRounds(Simulator sim)
                     new Dictionary<int, float[]>(_clientControl), CopyOf(sim.Compression?.Residuals), clock, updates, log.WallSeconds, log.Rounds.ToArray(), log.Stop.ReachedAt,
                     sim.Local?.Snapshot(), sim.Momenta?.Snapshot().Momenta));
         }
-        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly);
+        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, model, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, _clientControl.Count, log.StoppedEarly(model));
     }
 
     /// <summary>
@@ -103,12 +104,12 @@ internal sealed class SyncRounds(Simulator sim)
         }
     }
 
-    /// <summary>What a private round spent: the job's ε after this many releases, or in local mode the most-used client's.</summary>
-    PrivacyRoundStats? PrivacyOf(RoundAggregate aggregate, int round)
+    /// <summary>What a private round spent: the job's ε after the releases that made <paramref name="model"/>, or in local mode the most-used client's.</summary>
+    PrivacyRoundStats? PrivacyOf(RoundAggregate aggregate, GlobalModel model)
     {
         if (sim.Plan.Privacy is not { } plan || aggregate.Privacy is not { } p) return null;
-        long releases = plan.IsLocal ? (_participations.Count == 0 ? 0 : _participations.Values.Max()) : round;
-        return new PrivacyRoundStats(plan.SpentAfter(releases).Epsilon, plan.Spec.Delta, p.Clip, p.NoiseStd, p.UnclippedFraction);
+        var spent = plan.IsLocal ? plan.SpentAfter(_participations.Count == 0 ? 0 : _participations.Values.Max()) : plan.SpentBy(model);
+        return new PrivacyRoundStats(spent.Epsilon, plan.Spec.Delta, p.Clip, p.NoiseStd, p.UnclippedFraction);
     }
 
     // Residuals change in place as clients train; a checkpoint keeps this round's values.

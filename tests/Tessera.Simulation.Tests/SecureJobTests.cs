@@ -115,4 +115,26 @@ public class SecureJobTests
         // The same budget, but a different path: a masked, quantized sum (and, distributed, the clients' own noise).
         Assert.True(Distance(central.Final.Weights, secure.Final.Weights) > 0);
     }
+
+    [Fact]
+    public void Distributed_noise_short_of_dropped_clients_shares_is_charged_at_the_noise_the_sum_really_held()
+    {
+        // Clients 0 and 1 miss every deadline: a round that invited them sums 3 or 4 noise shares of the planned m = 5,
+        // so its noise multiplier was z·√(s/5), not z. Charging z (what the accountant did before) under-reports ε.
+        var spec = Spec("deadline_seconds: 5\nprivacy: { secure_aggregation: {}, dp: { mode: distributed, noise_multiplier: 0.8, clip: 1.0 } }");
+        using var sim = new Simulator(spec, new SimulationOptions { Parallelism = 2, ClientSpeed = c => c < 2 ? 0.01 : 1000.0 });
+        var rounds = sim.Run().Rounds.Where(r => r.Round > 0).ToList();
+        var plan = sim.Plan.Privacy!;
+        Assert.Equal(Rounds, rounds.Count);
+        Assert.Contains(rounds, r => r.Clients < 5);
+        var accountant = new Tessera.Federation.Privacy.Accounting.RdpAccountant();
+        foreach (var r in rounds)
+        {
+            accountant.Compose(plan.Step with { NoiseMultiplier = 0.8 * Math.Sqrt(r.Clients / 5.0) });
+            Assert.Equal(accountant.Epsilon(plan.Spec.Delta).Epsilon, r.Privacy!.Epsilon, 9);
+            Assert.Equal(0.8 * 1.0 / Math.Sqrt(5) * Math.Sqrt(r.Clients) / 5, r.Privacy.NoiseStd, 9);   // σ_i·√s / m on the mean
+        }
+        Assert.True(rounds[^1].Privacy!.Epsilon > 1.05 * plan.SpentAfter(Rounds).Epsilon,
+            $"charged ε = {rounds[^1].Privacy!.Epsilon:G4}, as planned {plan.SpentAfter(Rounds).Epsilon:G4}");
+    }
 }

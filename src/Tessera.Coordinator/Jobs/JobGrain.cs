@@ -423,7 +423,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
     }
 
     string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds
-        ? _stop.Reason ?? Setup.Plan.Privacy?.StopReason(_model.Version, Setup.Spec.Rounds) : null;
+        ? _stop.Reason ?? Setup.Plan.Privacy?.StopReason(_model, Setup.Spec.Rounds) : null;
 
     void Pulse() => jobs.Changes(Id).Pulse();
 }

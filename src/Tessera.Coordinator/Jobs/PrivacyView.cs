@@ -13,7 +13,7 @@ public sealed record PrivacyView(string Mode, bool SecureAggregation, double Noi
         if (setup.Plan.Privacy is not { } plan) return null;
         double clip = setup.Strategy is PrivateStrategy p ? p.ClipOf(model) : plan.Spec.Clip;
         // Local mode: each worker's own ε composes over its rounds; the job-wide bound is that of one taking part in every round.
-        return new PrivacyView(plan.Spec.Mode, setup.Spec.Privacy.SecureAggregation is not null, plan.NoiseMultiplier, plan.SpentAfter(model.Version).Epsilon, plan.Spec.Delta,
+        return new PrivacyView(plan.Spec.Mode, setup.Spec.Privacy.SecureAggregation is not null, plan.NoiseMultiplier, plan.SpentBy(model).Epsilon, plan.Spec.Delta,
             plan.Spec.TargetEpsilon, clip, Math.Min(plan.MaxRounds, setup.Spec.Rounds));
     }
 }

@@ -35,8 +35,9 @@ public sealed class RoundCloser(string jobId, JobSetup setup, BlobStore blobs, R
         if (setup.UsesControlVariates)
             new ControlVariateStore(blobs).PutCounted(jobId, r.Round, r.Secure is null && partials is not null ? partials.SelectMany(p => p.ClientIds) : r.Contributors);
         blobs.PutCheckpoint(jobId, setup.Template, next);
-        var row = r.Closed(jobId, aggregationMs, eval, fates, aggregate.Privacy is { } dp ? (dp, setup.Plan.Privacy!.SpentAfter(next.Version)) : null);
-        return new ClosedRound(next, row, eval, next.Version >= setup.Plan.RoundLimit);
+        var row = r.Closed(jobId, aggregationMs, eval, fates, aggregate.Privacy is { } dp ? (dp, setup.Plan.Privacy!.SpentBy(next)) : null);
+        // The budget's round limit assumes every round as planned; a short round (distributed noise after dropouts) may end it sooner.
+        return new ClosedRound(next, row, eval, next.Version >= setup.Plan.RoundLimit || setup.Plan.Privacy?.Exhausted(next) == true);
     }
 
     /// <summary>FedBuff: a server step its buffer took, evaluated and checkpointed like a round.</summary>

@@ -44,10 +44,32 @@ public sealed class PrivacyPlan
     /// </summary>
     public PrivacySpent SpentAfter(long rounds) => new RdpAccountant().EpsilonAfter(Step, rounds, Spec.Delta);
 
-    /// <summary>Why a job stopped at <paramref name="rounds"/> rounds short of its last; null unless the budget stopped it.</summary>
-    public string? StopReason(long rounds, int jobRounds) =>
-        Spec.TargetEpsilon is { } target && rounds >= MaxRounds && rounds < jobRounds
-            ? string.Create(CultureInfo.InvariantCulture, $"privacy budget: ε = {SpentAfter(rounds).Epsilon:G4} after round {rounds}, and one more round would pass target ε = {target:G4} (δ = {Spec.Delta:G3})")
+    /// <summary>
+    /// ε(δ) of the rounds that made <paramref name="model"/>, dropout-aware: a distributed round whose sum held only s
+    /// &lt; m noise shares had noise multiplier z·√(s/m) and is charged as such (<see cref="PrivateStrategy.ShortRounds"/>).
+    /// With every round as planned this is <see cref="SpentAfter"/>(version).
+    /// </summary>
+    public PrivacySpent SpentBy(GlobalModel model) => History(model).Epsilon(Spec.Delta);
+
+    /// <summary>Whether one more round as planned would take <paramref name="model"/>'s ε past target_epsilon (false without a target).</summary>
+    public bool Exhausted(GlobalModel model) =>
+        Spec.TargetEpsilon is { } target && History(model).WouldExceed(Step, target, Spec.Delta);
+
+    /// <summary>One round's step when the sum held only <paramref name="shares"/> of the m noise shares.</summary>
+    public SampledGaussian StepWith(int shares) => Step with { NoiseMultiplier = NoiseMultiplier * Math.Sqrt(Math.Clamp(shares, 0, ExpectedClients) / (double)ExpectedClients) };
+
+    RdpAccountant History(GlobalModel model)
+    {
+        var shorts = PrivateStrategy.ShortRounds(model);
+        var accountant = new RdpAccountant().Compose(Step, Math.Max(0, model.Version - shorts.Count));
+        foreach (var s in shorts) accountant.Compose(StepWith((int)s));
+        return accountant;
+    }
+
+    /// <summary>Why a job stopped at <paramref name="model"/>'s version short of its last round; null unless the budget stopped it.</summary>
+    public string? StopReason(GlobalModel model, int jobRounds) =>
+        Spec.TargetEpsilon is { } target && (model.Version >= MaxRounds || Exhausted(model)) && model.Version < jobRounds
+            ? string.Create(CultureInfo.InvariantCulture, $"privacy budget: ε = {SpentBy(model).Epsilon:G4} after round {model.Version}, and one more round would pass target ε = {target:G4} (δ = {Spec.Delta:G3})")
             : null;
 
     /// <summary>The plan, or null for a job without DP; throws <see cref="JobSpecException"/> when the budget cannot be met.</summary>

@@ -12,6 +12,8 @@ namespace Tessera.Federation.Privacy;
 public sealed class PrivateStrategy(IStrategy inner, DpMechanism mechanism, Func<int, DeterministicRandom> noise) : IStrategy
 {
     public const string ClipKey = "dp.clip";
+    /// <summary>Server state: the noise shares s &lt; m of each round whose distributed noise fell short, in round order.</summary>
+    public const string ShortRoundsKey = "dp.short_rounds";
 
     public IStrategy Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
     public DpMechanism Mechanism { get; } = mechanism ?? throw new ArgumentNullException(nameof(mechanism));
@@ -36,8 +38,14 @@ public sealed class PrivateStrategy(IStrategy inner, DpMechanism mechanism, Func
         if (aggregate.Privacy is not { } round)
             throw new ArgumentException("a private job's round must come from its private aggregator (clipped and noised)", nameof(aggregate));
         var next = Inner.Apply(current, aggregate);
-        return next with { State = next.State.With(ClipKey, [(float)round.NextClip]) };
+        var state = next.State.With(ClipKey, [(float)round.NextClip]);
+        // Kept with the model (checkpointed), so the accountant charges a short round after a restart too.
+        if (round.NoiseShares is { } s) state = state.With(ShortRoundsKey, [.. ShortRounds(current), s]);
+        return next with { State = state };
     }
+
+    /// <summary>The noise shares of each round so far whose distributed noise fell short (empty: every round as planned).</summary>
+    public static IReadOnlyList<float> ShortRounds(GlobalModel model) => model.State.Get(ShortRoundsKey) ?? [];
 
     /// <summary>The bound this model's next round clips to.</summary>
     public double ClipOf(GlobalModel model) => model.State.Get(ClipKey) is [var c] ? c : Mechanism.Clip;

@@ -191,7 +191,8 @@ public sealed class SecureRound
         int m = privacy.ExpectedClients;
         var released = privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central
             ? privacy.Mechanism.Release(sum, within - inputs / 2.0, clip, noise)
-            : new PrivateRound(clip, format.Task.NoiseStd * Math.Sqrt(m) / m, null, clip);   // the m clients' shares, σ_i = z·C/√m each
+            // The survivors' shares, σ_i = z·C/√m each: z·C/m on the mean when all m are in, less after dropouts.
+            : new PrivateRound(clip, format.Task.NoiseStd * Math.Sqrt(inputs) / m, null, clip, NoiseShares: inputs < m ? inputs : null);
         System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
         return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released);
     }
