@@ -19,6 +19,27 @@ public class AggregatorSpecTests
     }
 
     [Fact]
+    public void A_job_on_worker_data_defaults_to_the_robust_aggregator_unless_it_names_one_or_cannot_take_it()
+    {
+        const string onWorkers = "data: { dataset: digits, on_workers: true, format: { kind: safetensors, features: x, label: y } }\nclients_per_round: 4";
+        var robust = JobSpecParser.Parse($"name: a\n{onWorkers}").Strategy.Aggregator;
+        Assert.Equal(WorkerDataDefaults.Aggregator, robust);
+        Assert.True(robust is { Name: AggregatorSpec.CenteredClip, AdaptiveTau: true, IsPlainMean: false });
+        // Read back from its JSON (as the coordinator stores it) it stays the same rule.
+        var spec = JobSpecParser.Parse($"name: a\n{onWorkers}");
+        Assert.Equal(robust, JobSpecParser.Parse(JobSpecParser.ToJson(spec)).Strategy.Aggregator);
+        // Asking for the mean, data the coordinator serves, and strategies or privacy that need the mean keep it.
+        Assert.True(JobSpecParser.Parse($"name: a\n{onWorkers}\nstrategy: {{ aggregator: mean }}").Strategy.Aggregator.IsPlainMean);
+        Assert.True(JobSpecParser.Parse("name: a\nclients_per_round: 4").Strategy.Aggregator.IsPlainMean);
+        foreach (var strategy in new[] { "fednova", "scaffold" })
+            Assert.True(JobSpecParser.Parse($"name: a\n{onWorkers}\nstrategy: {{ name: {strategy} }}").Strategy.Aggregator.IsPlainMean, strategy);
+        Assert.True(JobSpecParser.Parse($"name: a\n{onWorkers}\nprivacy: {{ dp: {{ noise_multiplier: 1 }} }}").Strategy.Aggregator.IsPlainMean);
+        // The inner strategy's server step is kept: fedavgm with the robust rule in front.
+        var fedavgm = JobSpecParser.Parse($"name: a\n{onWorkers}\nstrategy: {{ name: fedavgm }}").Strategy;
+        Assert.Equal(("fedavgm", WorkerDataDefaults.Aggregator), (fedavgm.Name, fedavgm.Aggregator));
+    }
+
+    [Fact]
     public void A_bare_name_takes_every_default()
     {
         var a = Read("Median");
@@ -39,6 +60,8 @@ public class AggregatorSpecTests
         Assert.Equal((20, 0.001), (geo.Iterations!.Value, geo.Nu!.Value));
         Assert.Equal(2.5, Read("{ name: norm_bound, bound: 2.5 }").Bound);
         Assert.Null(Read("{ name: norm_bound, bound: adaptive }").Bound);
+        Assert.True(Read("{ name: centered_clip, tau: adaptive }") is { Tau: null, AdaptiveTau: true });
+        Assert.False(Read("{ name: centered_clip }").AdaptiveTau);
         Assert.Equal(0.2, Read("{ name: trimmed_mean, beta: 0.2 }").Beta);
         Assert.Equal(3, Read("{ name: trimmed_mean, f: 3 }").F);
         Assert.True(Read("{ momentum: 0.99 }") is { Name: "mean", IsPlainMean: false });
@@ -51,6 +74,7 @@ public class AggregatorSpecTests
     [InlineData("{ name: norm_bound, bound: 2.5 }")]
     [InlineData("{ name: geomed, iterations: 20, nu: 0.001, f: 3, pre: [arc, nnm] }")]
     [InlineData("{ name: trimmed_mean, beta: 0.2 }")]
+    [InlineData("{ name: centered_clip, tau: adaptive, iterations: 3, pre: [bucketing] }")]
     public void The_aggregator_round_trips_through_ToJson(string aggregator)
     {
         var spec = JobSpecParser.Parse($"name: a\nstrategy:\n  aggregator: {aggregator}\nclients_per_round: 20");

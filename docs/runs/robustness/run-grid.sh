@@ -14,7 +14,9 @@ exec nice -n 10 dotnet "$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll" b
   --aggregators "mean={name: mean, momentum: 0.9}" "median={name: median, momentum: 0.9}" \
     "trimmed_mean={name: trimmed_mean, f: $f, momentum: 0.9}" "krum={name: krum, f: $f, momentum: 0.9}" \
     "multi_krum={name: multi_krum, f: $f, momentum: 0.9}" "geomed={name: geomed, momentum: 0.9}" \
-    "centered_clip={name: centered_clip, momentum: 0.9}" "norm_bound={name: norm_bound, momentum: 0.9}" \
+    "centered_clip={name: centered_clip, momentum: 0.9}" "cc_adaptive={name: centered_clip, tau: adaptive, momentum: 0.9}" \
+    "plain_mean=mean" "cc_adaptive_no_momentum={name: centered_clip, tau: adaptive}" \
+    "norm_bound={name: norm_bound, momentum: 0.9}" \
     "nnm+geomed={name: geomed, pre: [nnm], f: $f, momentum: 0.9}" \
     "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: $f, momentum: 0.9}" \
   --attacks none sign_flip gaussian label_flip "ipm0.1={name: ipm, epsilon: 0.1}" "ipm4={name: ipm, epsilon: 4}" alie \

@@ -12,6 +12,7 @@ exec nice -n 10 dotnet "$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll" b
   --out "$root/docs/runs/robustness/kr-n25-f5" \
   --aggregators "mean={name: mean, momentum: 0.9}" \
     "bucketing+cc={name: centered_clip, tau: 1, pre: [bucketing], momentum: 0.9}" \
+    "cc_adaptive={name: centered_clip, tau: adaptive, momentum: 0.9}" \
     "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: $f, momentum: 0.9}" \
   --attacks none sign_flip label_flip mimic "ipm0.1={name: ipm, epsilon: 0.1}" alie \
     "optimal_alie={name: optimal_alie, evals: 8}" min_max

@@ -22,7 +22,7 @@ public static class RobustPlan
             AggregatorSpec.MultiKrum => new KrumAggregator(f, spec.M, blockFloats),
             AggregatorSpec.Bulyan => new BulyanAggregator(f, blockFloats),
             AggregatorSpec.GeoMed => new GeometricMedianAggregator(spec.Iterations ?? AggregatorSpec.DefaultIterations, spec.Nu ?? AggregatorSpec.DefaultNu, blockFloats),
-            AggregatorSpec.CenteredClip => new CenteredClipAggregator(spec.Tau ?? AggregatorSpec.DefaultTau, spec.Iterations ?? AggregatorSpec.DefaultCenteredClipIterations, blockFloats),
+            AggregatorSpec.CenteredClip => new CenteredClipAggregator(spec.AdaptiveTau ? null : spec.Tau ?? AggregatorSpec.DefaultTau, spec.Iterations ?? AggregatorSpec.DefaultCenteredClipIterations, blockFloats),
             AggregatorSpec.NormBound => new NormBoundAggregator(spec.Bound),
             var name => throw new JobSpecException("strategy.aggregator", $"'{name}' is not a known aggregator"),
         };

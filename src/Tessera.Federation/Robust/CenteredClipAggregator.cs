@@ -6,19 +6,22 @@ namespace Tessera.Federation.Robust;
 /// Centered clipping (Karimireddy et al. 2021): from a centre v, L times v ← v + (1/n) Σ (xᵢ − v)·min(1, τ/‖xᵢ − v‖).
 /// Each step moves v at most τ, so an update can pull the result only τ/n per step whatever it sends. The centre is
 /// the previous round's aggregate (the paper's choice with worker momentum), or, in the first round, the
-/// coordinate-wise median.
+/// coordinate-wise median. An adaptive τ (null) is re-read each iteration as the median of ‖xᵢ − v‖: set by the honest
+/// majority's spread around the centre, so it neither lets every update through (τ far above the update scale) nor
+/// freezes training (τ far below it), whatever the model, learning rate and round.
 /// </summary>
 public sealed class CenteredClipAggregator : IAggregator
 {
     public const int DefaultIterations = 1;
 
-    readonly double _tau;
+    readonly double? _tau;
     readonly int _iterations;
     readonly int _blockFloats;
 
-    public CenteredClipAggregator(double tau, int iterations = DefaultIterations, int blockFloats = CoordinateBlocks.DefaultFloats)
+    /// <param name="tau">The clipping radius, or null for the adaptive one (the median distance to the centre).</param>
+    public CenteredClipAggregator(double? tau, int iterations = DefaultIterations, int blockFloats = CoordinateBlocks.DefaultFloats)
     {
-        if (!(tau > 0) || double.IsInfinity(tau)) throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be positive and finite");
+        if (tau is { } t && (!(t > 0) || double.IsInfinity(t))) throw new ArgumentOutOfRangeException(nameof(tau), tau, "τ must be positive and finite");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
         (_tau, _iterations, _blockFloats) = (tau, iterations, blockFloats);
     }
@@ -27,7 +30,8 @@ public sealed class CenteredClipAggregator : IAggregator
 
     public bool UsesPrevious => true;
 
-    public double Tau => _tau;
+    /// <summary>The fixed radius, or null when it is adaptive.</summary>
+    public double? Tau => _tau;
 
     public RobustAggregate Aggregate(IUpdateSet updates) => Aggregate(updates, null);
 
@@ -39,16 +43,20 @@ public sealed class CenteredClipAggregator : IAggregator
             throw new ArgumentException($"the previous aggregate has {previous.Length} values, the updates {updates.Length}", nameof(previous));
         var v = previous is not null ? (float[])previous.Clone() : new MedianAggregator(_blockFloats).Aggregate(updates).Delta;
         var scale = new double[n];
+        var distances = new double[n];
         var pulled = new float[updates.Length];
+        double tau = 0;
         for (int l = 0; l < _iterations; l++)
         {
             // v + (1/n) Σ cᵢ(xᵢ − v) = (1 − Σcᵢ/n)·v + Σ (cᵢ/n)·xᵢ, without an n-sized temporary per update.
             Array.Clear(pulled);
+            for (int i = 0; i < n; i++) distances[i] = TensorPrimitives.Distance(updates[i], v);
+            tau = _tau ?? MedianOf(distances);
             double kept = 0;
             for (int i = 0; i < n; i++)
             {
-                double distance = TensorPrimitives.Distance(updates[i], v);
-                scale[i] = distance > _tau ? _tau / distance : 1;
+                double distance = distances[i];
+                scale[i] = distance > tau ? tau / distance : 1;
                 kept += scale[i] / n;
                 TensorPrimitives.MultiplyAdd(updates[i], (float)(scale[i] / n), pulled, pulled);
             }
@@ -57,7 +65,15 @@ public sealed class CenteredClipAggregator : IAggregator
         var fates = new UpdateFate[n];
         for (int i = 0; i < n; i++)
             fates[i] = new UpdateFate(updates.ClientId(i), 1.0 / n, scale[i], false,
-                scale[i] < 1 ? $"clipped to τ = {_tau:G3} from the centre" : null);
+                scale[i] < 1 ? $"clipped to τ = {tau:G3} from the centre" : null);
         return new RobustAggregate(v, fates);
+    }
+
+    static double MedianOf(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -28,8 +28,10 @@ public sealed record AggregatorSpec
     public double? Beta { get; init; }
     /// <summary>multi_krum: updates averaged; null is n − f.</summary>
     public int? M { get; init; }
-    /// <summary>centered_clip: clipping radius τ around the centre.</summary>
+    /// <summary>centered_clip: clipping radius τ around the centre (null with <see cref="AdaptiveTau"/> false is the default).</summary>
     public double? Tau { get; init; }
+    /// <summary>centered_clip `tau: adaptive`: τ is the median distance of the updates to the centre, each iteration.</summary>
+    public bool AdaptiveTau { get; init; }
     /// <summary>geomed: Weiszfeld iterations; centered_clip: clipping iterations L.</summary>
     public int? Iterations { get; init; }
     /// <summary>geomed: smoothing ν of the Weiszfeld weights.</summary>
@@ -55,10 +57,10 @@ public sealed record AggregatorSpec
 
     // The steps compare by content, so a spec read back from its JSON equals the spec.
     public bool Equals(AggregatorSpec? other) =>
-        other is not null && Name == other.Name && F == other.F && Beta == other.Beta && M == other.M && Tau == other.Tau &&
+        other is not null && Name == other.Name && F == other.F && Beta == other.Beta && M == other.M && Tau == other.Tau && AdaptiveTau == other.AdaptiveTau &&
         Iterations == other.Iterations && Nu == other.Nu && Bound == other.Bound && Momentum == other.Momentum && Pre.SequenceEqual(other.Pre);
 
-    public override int GetHashCode() => HashCode.Combine(Name, F, Beta, M, Tau, Iterations, HashCode.Combine(Nu, Bound, Momentum, Pre.Count));
+    public override int GetHashCode() => HashCode.Combine(Name, F, Beta, M, Tau, Iterations, HashCode.Combine(Nu, Bound, Momentum, Pre.Count, AdaptiveTau));
 }
 
 /// <summary>

@@ -19,6 +19,7 @@ internal sealed class AggregatorSpecJsonConverter : JsonConverter<AggregatorSpec
         if (value.Beta is { } beta) writer.WriteNumber("beta", beta);
         if (value.M is { } m) writer.WriteNumber("m", m);
         if (value.Tau is { } tau) writer.WriteNumber("tau", tau);
+        else if (value.AdaptiveTau) writer.WriteString("tau", "adaptive");
         if (value.Iterations is { } it) writer.WriteNumber("iterations", it);
         if (value.Nu is { } nu) writer.WriteNumber("nu", nu);
         if (value.Bound is { } bound) writer.WriteNumber("bound", bound);

@@ -40,13 +40,16 @@ internal static class AggregatorSpecReader
             if (a.Has(key) && !rules.Contains(rule) && !(key == "f" && preReadsF))
                 throw new JobSpecException($"{Path}.{key}", $"only applies to {string.Join(", ", rules)}{(key == "f" ? " or pre: nnm, arc" : "")} (this job's aggregator is {rule})");
         var bound = a.String("bound");
+        var tau = a.String("tau");
+        bool adaptiveTau = string.Equals(tau, "adaptive", StringComparison.OrdinalIgnoreCase);
         var spec = new AggregatorSpec
         {
             Name = rule,
             F = a.Int("f", null, 0, 1_000_000),
             Beta = a.Double("beta", null, 0, 0.5),
             M = a.Int("m", null, 1, 10_000_000),
-            Tau = a.Double("tau", null, 0, exclusiveMin: true),
+            Tau = adaptiveTau ? null : a.Double("tau", null, 0, exclusiveMin: true),
+            AdaptiveTau = adaptiveTau,
             Iterations = a.Int("iterations", null, 1, 1000),
             Nu = a.Double("nu", null, 0, exclusiveMin: true),
             Bound = bound is null || string.Equals(bound, "adaptive", StringComparison.OrdinalIgnoreCase) ? null : a.Double("bound", null, 0, exclusiveMin: true),

@@ -180,6 +180,7 @@ public static class JobSpecParser
             throw new JobSpecException("name", "must be 1-100 characters of letters, digits, '-', '_' or '.'");
         if (spec.ClientsPerRound > spec.Data.Clients)
             throw new JobSpecException("clients_per_round", $"{spec.ClientsPerRound} exceeds data.clients ({spec.Data.Clients})");
+        spec = WorkerDataDefaults.Apply(spec, aggregatorNamed: s.Has("aggregator"));
         AggregatorRules.Check(spec);
         PrivacyRules.Check(spec);
         return FedBnRules.Apply(spec, replayNamed: r.Child("verification").Has("replay"));

@@ -11,7 +11,8 @@ namespace Tessera.Coordinator.Tests.Robust;
 /// The deployed test of robust aggregation: a real coordinator, three honest .NET workers and one raw-HTTP poisoner,
 /// all on data that lives on the workers (data.on_workers), so no replay can check anyone. The poisoner trains
 /// honestly and then sends its update scaled ×20, sign-flipped ×10 or as ALIE, task by task. With the median the 2NN
-/// ends within 2 points of the clean run (the three honest workers alone); with the mean the same run collapses.
+/// ends within 2 points of the clean run (the three honest workers alone), and so does the job that names no aggregator
+/// (data on the workers defaults to adaptive centered clipping); with the mean the same run collapses.
 /// Accuracy is the coordinator's, on the whole MNIST test set. Each round's fates say which update the median outvoted.
 /// </summary>
 [Collection("coordinator")]
@@ -43,7 +44,7 @@ public sealed class PoisonedJobTests : IAsyncLifetime
         return (path, data);
     }
 
-    async Task<(double Accuracy, List<Tessera.Coordinator.Storage.RoundRow> Rounds, string Poisoner, string Id)> Train(string name, string aggregator, bool poisoner)
+    async Task<(double Accuracy, List<Tessera.Coordinator.Storage.RoundRow> Rounds, string Poisoner, string Id)> Train(string name, string? aggregator, bool poisoner)
     {
         int clients = poisoner ? 4 : 3;
         var job = await _admin.CreateJob($$"""
@@ -51,7 +52,7 @@ public sealed class PoisonedJobTests : IAsyncLifetime
             model: 2nn
             data: { dataset: digits, on_workers: true, format: { kind: safetensors, features: x, label: y } }
             evaluation: { dataset: mnist }
-            strategy: { name: fedavg, aggregator: {{aggregator}} }
+            strategy: { name: fedavg{{(aggregator is null ? "" : $", aggregator: {aggregator}")}} }
             rounds: 8
             clients_per_round: {{clients}}
             min_clients: {{clients}}
@@ -97,15 +98,21 @@ public sealed class PoisonedJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_median_holds_within_two_points_of_the_clean_run_where_the_mean_collapses()
+    public async Task The_median_and_the_default_hold_within_two_points_of_the_clean_run_where_the_mean_collapses()
     {
         var (clean, cleanRounds, _, _) = await Train("clean", "mean", poisoner: false);
         var (defended, rounds, poisoner, id) = await Train("median", "median", poisoner: true);
         var (undefended, _, _, _) = await Train("mean", "mean", poisoner: true);
+        var (byDefault, defaultRounds, defaultPoisoner, defaultId) = await Train("default", null, poisoner: true);
 
         Assert.True(clean > 0.8, $"clean run {clean:P2}: " + string.Join("; ", cleanRounds.Select(r => $"r{r.Round} loss {r.TrainLoss} acc {r.TestAccuracy} n {r.Updates} samples {r.Samples}")));
         Assert.True(defended >= clean - 0.02, $"median with the poisoner {defended:P2}, clean {clean:P2}");
         Assert.True(undefended < 0.5, $"the mean should collapse under the poisoner, but ended at {undefended:P2}");
+        Assert.True(byDefault >= clean - 0.02, $"the default aggregator with the poisoner {byDefault:P2}, clean {clean:P2}");
+        // The default is a robust rule (the streaming mean records no fates), and it clipped the poisoner every round.
+        var defaultFates = _host.Store.Fates(defaultId);
+        Assert.Equal(defaultRounds.Count * 4, defaultFates.Count);
+        Assert.All(defaultFates.Where(f => f.WorkerId == defaultPoisoner), f => Assert.True(f.Scale < 1, $"r{f.Round}: scale {f.Scale}"));
         // Every round counted all four updates: the median outvotes the poisoner's, it does not refuse it.
         Assert.All(rounds, r => Assert.Equal(4, r.Updates));
         // The round records say what the rule did: the coordinate-wise median keeps no single update whole.

@@ -44,6 +44,33 @@ public class ClippingTests
     }
 
     [Fact]
+    public void Adaptive_centered_clipping_clips_to_the_median_distance_whatever_the_update_scale()
+    {
+        // Honest updates spread around the centre at two very different scales, two attackers far out: a fixed τ
+        // fits one scale at most; the median distance follows the honest spread, so the attackers pull at most
+        // f/n of it, and a cohort inside τ comes back as its mean.
+        foreach (float scale in new[] { 1e-3f, 1e3f })
+        {
+            var h = Cohorts.Honest(5).Select(x => x.Select(v => v * scale).ToArray()).ToArray();
+            var centre = new float[7];
+            var set = Cohorts.Set(h, Cohorts.Attackers(2));
+            var distances = Enumerable.Range(0, set.Count).Select(i => (double)TensorPrimitives.Distance(set[i], centre)).Order().ToArray();
+            double tau = distances[set.Count / 2];
+            var r = new CenteredClipAggregator(null).Aggregate(set, centre);
+            Assert.True(TensorPrimitives.Distance(r.Delta, centre) <= tau * (1 + 1e-5));
+            Assert.True(Cohorts.Fate(r, "a0").Scale <= tau / 1e5);
+            // One iteration from 0 is (1/n) Σ xᵢ·min(1, τ/‖xᵢ‖) with that τ.
+            var expected = new float[7];
+            for (int i = 0; i < set.Count; i++)
+            {
+                double d = TensorPrimitives.Distance(set[i], centre);
+                TensorPrimitives.MultiplyAdd(set[i], (float)(Math.Min(1, tau / d) / set.Count), expected, expected);
+            }
+            Approx.Equal(expected, r.Delta, 1e-4 * scale);
+        }
+    }
+
+    [Fact]
     public void Norm_bound_clips_each_update_to_the_bound_then_takes_the_weighted_mean()
     {
         var set = new InMemoryUpdateSet(2).Add("small", [0.3f, 0.4f], 1).Add("big", [30f, 40f], 3);
