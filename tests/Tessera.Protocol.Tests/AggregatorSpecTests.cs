@@ -112,6 +112,7 @@ public class AggregatorSpecTests
     [InlineData("{ momentum: 1.5 }", "", "strategy.aggregator.momentum", "out of range")]
     [InlineData("{ name: centered_clip, tau: 0 }", "", "strategy.aggregator.tau", "out of range")]
     [InlineData("{ name: centered_clip, tau: -1 }", "", "strategy.aggregator.tau", "out of range")]
+    [InlineData("{ name: centered_clip, tau: wide }", "", "strategy.aggregator.tau", "positive number or adaptive")]
     [InlineData("{ name: trimmed_mean, beta: 0.5 }", "", "strategy.aggregator.beta", "every value")]
     [InlineData("{ name: trimmed_mean, beta: 0.1, f: 1 }", "", "strategy.aggregator.beta", "not both")]
     [InlineData("{ name: geomed, iterations: 0 }", "", "strategy.aggregator.iterations", "out of range")]

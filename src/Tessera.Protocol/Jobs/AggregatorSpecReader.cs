@@ -48,7 +48,7 @@ internal static class AggregatorSpecReader
             F = a.Int("f", null, 0, 1_000_000),
             Beta = a.Double("beta", null, 0, 0.5),
             M = a.Int("m", null, 1, 10_000_000),
-            Tau = adaptiveTau ? null : a.Double("tau", null, 0, exclusiveMin: true),
+            Tau = adaptiveTau ? null : TauValue(a),
             AdaptiveTau = adaptiveTau,
             Iterations = a.Int("iterations", null, 1, 1000),
             Nu = a.Double("nu", null, 0, exclusiveMin: true),
@@ -64,6 +64,12 @@ internal static class AggregatorSpecReader
         if (spec.F is not null && spec.Beta is not null)
             throw new JobSpecException($"{Path}.beta", $"give {Path}.f (values trimmed each side) or beta (the fraction), not both");
         return spec;
+    }
+
+    static double? TauValue(SpecReader a)
+    {
+        try { return a.Double("tau", null, 0, exclusiveMin: true); }
+        catch (JobSpecException e) { throw new JobSpecException(e.Field, $"{e.Reason}; give a positive number or adaptive"); }
     }
 
     static IReadOnlyList<PreAggregationSpec> ReadPre(JsonNode? node)
