@@ -57,45 +57,42 @@ public class SecureJobTests
     }
 
     [Fact]
-    public void A_secure_fednova_job_ends_where_plain_fednova_does_on_clients_of_very_different_sizes()
-    {
+    public void A_secure_fednova_job_ends_where_plain_fednova_does_on_clients_of_very_different_sizes() =>
         // Quantity skew: clients hold very different amounts of data, so they run very different numbers of steps.
-        static JobSpec Skewed(string strategy, string privacy) =>
-            Specs.Synthetic(strategy, "quantity", clients: 10, perRound: 5, rounds: Rounds, extra: $"verification: {{ replay: off }}\n{privacy}");
-        var plain = Run(Skewed("fednova", ""));
-        var secure = Run(Skewed("fednova", "privacy: { secure_aggregation: { clip: 100 } }"));
-        var secureFedAvg = Run(Skewed("fedavg", "privacy: { secure_aggregation: { clip: 100 } }"));
-        double moved = Distance(plain.Final.Weights, Initial(Skewed("fednova", "")));
-        double apart = Distance(plain.Final.Weights, secure.Final.Weights);
-        double fedAvgApart = Distance(plain.Final.Weights, secureFedAvg.Final.Weights);
-        Assert.True(apart > 0, "the secure rounds should carry quantization error: did they run?");
-        Assert.True(apart < 0.01 * moved, $"secure and plain fednova {apart:G3} apart, against {moved:G3} of training");
         // Step normalization matters here: without it the secure job would be FedAvg's.
-        Assert.True(fedAvgApart > 10 * apart, $"secure fedavg is {fedAvgApart:G3} from plain fednova, secure fednova {apart:G3}");
-    }
+        SecureAgainstPlain("fednova", "quantity");
 
     [Fact]
     public void A_secure_scaffold_job_ends_where_plain_scaffold_does_its_control_variates_summed_under_the_masks()
     {
         // Pathological non-IID (two labels a client), where SCAFFOLD's correction moves the model away from FedAvg's.
-        static JobSpec Skewed(string strategy, string privacy) =>
-            Specs.Synthetic(strategy, "pathological", clients: 10, perRound: 5, rounds: Rounds, extra: $"verification: {{ replay: off }}\n{privacy}");
-        const string Secure = "privacy: { secure_aggregation: { clip: 100 } }";
-        var plain = Run(Skewed("scaffold", ""));
-        var secure = Run(Skewed("scaffold", Secure));
-        var secureFedAvg = Run(Skewed("fedavg", Secure));
-        double moved = Distance(plain.Final.Weights, Initial(Skewed("scaffold", "")));
-        double apart = Distance(plain.Final.Weights, secure.Final.Weights);
-        double fedAvgApart = Distance(plain.Final.Weights, secureFedAvg.Final.Weights);
-        Assert.True(apart > 0, "the secure rounds should carry quantization error: did they run?");
-        Assert.True(apart < 0.01 * moved, $"secure and plain scaffold {apart:G3} apart, against {moved:G3} of training");
-        // The control variates matter here: without them the secure job would be FedAvg's.
-        Assert.True(fedAvgApart > 10 * apart, $"secure fedavg is {fedAvgApart:G3} from plain scaffold, secure scaffold {apart:G3}");
+        var (plain, secure) = SecureAgainstPlain("scaffold", "pathological");
         var c = secure.Final.State.Get(Tessera.Federation.Strategies.Scaffold.ControlVariateKey)!;
         var plainC = plain.Final.State.Get(Tessera.Federation.Strategies.Scaffold.ControlVariateKey)!;
         Assert.True(TensorPrimitives.Norm(plainC) > 0 && Distance(c, plainC) < 0.01 * TensorPrimitives.Norm(plainC),
             $"server c {Distance(c, plainC):G3} from plain's, of norm {TensorPrimitives.Norm(plainC):G3}");
         Assert.Equal(plain.ClientStatesHeld, secure.ClientStatesHeld);
+    }
+
+    /// <summary>
+    /// The strategy's secure job ends within 1% of its plain job's training distance, and secure FedAvg ends more than
+    /// ten times further away: the secure rounds did run (quantization error) and kept what makes the strategy its own.
+    /// </summary>
+    static (SimulationResult Plain, SimulationResult Secure) SecureAgainstPlain(string strategy, string partition)
+    {
+        JobSpec Skewed(string name, string privacy) =>
+            Specs.Synthetic(name, partition, clients: 10, perRound: 5, rounds: Rounds, extra: $"verification: {{ replay: off }}\n{privacy}");
+        const string Secure = "privacy: { secure_aggregation: { clip: 100 } }";
+        var plain = Run(Skewed(strategy, ""));
+        var secure = Run(Skewed(strategy, Secure));
+        var secureFedAvg = Run(Skewed("fedavg", Secure));
+        double moved = Distance(plain.Final.Weights, Initial(Skewed(strategy, "")));
+        double apart = Distance(plain.Final.Weights, secure.Final.Weights);
+        double fedAvgApart = Distance(plain.Final.Weights, secureFedAvg.Final.Weights);
+        Assert.True(apart > 0, "the secure rounds should carry quantization error: did they run?");
+        Assert.True(apart < 0.01 * moved, $"secure and plain {strategy} {apart:G3} apart, against {moved:G3} of training");
+        Assert.True(fedAvgApart > 10 * apart, $"secure fedavg is {fedAvgApart:G3} from plain {strategy}, secure {strategy} {apart:G3}");
+        return (plain, secure);
     }
 
     [Theory]
