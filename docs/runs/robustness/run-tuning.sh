@@ -14,5 +14,10 @@ exec nice -n 10 dotnet "$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll" b
     "nb/adaptive={name: norm_bound, momentum: 0.9}" "nb/b1={name: norm_bound, bound: 1, momentum: 0.9}" \
     "nb/b10={name: norm_bound, bound: 10, momentum: 0.9}" \
     "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: $f, momentum: 0.9}" \
+    "cc_adaptive/plain={name: centered_clip, tau: adaptive}" "cc_adaptive/L3={name: centered_clip, tau: adaptive, iterations: 3}" \
+    "cc_adaptive/m0.9={name: centered_clip, tau: adaptive, momentum: 0.9}" \
+    "cc_adaptive/arc={name: centered_clip, tau: adaptive, pre: [arc], f: $f}" \
+    "cc_adaptive/nnm={name: centered_clip, tau: adaptive, pre: [nnm], f: $f}" \
+    "cc_adaptive/bucketing={name: centered_clip, tau: adaptive, pre: [bucketing]}" \
   --attacks none sign_flip gaussian label_flip "ipm0.1={name: ipm, epsilon: 0.1}" "ipm4={name: ipm, epsilon: 4}" alie \
     "optimal_alie={name: optimal_alie, evals: 8}" min_max min_sum mimic

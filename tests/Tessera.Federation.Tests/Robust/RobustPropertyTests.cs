@@ -68,7 +68,7 @@ public class RobustPropertyTests
             [
                 new MedianAggregator(c.Block), new TrimmedMeanAggregator(f: 1, blockFloats: c.Block), new KrumAggregator(1, 1, c.Block),
                 new KrumAggregator(1, null, c.Block), new BulyanAggregator(1, c.Block), new GeometricMedianAggregator(blockFloats: c.Block),
-                new CenteredClipAggregator(1, 2, c.Block), new NormBoundAggregator(), new NormBoundAggregator(5),
+                new CenteredClipAggregator(1, 2, c.Block), new CenteredClipAggregator(null, 2, c.Block), new NormBoundAggregator(), new NormBoundAggregator(5),
             ];
             foreach (var rule in rules)
             {
