@@ -25,6 +25,10 @@ public class AggregatorSpecTests
         var robust = JobSpecParser.Parse($"name: a\n{onWorkers}").Strategy.Aggregator;
         Assert.Equal(WorkerDataDefaults.Aggregator, robust);
         Assert.True(robust is { Name: AggregatorSpec.CenteredClip, AdaptiveTau: true, IsPlainMean: false });
+        Assert.Equal("centered_clip (tau adaptive)", robust.Summary);
+        Assert.Equal("multi_krum (f 2, m 4, momentum 0.9, pre nnm, bucketing 2)",
+            Read("{ name: multi_krum, f: 2, m: 4, momentum: 0.9, pre: [nnm, {bucketing: 2}] }", "clients_per_round: 20").Summary);
+        Assert.Equal("median", Read("median").Summary);
         // Read back from its JSON (as the coordinator stores it) it stays the same rule.
         var spec = JobSpecParser.Parse($"name: a\n{onWorkers}");
         Assert.Equal(robust, JobSpecParser.Parse(JobSpecParser.ToJson(spec)).Strategy.Aggregator);

@@ -108,7 +108,7 @@ function render() {
     });
     card.querySelector('h3')!.textContent = `${j.name} (${j.id}) — ${j.status}`;
     (card.querySelector('.progress > div') as HTMLElement).style.width = `${(100 * j.version / Math.max(1, j.rounds)).toFixed(1)}%`;
-    card.querySelector('.facts')!.textContent = `model ${j.model}, ${j.strategy}; round ${j.version}/${j.rounds}` +
+    card.querySelector('.facts')!.textContent = `model ${j.model}, ${j.strategy}${j.aggregator ? ` + ${j.aggregator}` : ''}; round ${j.version}/${j.rounds}` +
       (j.round ? ` — round ${j.round} ${j.phase}: ${j.round_updates}/${j.round_target} updates` : j.phase ? ` — ${j.phase.replaceAll('_', ' ')}` : '') +
       `; ${j.live_workers} live workers; test accuracy ${j.last_accuracy != null ? (100 * j.last_accuracy).toFixed(2) + '%' : '–'}` +
       (j.last_declined && j.status === 'running' ? `; last task declined — ${j.last_declined}` : '') +

@@ -63,6 +63,8 @@ export interface JobSnapshot {
   estimate?: JobEstimateView;
   /** privacy.dp: the ε(δ) spent by the rounds released so far (src/Tessera.Coordinator/Jobs/PrivacyView.cs). */
   privacy?: PrivacyView | null;
+  /** The robust rule combining its rounds (strategy.aggregator, or the default for data on the workers); absent for the plain mean. */
+  aggregator?: string | null;
 }
 
 export interface PrivacyView {

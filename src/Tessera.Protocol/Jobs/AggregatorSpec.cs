@@ -51,6 +51,22 @@ public sealed record AggregatorSpec
     [JsonIgnore]
     public int Byzantine => F ?? DefaultF;
 
+    /// <summary>One line for status pages: the rule and the settings given, e.g. "centered_clip (tau adaptive, momentum 0.9, pre nnm)".</summary>
+    [JsonIgnore]
+    public string Summary
+    {
+        get
+        {
+            var parts = new List<string>();
+            void Add(string key, object? value) { if (value is not null) parts.Add(FormattableString.Invariant($"{key} {value}")); }
+            Add("f", F); Add("beta", Beta); Add("m", M);
+            Add("tau", AdaptiveTau ? "adaptive" : Tau);
+            Add("iterations", Iterations); Add("nu", Nu); Add("bound", Bound); Add("momentum", Momentum);
+            if (Pre.Count > 0) parts.Add("pre " + string.Join(", ", Pre.Select(p => p.BucketSize is { } s ? $"{p.Name} {s}" : p.Name)));
+            return parts.Count == 0 ? Name : $"{Name} ({string.Join(", ", parts)})";
+        }
+    }
+
     /// <summary>Nothing set but the name: written back as the bare name.</summary>
     [JsonIgnore]
     public bool IsBare => this == new AggregatorSpec { Name = Name };

@@ -110,6 +110,7 @@ public sealed class PoisonedJobTests : IAsyncLifetime
         Assert.True(undefended < 0.5, $"the mean should collapse under the poisoner, but ended at {undefended:P2}");
         Assert.True(byDefault >= clean - 0.02, $"the default aggregator with the poisoner {byDefault:P2}, clean {clean:P2}");
         // The default is a robust rule (the streaming mean records no fates), and it clipped the poisoner every round.
+        Assert.Equal("centered_clip (tau adaptive)", (await _admin.Job(defaultId)).Aggregator);
         var defaultFates = _host.Store.Fates(defaultId);
         Assert.Equal(defaultRounds.Count * 4, defaultFates.Count);
         Assert.All(defaultFates.Where(f => f.WorkerId == defaultPoisoner), f => Assert.True(f.Scale < 1, $"r{f.Round}: scale {f.Scale}"));
