@@ -9,7 +9,8 @@ for entry in "mean={name: mean, momentum: 0.9}" "median={name: median, momentum:
   "trimmed_mean={name: trimmed_mean, f: 3, momentum: 0.9}" "krum={name: krum, f: 3, momentum: 0.9}" \
   "multi_krum={name: multi_krum, f: 3, momentum: 0.9}" "geomed={name: geomed, momentum: 0.9}" \
   "centered_clip={name: centered_clip, momentum: 0.9}" "norm_bound={name: norm_bound, momentum: 0.9}" \
-  "nnm+geomed={name: geomed, pre: [nnm], f: 3, momentum: 0.9}"; do
+  "nnm+geomed={name: geomed, pre: [nnm], f: 3, momentum: 0.9}" \
+  "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: 3, momentum: 0.9}" "cc_adaptive_no_momentum={name: centered_clip, tau: adaptive}"; do
   label=${entry%%=*}; yaml=${entry#*=}
   nice -n 10 dotnet "$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll" simulate "$root/jobs/mnist-2nn-byzfl-robust.yaml" \
     --parallel 1 --out "$out/$label" --set "strategy.aggregator=$yaml" \
