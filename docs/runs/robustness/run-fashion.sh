@@ -10,5 +10,5 @@ exec nice -n 10 dotnet "$root/src/Tessera.Cli/bin/Release/net10.0/tessera.dll" b
   --out "$root/docs/runs/robustness/fmnist-n100-f20" \
   --aggregators "mean=mean" "cc_adaptive={name: centered_clip, tau: adaptive}" "norm_bound=norm_bound" \
     "multi_krum={name: multi_krum, f: $f}" "bulyan={name: bulyan, f: $f}" \
-    "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: $f}" \
+    "arc+nnm+geomed={name: geomed, pre: [arc, nnm], f: $f}" "arc+cc_adaptive={name: centered_clip, tau: adaptive, pre: [arc], f: $f}" \
   --attacks none sign_flip gaussian label_flip "ipm0.1={name: ipm, epsilon: 0.1}" alie min_max
