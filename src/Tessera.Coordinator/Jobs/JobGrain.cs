@@ -419,8 +419,7 @@ public sealed partial class JobGrain(JobRegistry jobs, NodeAggregators nodes, St
         int tasks = async ? _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding) : _round?.Tasks.Count ?? 0;
         return Task.FromResult(new JobSnapshot(Id, Name, Status.ToString().ToLowerInvariant(), Setup.Model.Name, Setup.Spec.Strategy.Name, _model.Version,
             Setup.Spec.Rounds, _round?.Round, phase, RoundUpdates, _async?.BufferSize ?? _round?.Target ?? 0, tasks, _presence.LiveCount, _lastAccuracy, Error,
-            Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly, Privacy: async ? null : PrivacyView.Of(Setup, _model),
-            Aggregator: Setup.Spec.Strategy.Aggregator is { IsPlainMean: false } a ? a.Summary : null));
+            Setup.Artifact.Sha256, _local.ToParsableString(), _lastDeclined, StoppedEarly, Privacy: async ? null : PrivacyView.Of(Setup, _model)));
     }
 
     string? StoppedEarly => Status == JobStatus.Completed && _model.Version < Setup.Spec.Rounds

@@ -114,9 +114,9 @@ public sealed record FoldResult(string? Error, int RoundUpdates);
 /// A job's status; <c>Node</c> is the silo hosting its grain (the node that closes its rounds); <c>LastDeclined</c> is
 /// the latest task a worker gave back and why; <c>StoppedEarly</c> says why a completed job ended before its last round
 /// (target accuracy reached, or patience ran out); <c>Estimate</c> is the estimate made at creation (and the actuals once it ended),
-/// added by <see cref="JobRegistry.Snapshot"/>, not by the grain; <c>Aggregator</c> is the robust rule combining its rounds
-/// (<see cref="Tessera.Protocol.Jobs.AggregatorSpec.Summary"/>; null for the streaming mean), so a job that took the
-/// worker-data default says so.
+/// added by <see cref="JobRegistry.Snapshot"/>, not by the grain; so is <c>Aggregator</c>, the robust rule combining its
+/// rounds (<see cref="Tessera.Protocol.Jobs.AggregatorSpec.Summary"/>; null for the streaming mean), so a job that took
+/// the worker-data default says so.
 /// </summary>
 [GenerateSerializer(GenerateFieldIds = GenerateFieldIds.PublicProperties), Immutable]
 public sealed record JobSnapshot(string Id, string Name, string Status, string Model, string Strategy, long Version, int Rounds,

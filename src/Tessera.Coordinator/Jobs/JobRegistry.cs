@@ -200,10 +200,11 @@ public sealed class JobRegistry : BackgroundService
         return null;
     }
 
-    /// <summary>The job's status as its grain sees it (live workers merged over every node's view).</summary>
+    /// <summary>The job's status as its grain sees it (live workers merged over every node's view), with what its setup says.</summary>
     public async Task<JobSnapshot> Snapshot(JobHandle job)
     {
-        var s = await job.Grain.Snapshot();
+        var aggregator = job.Setup.Spec.Strategy.Aggregator;
+        var s = await job.Grain.Snapshot() with { Aggregator = aggregator.IsPlainMean ? null : aggregator.Summary };
         if (job.Estimate is not { } e) return s;
         // An ended job's actuals no longer change: read once.
         if (IsFinished(s.Status)) e = job.EstimateWithActuals ??= WithActuals(job, e);
