@@ -98,22 +98,15 @@ public sealed class PoisonedJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_median_and_the_default_hold_within_two_points_of_the_clean_run_where_the_mean_collapses()
+    public async Task The_median_holds_within_two_points_of_the_clean_run_where_the_mean_collapses()
     {
         var (clean, cleanRounds, _, _) = await Train("clean", "mean", poisoner: false);
         var (defended, rounds, poisoner, id) = await Train("median", "median", poisoner: true);
         var (undefended, _, _, _) = await Train("mean", "mean", poisoner: true);
-        var (byDefault, defaultRounds, defaultPoisoner, defaultId) = await Train("default", null, poisoner: true);
 
         Assert.True(clean > 0.8, $"clean run {clean:P2}: " + string.Join("; ", cleanRounds.Select(r => $"r{r.Round} loss {r.TrainLoss} acc {r.TestAccuracy} n {r.Updates} samples {r.Samples}")));
         Assert.True(defended >= clean - 0.02, $"median with the poisoner {defended:P2}, clean {clean:P2}");
         Assert.True(undefended < 0.5, $"the mean should collapse under the poisoner, but ended at {undefended:P2}");
-        Assert.True(byDefault >= clean - 0.02, $"the default aggregator with the poisoner {byDefault:P2}, clean {clean:P2}");
-        // The default is a robust rule (the streaming mean records no fates), and it clipped the poisoner every round.
-        Assert.Equal("centered_clip (tau adaptive)", (await _admin.Job(defaultId)).Aggregator);
-        var defaultFates = _host.Store.Fates(defaultId);
-        Assert.Equal(defaultRounds.Count * 4, defaultFates.Count);
-        Assert.All(defaultFates.Where(f => f.WorkerId == defaultPoisoner), f => Assert.True(f.Scale < 1, $"r{f.Round}: scale {f.Scale}"));
         // Every round counted all four updates: the median outvotes the poisoner's, it does not refuse it.
         Assert.All(rounds, r => Assert.Equal(4, r.Updates));
         // The round records say what the rule did: the coordinate-wise median keeps no single update whole.
@@ -125,6 +118,30 @@ public sealed class PoisonedJobTests : IAsyncLifetime
             string.Join("; ", fates.Select(f => $"r{f.Round} {f.WorkerId}: {f.Share:F3}")));
         Assert.False(Directory.Exists(Path.Combine(_data, "blobs", "spill", id)) && Directory.EnumerateFileSystemEntries(Path.Combine(_data, "blobs", "spill", id)).Any(),
             "closed rounds left spill files behind");
+    }
+
+    /// <summary>
+    /// The attacker the worker-data default exists for: the raw-HTTP poisoner on its own local data, which no replay
+    /// can check. Against what such a job combined with before the default (the plain mean, asked for here as
+    /// `aggregator: mean`) it wins; against the same job naming no aggregator it loses: the run ends within 2 points of
+    /// the clean one, and adaptive centered clipping scaled the poisoner's update down in every round.
+    /// </summary>
+    [Fact]
+    public async Task A_poisoner_on_worker_data_beats_the_mean_and_loses_to_the_default_aggregator()
+    {
+        var (clean, _, _, _) = await Train("clean", "mean", poisoner: false);
+        var (undefended, _, _, _) = await Train("mean", "mean", poisoner: true);
+        var (byDefault, rounds, poisoner, id) = await Train("default", null, poisoner: true);
+
+        Assert.True(undefended < 0.5, $"the mean should collapse under the poisoner, but ended at {undefended:P2}");
+        Assert.True(byDefault >= clean - 0.02, $"the default aggregator with the poisoner {byDefault:P2}, clean {clean:P2}");
+        // The default is a robust rule (the streaming mean records no fates), and it clipped the poisoner every round.
+        Assert.Equal("centered_clip (tau adaptive)", (await _admin.Job(id)).Aggregator);
+        var fates = _host.Store.Fates(id);
+        Assert.Equal(rounds.Count * 4, fates.Count);
+        var poisoned = fates.Where(f => f.WorkerId == poisoner).ToList();
+        Assert.Equal(rounds.Count, poisoned.Count);
+        Assert.All(poisoned, f => Assert.True(f.Scale < 1, $"r{f.Round}: scale {f.Scale}"));
     }
 
     public async Task DisposeAsync()
