@@ -51,7 +51,7 @@ public sealed class CenteredClipAggregator : IAggregator
             // v + (1/n) Σ cᵢ(xᵢ − v) = (1 − Σcᵢ/n)·v + Σ (cᵢ/n)·xᵢ, without an n-sized temporary per update.
             Array.Clear(pulled);
             for (int i = 0; i < n; i++) distances[i] = TensorPrimitives.Distance(updates[i], v);
-            tau = _tau ?? MedianOf(distances);
+            tau = _tau ?? ScalarMedian.Of(distances);
             double kept = 0;
             for (int i = 0; i < n; i++)
             {
@@ -67,13 +67,5 @@ public sealed class CenteredClipAggregator : IAggregator
             fates[i] = new UpdateFate(updates.ClientId(i), 1.0 / n, scale[i], false,
                 scale[i] < 1 ? $"clipped to τ = {tau:G3} from the centre" : null);
         return new RobustAggregate(v, fates);
-    }
-
-    static double MedianOf(double[] values)
-    {
-        var sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        int n = sorted.Length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

@@ -26,7 +26,7 @@ public sealed class NormBoundAggregator : IAggregator
         if (n == 0) throw new InvalidOperationException("norm bound of no updates");
         var norms = new double[n];
         for (int i = 0; i < n; i++) norms[i] = TensorPrimitives.Norm(updates[i]);
-        double bound = _bound ?? Median(norms);
+        double bound = _bound ?? ScalarMedian.Of(norms);
         var sum = new WeightedSum(updates.Length);
         double total = 0;
         var scales = new double[n];
@@ -41,11 +41,5 @@ public sealed class NormBoundAggregator : IAggregator
             fates[i] = new UpdateFate(updates.ClientId(i), updates.Weight(i) / total, scales[i], false,
                 scales[i] < 1 ? $"norm {norms[i]:G3} clipped to {bound:G3}" : null);
         return new RobustAggregate(sum.Scaled(1 / total), fates);
-    }
-
-    static double Median(double[] values)
-    {
-        var s = values.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }
