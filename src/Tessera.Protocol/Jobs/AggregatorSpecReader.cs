@@ -39,20 +39,18 @@ internal static class AggregatorSpecReader
         foreach (var (key, rules) in Settings)
             if (a.Has(key) && !rules.Contains(rule) && !(key == "f" && preReadsF))
                 throw new JobSpecException($"{Path}.{key}", $"only applies to {string.Join(", ", rules)}{(key == "f" ? " or pre: nnm, arc" : "")} (this job's aggregator is {rule})");
-        var bound = a.String("bound");
-        var tau = a.String("tau");
-        bool adaptiveTau = string.Equals(tau, "adaptive", StringComparison.OrdinalIgnoreCase);
+        var (tau, adaptiveTau) = NumberOrAdaptive(a, "tau");
         var spec = new AggregatorSpec
         {
             Name = rule,
             F = a.Int("f", null, 0, 1_000_000),
             Beta = a.Double("beta", null, 0, 0.5),
             M = a.Int("m", null, 1, 10_000_000),
-            Tau = adaptiveTau ? null : TauValue(a),
+            Tau = tau,
             AdaptiveTau = adaptiveTau,
             Iterations = a.Int("iterations", null, 1, 1000),
             Nu = a.Double("nu", null, 0, exclusiveMin: true),
-            Bound = bound is null || string.Equals(bound, "adaptive", StringComparison.OrdinalIgnoreCase) ? null : a.Double("bound", null, 0, exclusiveMin: true),
+            Bound = NumberOrAdaptive(a, "bound").Value,
             Momentum = a.Double("momentum", null, 0, 1, exclusiveMin: true),
             Pre = pre,
         };
@@ -66,9 +64,11 @@ internal static class AggregatorSpecReader
         return spec;
     }
 
-    static double? TauValue(SpecReader a)
+    /// <summary>A positive setting that may instead say `adaptive` (tau, bound): the number, or null and true.</summary>
+    static (double? Value, bool Adaptive) NumberOrAdaptive(SpecReader a, string key)
     {
-        try { return a.Double("tau", null, 0, exclusiveMin: true); }
+        if (string.Equals(a.String(key), "adaptive", StringComparison.OrdinalIgnoreCase)) return (null, true);
+        try { return (a.Double(key, null, 0, exclusiveMin: true), false); }
         catch (JobSpecException e) { throw new JobSpecException(e.Field, $"{e.Reason}; give a positive number or adaptive"); }
     }
 
