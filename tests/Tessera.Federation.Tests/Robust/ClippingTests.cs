@@ -47,8 +47,8 @@ public class ClippingTests
     public void Adaptive_centered_clipping_clips_to_the_median_distance_whatever_the_update_scale()
     {
         // Honest updates spread around the centre at two very different scales, two attackers far out: a fixed τ
-        // fits one scale at most; the median distance follows the honest spread, so the attackers pull at most
-        // f/n of it, and a cohort inside τ comes back as its mean.
+        // fits one scale at most; the median distance follows the honest spread, so each attacker is scaled down to
+        // τ and pulls at most τ/n.
         foreach (float scale in new[] { 1e-3f, 1e3f })
         {
             var h = Cohorts.Honest(5).Select(x => x.Select(v => v * scale).ToArray()).ToArray();
