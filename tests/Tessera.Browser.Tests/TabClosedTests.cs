@@ -8,7 +8,8 @@ public sealed class TabClosedTests
     public async Task A_tab_closed_mid_task_has_its_task_reassigned_and_the_round_completes()
     {
         await using var c = await TestCoordinator.Start();
-        // One worker per round and a task of several seconds, so the test can close the tab while it trains. Not audited:
+        // One worker per round and a task of several seconds (10 epochs of 6,000: a tab at 15k samples/s took under a
+        // second over 2 epochs, between two of the driver's 500 ms polls), so the test can close the tab while it trains. Not audited:
         // a fresh tab's first long tasks can drift past the replay tolerance (docs/TRUST.md), which is not this test's subject.
         var job = await c.CreateJob("""
             name: browser-tab-closed
@@ -16,7 +17,7 @@ public sealed class TabClosedTests
             rounds: 1
             clients_per_round: 1
             data: { clients: 1, train_samples: 6000 }
-            local: { epochs: 2, batch_size: 10, lr: 0.05 }
+            local: { epochs: 10, batch_size: 10, lr: 0.05 }
             verification: { replay: off }
             """);
         using var browser = BrowserDriver.Start(
