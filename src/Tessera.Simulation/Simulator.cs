@@ -36,9 +36,10 @@ public sealed class Simulator : IDisposable
         if (Options.ResumeFrom is not null && Plan.IsAsync)
             throw new InvalidOperationException("resuming from a checkpoint is supported for synchronous strategies, not fedbuff");
         Model = Plan.CreateModel(SpecFiles.ReadModel(spec.Model, Options.BaseDirectory));
+        Template = Model.InitialParameters();
+        Plan = Plan.ForModel((int)Template.Count);
         Data = data ?? FederatedData.Load(Plan, Model, Options.BaseDirectory);
         Setup = LocalSetup.From(Plan);
-        Template = Model.InitialParameters();
         ClientIds = Enumerable.Range(0, Data.ClientCount).Select(ClientId).ToArray();
         Available = Enumerable.Range(0, Data.ClientCount).Where(i => Data.ClientIndices[i].Length > 0).Select(i => ClientIds[i]).ToArray();
         if (Available.Count == 0) throw new JobSpecException("data.clients", "the partition left every client without samples");

@@ -52,6 +52,8 @@ public sealed class JobSetup
             throw new JobSpecException("model.onnx", "send the model file with the spec (multipart/form-data) or upload it first (POST /api/v1/models) and name its sha256");
         byte[]? onnx = spec.Model.Sha256 is { } sha ? models(sha) ?? throw new JobSpecException("model.sha256", $"no model {sha} was uploaded; POST it to /api/v1/models first") : null;
         var model = plan.CreateModel(onnx);
+        var template = model.InitialParameters();
+        plan = plan.ForModel((int)template.Count);
 
         var own = spec.Data.OnWorkers ? null : data.For(spec, model);
         var train = own?.Train;
@@ -77,7 +79,7 @@ public sealed class JobSetup
             // SCAFFOLD's N is the clients that hold data, as in the simulator; workers are mapped onto them.
             // DP noise no worker can predict (the simulator's is seeded from the job seed, for reproducible runs).
             Strategy = plan.CreateStrategy(withData, model, momenta: blobs is null ? null : new Storage.MomentumFiles(blobs), noise: _ => Federation.Privacy.GaussianNoise.Unpredictable()),
-            Template = model.InitialParameters(), Shards = shards,
+            Template = template, Shards = shards,
         };
     }
 

@@ -37,6 +37,13 @@ public sealed class JobPlan
     /// <summary>Differential privacy (privacy.dp): noise, sampling, budget; null without it.</summary>
     public PrivacyPlan? Privacy { get; }
 
+    /// <summary>
+    /// The plan for a model of <paramref name="parameters"/> values: what depends on the model's length (distributed
+    /// noise's accounting) made again; everything else is this plan's.
+    /// </summary>
+    public JobPlan ForModel(int parameters) =>
+        Privacy is { IsDistributed: true } ? new JobPlan(Spec, Options, ClientHyperparameters, Partitioner, PrivacyPlan.From(Spec, parameters)) : this;
+
     /// <summary>The rounds the job runs at most: its rounds, or fewer when the privacy budget affords fewer.</summary>
     public int RoundLimit => Privacy is { } p ? (int)Math.Min(Spec.Rounds, p.MaxRounds) : Spec.Rounds;
 

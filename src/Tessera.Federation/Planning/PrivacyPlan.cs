@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tessera.Federation.Privacy;
 using Tessera.Federation.Privacy.Accounting;
+using Tessera.Federation.Privacy.SecureAggregation;
 using Tessera.Protocol.Jobs;
 
 namespace Tessera.Federation.Planning;
@@ -10,10 +11,13 @@ namespace Tessera.Federation.Planning;
 /// for target_epsilon over the job's rounds), the round's sampled Gaussian (m of N clients, fixed-size or Poisson),
 /// the most rounds the budget affords, and the ε spent after any number of rounds. The unit of privacy is a client
 /// (user-level DP): N is data.clients, m is clients_per_round.
+/// Distributed noise is the clients' Skellam shares on the quantized sum, charged as such; its accounting needs the
+/// model's length (the rounding's share of the sensitivity), so <see cref="JobPlan.ForModel"/> makes the plan again
+/// once the model is known.
 /// </summary>
 public sealed class PrivacyPlan
 {
-    PrivacyPlan(DpSpec spec, double z, int m, int population, SampledGaussian step, long maxRounds)
+    PrivacyPlan(DpSpec spec, double z, int m, int population, SampledGaussian step, long maxRounds, int? modelLength)
     {
         Spec = spec;
         NoiseMultiplier = z;
@@ -21,6 +25,7 @@ public sealed class PrivacyPlan
         Population = population;
         Step = step;
         MaxRounds = maxRounds;
+        ModelLength = modelLength;
     }
 
     public DpSpec Spec { get; }
@@ -33,6 +38,17 @@ public sealed class PrivacyPlan
     public long MaxRounds { get; }
 
     public bool IsLocal => Spec.Mode == DpSpec.Local;
+    public bool IsDistributed => Spec.Mode == DpSpec.Distributed;
+
+    /// <summary>The model length the plan was made for; null before the model is known.</summary>
+    public int? ModelLength { get; }
+
+    /// <summary>
+    /// Distributed mode: the standard deviation, in quantization levels, of a full cohort's summed Skellam shares,
+    /// z·Δ2 (<see cref="SampledGaussian.Skellam"/>); each of the m clients adds variance (z·Δ2)²/m.
+    /// </summary>
+    public double DistributedNoiseLevels => Step.Skellam is { } lattice ? NoiseMultiplier * lattice.L2
+        : throw new InvalidOperationException("distributed noise is planned once the model's length is known (JobPlan.ForModel)");
 
     public DpMechanism Mechanism => new(Spec.Clip, NoiseMultiplier, ExpectedClients,
         Spec.AdaptiveClip is { } a ? new AdaptiveClipping(a.Quantile, a.LearningRate, a.CountNoise ?? AdaptiveClipping.DefaultCountNoise(ExpectedClients)) : null,
@@ -73,7 +89,8 @@ public sealed class PrivacyPlan
             : null;
 
     /// <summary>The plan, or null for a job without DP; throws <see cref="JobSpecException"/> when the budget cannot be met.</summary>
-    public static PrivacyPlan? From(JobSpec spec)
+    /// <param name="modelLength">The model's parameter count; distributed noise is accounted as Skellam only with it.</param>
+    public static PrivacyPlan? From(JobSpec spec, int? modelLength = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Privacy.Dp is not { } dp) return null;
@@ -82,14 +99,17 @@ public sealed class PrivacyPlan
         bool local = dp.Mode == DpSpec.Local;
         var sampling = dp.Sampling == DpSpec.Poisson ? Sampling.Poisson : Sampling.FixedSize;
         // Local: each update is a Gaussian mechanism of its own, σ = z·C over a replace-one sensitivity of 2C (q = 1).
+        // Distributed: the quantized update is within (2^q − 1)/2 levels of the midpoint in L2, plus the rounding.
+        var lattice = dp.Mode == DpSpec.Distributed && modelLength is { } d && spec.Privacy.SecureAggregation is { } secure
+            ? SkellamSensitivity.OfRounded((Math.Pow(2, secure.Bits) - 1) / 2, d) : null;
         SampledGaussian StepFor(double z) => local ? SampledGaussian.Poisson(1, z / 2)
-            : sampling == Sampling.Poisson ? SampledGaussian.Poisson(m / (double)n, z) : SampledGaussian.FixedSize(m, n, z);
+            : (sampling == Sampling.Poisson ? SampledGaussian.Poisson(m / (double)n, z) : SampledGaussian.FixedSize(m, n, z)) with { Skellam = lattice };
 
         double noise;
         if (dp.NoiseMultiplier is { } given) noise = given;
         else
         {
-            var solved = NoiseCalibration.NoiseMultiplier(dp.TargetEpsilon!.Value, local ? 1 : m / (double)n, spec.Rounds, dp.Delta, local ? Sampling.Poisson : sampling)
+            var solved = NoiseCalibration.NoiseMultiplier(StepFor(0), dp.TargetEpsilon!.Value, spec.Rounds, dp.Delta)
                 ?? throw new JobSpecException("privacy.dp.target_epsilon", $"no practical noise multiplier reaches ε = {dp.TargetEpsilon} over {spec.Rounds} rounds");
             noise = local ? 2 * solved : solved;
         }
@@ -102,7 +122,14 @@ public sealed class PrivacyPlan
                 throw new JobSpecException("privacy.dp.target_epsilon", string.Create(CultureInfo.InvariantCulture,
                     $"one round at privacy.dp.noise_multiplier {noise:G4} already spends ε = {new RdpAccountant().EpsilonAfter(step, 1, dp.Delta).Epsilon:G4}"));
         }
-        var plan = new PrivacyPlan(dp, noise, m, n, step, max);
+        var plan = new PrivacyPlan(dp, noise, m, n, step, max, modelLength);
+        if (lattice is not null)
+        {
+            int q = spec.Privacy.SecureAggregation!.Bits, bits = SecureQuantizer.BitsWithNoise(q, m, plan.DistributedNoiseLevels);
+            if (bits > 32)
+                throw new JobSpecException("privacy.secure_aggregation.bits", string.Create(CultureInfo.InvariantCulture,
+                    $"{q} bits for {m} clients with distributed noise of multiplier {noise:G4} need a {bits}-bit modulus to sum without wrapping; the most is 32 (lower the bits)"));
+        }
         if (plan.Spec.AdaptiveClip is not null)
         {
             try { _ = plan.Mechanism.UpdateNoiseMultiplier; }

@@ -8,4 +8,5 @@ export * as cipher from './share-cipher';
 export * as prg from './mask-prg';
 export * as quantizer from './quantizer';
 export * as format from './update-format';
+export * as skellam from './skellam';
 export { SecAggClient, SecAggRefusal } from './client';

@@ -18,8 +18,8 @@ export interface SecureAggregationTask {
   quantization_bits: number;
   /** Samples at which a client's weight is 1; 0: unweighted. */
   weight_cap?: number;
-  /** Distributed DP: σ of this client's Gaussian share; 0: none. */
-  noise_std?: number;
+  /** Distributed DP: the variance, in quantization levels, of this client's Skellam share per word; 0: none. */
+  noise_variance?: number;
   /** FedNova: the update is scaled by this over the client's local steps before clipping; 0: not normalized. */
   reference_steps?: number;
   /** SCAFFOLD: Δc_i is masked after the update, times this, clipped to `clip`; 0: no control variates. */

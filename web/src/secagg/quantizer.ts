@@ -1,6 +1,7 @@
 // Floats to Z_{2^b} for summing under masks (src/Tessera.Federation/Privacy/SecureAggregation/SecureQuantizer.cs):
 // clip each coordinate to [−c, c], u = (x + c) / Δ with Δ = 2c / (2^q − 1), word = ⌊u⌋ + 1 with probability
-// u − ⌊u⌋ (stochastic rounding, unbiased), else ⌊u⌋. A sum S of m inputs decodes to S · Δ − m · c.
+// u − ⌊u⌋ (stochastic rounding, unbiased), else ⌊u⌋. A sum S of m inputs decodes to S · Δ − m · c, read centred
+// mod 2^b (distributed noise may wrap it); a round with noise may use more bits than bitsFor.
 import { wordMask } from './mask-prg';
 
 /** b = q + ⌈log2 n⌉ + 1: sums of n inputs never wrap mod 2^b. */
@@ -15,12 +16,17 @@ export class SecureQuantizer {
   /** Δ, the float value of one quantization level. */
   readonly step: number;
 
-  constructor(readonly clip: number, readonly quantizationBits: number, readonly clients: number) {
+  /** `bits`: the round's modulus b, at least bitsFor(q, n) (more leaves room for noise); omitted, the least. */
+  constructor(readonly clip: number, readonly quantizationBits: number, readonly clients: number, bits?: number) {
     if (!(clip > 0) || !Number.isFinite(clip)) throw new RangeError('the clipping range c must be positive and finite');
     if (!Number.isInteger(quantizationBits) || quantizationBits < 1 || quantizationBits > 30) throw new RangeError('q must be 1..30');
     if (!Number.isInteger(clients) || clients < 1) throw new RangeError('needs at least one client');
     this.bits = bitsFor(quantizationBits, clients);
     if (this.bits > 32) throw new RangeError(`q = ${quantizationBits} for ${clients} clients needs b = ${this.bits} > 32 bits`);
+    if (bits !== undefined) {
+      if (!Number.isInteger(bits) || bits < this.bits || bits > 32) throw new RangeError(`b = ${bits}: q = ${quantizationBits} for ${clients} clients needs ${this.bits} to 32 bits`);
+      this.bits = bits;
+    }
     this.levels = 2 ** quantizationBits - 1;
     this.step = 2 * clip / this.levels;
   }
@@ -44,7 +50,11 @@ export class SecureQuantizer {
 
   /** Float sums from a sum of `inputs` quantized vectors (the server's side; here for the tests). */
   dequantize(sum: Uint32Array, inputs: number, into: Float32Array): void {
-    const offset = inputs * this.clip;
-    for (let i = 0; i < into.length; i++) into[i] = sum[i] * this.step - offset;
+    const middle = inputs * this.levels / 2, modulus = 2 ** this.bits, half = modulus / 2;
+    for (let i = 0; i < into.length; i++) {
+      let centred = sum[i] % modulus - middle;
+      if (centred >= half) centred -= modulus; else if (centred < -half) centred += modulus;
+      into[i] = centred * this.step;
+    }
   }
 }

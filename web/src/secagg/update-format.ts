@@ -1,12 +1,14 @@
 // What a client of a secure round masks (src/Tessera.Federation/Privacy/SecureAggregation/SecureUpdateFormat.cs),
 // length d + 2: with FedNova (reference_steps > 0) the update first scaled by reference_steps / its local steps; then
 // clipped to L2 norm `clip`, scaled by its weight w = min(1, samples / weight_cap) in
-// 1/65535ths (1 when weight_cap is 0), given N(0, noise_std²) per coordinate, quantized over [−range, range]; then
-// two integer lanes: round(w · 65535) (at least 1), and 1 if the update was within `clip` before clipping, else 0.
+// 1/65535ths (1 when weight_cap is 0), quantized over [−range, range], and with distributed DP (noise_variance > 0)
+// given a Skellam share of that variance, in levels, per word mod 2^b (skellam.ts); then two integer lanes:
+// round(w · 65535) (at least 1), and 1 if the update was within `clip` before clipping, else 0 (always 0 when noised).
 // SCAFFOLD (control_scale > 0): Δc_i follows the update, unweighted, as Δc_i · control_scale clipped to `clip`.
-import { gaussians, uniforms } from '../local-privacy';
+import { uniforms } from '../local-privacy';
 import { SecureAggregationTask } from './messages';
 import { SecureQuantizer } from './quantizer';
+import { addSkellamInPlace } from './skellam';
 
 export const WEIGHT_LEVELS = 65535;
 const LANES = 2;
@@ -32,8 +34,9 @@ export function boundedControl(controlDelta: Float32Array, task: SecureAggregati
 
 /** The quantizer of a task, checked against the round's parameters as the .NET format checks it. */
 export function quantizerFor(modelLength: number, task: SecureAggregationTask): SecureQuantizer {
-  const quantizer = new SecureQuantizer(task.range, task.quantization_bits, task.parameters.clients);
-  if (quantizer.bits !== task.parameters.bits) throw new Error(`q = ${task.quantization_bits} for ${task.parameters.clients} clients makes b = ${quantizer.bits}, but the round uses b = ${task.parameters.bits}`);
+  const quantizer = new SecureQuantizer(task.range, task.quantization_bits, task.parameters.clients, task.parameters.bits);
+  const variance = task.noise_variance ?? 0;
+  if (!(variance >= 0) || !Number.isFinite(variance)) throw new Error(`the noise variance is ${variance}; it must be 0 (none) or positive`);
   if (quantizer.maxLane < WEIGHT_LEVELS) throw new Error(`b = ${quantizer.bits} leaves lanes below ${WEIGHT_LEVELS}; use at least 15 quantization bits`);
   const length = lengthFor(modelLength, hasControls(task));
   if (task.parameters.length !== length) throw new Error(`the round masks ${task.parameters.length} words; a model of ${modelLength} needs ${length}`);
@@ -45,7 +48,7 @@ export function quantizerFor(modelLength: number, task: SecureAggregationTask): 
  * SCAFFOLD its flat Δc_i (required exactly when the round carries control variates).
  */
 export function encodeUpdate(parts: Float32Array[], samples: number, steps: number, task: SecureAggregationTask,
-  uniform: () => number = unitInterval(), gaussian: () => number = gaussians(), controlDelta?: Float32Array): Uint32Array {
+  uniform: () => number = unitInterval(), noise: () => number = unitInterval(), controlDelta?: Float32Array): Uint32Array {
   const length = parts.reduce((n, p) => n + p.length, 0);
   const quantizer = quantizerFor(length, task);
   if (hasControls(task) !== (controlDelta !== undefined)) {
@@ -66,10 +69,10 @@ export function encodeUpdate(parts: Float32Array[], samples: number, steps: numb
     const w = Math.fround(lane / WEIGHT_LEVELS);
     for (let i = 0; i < length; i++) x[i] *= w;
   }
-  const sigma = task.noise_std ?? 0;
-  if (sigma > 0) for (let i = 0; i < length; i++) x[i] += sigma * gaussian();
   const words = new Uint32Array(lengthFor(length, controlDelta !== undefined));
   quantizer.quantize(x, words, uniform);
+  const variance = task.noise_variance ?? 0;
+  addSkellamInPlace(words.subarray(0, length), variance, quantizer.bits, noise);
   let lanes = length;
   if (controlDelta) {
     const c = boundedControl(controlDelta, task), scale = Math.fround(task.control_scale!);
@@ -78,7 +81,7 @@ export function encodeUpdate(parts: Float32Array[], samples: number, steps: numb
     lanes += length;
   }
   words[lanes] = lane;
-  words[lanes + 1] = within ? 1 : 0;
+  words[lanes + 1] = within && !(variance > 0) ? 1 : 0;
   return words;
 }
 

@@ -17,13 +17,21 @@ public static class NoiseCalibration
     public static double? NoiseMultiplier(double targetEpsilon, double samplingRate, long steps, double delta,
         Sampling sampling = Sampling.Poisson, IReadOnlyList<double>? orders = null)
     {
+        if (samplingRate is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(samplingRate), samplingRate, "sampling rate must be in (0, 1]");
+        return NoiseMultiplier(new SampledGaussian(sampling, samplingRate, 0), targetEpsilon, steps, delta, orders);
+    }
+
+    /// <summary>The same search for rounds like <paramref name="round"/> (its noise multiplier is ignored): Gaussian, or distributed Skellam.</summary>
+    public static double? NoiseMultiplier(SampledGaussian round, double targetEpsilon, long steps, double delta, IReadOnlyList<double>? orders = null)
+    {
+        ArgumentNullException.ThrowIfNull(round);
         if (targetEpsilon is not > 0 || double.IsPositiveInfinity(targetEpsilon))
             throw new ArgumentOutOfRangeException(nameof(targetEpsilon), targetEpsilon, "target epsilon must be positive and finite");
-        if (samplingRate is not (> 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(samplingRate), samplingRate, "sampling rate must be in (0, 1]");
+        if (round.SamplingRate is not > 0) throw new ArgumentOutOfRangeException(nameof(round), round.SamplingRate, "sampling rate must be in (0, 1]");
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         if (delta is not (> 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(delta), delta, "delta must be in (0, 1)");
         orders ??= RdpOrders.Default;
-        var step = new SampledGaussian(sampling, samplingRate, 0);
+        var step = round;
         double Epsilon(double z) => EpsilonConversion.Epsilon(orders, Scaled(step.WithNoise(z).Rdp(orders), steps), delta).Epsilon;
 
         // Bracket: no noise is ε = ∞; double until the target holds.

@@ -2,7 +2,10 @@ namespace Tessera.Federation.Privacy.Accounting;
 
 /// <summary>
 /// One round (step) of a DP-FedAvg/DP-SGD job as the accountant sees it: a cohort sampled at rate q, each
-/// contribution clipped, and Gaussian noise of standard deviation z·clip added to their sum.
+/// contribution clipped, and Gaussian noise of standard deviation z·clip added to their sum. With
+/// <see cref="Skellam"/> set the noise is instead the clients' distributed Skellam shares on the quantized sum, of
+/// the same standard deviation z·Δ2, and the round is charged Skellam's RDP (<see cref="SkellamRdp"/>) amplified by
+/// the generic sampling bounds (<see cref="SubsampledRdp"/>).
 /// </summary>
 public sealed record SampledGaussian
 {
@@ -33,6 +36,9 @@ public sealed record SampledGaussian
             : throw new ArgumentOutOfRangeException(nameof(NoiseMultiplier), value, "noise multiplier must be finite and non-negative");
     }
 
+    /// <summary>Distributed Skellam noise: one client's sensitivities in quantization levels; null for Gaussian noise.</summary>
+    public SkellamSensitivity? Skellam { get; init; }
+
     /// <summary>Each client joins with probability <paramref name="samplingRate"/>.</summary>
     public static SampledGaussian Poisson(double samplingRate, double noiseMultiplier) => new(Sampling.Poisson, samplingRate, noiseMultiplier);
 
@@ -49,12 +55,21 @@ public sealed record SampledGaussian
     public SampledGaussian WithNoise(double noiseMultiplier) => this with { NoiseMultiplier = noiseMultiplier };
 
     /// <summary>RDP of one such round at <paramref name="order"/>.</summary>
-    public double Rdp(double order) => Sampling == Sampling.Poisson
-        ? PoissonSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, order)
-        : FixedSizeSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, order);
+    public double Rdp(double order) => Skellam is { } lattice
+        ? SubsampledRdp.At(Sampling, SamplingRate, l => SkellamRdp.At(NoiseMultiplier, lattice, l), order)
+        : Sampling == Sampling.Poisson
+            ? PoissonSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, order)
+            : FixedSizeSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, order);
 
     /// <summary>RDP of one such round at each order.</summary>
-    public double[] Rdp(IReadOnlyList<double> orders) => Sampling == Sampling.Poisson
-        ? PoissonSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, orders)
-        : FixedSizeSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, orders);
+    public double[] Rdp(IReadOnlyList<double> orders)
+    {
+        if (Skellam is null)
+            return Sampling == Sampling.Poisson
+                ? PoissonSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, orders)
+                : FixedSizeSampledGaussianRdp.At(SamplingRate, NoiseMultiplier, orders);
+        var rdp = new double[orders.Count];
+        for (int i = 0; i < rdp.Length; i++) rdp[i] = Rdp(orders[i]);
+        return rdp;
+    }
 }

@@ -8,10 +8,14 @@ namespace Tessera.Federation.Privacy.SecureAggregation;
 /// and must stay ≤ 32 (one word per coordinate).
 /// Error: each rounding moves a coordinate by less than Δ, so a decoded sum of n unclipped inputs is within
 /// n·Δ = 2nc / (2^q − 1) of the float sum (its expected error is 0, its spread about √n·Δ/2).
+/// Distributed Skellam noise is added to the words mod 2^b, so a noised sum may wrap below 0 or past 2^b; a round
+/// with noise asks for more bits (<see cref="BitsWithNoise"/>), and the sum is read centred: as the value in
+/// [−2^{b−1}, 2^{b−1}) around the midpoint of n words that is congruent to it (exact without noise too).
 /// </summary>
 public sealed class SecureQuantizer
 {
-    public SecureQuantizer(double clip, int quantizationBits, int clients)
+    /// <param name="bits">The round's modulus b: at least <see cref="BitsFor"/>(q, n), more to leave room for noise; null is the least.</param>
+    public SecureQuantizer(double clip, int quantizationBits, int clients, int? bits = null)
     {
         if (!(clip > 0) || double.IsInfinity(clip)) throw new ArgumentOutOfRangeException(nameof(clip), "the clipping range c must be positive and finite");
         if (quantizationBits is < 1 or > 30) throw new ArgumentOutOfRangeException(nameof(quantizationBits), "q must be 1..30");
@@ -21,6 +25,11 @@ public sealed class SecureQuantizer
         Clients = clients;
         Bits = BitsFor(quantizationBits, clients);
         if (Bits > 32) throw new ArgumentOutOfRangeException(nameof(quantizationBits), $"q = {quantizationBits} for {clients} clients needs b = {Bits} > 32 bits; lower q");
+        if (bits is { } b)
+        {
+            if (b < Bits || b > 32) throw new ArgumentOutOfRangeException(nameof(bits), $"b = {b}: q = {quantizationBits} for {clients} clients needs {Bits} to 32 bits");
+            Bits = b;
+        }
         Levels = (1u << quantizationBits) - 1;
         Step = 2 * clip / Levels;
     }
@@ -28,7 +37,7 @@ public sealed class SecureQuantizer
     public double Clip { get; }
     public int QuantizationBits { get; }
     public int Clients { get; }
-    /// <summary>b = q + ⌈log2 n⌉ + 1: sums of n inputs never wrap mod 2^b.</summary>
+    /// <summary>b ≥ q + ⌈log2 n⌉ + 1: sums of n inputs never wrap mod 2^b.</summary>
     public int Bits { get; }
     /// <summary>The largest quantized value, 2^q − 1.</summary>
     public uint Levels { get; }
@@ -43,6 +52,19 @@ public sealed class SecureQuantizer
 
     public static int BitsFor(int quantizationBits, int clients) =>
         quantizationBits + (clients <= 1 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)clients - 1)) + 1;
+
+    /// <summary>
+    /// The least b for which n inputs plus noise of total standard deviation <paramref name="noiseStd"/> levels read back
+    /// unwrapped: the data part lies within n·(2^q − 1)/2 of the midpoint, and the noise within 12 standard deviations
+    /// but for a chance below 1e-32 per coordinate. At least <see cref="BitsFor"/>; may exceed 32 (the caller refuses it).
+    /// </summary>
+    public static int BitsWithNoise(int quantizationBits, int clients, double noiseStd)
+    {
+        int least = BitsFor(quantizationBits, clients);
+        if (!(noiseStd > 0)) return least;
+        double reach = clients * (Math.Pow(2, quantizationBits) - 1) / 2 + 12 * noiseStd;
+        return Math.Max(least, (int)Math.Ceiling(Math.Log2(reach)) + 1);
+    }
 
     /// <summary>All-ones below bit b: reduces a uint32 mod 2^b.</summary>
     public static uint Mask(int bits) => bits >= 32 ? uint.MaxValue : (1u << bits) - 1;
@@ -67,7 +89,13 @@ public sealed class SecureQuantizer
     {
         if (sum.Length < into.Length) throw new ArgumentException($"{sum.Length} words hold fewer than {into.Length} coordinates", nameof(sum));
         if (inputs < 0 || inputs > Clients) throw new ArgumentOutOfRangeException(nameof(inputs), $"a sum of 0..{Clients} inputs, not {inputs}");
-        double offset = inputs * Clip;
-        for (int i = 0; i < into.Length; i++) into[i] = (float)(sum[i] * Step - offset);
+        double middle = inputs * (double)Levels / 2, modulus = Math.Pow(2, Bits), half = modulus / 2;
+        for (int i = 0; i < into.Length; i++)
+        {
+            double centred = (sum[i] & Mask(Bits)) - middle;
+            if (centred >= half) centred -= modulus;
+            else if (centred < -half) centred += modulus;
+            into[i] = (float)(centred * Step);
+        }
     }
 }

@@ -191,8 +191,8 @@ public sealed class SecureRound
         int m = privacy.ExpectedClients;
         var released = privacy.Spec.Mode == Protocol.Jobs.DpSpec.Central
             ? privacy.Mechanism.Release(sum, within - inputs / 2.0, clip, noise)
-            // The survivors' shares, σ_i = z·C/√m each: z·C/m on the mean when all m are in, less after dropouts.
-            : new PrivateRound(clip, format.Task.NoiseStd * Math.Sqrt(inputs) / m, null, clip, NoiseShares: inputs < m ? inputs : null);
+            // The survivors' Skellam shares, variance v levels each: √(s·v)·Δ on the sum, over m on the mean.
+            : new PrivateRound(clip, Math.Sqrt(inputs * format.Task.NoiseVariance) * format.Quantizer.Step / m, null, clip, NoiseShares: inputs < m ? inputs : null);
         System.Numerics.Tensors.TensorPrimitives.Multiply(sum, 1f / m, sum);
         return new RoundAggregate(round, sum, inputs, totalSamples, Privacy: released);
     }

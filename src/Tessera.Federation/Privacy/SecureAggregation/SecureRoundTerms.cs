@@ -8,15 +8,16 @@ namespace Tessera.Federation.Privacy.SecureAggregation;
 /// <summary>
 /// What every party of a job's secure round is told, derived in one place from the job's spec, for the coordinator
 /// and the simulator alike: the SecAgg+ parameters (n, k, t, b, length), the L2 clip, the quantization range, the
-/// weight cap and, with distributed DP, each client's share of the noise (σ_i = z·C/√m, so the m shares of a full
-/// cohort sum to the central N(0, (z·C)²)).
+/// weight cap and, with distributed DP, each client's Skellam share of the noise (variance (z·Δ2)²/m in quantization
+/// levels, so the m shares of a full cohort sum to one Skellam of standard deviation z·Δ2; the modulus gets the
+/// bits that noise needs).
 /// </summary>
 public static class SecureRoundTerms
 {
-    public static SecAggParameters Parameters(JobSpec spec, int modelLength, string jobId, int round, int cohort, int attempt)
+    public static SecAggParameters Parameters(JobSpec spec, PrivacyPlan? dp, int modelLength, string jobId, int round, int cohort, int attempt)
     {
         var s = spec.Privacy.SecureAggregation ?? throw new ArgumentException("the job has no privacy.secure_aggregation");
-        int bits = SecureQuantizer.BitsFor(s.Bits, cohort);
+        int bits = SecureQuantizer.BitsWithNoise(s.Bits, cohort, Math.Sqrt(cohort * NoiseVariance(dp, modelLength)));
         return SecAggPlan.Create(jobId, round, cohort, SecureUpdateFormat.LengthFor(modelLength, HasControls(spec)), bits, s.Neighbours, s.Threshold,
             graphSeed: HashCode.Combine(jobId, round, attempt));
     }
@@ -29,14 +30,23 @@ public static class SecureRoundTerms
         double weightCap, double clip, string stageUrl, double referenceSteps = 0, double controlScale = 0, string? countedUrl = null)
     {
         if (HasControls(spec) != controlScale > 0) throw new ArgumentException($"strategy {spec.Strategy.Name} with a control scale of {controlScale}", nameof(controlScale));
-        double noise = dp is { Spec.Mode: DpSpec.Distributed } ? dp.NoiseMultiplier * clip / Math.Sqrt(dp.ExpectedClients) : 0;
         return new SecureAggregationTask
         {
-            Parameters = Parameters(spec, modelLength, jobId, round, cohort, attempt), Client = client, StageUrl = stageUrl, Clip = clip,
-            // A clipped coordinate is within ±C; its noise share within ±5σ but for one in ~3.5 million.
-            Range = clip + 5 * noise, QuantizationBits = spec.Privacy.SecureAggregation!.Bits, WeightCap = weightCap, NoiseStd = noise,
+            Parameters = Parameters(spec, dp, modelLength, jobId, round, cohort, attempt), Client = client, StageUrl = stageUrl, Clip = clip,
+            // A clipped coordinate is within ±C, so nothing is clamped; noise goes on the quantized words.
+            Range = clip, QuantizationBits = spec.Privacy.SecureAggregation!.Bits, WeightCap = weightCap, NoiseVariance = NoiseVariance(dp, modelLength),
             ReferenceSteps = referenceSteps, ControlScale = controlScale, CountedUrl = countedUrl,
         };
+    }
+
+    /// <summary>Distributed DP: the variance of one client's Skellam share, in levels; 0 otherwise.</summary>
+    public static double NoiseVariance(PrivacyPlan? dp, int modelLength)
+    {
+        if (dp is not { IsDistributed: true }) return 0;
+        if (dp.ModelLength != modelLength)
+            throw new InvalidOperationException($"the privacy plan was made for {dp.ModelLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} model length, the round masks {modelLength} (JobPlan.ForModel)");
+        double total = dp.DistributedNoiseLevels;
+        return total * total / dp.ExpectedClients;
     }
 
     /// <summary>SCAFFOLD masks its control-variate deltas beside the update.</summary>

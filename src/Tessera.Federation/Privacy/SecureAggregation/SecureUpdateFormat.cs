@@ -5,10 +5,11 @@ namespace Tessera.Federation.Privacy.SecureAggregation;
 
 /// <summary>
 /// What a client of a secure round masks, and how the server reads the unmasked sum. With FedNova the update is first
-/// scaled by τ_ref/τ (its steps normalized to the round's reference steps). The update is clipped to L2 norm C, scaled by the client's weight w = min(1, samples / cap) (1 when unweighted), given its share of
-/// distributed DP noise, and quantized over [−range, range]; two integer lanes follow: w in 1/65535ths, and 1 when
-/// the update was within C (so the round learns how many were clipped, summed like everything else). The sum of
-/// the lanes gives Σw and the count within the bound; the weighted mean is Σ w·Δ / Σ w.
+/// scaled by τ_ref/τ (its steps normalized to the round's reference steps). The update is clipped to L2 norm C, scaled by the client's weight w = min(1, samples / cap) (1 when unweighted),
+/// quantized over [−range, range], and with distributed DP given its Skellam share of the noise on the quantized
+/// words; two integer lanes follow: w in 1/65535ths, and 1 when the update was within C (so the round learns how many
+/// were clipped, summed like everything else; always 0 under distributed noise, where that count would leave
+/// unnoised). The sum of the lanes gives Σw and the count within the bound; the weighted mean is Σ w·Δ / Σ w.
 /// </summary>
 public sealed class SecureUpdateFormat
 {
@@ -21,9 +22,8 @@ public sealed class SecureUpdateFormat
         ArgumentNullException.ThrowIfNull(task);
         ModelLength = modelLength;
         Task = task;
-        Quantizer = new SecureQuantizer(task.Range, task.QuantizationBits, task.Parameters.Clients);
-        if (Quantizer.Bits != task.Parameters.Bits)
-            throw new ArgumentException($"q = {task.QuantizationBits} for {task.Parameters.Clients} clients makes b = {Quantizer.Bits}, but the round uses b = {task.Parameters.Bits}");
+        Quantizer = new SecureQuantizer(task.Range, task.QuantizationBits, task.Parameters.Clients, task.Parameters.Bits);
+        if (!(task.NoiseVariance >= 0) || double.IsInfinity(task.NoiseVariance)) throw new ArgumentException($"the noise variance is {task.NoiseVariance}; it must be 0 (none) or positive");
         if (Quantizer.MaxLane < WeightLevels) throw new ArgumentException($"b = {Quantizer.Bits} leaves lanes below {WeightLevels}; use at least 15 quantization bits");
         if (task.ControlScale < 0 || !double.IsFinite(task.ControlScale)) throw new ArgumentException($"the control scale is {task.ControlScale}; it must be 0 (none) or positive");
         if (task.Parameters.Length != Length) throw new ArgumentException($"the round masks {task.Parameters.Length} words; a model of {modelLength} {(HasControls ? "with control variates " : "")}needs {Length}");
@@ -34,6 +34,8 @@ public sealed class SecureUpdateFormat
     public SecureQuantizer Quantizer { get; }
     /// <summary>SCAFFOLD: the input carries the control-variate delta after the update.</summary>
     public bool HasControls => Task.ControlScale > 0;
+    /// <summary>Distributed DP: each client adds a Skellam share to its words.</summary>
+    public bool IsNoised => Task.NoiseVariance > 0;
     /// <summary>Words per input: the coordinates (twice with control variates), then the weight and within-bound lanes.</summary>
     public int Length => LengthFor(ModelLength, HasControls);
 
@@ -57,7 +59,7 @@ public sealed class SecureUpdateFormat
 
     /// <summary>
     /// The client's words from its flat update (not modified) after <paramref name="steps"/> local steps.
-    /// <paramref name="noise"/> draws the DP share; <paramref name="controlDelta"/> is SCAFFOLD's Δc_i (required exactly when the round carries control variates).
+    /// <paramref name="noise"/> draws the distributed DP share; <paramref name="controlDelta"/> is SCAFFOLD's Δc_i (required exactly when the round carries control variates).
     /// </summary>
     public uint[] Encode(ReadOnlySpan<float> update, long samples, int steps, Random rounding, Tessera.Data.DeterministicRandom noise, float[]? controlDelta = null)
     {
@@ -69,9 +71,9 @@ public sealed class SecureUpdateFormat
         bool within = UpdateClipping.ClipInPlace(x, Task.Clip);
         uint lane = WeightLane(samples);
         if (lane != WeightLevels) TensorPrimitives.Multiply(x, lane / (float)WeightLevels, x);
-        GaussianNoise.AddInPlace(x, Task.NoiseStd, noise);
         var words = new uint[Length];
         Quantizer.Quantize(x, words, rounding);
+        SkellamNoise.AddInPlace(words.AsSpan(0, ModelLength), Task.NoiseVariance, Quantizer.Bits, noise);
         int lanes = ModelLength;
         if (controlDelta is not null)
         {
@@ -81,7 +83,7 @@ public sealed class SecureUpdateFormat
             lanes += ModelLength;
         }
         words[lanes] = lane;
-        words[lanes + 1] = within ? 1u : 0u;
+        words[lanes + 1] = within && !IsNoised ? 1u : 0u;
         return words;
     }
 

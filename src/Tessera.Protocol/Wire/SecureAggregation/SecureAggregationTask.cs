@@ -19,8 +19,11 @@ public sealed record SecureAggregationTask
     public required int QuantizationBits { get; init; }
     /// <summary>Weighted mean: the sample count at which a client's weight is 1 (weights are samples / cap, at most 1). 0: unweighted.</summary>
     public double WeightCap { get; init; }
-    /// <summary>Distributed DP: the standard deviation of the Gaussian share this client adds after clipping; 0: none.</summary>
-    public double NoiseStd { get; init; }
+    /// <summary>
+    /// Distributed DP: the variance, in quantization levels, of the Skellam share Poisson(v/2) − Poisson(v/2) this
+    /// client adds to each quantized coordinate of its update (mod 2^b); 0: none.
+    /// </summary>
+    public double NoiseVariance { get; init; }
     /// <summary>
     /// FedNova: the client scales its update by this over its local steps before clipping, so the cohort sums
     /// step-normalized directions at a common scale (the round's largest assigned steps); 0: not normalized.
