@@ -196,6 +196,40 @@ public sealed class BrowserSecAggConformanceTests
         Assert.Equal(netSc[^2..], webSc[^2..]);
         Assert.Equal(scFormat.BoundedControl(dc), web.GetProperty("bounded").EnumerateArray().Select(e => e.GetSingle()).ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
         Assert.True(web.GetProperty("refused").GetBoolean(), "the browser masked a scaffold round's update without its control delta");
+
+        // Distributed DP: each side adds a Skellam share of the task's variance (levels²) to every quantized word,
+        // mod 2^b, and leaves the within-bound lane 0 (that count would otherwise leave unnoised). Their words less
+        // the noiseless ones, read centred mod 2^b, have mean 0 and that variance (plus ½ from the midpoint's rounding).
+        const int D = 20_000;
+        const double Variance = 4e6;
+        var noised = task with { WeightCap = 0, NoiseVariance = Variance, Parameters = SecAggPlan.Create("job-1", 1, 4, SecureUpdateFormat.LengthFor(D), 24) };
+        web = Run(browser, $$"""
+            const task = {{JsonSerializer.Serialize(noised, WireJson.Options)}};
+            const zero = new Float32Array({{D}});
+            const plain = m.format.encodeUpdate([zero], 600, 5, { ...task, noise_variance: 0 });
+            const words = m.format.encodeUpdate([zero], 600, 5, task);
+            let small = 0;
+            for (let i = 0; i < 20000; i++) small += m.skellam.poisson(4, Math.random);
+            return { plain: Array.from(plain), words: Array.from(words), small: small / 20000 };
+            """);
+        var netPlain = new SecureUpdateFormat(D, noised with { NoiseVariance = 0 }).Encode(new float[D], 600, 5, new Random(2), new Tessera.Data.DeterministicRandom(2));
+        var netNoised = new SecureUpdateFormat(D, noised).Encode(new float[D], 600, 5, new Random(3), new Tessera.Data.DeterministicRandom(3));
+        var browserPlain = web.GetProperty("plain").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
+        var browserNoised = web.GetProperty("words").EnumerateArray().Select(e => e.GetUInt32()).ToArray();
+        foreach (var (side, plainWords, noisedWords) in new[] { (".NET", netPlain, netNoised), ("browser", browserPlain, browserNoised) })
+        {
+            var noise = Enumerable.Range(0, D).Select(i =>
+            {
+                long diff = ((long)noisedWords[i] - plainWords[i]) & ((1L << 24) - 1);
+                return (double)(diff >= 1L << 23 ? diff - (1L << 24) : diff);
+            }).ToArray();
+            double mean = noise.Average(), variance = noise.Average(x => x * x) - mean * mean;
+            Assert.True(Math.Abs(mean) < 5 * Math.Sqrt(Variance / D), $"{side}: noise mean {mean}");
+            Assert.True(Math.Abs(variance / Variance - 1) < 0.05, $"{side}: noise variance {variance}, asked {Variance}");
+            Assert.Equal([65535u, 0u], noisedWords[^2..]);
+            Assert.Equal([65535u, 1u], plainWords[^2..]);
+        }
+        Assert.InRange(web.GetProperty("small").GetDouble(), 4 - 5 * Math.Sqrt(4 / 20000.0), 4 + 5 * Math.Sqrt(4 / 20000.0));
     }
 
     [Fact]

@@ -101,8 +101,9 @@ public sealed class SecureJobTests : IDisposable
     [Fact]
     public async Task Distributed_dp_noise_is_added_by_the_workers_in_shares_under_secure_aggregation()
     {
-        // z = 50, C = 1: each worker adds N(0, (z·C)²/m) before masking; the four shares sum to N(0, (z·C)²), so the
-        // model moves by about z·C/m·√d. A coordinator that saw the shares or added the noise itself is not needed.
+        // z = 50, C = 1: each worker adds a Skellam share of variance (z·Δ2)²/m levels² to its quantized words before
+        // masking; the four shares sum to one Skellam of std z·Δ2 levels ≈ z·C, so the model moves by about z·C/m·√d.
+        // A coordinator that saw the shares or added the noise itself is not needed.
         using var coordinator = CoordinatorProcess.Start(_data, 0);
         using var admin = new AdminApi(coordinator.Url, CoordinatorProcess.AdminKey);
         var job = await admin.CreateJob(Spec("e2e-dp-distributed", "privacy:\n  secure_aggregation: { stage_seconds: 20 }\n  dp: { mode: distributed, noise_multiplier: 50, clip: 1 }").Replace("rounds: 5", "rounds: 1"));
