@@ -50,6 +50,20 @@ public class PrivacyCommandTests
     }
 
     [Fact]
+    public void Distributed_Skellam_noise_costs_a_little_more_than_the_Gaussian_and_its_noise_solves_back()
+    {
+        string[] args = ["privacy", "epsilon", "--sampling-rate", "0.01", "--noise-multiplier", "1", "--steps", "1000", "--delta", "1e-5", "--json"];
+        double gaussian = Json(CliRunner.Run(Dir, args)).GetProperty("epsilon").GetDouble();
+        double skellam = Json(CliRunner.Run(Dir, [.. args, "--skellam-bits", "20", "--dimension", "199210"])).GetProperty("epsilon").GetDouble();
+        Assert.InRange(skellam, gaussian * 1.001, gaussian * 1.3);
+        var noise = Json(CliRunner.Run(Dir, "privacy", "noise", "--epsilon", skellam.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+            "--sampling-rate", "0.01", "--steps", "1000", "--delta", "1e-5", "--skellam-bits", "20", "--dimension", "199210", "--json"));
+        Assert.Equal(1, noise.GetProperty("noise_multiplier").GetDouble(), 6);
+        OneLineNaming(CliRunner.Run(Dir, [.. args[..^1], "--dimension", "10"]), "--skellam-bits");
+        OneLineNaming(CliRunner.Run(Dir, [.. args[..^1], "--skellam-bits", "20"]), "--dimension");
+    }
+
+    [Fact]
     public void Steps_counts_the_rounds_a_budget_affords()
     {
         var json = Json(CliRunner.Run(Dir, "privacy", "steps", "--epsilon", "0.7242234027", "--sampling-rate", "0.0025", "--noise-multiplier", "1.3", "--delta", "1e-5", "--json"));

@@ -25,19 +25,34 @@ internal static class PrivacyCommand
         return privacy;
     }
 
-    sealed record Common(Option<double> Rate, Option<double> Delta, Option<string> Sampling, Option<int?> Population, Option<bool> Json)
+    sealed record Common(Option<double> Rate, Option<double> Delta, Option<string> Sampling, Option<int?> Population, Option<bool> Json,
+        Option<int?> SkellamBits, Option<int?> Dimension)
     {
         public static Common Create() => new(
             new Option<double>("--sampling-rate") { Description = "q in (0, 1]: a client's chance of joining a round (poisson), or cohort/population (fixed)", Required = true },
             new Option<double>("--delta") { Description = "δ in (0, 1), e.g. below 1/population", Required = true },
             new Option<string>("--sampling") { Description = "poisson (each client joins with probability q) or fixed (q·N clients without replacement)", DefaultValueFactory = _ => "poisson" },
             new Option<int?>("--population") { Description = "N, the clients a fixed-size cohort is drawn from (with --sampling fixed)" },
-            new Option<bool>("--json") { Description = "print the result as JSON" });
+            new Option<bool>("--json") { Description = "print the result as JSON" },
+            new Option<int?>("--skellam-bits") { Description = "distributed DP: charge Skellam noise on updates quantized to this many bits (privacy.secure_aggregation.bits); needs --dimension" },
+            new Option<int?>("--dimension") { Description = "distributed DP: the model's parameter count d (with --skellam-bits)" });
 
-        public IEnumerable<Option> All => [Rate, Delta, Sampling, Population, Json];
+        public IEnumerable<Option> All => [Rate, Delta, Sampling, Population, Json, SkellamBits, Dimension];
 
         /// <summary>The options as the accountant's round, with each bad value reported under its option's name.</summary>
         public SampledGaussian Round(ParseResult pr, double noiseMultiplier)
+        {
+            var round = GaussianRound(pr, noiseMultiplier);
+            int? bits = pr.GetValue(SkellamBits), d = pr.GetValue(Dimension);
+            if (bits is null && d is null) return round;
+            CliOptions.Require(bits is not null, "--skellam-bits", "required with --dimension");
+            CliOptions.Require(d is not null, "--dimension", "required with --skellam-bits");
+            CliOptions.Require(bits is >= 1 and <= 30, "--skellam-bits", $"must be 1..30, not {bits}");
+            CliOptions.Require(d >= 1, "--dimension", $"must be at least 1, not {d}");
+            return round with { Skellam = SkellamSensitivity.OfRounded((Math.Pow(2, bits!.Value) - 1) / 2, d!.Value) };
+        }
+
+        SampledGaussian GaussianRound(ParseResult pr, double noiseMultiplier)
         {
             double q = pr.GetValue(Rate), delta = pr.GetValue(Delta);
             string sampling = pr.GetValue(Sampling)!;
@@ -78,7 +93,7 @@ internal static class PrivacyCommand
             else
             {
                 Console.WriteLine($"epsilon = {Show(spent.Epsilon)} at delta = {Show(spent.Delta)} (best RDP order {Show(spent.Order)})");
-                Console.WriteLine($"  {t} rounds, {Describe(round)} sampling at q = {Show(round.SamplingRate)}, noise multiplier {Show(round.NoiseMultiplier)}");
+                Console.WriteLine($"  {t} rounds, {Describe(round)} sampling at q = {Show(round.SamplingRate)}, noise multiplier {Show(round.NoiseMultiplier)}{Lattice(round)}");
                 Edge(spent.Order);
             }
             return 0;
@@ -99,7 +114,7 @@ internal static class PrivacyCommand
             var round = common.Round(pr, 0);
             long t = CheckSteps(pr.GetValue(steps));
             double delta = pr.GetValue(common.Delta);
-            double z = NoiseCalibration.NoiseMultiplier(target, round.SamplingRate, t, delta, round.Sampling)
+            double z = NoiseCalibration.NoiseMultiplier(round, target, t, delta)
                 ?? throw new CliUsageException($"--epsilon: no noise multiplier up to {NoiseCalibration.MaxNoiseMultiplier:0e0} keeps {t} rounds within epsilon {Show(target)} at delta {Show(delta)}");
             var spent = new RdpAccountant().Compose(round.WithNoise(z), t).Epsilon(delta);
             if (pr.GetValue(common.Json))
@@ -107,7 +122,7 @@ internal static class PrivacyCommand
             else
             {
                 Console.WriteLine($"noise multiplier = {Show(z)} for epsilon {Show(target)} at delta = {Show(delta)} (spends {Show(spent.Epsilon)}, best RDP order {Show(spent.Order)})");
-                Console.WriteLine($"  {t} rounds, {Describe(round)} sampling at q = {Show(round.SamplingRate)}");
+                Console.WriteLine($"  {t} rounds, {Describe(round)} sampling at q = {Show(round.SamplingRate)}{Lattice(round)}");
                 Edge(spent.Order);
             }
             return 0;
@@ -163,6 +178,9 @@ internal static class PrivacyCommand
     }
 
     static string Describe(SampledGaussian round) => round.Sampling == Sampling.Poisson ? "poisson" : "fixed";
+
+    static string Lattice(SampledGaussian round) => round.Skellam is { } s
+        ? $", distributed Skellam noise (sensitivity {Show(Math.Round(s.L2, 1))} levels in L2, integer orders only)" : "";
 
     static string Show(double x) => double.IsPositiveInfinity(x) ? "infinity" : x.ToString("G10", CultureInfo.InvariantCulture).Replace("E", "e");
 
