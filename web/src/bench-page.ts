@@ -36,6 +36,29 @@ async function onnxruntime(url: string, provider: string, seconds: number, threa
   return n / (ms / 1000);
 }
 
+/**
+ * GFLOP/s of one MatMul [m, k] × [k, n] (a graph of that one op, from `url`) under onnxruntime-web WASM: the
+ * browser's matrix-multiply ceiling, to set the training figures against (2·m·k·n per product, fastest call).
+ */
+async function gemm(url: string, m: number, k: number, n: number, seconds: number, threads: number): Promise<number> {
+  ort ??= await loadOrt(false, threads);
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, () => Math.random() - 0.5), [m, k]);
+  const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, () => Math.random() - 0.5), [k, n]);
+  // The fastest call, as the .NET side's GemmPeak takes it: a ceiling, not a typical step.
+  await session.run({ a, b });
+  let best = Infinity;
+  const started = performance.now();
+  for (let calls = 0; calls < 3 || performance.now() - started < seconds * 1000; calls++) {
+    const t = performance.now();
+    await session.run({ a, b });
+    best = Math.min(best, performance.now() - t);
+  }
+  await session.release();
+  return 2 * m * k * n / (best / 1000) / 1e9;
+}
+
 // TensorFlow.js is loaded as its UMD bundle; only the few calls used here are typed.
 interface Tf {
   setBackend(name: string): Promise<boolean>; ready(): Promise<void>; getBackend(): string;
@@ -85,4 +108,4 @@ async function tensorflow(model: '2nn' | 'cnn', backend: string, batch: number, 
   } finally { net.dispose(); }
 }
 
-(window as unknown as { bench: unknown }).bench = { onnxruntime, tensorflow, crossOriginIsolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency };
+(window as unknown as { bench: unknown }).bench = { onnxruntime, tensorflow, gemm, crossOriginIsolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency };

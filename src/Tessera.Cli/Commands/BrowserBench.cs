@@ -57,6 +57,13 @@ internal static class BrowserBench
                 dotnet[name] = DotnetSamplesPerSecond(model, artifact, batch, seconds, new RuntimeOptions { IntraOpThreads = threads });
             }
 
+            foreach (var (m, k, n, _) in GemmShapes(batch))
+            {
+                var file = Path.Combine(temp, $"sgemm-{m}-{k}-{n}.onnx");
+                File.WriteAllBytes(file, new OnnxModel(GemmPeak.MatMulGraph(m, k, n)).ToBytes());
+                files[$"/bench-data/sgemm-{m}-{k}-{n}.onnx"] = file;
+            }
+
             var host = CoordinatorHost.Create(new CoordinatorOptions { DataDirectory = Path.Combine(temp, "data"), AdminKey = Guid.NewGuid().ToString(), Port = 0, Quiet = true });
             host.StartAsync().GetAwaiter().GetResult();
             using var driver = BrowserDriver.Start(web, chromium, [("bench", $"{host.BaseUrl}/bench")], files);
@@ -77,9 +84,23 @@ internal static class BrowserBench
                 table.AddRow(row);
                 markdown.Add($"| {string.Join(" | ", row)} |");
             }
+            // The ceiling: one MatMul in WASM against the same in .NET, at the shapes that dominate the two models' steps.
+            var gemmTable = new Table().AddColumns("SGEMM [[m, k]] × [[k, n]]", "what", ".NET ORT GFLOP/s", "WASM GFLOP/s", "WASM / .NET");
+            markdown.Add("");
+            markdown.Add("| SGEMM [m, k] × [k, n] | what | .NET ORT GFLOP/s | WASM GFLOP/s | WASM / .NET |");
+            markdown.Add("|---|---|---|---|---|");
+            foreach (var (m, k, n, what) in GemmShapes(batch))
+            {
+                double native = GemmPeak.Measure(new RuntimeOptions { IntraOpThreads = threads }, m, k, n, reps: 10);
+                double wasm = driver.Eval("bench", $"window.bench.gemm('/bench-data/sgemm-{m}-{k}-{n}.onnx', {m}, {k}, {n}, {Math.Min(seconds, 2).ToString(CultureInfo.InvariantCulture)}, {cores})").Number();
+                string[] row = [$"[{m}, {k}] × [{k}, {n}]", what, native.ToString("F1", CultureInfo.InvariantCulture), wasm.ToString("F1", CultureInfo.InvariantCulture), (wasm / native).ToString("P1")];
+                gemmTable.AddRow(row.Select(Markup.Escape).ToArray());
+                markdown.Add($"| {string.Join(" | ", row)} |");
+            }
             AnsiConsole.MarkupLine($"[grey]samples/s, median of calls of 20 steps; {Environment.ProcessorCount} logical cores; .NET threads={(threads == 0 ? "default" : threads)}, WASM threads={cores} " +
                 $"(cross-origin isolated: {info.GetProperty("isolated")}); {Markup.Escape(info.GetProperty("ua").GetString() ?? "")}[/]");
             AnsiConsole.Write(table);
+            AnsiConsole.Write(gemmTable);
             Console.WriteLine();
             foreach (var line in markdown) Console.WriteLine(line);
             host.StopAsync().GetAwaiter().GetResult();
@@ -88,6 +109,15 @@ internal static class BrowserBench
         }
         finally { try { Directory.Delete(temp, true); } catch (IOException) { } }
     }
+
+    /// <summary>The square peak, then each model's largest products at this batch: the 2NN's first layer, the CNN's fc1 and its second convolution as an im2col GEMM.</summary>
+    static (int M, int K, int N, string What)[] GemmShapes(int batch) =>
+    [
+        (1024, 1024, 1024, "square peak"),
+        (batch, 784, 200, "2nn layer 1, forward"),
+        (batch, 3136, 512, "cnn fc1, forward"),
+        (batch * 196, 800, 64, "cnn conv2 as im2col"),
+    ];
 
     /// <summary>NaN (a backend this browser lacks) arrives as JSON null.</summary>
     static double Number(this JsonElement e) => e.ValueKind == JsonValueKind.Number ? e.GetDouble() : double.NaN;
