@@ -3,6 +3,10 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Spectre.Console;
 using Tessera.Federation.Privacy.SecureAggregation;
+using Tessera.Graphs;
+using Tessera.Graphs.Training;
+using Tessera.Graphs.Zoo;
+using Tessera.Runtime;
 
 namespace Tessera.Cli.Commands;
 
@@ -45,7 +49,17 @@ internal static class SecAggBench
     {
         // Warm-up: the first round pays the JIT for every path, which would land on one client's time.
         SecAggSimulation.Run(SecAggPlan.Create("warm-up", 0, 5, 64, 20), c => new uint[64], SecAggDropouts.AtStage(5, 2, 0.2, 1), 1);
-        var table = new Table().AddColumns("n", "k", "t", "b", "dropped", "up KB", "down KB", "traffic / 4d", "client s (mean)", "server s", "plain sum s", "round / plain");
+        // A round also trains: with d the McMahan CNN's, one local epoch of it (E = 1, B = 10, 600 samples) on this machine.
+        double? epoch = d == AggregateBench.CnnParameters ? LocalEpochSeconds() : null;
+        string[] headers = ["n", "k", "t", "b", "dropped", "up KB", "down KB", "traffic / 4d", "client s (mean)", "server s", "plain sum s", "round / plain",
+            "with a local epoch: round / plain"];
+        var table = new Table().AddColumns(headers);
+        var rows = new List<string[]>();
+        void Add(params string[] row)
+        {
+            table.AddRow(row.Select(Markup.Escape).ToArray());
+            rows.Add(row);
+        }
         foreach (int n in ns)
         {
             double plain = PlainSum(n, d);
@@ -58,19 +72,49 @@ internal static class SecAggBench
                 var run = SecAggSimulation.Run(p, c => Input(c, d, quantizer.Levels), dropouts, seed: n);
                 if (run.Result is null)
                 {
-                    table.AddRow(n.ToString("N0"), p.Degree.ToString(), p.Threshold.ToString(), p.Bits.ToString(), $"{dropouts.BeforeMaskedInput.Count}", "failed: " + Markup.Escape(run.Failure!), "", "", "", "", "", "");
+                    Add(n.ToString("N0"), p.Degree.ToString(), p.Threshold.ToString(), p.Bits.ToString(), $"{dropouts.BeforeMaskedInput.Count}", "failed: " + run.Failure!, "", "", "", "", "", "", "");
                     continue;
                 }
                 var survivors = run.Result.Survivors;
                 double up = survivors.Average(c => (double)run.Traffic[c].Up), down = survivors.Average(c => (double)run.Traffic[c].Down);
                 double clientMax = run.ClientTime.Values.Average(t => t.TotalSeconds), server = run.ServerTime.TotalSeconds;
-                table.AddRow(n.ToString("N0"), p.Degree.ToString(), p.Threshold.ToString(), p.Bits.ToString(), $"{dropouts.BeforeMaskedInput.Count}",
+                Add(n.ToString("N0"), p.Degree.ToString(), p.Threshold.ToString(), p.Bits.ToString(), $"{dropouts.BeforeMaskedInput.Count}",
                     (up / 1e3).ToString("N1"), (down / 1e3).ToString("N1"), ((up + down) / (4.0 * d)).ToString("F4"),
-                    clientMax.ToString("F3"), server.ToString("F3"), plain.ToString("F3"), ((clientMax + server) / plain).ToString("F1"));
+                    clientMax.ToString("F3"), server.ToString("F3"), plain.ToString("F3"), ((clientMax + server) / plain).ToString("F1"),
+                    epoch is { } e ? ((e + clientMax + server) / (e + plain)).ToString("F2") : "n/a");
             }
         }
         AnsiConsole.MarkupLine($"[grey]{Environment.ProcessorCount} logical cores, .NET {Environment.Version}; d = {d:N0} coordinates, q = {q} bits; dropouts before the masked input[/]");
+        // Also as Markdown, ready for docs/PRIVACY.md (the console table wraps on narrow terminals).
+        Console.WriteLine("| " + string.Join(" | ", headers) + " |");
+        Console.WriteLine("|" + string.Concat(headers.Select(_ => "---|")));
+        foreach (var row in rows) Console.WriteLine("| " + string.Join(" | ", row) + " |");
+        if (epoch is { } seconds)
+            AnsiConsole.MarkupLine($"[grey]local epoch of the CNN (600 samples, batch 10, one call of 60 steps): {seconds:F3} s, added to both rounds (clients train in parallel; transfers not counted)[/]");
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>Seconds of one McMahan CNN client update (E = 1, B = 10, 600 samples: 60 steps), median of three after a warm-up.</summary>
+    static double LocalEpochSeconds()
+    {
+        const int Steps = 60, Batch = 10;
+        var model = ModelZoo.Create("cnn");
+        var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = Batch });
+        using var trainer = new Trainer(artifact, model.InitialParameters(), RuntimeOptions.Default);
+        var init = new WeightInit(3);
+        var y = Enumerable.Range(0, Steps * Batch).Select(i => (long)(i % 10)).ToArray();
+        var data = BatchData.Classification(init.Uniform(Steps * Batch * (int)Shapes.Numel(model.SampleShape), 1f), y, Steps);
+        var hp = new Hyperparameters { LearningRate = 0.01f };
+        trainer.Train(data, hp);
+        var times = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            trainer.Train(data, hp);
+            times.Add(watch.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[1];
     }
 
     /// <summary>A client's quantized input: seeded words below 2^q (their values do not change the cost).</summary>

@@ -133,11 +133,9 @@ public sealed class SecAggServer
         if (_survivors.Contains(c)) throw Refuse($"client {c} already sent its masked input");
         if (message.Words is null || message.Words.Length != 4L * _p.Length)
             throw Refuse($"client {c}'s masked input is {message.Words?.Length ?? 0} bytes, not {_p.Length} words ({4L * _p.Length} bytes)");
-        // Read in place (no 4·d-byte copy per client): the check and the sum are then two passes over the message.
+        // Read in place (no 4·d-byte copy per client), checked and summed in one pass.
         ReadOnlySpan<uint> words = BitConverter.IsLittleEndian ? MemoryMarshal.Cast<byte, uint>(message.Words) : SecAggWords.Decode(message.Words);
-        uint largest = SecureQuantizer.Mask(_p.Bits);
-        if (TensorPrimitives.Max<uint>(words) > largest) throw Refuse($"client {c}'s masked input has a word not below 2^{_p.Bits}");
-        TensorPrimitives.Add(_sum, words, _sum);
+        if (!SecAggWords.TryAdd(_sum, words, _p.Bits)) throw Refuse($"client {c}'s masked input has a word not below 2^{_p.Bits}");
         _survivors.Add(c);
     }
 

@@ -87,6 +87,22 @@ public class HostileMessageTests
         Finishes(round);
     }
 
+    [Theory]
+    [InlineData(3)]     // in the vector part
+    [InlineData(100)]   // in the scalar tail (101 words)
+    public void A_word_past_2_to_the_b_leaves_the_running_sum_as_it_was(int at)
+    {
+        var sum = Enumerable.Range(0, 101).Select(i => (uint)(i * 977)).ToArray();
+        var before = (uint[])sum.Clone();
+        var words = Enumerable.Range(0, 101).Select(i => (uint)(i * 13 % 1000)).ToArray();
+        words[at] = 1u << 20;
+        Assert.False(SecAggWords.TryAdd(sum, words, bits: 20));
+        Assert.Equal(before, sum);
+        words[at] = (1u << 20) - 1;
+        Assert.True(SecAggWords.TryAdd(sum, words, bits: 20));
+        Assert.Equal(before.Zip(words, (a, b) => a + b), sum);
+    }
+
     [Fact]
     public void Revealed_shares_are_checked()
     {
