@@ -19,10 +19,12 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
     const int Rounds = 3;
 
     [Theory]
-    [InlineData("fednova", "quantity", 0.75)]
-    [InlineData("scaffold", "pathological", 0.6)]
+    [InlineData("fednova", "quantity", 0.75, null)]
+    [InlineData("scaffold", "pathological", 0.6, null)]
+    // Distributed DP: the tabs and the .NET workers add Skellam shares to their masked words (noise on the mean z·C/m = 0.005).
+    [InlineData("fedavg", "iid", 0.75, "dp: { mode: distributed, noise_multiplier: 0.01, clip: 2 }")]
     public async Task Two_browser_tabs_and_two_dotnet_workers_train_with_secure_aggregation_and_the_tabs_never_upload_in_the_clear(
-        string strategy, string partition, double accuracy)
+        string strategy, string partition, double accuracy, string? dp)
     {
         await using var c = await TestCoordinator.Start();
         bool scaffold = strategy == "scaffold";
@@ -37,7 +39,7 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
             strategy: { name: {{strategy}} }
             local: { epochs: 1, batch_size: 20, lr: 0.1 }
             verification: { replay: off }
-            privacy: { secure_aggregation: { clip: 100, stage_seconds: 30 } }
+            privacy: { secure_aggregation: { {{(dp is null ? "clip: 100, " : "")}}stage_seconds: 30 }{{(dp is null ? "" : ", " + dp)}} }
             """);
         using var browser = BrowserDriver.Start(
             ("tab-0", $"{c.Url}/worker?token={job.JoinToken}&name=tab-0"),
@@ -62,6 +64,13 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
             Assert.Equal(Rounds, rounds.Count);
             Assert.All(rounds, r => Assert.Equal(4, r.Updates));
             Assert.True(rounds[^1].TestAccuracy >= accuracy, $"test accuracy after {Rounds} secure rounds: {rounds[^1].TestAccuracy:P2}");
+            if (dp is not null)
+                Assert.All(rounds, r =>
+                {
+                    var m = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics!)!;
+                    Assert.InRange(m["dp_noise_std"], 0.01 * 2 / 4.0, 0.01 * 2 / 4.0 * 1.01);   // z·(C + √d·Δ)/m: the workers' shares, not the server's
+                    Assert.True(m["epsilon"] > 0);
+                });
             var workers = await c.Workers();
             var ledger = await c.Ledger(job.Id);
             string RuntimeOf(string id) => workers.First(w => w.Id == id).Runtime;
