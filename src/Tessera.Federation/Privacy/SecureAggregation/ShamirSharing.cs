@@ -52,33 +52,84 @@ public static class ShamirSharing
     }
 
     /// <summary>
-    /// The secret from the first <paramref name="threshold"/> shares, after checking that every share lies on the
-    /// polynomial through those; null when they do not (someone equivocated or a share was altered) or when the
+    /// The secret from the shares, after checking that they all lie on one polynomial of degree below
+    /// <paramref name="threshold"/>; null when they do not (someone equivocated or a share was altered) or when the
     /// value at 0 is not a 32-byte secret.
     /// </summary>
-    public static byte[]? Reconstruct(IReadOnlyList<ShamirShare> shares, int threshold)
+    public static byte[]? Reconstruct(IReadOnlyList<ShamirShare> shares, int threshold) => ReconstructAll([shares], threshold)[0];
+
+    /// <summary>
+    /// <see cref="Reconstruct"/> for several secrets at once, as a server's unmask stage rebuilds one per client: their
+    /// weights share one modular inverse (Montgomery's trick across the secrets), which is most of one secret's cost.
+    /// Sets are worked on in parallel.
+    /// </summary>
+    public static byte[]?[] ReconstructAll(IReadOnlyList<IReadOnlyList<ShamirShare>> sets, int threshold)
     {
-        if (shares.Count < threshold) throw new ArgumentException($"{shares.Count} shares cannot rebuild a secret of threshold {threshold}", nameof(shares));
-        if (!Valid(shares)) return null;
-        var basis = new Basis(shares.Take(threshold).ToList(), shares.Max(s => s.X));
-        for (int i = threshold; i < shares.Count; i++)
-            if (basis.At(shares[i].X) != shares[i].Y) return null;
-        var secret = basis.At(0);
-        if (secret.GetByteCount(isUnsigned: true) > SecretBytes) return null;
-        var bytes = new byte[SecretBytes];
-        secret.TryWriteBytes(bytes.AsSpan(SecretBytes - secret.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
-        return bytes;
+        foreach (var shares in sets)
+            if (shares.Count < threshold) throw new ArgumentException($"{shares.Count} shares cannot rebuild a secret of threshold {threshold}", nameof(sets));
+        var valid = sets.Select(Valid).ToArray();
+        var parts = new (BigInteger[] Denominators, BigInteger[] Prefix)[sets.Count];
+        Parallel.For(0, sets.Count, i => { if (valid[i]) parts[i] = Denominators(sets[i]); });
+        // One inverse of the product of every set's product of denominators, then each set's own inverse from it.
+        var running = new BigInteger[sets.Count + 1];
+        running[0] = BigInteger.One;
+        for (int i = 0; i < sets.Count; i++) running[i + 1] = valid[i] ? Reduce(running[i] * parts[i].Prefix[^1]) : running[i];
+        var inverse = BigInteger.ModPow(running[^1], Prime - 2, Prime);
+        var inverses = new BigInteger[sets.Count];
+        for (int i = sets.Count - 1; i >= 0; i--)
+        {
+            if (!valid[i]) continue;
+            inverses[i] = Reduce(inverse * running[i]);
+            inverse = Reduce(inverse * parts[i].Prefix[^1]);
+        }
+        var secrets = new byte[]?[sets.Count];
+        Parallel.For(0, sets.Count, i =>
+        {
+            if (!valid[i]) return;
+            var shares = sets[i];
+            // Through all the shares: once they are known to lie on one polynomial of degree < t, its value at 0 is the secret.
+            var basis = new Basis(shares, WeightsFrom(parts[i].Denominators, parts[i].Prefix, inverses[i]), shares.Max(s => s.X));
+            if (!OnOnePolynomial(shares, threshold, basis.Weights)) return;
+            var secret = basis.At(0);
+            if (secret.GetByteCount(isUnsigned: true) > SecretBytes) return;
+            var bytes = new byte[SecretBytes];
+            secret.TryWriteBytes(bytes.AsSpan(SecretBytes - secret.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+            secrets[i] = bytes;
+        });
+        return secrets;
     }
 
-    /// <summary>Whether all shares lie on the one polynomial of degree threshold − 1 through the first threshold of them.</summary>
+    /// <summary>Whether all shares lie on one polynomial of degree below <paramref name="threshold"/>.</summary>
     public static bool LieOnOnePolynomial(IReadOnlyList<ShamirShare> shares, int threshold)
     {
         if (shares.Count < threshold) throw new ArgumentException($"{shares.Count} shares fix no polynomial of degree {threshold - 1}", nameof(shares));
         if (!Valid(shares)) return false;
-        var basis = new Basis(shares.Take(threshold).ToList(), shares.Max(s => s.X));
-        for (int i = threshold; i < shares.Count; i++)
-            if (basis.At(shares[i].X) != shares[i].Y) return false;
-        return true;
+        return OnOnePolynomial(shares, threshold, BarycentricWeights(shares));
+    }
+
+    /// <summary>
+    /// Whether the k shares are a codeword of the Reed–Solomon code of polynomials of degree &lt; t at their x's, by one
+    /// random parity check: the dual code is {(w_j·f(x_j))} for f of degree &lt; k − t, with w_j = 1/Π_{m≠j}(x_j − x_m)
+    /// (<paramref name="weights"/>), so Σ_j w_j f(x_j) y_j = 0 for every such f exactly when the shares are consistent.
+    /// With f's coefficients drawn uniformly by the operating system's generator after the shares are fixed, shares off
+    /// one polynomial pass with probability 1/p = 2^−521. k products instead of the (k − t)·t of evaluating the
+    /// polynomial through t shares at each other one.
+    /// </summary>
+    static bool OnOnePolynomial(IReadOnlyList<ShamirShare> shares, int threshold, BigInteger[] weights)
+    {
+        int free = shares.Count - threshold;
+        if (free <= 0) return true;   // any t points lie on one polynomial of degree < t
+        var f = new BigInteger[free];
+        for (int i = 0; i < free; i++) f[i] = RandomElement(System.Security.Cryptography.RandomNumberGenerator.Fill);
+        BigInteger check = BigInteger.Zero;
+        for (int j = 0; j < shares.Count; j++)
+        {
+            // Horner at a small x: each step grows the value by a few bits, so it is reduced once at the end.
+            BigInteger value = BigInteger.Zero;
+            for (int i = free - 1; i >= 0; i--) value = value * shares[j].X + f[i];
+            check += Reduce(weights[j] * Reduce(value)) * shares[j].Y;
+        }
+        return Mod(check).IsZero;
     }
 
     static bool Valid(IReadOnlyList<ShamirShare> shares) =>
@@ -95,14 +146,17 @@ public static class ShamirSharing
         readonly BigInteger[] _scaled;
         readonly BigInteger[] _inverses;
 
-        public Basis(IReadOnlyList<ShamirShare> points, int largestX)
+        public Basis(IReadOnlyList<ShamirShare> points, BigInteger[] weights, int largestX)
         {
             _points = points;
-            var weights = BarycentricWeights(points);
+            Weights = weights;
             _scaled = new BigInteger[points.Count];
-            for (int j = 0; j < points.Count; j++) _scaled[j] = Reduce(weights[j] * points[j].Y);
+            for (int j = 0; j < points.Count; j++) _scaled[j] = Reduce(Weights[j] * points[j].Y);
             _inverses = SmallInverses(largestX);
         }
+
+        /// <summary>w_j = 1/Π_{m≠j}(x_j − x_m) over the points.</summary>
+        public BigInteger[] Weights { get; }
 
         public BigInteger At(int a)
         {
@@ -182,19 +236,43 @@ public static class ShamirSharing
     /// </summary>
     static BigInteger[] BarycentricWeights(IReadOnlyList<ShamirShare> basis)
     {
+        var (denominators, prefix) = Denominators(basis);
+        return WeightsFrom(denominators, prefix, BigInteger.ModPow(prefix[^1], Prime - 2, Prime));
+    }
+
+    /// <summary>Π_{m≠j} (x_j − x_m) mod p for each j, and their running products (the last is the product of all).</summary>
+    static (BigInteger[] Denominators, BigInteger[] Prefix) Denominators(IReadOnlyList<ShamirShare> basis)
+    {
         int t = basis.Count;
         var denominators = new BigInteger[t];
         for (int j = 0; j < t; j++)
         {
+            // The small factors are multiplied in 128 bits first, and only full words into the big product.
             BigInteger d = BigInteger.One;
+            UInt128 run = 1;
+            bool negative = false;
             for (int m = 0; m < t; m++)
-                if (m != j) d *= (long)basis[j].X - basis[m].X;
-            denominators[j] = Mod(d);
+            {
+                if (m == j) continue;
+                long diff = (long)basis[j].X - basis[m].X;
+                if (diff < 0) { negative = !negative; diff = -diff; }
+                if (run > UInt128.MaxValue / (ulong)diff) { d *= run; run = 1; }
+                run *= (ulong)diff;
+            }
+            d *= run;
+            denominators[j] = Mod(negative ? -d : d);
         }
         var prefix = new BigInteger[t + 1];
         prefix[0] = BigInteger.One;
         for (int j = 0; j < t; j++) prefix[j + 1] = Reduce(prefix[j] * denominators[j]);
-        var inverse = BigInteger.ModPow(prefix[t], Prime - 2, Prime);
+        return (denominators, prefix);
+    }
+
+    /// <summary>w_j = 1/denominator_j from the running products and the inverse of their last.</summary>
+    static BigInteger[] WeightsFrom(BigInteger[] denominators, BigInteger[] prefix, BigInteger inverseOfAll)
+    {
+        int t = denominators.Length;
+        var inverse = inverseOfAll;
         var weights = new BigInteger[t];
         for (int j = t - 1; j >= 0; j--)
         {

@@ -64,6 +64,26 @@ public class ShamirSharingTests
     }
 
     [Fact]
+    public void The_parity_check_catches_any_one_altered_share_and_a_polynomial_one_degree_too_high()
+    {
+        const int t = 4;
+        int[] holders = [.. Enumerable.Range(1, 40).Select(i => 3 * i + 1)];
+        var shares = ShamirSharing.Split(Secret(9), t, holders, SecAggRandom.Seeded(9)).ToList();
+        Assert.Equal(Secret(9), ShamirSharing.Reconstruct(shares, t));
+        for (int at = 0; at < shares.Count; at++)
+        {
+            var altered = shares.ToList();
+            altered[at] = altered[at] with { Y = (altered[at].Y + at + 1) % ShamirSharing.Prime };
+            Assert.False(ShamirSharing.LieOnOnePolynomial(altered, t), $"share {at} altered");
+        }
+        // Shares of a degree-t polynomial (threshold t + 1) are not consistent with threshold t, but are with t + 1.
+        var higher = ShamirSharing.Split(Secret(9), t + 1, holders, SecAggRandom.Seeded(10)).ToList();
+        Assert.False(ShamirSharing.LieOnOnePolynomial(higher, t));
+        Assert.True(ShamirSharing.LieOnOnePolynomial(higher, t + 1));
+        Assert.Equal(Secret(9), ShamirSharing.Reconstruct(higher, t + 1));
+    }
+
+    [Fact]
     public void A_share_is_66_big_endian_bytes_below_p()
     {
         var y = ShamirSharing.Prime - 5;
