@@ -53,6 +53,22 @@ public sealed class UploadDecoderFuzzTests
     }
 
     [Fact]
+    public void Decoding_into_a_reused_array_of_stale_values_gives_the_fresh_decode()
+    {
+        // The coordinator decodes uploads into arrays it reuses (DeltaBuffers): nothing of the last upload may leak
+        // into the next, top-k's untouched coordinates included.
+        foreach (var e in Encodings)
+        {
+            var fresh = UploadDecoder.Decode(Valid(e), Task, Template, 10, "w-1", e).Update.Delta;
+            var stale = Enumerable.Repeat(123.5f, (int)Template.Count).ToArray();
+            var reused = UploadDecoder.Decode(Valid(e), Task, Template, 10, "w-1", e, into: stale).Update.Delta;
+            Assert.Same(stale, reused);
+            Assert.Equal(fresh, reused);
+        }
+        Assert.Throws<ArgumentException>(() => UploadDecoder.Decode(Valid(null), Task, Template, 10, "w-1", null, into: new float[3]));
+    }
+
+    [Fact]
     public void Random_and_mutated_bodies_are_decoded_or_refused_with_a_4xx()
     {
         var valid = Encodings.Select(Valid).ToArray();

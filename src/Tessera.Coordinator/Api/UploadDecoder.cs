@@ -17,9 +17,11 @@ namespace Tessera.Coordinator.Api;
 public static class UploadDecoder
 {
     /// <param name="controlVariates">SCAFFOLD (dense uploads only): the upload must also carry Δc_i (<see cref="ControlDeltaDecoder"/>).</param>
+    /// <param name="into">Where the delta goes (exactly template.Count floats, e.g. from <see cref="DeltaBuffers"/>); null allocates.</param>
     public static (ClientUpdate Update, UpdateEnvelope Envelope) Decode(ReadOnlySpan<byte> body, TaskInfo task, ParameterSet template, int batchSize, string workerId,
-        UploadEncoding? encoding = null, bool controlVariates = false)
+        UploadEncoding? encoding = null, bool controlVariates = false, float[]? into = null)
     {
+        if (into is not null && into.Length != template.Count) throw new ArgumentException($"{into.Length} floats cannot hold a model of {template.Count}", nameof(into));
         SafetensorsFile file;
         try { file = SafetensorsFile.Read(body); }
         catch (Exception e) when (e is SafetensorsFormatException or ArgumentException or OverflowException)
@@ -39,7 +41,9 @@ public static class UploadDecoder
         if (encoding is { IsDense: false })
         {
             // int8 / top-k jobs: a compressed file in the job's encoding, decoded straight into the flat delta.
-            var decoded = new float[template.Count];
+            // Top-k writes only the kept entries: a reused array starts from zeros.
+            if (into is not null) Array.Clear(into);
+            var decoded = into ?? new float[template.Count];
             CompressedUploadDecoder.DecodeInto(file, template, encoding, decoded, workerId);
             return (new ClientUpdate(workerId, decoded, env.SampleCount, env.Steps, BaseVersion: env.BaseVersion), env);
         }
@@ -50,7 +54,7 @@ public static class UploadDecoder
             if (!expected.Contains(t.Name) && !(controlVariates && ControlDeltaDecoder.IsControlDelta(t.Name))) throw Bad($"unexpected tensor '{t.Name}'; the model's parameters are {string.Join(", ", expected)}");
         // An fp16/bf16 job takes only its own dtype (its owner chose the bytes); an f32 job also takes F16/BF16.
         var flat = DenseTensorReader.Read(file, template, name => name, workerId, "updates",
-            dtype: encoding is null ? null : UploadEncoding.DenseDType(encoding.Codec), codec: encoding?.Codec);
+            dtype: encoding is null ? null : UploadEncoding.DenseDType(encoding.Codec), codec: encoding?.Codec, into: into);
         float[]? dc = controlVariates ? ControlDeltaDecoder.Read(file, template, workerId) : null;
         return (new ClientUpdate(workerId, flat, env.SampleCount, env.Steps, dc, env.BaseVersion), env);
     }

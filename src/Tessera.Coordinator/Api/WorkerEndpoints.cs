@@ -131,6 +131,9 @@ public static class WorkerEndpoints
         // Bounded concurrency: memory is O(gate width x model), however many workers upload at once; the rest
         // wait with their bodies still in the socket (TCP backpressure), not in our heap.
         await UploadGate.WaitAsync(ctx.RequestAborted);
+        // The delta decodes into a reused array; it goes back unless something may still hold it (an audit's replay).
+        var delta = DeltaBuffers.Rent((int)job.Setup.Template.Count);
+        bool recycle = true;
         try
         {
             var (upload, wireBytes, gzipped) = await UploadBody.ReadAsync(ctx.Request, limit);
@@ -138,7 +141,7 @@ public static class WorkerEndpoints
             metrics.BytesIn.Add(wireBytes, new KeyValuePair<string, object?>("codec", encoding?.Codec ?? UploadEncoding.F32),
                 new KeyValuePair<string, object?>("compression", gzipped ? UploadEncoding.Gzip : UploadEncoding.NoCompression));
 
-            var (update, envelope) = UploadDecoder.Decode(body.Memory.Span, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates);
+            var (update, envelope) = UploadDecoder.Decode(body.Memory.Span, task, job.Setup.Template, job.Setup.Spec.Local.BatchSize, w!.Id, encoding, job.Setup.UsesControlVariates, delta);
             // The commitment must chain for this task and worker before an audit is drawn: a worker cannot pick its links afterwards.
             // A verifier's re-run commits under the task and worker it re-runs.
             if (job.Setup.Verifiable && ReplayAudit.CheckChain(task.VerifiesTask ?? task.Id, task.VerifiesWorker ?? w.Id, task.Version, envelope.Steps,
@@ -148,7 +151,11 @@ public static class WorkerEndpoints
             // replays it if so and folds the tensors, then the grain counts it and remembers that this node's partial holds it.
             var ticket = await job.Grain.Reserve(task.Id, silo.SiloAddress);
             if (ticket.Error is { } refused) return Rejected(ApiErrors.Conflict(refused));
-            if (task.VerifiesTask is not null) return await VerificationUploads.Vote(job, task, w.Id, update, envelope, workers, nodes, blobs, silo, replayer);
+            if (task.VerifiesTask is not null)
+            {
+                recycle = false;
+                return await VerificationUploads.Vote(job, task, w.Id, update, envelope, workers, nodes, blobs, silo, replayer);
+            }
             if (ticket.Held)
             {
                 // replay: workers — kept (never folded) until trusted workers have re-run the task and agree.
@@ -162,6 +169,7 @@ public static class WorkerEndpoints
             {
                 if (ticket.Audit)
                 {
+                    recycle = false;
                     audit = await Audit(replayer, job, task, w.Id, update.Delta, envelope, workers);
                     if (!audit.Passed)
                     {
@@ -191,7 +199,11 @@ public static class WorkerEndpoints
             return Results.Json(new ResultResponse(true, task.Id, task.Round, folded.RoundUpdates), WireJson.Options);
         }
         catch (UploadRejectedException e) { return Rejected(ApiErrors.Error(e.Status, e.Message)); }
-        finally { UploadGate.Release(); }
+        finally
+        {
+            if (recycle) DeltaBuffers.Return(delta);
+            UploadGate.Release();
+        }
 
         IResult Rejected(IResult r)
         {
