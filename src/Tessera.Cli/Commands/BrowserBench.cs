@@ -128,21 +128,6 @@ internal static class BrowserBench
     static double DotnetSamplesPerSecond(TrainableModel model, Artifact artifact, int batch, double seconds, RuntimeOptions runtime)
     {
         const int steps = 20;
-        using var trainer = new Trainer(artifact, model.InitialParameters(), runtime);
-        var init = new WeightInit(3);
-        var y = Enumerable.Range(0, steps * batch).Select(i => (long)(i % 10)).ToArray();
-        var data = BatchData.Classification(init.Uniform(steps * batch * (int)Shapes.Numel(model.SampleShape), 1f), y, steps);
-        var hp = new Hyperparameters { LearningRate = 0.01f };
-        trainer.Train(data, hp);
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (total.Elapsed.TotalSeconds < seconds || times.Count < 3)
-        {
-            var w = Stopwatch.StartNew();
-            trainer.Train(data, hp);
-            times.Add(w.Elapsed.TotalMilliseconds);
-        }
-        times.Sort();
-        return steps * batch / (times[times.Count / 2] / 1000);
+        return steps * batch / TrainingCallTime.Median(model, artifact, steps, batch, runtime, seconds);
     }
 }

@@ -100,21 +100,7 @@ internal static class SecAggBench
         const int Steps = 60, Batch = 10;
         var model = ModelZoo.Create("cnn");
         var artifact = ArtifactCompiler.CompileTraining(model, new TrainingOptions { BatchSize = Batch });
-        using var trainer = new Trainer(artifact, model.InitialParameters(), RuntimeOptions.Default);
-        var init = new WeightInit(3);
-        var y = Enumerable.Range(0, Steps * Batch).Select(i => (long)(i % 10)).ToArray();
-        var data = BatchData.Classification(init.Uniform(Steps * Batch * (int)Shapes.Numel(model.SampleShape), 1f), y, Steps);
-        var hp = new Hyperparameters { LearningRate = 0.01f };
-        trainer.Train(data, hp);
-        var times = new List<double>();
-        for (int i = 0; i < 3; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            trainer.Train(data, hp);
-            times.Add(watch.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        return times[1];
+        return TrainingCallTime.Median(model, artifact, Steps, Batch, RuntimeOptions.Default);
     }
 
     /// <summary>A client's quantized input: seeded words below 2^q (their values do not change the cost).</summary>
