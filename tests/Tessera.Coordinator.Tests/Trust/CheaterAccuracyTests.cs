@@ -30,7 +30,7 @@ public sealed class CheaterAccuracyTests : IAsyncLifetime
         var job = await _admin.CreateJob($"""
             name: {name}
             model: 2nn
-            rounds: 4
+            rounds: 8
             clients_per_round: 4
             min_clients: 1
             deadline_seconds: 5
@@ -58,7 +58,9 @@ public sealed class CheaterAccuracyTests : IAsyncLifetime
         var (defended, caught) = await Train("defended", cheater: true);
         var (undefended, won) = await Train("undefended", cheater: true, verification: "verification: { replay: off }");
         Assert.True(clean > 0.8, $"clean run {clean:P2}");
-        // At most a point lost; a defended run may also end above the clean one (4 short rounds vary by a point or so).
+        // At most a point lost; a defended run may also end above the clean one. Eight rounds, not four: after four the
+        // clean run alone spread over 86–88 % between runs, and one CI run fell 2.1 points short; after eight both
+        // runs sit at 90.2–90.8 %.
         Assert.True(defended >= clean - 0.01, $"with a cheater {defended:P2}, clean {clean:P2}; the cheater was told: {caught}");
         Assert.Contains("failed its audit", caught);
         Assert.True(undefended < 0.5, $"without audits the cheater should win, but accuracy is {undefended:P2}; it was told: {won}");
