@@ -49,7 +49,7 @@ internal static class PrivacyCommand
             CliOptions.Require(d is not null, "--dimension", "required with --skellam-bits");
             CliOptions.Require(bits is >= 1 and <= 30, "--skellam-bits", $"must be 1..30, not {bits}");
             CliOptions.Require(d >= 1, "--dimension", $"must be at least 1, not {d}");
-            return round with { Skellam = SkellamSensitivity.OfRounded((Math.Pow(2, bits!.Value) - 1) / 2, d!.Value) };
+            return round with { Skellam = SkellamSensitivity.OfQuantized(bits!.Value, d!.Value) };
         }
 
         SampledGaussian GaussianRound(ParseResult pr, double noiseMultiplier)

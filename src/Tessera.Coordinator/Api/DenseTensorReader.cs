@@ -20,11 +20,10 @@ internal static class DenseTensorReader
     /// <param name="what">What the tensors are, for messages ("updates", "control variate deltas").</param>
     /// <param name="missingHint">Appended to the "missing tensor" message.</param>
     /// <param name="dtype">When set, the only dtype accepted (an fp16 or bf16 job's), named with <paramref name="codec"/> in the refusal.</param>
-    /// <param name="into">Where to write (exactly template.Count floats, every one overwritten); null allocates.</param>
+    /// <param name="into">Where to write (exactly template.Count floats, as UploadDecoder checks; every one overwritten); null allocates.</param>
     public static float[] Read(SafetensorsFile file, ParameterSet template, Func<string, string> tensorName, string workerId, string what, string missingHint = "",
         SafetensorsDType? dtype = null, string? codec = null, float[]? into = null)
     {
-        if (into is not null && into.Length != template.Count) throw new ArgumentException($"{into.Length} floats cannot hold a model of {template.Count}", nameof(into));
         var flat = into ?? new float[template.Count];
         int offset = 0;
         foreach (var p in template.Tensors)

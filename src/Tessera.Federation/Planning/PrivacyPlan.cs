@@ -99,9 +99,9 @@ public sealed class PrivacyPlan
         bool local = dp.Mode == DpSpec.Local;
         var sampling = dp.Sampling == DpSpec.Poisson ? Sampling.Poisson : Sampling.FixedSize;
         // Local: each update is a Gaussian mechanism of its own, σ = z·C over a replace-one sensitivity of 2C (q = 1).
-        // Distributed: the quantized update is within (2^q − 1)/2 levels of the midpoint in L2, plus the rounding.
+        // Distributed: the sensitivity of the quantized update, in levels.
         var lattice = dp.Mode == DpSpec.Distributed && modelLength is { } d && spec.Privacy.SecureAggregation is { } secure
-            ? SkellamSensitivity.OfRounded((Math.Pow(2, secure.Bits) - 1) / 2, d) : null;
+            ? SkellamSensitivity.OfQuantized(secure.Bits, d) : null;
         SampledGaussian StepFor(double z) => local ? SampledGaussian.Poisson(1, z / 2)
             : (sampling == Sampling.Poisson ? SampledGaussian.Poisson(m / (double)n, z) : SampledGaussian.FixedSize(m, n, z)) with { Skellam = lattice };
 

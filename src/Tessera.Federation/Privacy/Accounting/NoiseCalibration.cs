@@ -31,8 +31,7 @@ public static class NoiseCalibration
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
         if (delta is not (> 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(delta), delta, "delta must be in (0, 1)");
         orders ??= RdpOrders.Default;
-        var step = round;
-        double Epsilon(double z) => EpsilonConversion.Epsilon(orders, Scaled(step.WithNoise(z).Rdp(orders), steps), delta).Epsilon;
+        double Epsilon(double z) => EpsilonConversion.Epsilon(orders, Scaled(round.WithNoise(z).Rdp(orders), steps), delta).Epsilon;
 
         // Bracket: no noise is ε = ∞; double until the target holds.
         double lo = 0, hi = 1;

@@ -32,4 +32,11 @@ public sealed record SkellamSensitivity
         double l2 = scaledClip + root;
         return new SkellamSensitivity(l2, l2 * Math.Min(root, l2));
     }
+
+    /// <summary>
+    /// An update clipped to C and quantized over [−C, C] to <paramref name="quantizationBits"/> bits (the secure round's
+    /// quantizer): the clip is (2^q − 1)/2 levels from the midpoint, then rounded (<see cref="OfRounded"/>).
+    /// </summary>
+    public static SkellamSensitivity OfQuantized(int quantizationBits, int dimension) =>
+        OfRounded((Math.Pow(2, quantizationBits) - 1) / 2, dimension);
 }

@@ -26,7 +26,7 @@ public static class SkellamNoise
         if (!(variance >= 0) || double.IsInfinity(variance)) throw new ArgumentOutOfRangeException(nameof(variance), variance, "the variance must be finite and non-negative");
         if (bits is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(bits), bits, "b must be 1..32");
         if (variance == 0) return;
-        uint mask = bits >= 32 ? uint.MaxValue : (1u << bits) - 1;
+        uint mask = SecureAggregation.SecureQuantizer.Mask(bits);
         // Two's complement wraps a negative share onto 2^32 − |x|, which reduced mod 2^b is 2^b − |x|.
         for (int i = 0; i < words.Length; i++) words[i] = unchecked(words[i] + (uint)Next(variance, random)) & mask;
     }

@@ -90,9 +90,10 @@ public sealed class SecureQuantizer
         if (sum.Length < into.Length) throw new ArgumentException($"{sum.Length} words hold fewer than {into.Length} coordinates", nameof(sum));
         if (inputs < 0 || inputs > Clients) throw new ArgumentOutOfRangeException(nameof(inputs), $"a sum of 0..{Clients} inputs, not {inputs}");
         double middle = inputs * (double)Levels / 2, modulus = Math.Pow(2, Bits), half = modulus / 2;
+        uint mask = Mask(Bits);
         for (int i = 0; i < into.Length; i++)
         {
-            double centred = (sum[i] & Mask(Bits)) - middle;
+            double centred = (sum[i] & mask) - middle;
             if (centred >= half) centred -= modulus;
             else if (centred < -half) centred += modulus;
             into[i] = (float)(centred * Step);
