@@ -1,8 +1,8 @@
 using Tessera.Data;
 using Tessera.Federation;
 using Tessera.Federation.Async;
-
 using Tessera.Federation.Planning;
+using Tessera.Federation.Privacy.SecureAggregation;
 
 namespace Tessera.Simulation;
 
@@ -14,16 +14,32 @@ namespace Tessera.Simulation;
 /// newest version. Training itself runs on background workers as soon as a client starts (its inputs are
 /// fixed then), so the cores stay busy while the loop waits for the next arrival in simulated time.
 /// A client slower than deadline_seconds is abandoned at the deadline without training.
+/// Under privacy.secure_aggregation clients start in buffers of K from one version, as the coordinator hands them out;
+/// once the last of a buffer finishes, its updates are masked together and the unmasked mean is one server step
+/// (<see cref="FedBuffAggregator.ApplyMaskedBuffer"/>); up to clients_per_round / K buffers train at once.
 /// </summary>
 internal sealed class FedBuffLoop(Simulator sim)
 {
-    sealed record Pending(int Client, long BaseVersion, Task<ClientOutcome>? Work, double FinishesAt);
+    sealed record Pending(int Client, long BaseVersion, Task<ClientOutcome>? Work, double FinishesAt, SecureBuffer? Buffer = null);
+
+    /// <summary>A secure buffer: K clients started from one model, masked together once all have finished (or dropped).</summary>
+    sealed class SecureBuffer(int serial, GlobalModel model, int size)
+    {
+        public int Serial { get; } = serial;
+        public GlobalModel Model { get; } = model;
+        public int Size { get; } = size;
+        public int Left { get; set; } = size;
+        public List<int> Clients { get; } = [];
+        public List<ClientOutcome> Outcomes { get; } = [];
+    }
 
     readonly PriorityQueue<Pending, (double, long)> _running = new();
     readonly HashSet<int> _active = new();
     // Last version each client contributed from; FedBuff accepts one update per client per version.
     readonly Dictionary<int, long> _lastBase = new();
     long _sequence;
+    long _updates;
+    int _buffers, _buffersOpen;
 
     public SimulationResult Run(CancellationToken cancel)
     {
@@ -37,12 +53,14 @@ internal sealed class FedBuffLoop(Simulator sim)
         int concurrency = Math.Min(n, Math.Max(spec.MinClients, spec.ClientsPerRound ?? (int)Math.Ceiling(spec.Fraction * n - 1e-9)));
         using var slots = new SemaphoreSlim(sim.Options.Parallelism);
         var tally = new RoundTally();
-        long updates = 0;
         double now = 0;
+        bool secure = spec.Privacy.SecureAggregation is not null;
+        int k = spec.Strategy.BufferSize;
 
         try
         {
-            for (int i = 0; i < concurrency; i++) Start(PickIdle(rng, buffer.Current.Version), buffer.Current, now, slots);
+            if (secure) StartBuffers(rng, buffer.Current, now, slots, concurrency / k);
+            else for (int i = 0; i < concurrency; i++) Start(PickIdle(rng, buffer.Current.Version), buffer.Current, now, slots);
             int version = 0;
             sim.Options.Events.RoundStarted?.Invoke(1, spec.Strategy.BufferSize);
             while (version < sim.Rounds && _running.Count > 0)
@@ -50,9 +68,10 @@ internal sealed class FedBuffLoop(Simulator sim)
                 cancel.ThrowIfCancellationRequested();
                 var next = _running.Dequeue();
                 now = next.FinishesAt;
-                _active.Remove(next.Client);
                 bool stepped = false;
-                if (next.Work is null) tally.Dropped++;
+                if (next.Buffer is null) _active.Remove(next.Client);
+                if (next.Buffer is { } secureBuffer) stepped = Arrived(secureBuffer, next, buffer, tally, version);
+                else if (next.Work is null) tally.Dropped++;
                 else
                 {
                     var outcome = next.Work.GetAwaiter().GetResult();
@@ -66,7 +85,7 @@ internal sealed class FedBuffLoop(Simulator sim)
                     {
                         stepped = buffer.Fold(outcome.Update);
                         tally.Add(outcome);
-                        updates++;
+                        _updates++;
                         sim.Options.Events.UpdateFolded?.Invoke(version + 1, outcome.Update.ClientId);
                         sim.Options.Events.ClientDone?.Invoke(version + 1, tally.Clients, spec.Strategy.BufferSize);
                     }
@@ -80,7 +99,8 @@ internal sealed class FedBuffLoop(Simulator sim)
                     if (version < sim.Rounds) sim.Options.Events.RoundStarted?.Invoke(version + 1, spec.Strategy.BufferSize);
                 }
                 var current = buffer.Current;
-                if (PickIdle(rng, current.Version) is { } client) Start(client, current, now, slots);
+                if (secure) StartBuffers(rng, current, now, slots, concurrency / k - _buffersOpen);
+                else if (PickIdle(rng, current.Version) is { } client) Start(client, current, now, slots);
             }
         }
         finally
@@ -89,18 +109,19 @@ internal sealed class FedBuffLoop(Simulator sim)
             var inFlight = _running.UnorderedItems.Select(x => x.Element.Work).OfType<Task>().ToArray();
             try { Task.WaitAll(inFlight); } catch (AggregateException) { }
         }
-        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, buffer.Current, log.WallSeconds, updates, sim.Pool.Created, sim.Pool.PeakLive, StoppedEarly: log.StoppedEarly(buffer.Current));
+        return new SimulationResult(log.Rounds, log.Stop.ReachedAt, buffer.Current, log.WallSeconds, _updates, sim.Pool.Created, sim.Pool.PeakLive, StoppedEarly: log.StoppedEarly(buffer.Current));
     }
 
-    void Start(int? pick, GlobalModel model, double now, SemaphoreSlim slots)
+    void Start(int? pick, GlobalModel model, double now, SemaphoreSlim slots, SecureBuffer? into = null)
     {
         if (pick is not { } client) return;
         var (_, seconds) = sim.TaskCost(client);
         _active.Add(client);
+        into?.Clients.Add(client);
         long seq = _sequence++;
         if (sim.Spec.DeadlineSeconds is { } deadline && seconds > deadline)
         {
-            _running.Enqueue(new Pending(client, model.Version, null, now + deadline), (now + deadline, seq));
+            _running.Enqueue(new Pending(client, model.Version, null, now + deadline, into), (now + deadline, seq));
             return;
         }
         string id = sim.ClientIds[client];
@@ -110,7 +131,68 @@ internal sealed class FedBuffLoop(Simulator sim)
             try { return sim.Runner.Train(client, id, seq, model); }
             finally { slots.Release(); }
         });
-        _running.Enqueue(new Pending(client, model.Version, work, now + seconds), (now + seconds, seq));
+        _running.Enqueue(new Pending(client, model.Version, work, now + seconds, into), (now + seconds, seq));
+    }
+
+    /// <summary>Starts up to <paramref name="count"/> secure buffers of K idle clients each from <paramref name="model"/>.</summary>
+    void StartBuffers(DeterministicRandom rng, GlobalModel model, double now, SemaphoreSlim slots, int count)
+    {
+        int k = sim.Spec.Strategy.BufferSize;
+        for (int b = 0; b < count; b++)
+        {
+            var picks = new List<int>();
+            while (picks.Count < k && PickIdle(rng, model.Version) is { } c)
+            {
+                picks.Add(c);
+                _active.Add(c);
+            }
+            if (picks.Count < k)
+            {
+                foreach (var c in picks) _active.Remove(c);
+                return;
+            }
+            var buffer = new SecureBuffer(++_buffers, model, k);
+            foreach (var c in picks) Start(c, model, now, slots, buffer);
+            _buffersOpen++;
+        }
+    }
+
+    /// <summary>
+    /// A secure buffer's member has finished (or dropped); once the last has, the survivors' updates are masked
+    /// together and their unmasked mean applied. True when that took a server step.
+    /// </summary>
+    bool Arrived(SecureBuffer b, Pending member, FedBuffAggregator fedBuff, RoundTally tally, int version)
+    {
+        b.Left--;
+        if (member.Work is not null)
+        {
+            var outcome = member.Work.GetAwaiter().GetResult();
+            _lastBase[member.Client] = member.BaseVersion;
+            if (!outcome.Diverged && outcome.NewLocalTensors is { } own) sim.Local!.Keep(member.Client, own);
+            if (!outcome.Diverged) b.Outcomes.Add(outcome);
+        }
+        if (b.Left > 0) return false;
+        // Its members stay busy until the buffer is unmasked, as the coordinator's do.
+        foreach (var c in b.Clients) _active.Remove(c);
+        _buffersOpen--;
+        tally.Dropped += b.Size - b.Outcomes.Count;
+        if (b.Outcomes.Count == 0) return false;
+        var masked = new SecureRoundAggregator(sim.Spec, sim.Plan.Privacy, sim.Strategy, b.Model, b.Serial, b.Size);
+        foreach (var o in b.Outcomes) masked.Fold(o.Update);
+        try { fedBuff.ApplyMaskedBuffer(masked.Finish(), b.Model.Version); }
+        catch (Exception e) when (e is InvalidUpdateException or InvalidOperationException)   // too stale, or too few left to unmask
+        {
+            tally.Dropped += b.Outcomes.Count;
+            return false;
+        }
+        foreach (var o in b.Outcomes)
+        {
+            tally.Add(o);
+            _updates++;
+            sim.Options.Events.UpdateFolded?.Invoke(version + 1, o.Update.ClientId);
+            sim.Options.Events.ClientDone?.Invoke(version + 1, tally.Clients, b.Size);
+        }
+        return true;
     }
 
     /// <summary>A uniformly random client that is not training and has not yet contributed from this version.</summary>

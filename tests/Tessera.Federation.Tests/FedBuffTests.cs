@@ -85,4 +85,38 @@ public class FedBuffTests
         Assert.Equal(10, applied);
         Assert.Equal(10, buff.Current.Version);
     }
+
+    [Fact]
+    public void A_masked_buffer_steps_as_K_folds_that_share_a_base_version_would()
+    {
+        // Three clients trained from version 0; the server is two versions on when their masked mean arrives.
+        var folded = Make(bufferSize: 3);
+        var masked = Make(bufferSize: 3);
+        foreach (var buff in new[] { folded, masked })
+            for (int v = 0; v < 2; v++)
+                foreach (var c in new[] { "p", "q", "r" }) buff.Fold(Updates.Of(c, [1f], baseVersion: v));
+        Assert.False(folded.Fold(Updates.Of("a", [1f], baseVersion: 0)));
+        Assert.False(folded.Fold(Updates.Of("b", [2f], baseVersion: 0)));
+        Assert.True(folded.Fold(Updates.Of("c", [6f], baseVersion: 0)));
+
+        long version = masked.ApplyMaskedBuffer(new RoundAggregate(9, [3f], 3, 30), baseVersion: 0);
+
+        Assert.Equal(3, version);
+        Approx.Equal(folded.Current.Weights, masked.Current.Weights, 1e-6);
+        Approx.Equal([2 + 3 / Math.Sqrt(3)], masked.Current.Weights, 1e-5);   // s(2) = 1/√3
+    }
+
+    [Fact]
+    public void A_masked_buffer_too_stale_or_from_the_future_changes_nothing()
+    {
+        var buff = Make(bufferSize: 3, maxStaleness: 1);
+        buff.ApplyMaskedBuffer(new RoundAggregate(1, [1f], 3, 3), baseVersion: 0);
+        buff.ApplyMaskedBuffer(new RoundAggregate(2, [1f], 3, 3), baseVersion: 1);
+        var before = buff.Current;
+
+        Assert.Throws<InvalidUpdateException>(() => buff.ApplyMaskedBuffer(new RoundAggregate(3, [5f], 3, 3), baseVersion: 0));   // τ = 2 > 1
+        Assert.Throws<InvalidUpdateException>(() => buff.ApplyMaskedBuffer(new RoundAggregate(3, [5f], 3, 3), baseVersion: 3));   // from the future
+        Assert.Throws<ArgumentException>(() => buff.ApplyMaskedBuffer(new RoundAggregate(3, [5f, 1f], 3, 3), baseVersion: 2));
+        Assert.Same(before, buff.Current);
+    }
 }

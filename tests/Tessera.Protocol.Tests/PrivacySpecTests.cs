@@ -54,7 +54,10 @@ public class PrivacySpecTests
     [InlineData("  secure_aggregation: { neighbours: 4, threshold: 5 }", "privacy.secure_aggregation.threshold", "clients_per_round: 10\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "clients_per_round", "clients_per_round: 2\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "over_selection", "clients_per_round: 5\nover_selection: 1.3\nverification: { replay: off }\n")]
-    [InlineData("  secure_aggregation: true", "privacy.secure_aggregation", "clients_per_round: 5\nstrategy: { name: fedbuff }\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "clients_per_round", "clients_per_round: 5\nstrategy: { name: fedbuff }\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true", "strategy.buffer_size", "clients_per_round: 5\nstrategy: { name: fedbuff, buffer_size: 2 }\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: { bits: 28 }", "privacy.secure_aggregation.bits", "strategy: { name: fedbuff, buffer_size: 16 }\nverification: { replay: off }\n")]
+    [InlineData("  secure_aggregation: true\n  dp: { noise_multiplier: 1 }", "privacy.dp", "clients_per_round: 5\nstrategy: { name: fedbuff, buffer_size: 3 }\nverification: { replay: off }\n")]
     [InlineData("  secure_aggregation: true", "verification.replay")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local, adaptive_clip: true }\nverification: { replay: off }", "privacy.dp.adaptive_clip")]
     [InlineData("  dp: { noise_multiplier: 1, mode: local }", "verification.replay")]
@@ -120,5 +123,18 @@ public class PrivacySpecTests
         Assert.NotNull(spec.Privacy.SecureAggregation);
         var e = Assert.Throws<JobSpecException>(() => Parse("  secure_aggregation: true\n  dp: { noise_multiplier: 1 }", Cohort + "strategy: { name: scaffold }\nverification: { replay: off }\n"));
         Assert.Equal("privacy.dp", e.Field);
+    }
+
+    [Fact]
+    public void Secure_aggregation_takes_fedbuff_with_each_buffer_as_its_cohort()
+    {
+        // clients_per_round is FedBuff's concurrency, not the cohort: it may be absent, or hold several buffers at once.
+        foreach (var concurrency in new[] { "", "clients_per_round: 6\n" })
+        {
+            var spec = Parse("  secure_aggregation: { bits: 27 }", concurrency + "strategy: { name: fedbuff, buffer_size: 3 }\nverification: { replay: off }\n");
+            Assert.Equal((3, 27), (spec.Strategy.BufferSize, spec.Privacy.SecureAggregation!.Bits));
+        }
+        var e = Refused("  secure_aggregation: true", "clients_per_round: 5\nstrategy: { name: fedbuff, buffer_size: 2 }\nverification: { replay: off }\n");
+        Assert.Contains("each buffer of buffer_size updates is one cohort", e.Message);
     }
 }

@@ -139,4 +139,34 @@ public class SecureJobTests
         Assert.True(rounds[^1].Privacy!.Epsilon > 1.05 * plan.SpentAfter(Rounds).Epsilon,
             $"charged ε = {rounds[^1].Privacy!.Epsilon:G4}, as planned {plan.SpentAfter(Rounds).Epsilon:G4}");
     }
+
+    static JobSpec FedBuff(string privacy) =>
+        Specs.Synthetic("fedbuff", "iid", clients: 20, perRound: 6, rounds: 6, strategyExtra: "\n  buffer_size: 3",
+            extra: $"simulation: {{ samples_per_second: 100, speed_sigma: 0.8 }}\nverification: {{ replay: off }}\n{privacy}");
+
+    [Fact]
+    public void Secure_fedbuff_takes_one_masked_step_per_buffer_of_K_and_learns_as_plain_fedbuff_does()
+    {
+        var plain = Run(FedBuff(""));
+        var secure = Run(FedBuff("privacy: { secure_aggregation: { clip: 100 } }"));
+        Assert.Equal(7, secure.Rounds.Count);                                     // initial + 6 server steps
+        Assert.All(secure.Rounds.Skip(1), r => Assert.Equal(3, r.Clients));       // one buffer of three per step
+        Assert.Equal(18, secure.ClientUpdates);
+        // Buffers start together from one version and wait for their slowest member, so the run is not plain
+        // FedBuff's schedule; both learn the same task.
+        Assert.True(secure.FinalAccuracy > secure.Rounds[0].TestAccuracy + 0.25, $"secure fedbuff: {secure.Rounds[0].TestAccuracy:P1} -> {secure.FinalAccuracy:P1}");
+        Assert.True(Math.Abs(secure.FinalAccuracy!.Value - plain.FinalAccuracy!.Value) < 0.05, $"secure {secure.FinalAccuracy:P1}, plain {plain.FinalAccuracy:P1}");
+        Assert.True(secure.Rounds[^1].SimulatedSeconds > plain.Rounds[^1].SimulatedSeconds, "a buffer waits for its slowest member");
+    }
+
+    [Fact]
+    public void A_secure_fedbuff_step_moves_the_model_at_most_the_clip_because_every_update_is_clipped_before_it_is_masked()
+    {
+        const double clip = 0.001;
+        var spec = FedBuff($"privacy: {{ secure_aggregation: {{ clip: {clip} }} }}");
+        var initial = Initial(spec);
+        double moved = Distance(Run(spec).Final.Weights, initial);
+        Assert.InRange(moved, 0.1 * clip, 6 * clip * 1.01);   // six steps, each s(τ) ≤ 1 times a mean of clipped updates
+        Assert.True(Distance(Run(FedBuff("")).Final.Weights, initial) > 100 * 6 * clip);
+    }
 }

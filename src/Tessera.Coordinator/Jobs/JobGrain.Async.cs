@@ -26,16 +26,19 @@ public sealed partial class JobGrain
     bool TickAsync(DateTimeOffset now, List<WorkerProfile> idle)
     {
         bool changed = false;
-        foreach (var t in _asyncTasks.Values.Where(t => t.State == TaskState.Assigned).ToList())
+        // A secure buffer's members drop out by its stages' clocks; the buffer expires whoever did not survive it.
+        foreach (var t in _asyncTasks.Values.Where(t => t.State == TaskState.Assigned && t.Secure is null).ToList())
         {
             if (!_presence.IsLive(t.WorkerId) || now > t.Deadline) { Expire(t); changed = true; }
         }
         // Finished and no longer worth tracking: keeps the dictionary O(open tasks).
         foreach (var old in _asyncTasks.Values.Where(t => t.State is TaskState.Accepted or TaskState.Expired or TaskState.Declined && t.Version < _model.Version - 1).Select(t => t.Id).ToList())
             _asyncTasks.Remove(old);
+        if (Buffers is not null) changed |= AdvanceBuffers(now);
         if (_model.Version >= Setup.Spec.Rounds) return changed;
         int limit = Setup.Spec.ClientsPerRound ?? int.MaxValue;
         int open = _asyncTasks.Values.Count(t => t.State is TaskState.Assigned or TaskState.Folding);
+        if (Buffers is not null) return StartBuffers(now, idle, limit - open) | changed;
         foreach (var w in idle.Where(w => !_audits.IsBanned(w.Id)))
         {
             if (open >= limit) break;
@@ -57,20 +60,24 @@ public sealed partial class JobGrain
         long staleness = current - t.Version;
         if (Setup.Spec.Strategy.MaxStaleness is { } max && staleness > max)
             return $"task {t.Id} trained from version {t.Version}, {staleness} versions behind (max_staleness {max})";
+        if (t.Secure is not null) return $"task {t.Id} is in a secure buffer: its update goes to the buffer's stages (secure_aggregation.stage_url), never in the clear";
         return null;
     }
 
     FoldResult FoldedAsync(UpdateNotice n)
     {
-        if (n.SteppedTo is { } step && nodes.TakeStep(Id, step) is { } taken)
-        {
-            // Steps are recorded strictly in order, off the turn (evaluation and the checkpoint write take time).
-            _closeChain = _closeChain
-                .ContinueWith(_ => _closer.Step(taken.Model, taken.Row), TaskScheduler.Default)
-                .ContinueWith(prepared => ApplyStep(taken.Model, prepared), _turns);
-        }
+        if (n.SteppedTo is { } step) RecordStep(step);
         Pulse();
         return new FoldResult(null, RoundUpdates);
+    }
+
+    /// <summary>Records a server step the node's buffer took: steps are recorded strictly in order, off the turn (evaluation and the checkpoint write take time).</summary>
+    void RecordStep(int step)
+    {
+        if (nodes.TakeStep(Id, step) is not { } taken) return;
+        _closeChain = _closeChain
+            .ContinueWith(_ => _closer.Step(taken.Model, taken.Row), TaskScheduler.Default)
+            .ContinueWith(prepared => ApplyStep(taken.Model, prepared), _turns);
     }
 
     void ApplyStep(GlobalModel model, Task<ClosedRound> prepared)

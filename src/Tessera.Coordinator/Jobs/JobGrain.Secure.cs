@@ -15,6 +15,7 @@ public sealed partial class JobGrain
     public Task<SecAggReply> SecAgg(string taskId, string stage, byte[]? body)
     {
         if (!_allTasks.ContainsKey(taskId)) return Task.FromResult(new SecAggReply(404, Error: $"unknown task {taskId}"));
+        if (Buffers is not null) return Task.FromResult(BufferStage(taskId, stage, body));
         if (_round is not { Secure: { } s } r || !r.Tasks.ContainsKey(taskId))
             return Task.FromResult(new SecAggReply(409, Error: $"task {taskId}'s secure round is over (the job is on version {_model.Version})"));
         var reply = s.Handle(taskId, stage, body);
@@ -50,5 +51,5 @@ public sealed partial class JobGrain
     }
 
     /// <summary>A secure round's task is done once it unmasked: it is not handed out again while the round finishes.</summary>
-    bool SecureDone(RoundTask t) => _round?.Secure?.Done(t.Id) == true;
+    bool SecureDone(RoundTask t) => (_round?.Secure ?? Buffers?.Of(t.Id)?.Round)?.Done(t.Id) == true;
 }

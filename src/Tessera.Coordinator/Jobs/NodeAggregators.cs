@@ -142,6 +142,40 @@ public sealed class NodeAggregators(Store store, CoordinatorMetrics metrics)
         }
     }
 
+    /// <summary>One member of a secure buffer as the coordinator learns it: its task, worker, samples, steps, masked bytes and mean loss.</summary>
+    public readonly record struct MaskedMember(string TaskId, string WorkerId, long Samples, int Steps, long Bytes, double MeanLoss);
+
+    /// <summary>
+    /// Applies a secure buffer's unmasked mean (FedBuff under secure aggregation: <see cref="FedBuffAggregator.ApplyMaskedBuffer"/>)
+    /// and records its survivors under the step it produces, under the buffer's lock as <see cref="FoldAsync"/> does.
+    /// Returns that step, or why the buffer is not applied (too stale, or past the last step); nothing is recorded then.
+    /// </summary>
+    public (int? Step, string? Refused) StepMasked(string jobId, IReadOnlyList<MaskedMember> members, RoundAggregate mean, long baseVersion)
+    {
+        var buffer = _async.GetValueOrDefault(jobId) ?? throw new InvalidOperationException($"no buffer for job {jobId} at this node");
+        lock (buffer.Gate)
+        {
+            int step = (int)buffer.FedBuff.Current.Version + 1;
+            if (step > buffer.LastStep) return (null, $"job {jobId} has taken its last server step ({buffer.LastStep})");
+            var watch = Stopwatch.StartNew();
+            try { buffer.FedBuff.ApplyMaskedBuffer(mean, baseVersion); }
+            catch (InvalidUpdateException e) { return (null, e.Message); }
+            foreach (var m in members) store.AcceptUpdate(m.TaskId, jobId, step, m.WorkerId, m.Samples, m.Steps, "", m.Bytes);
+            metrics.FoldMs.Record(watch.Elapsed.TotalMilliseconds);
+            metrics.UpdatesFolded.Add(members.Count);
+            var model = buffer.FedBuff.Current;
+            var losses = members.Select(m => m.MeanLoss).Where(double.IsFinite).ToList();
+            buffer.Steps[step] = (model, new RoundRow
+            {
+                JobId = jobId, Round = step, Updates = members.Count, Samples = members.Sum(m => m.Samples),
+                TrainLoss = losses.Count > 0 ? losses.Average() : null,
+                AggregationMs = watch.Elapsed.TotalMilliseconds, DurationSeconds = (DateTimeOffset.UtcNow - buffer.Started).TotalSeconds,
+            });
+            buffer.Started = DateTimeOffset.UtcNow;
+            return (step, null);
+        }
+    }
+
     public (GlobalModel Model, RoundRow Row)? TakeStep(string jobId, int step) =>
         _async.GetValueOrDefault(jobId) is { } b && b.Steps.TryRemove(step, out var s) ? s : null;
 }

@@ -8,6 +8,8 @@ namespace Tessera.Federation.Async;
 /// once with weight s(τ), τ = Current.Version − BaseVersion; after K uploads the buffer
 /// Σ s(τ_i)·Δ_i / K is handed to a server strategy's Apply (FedAvg = the paper's server-lr step;
 /// FedAvgM/FedAdam also compose) and the version increments.
+/// Under secure aggregation a buffer is masked together instead (<see cref="ApplyMaskedBuffer"/>): its K members
+/// train from one base version, so they share τ and s(τ) scales the mean the coordinator unmasks.
 /// Thread-safe; memory is one model-sized buffer.
 /// </summary>
 public sealed class FedBuffAggregator
@@ -96,6 +98,34 @@ public sealed class FedBuffAggregator
             _buffer.Clear();
             _bufferedSamples = 0;
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Applies a buffer whose members masked their updates together (privacy.secure_aggregation): only their
+    /// unweighted mean is known, and every member trained from <paramref name="baseVersion"/>, so each one's weight
+    /// s(τ) is the same and Σ s(τ)·Δ_i / K = s(τ)·mean. Dropouts leave a smaller buffer: its mean is over the survivors.
+    /// Too stale a buffer throws <see cref="InvalidUpdateException"/> and changes nothing. Returns the new version.
+    /// </summary>
+    public long ApplyMaskedBuffer(RoundAggregate mean, long baseVersion)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        if (mean.Delta.Length != _buffer.Length)
+            throw new ArgumentException($"the buffer's mean has {mean.Delta.Length} values; the model has {_buffer.Length}", nameof(mean));
+        lock (_gate)
+        {
+            if (_buffer.Count > 0) throw new InvalidOperationException("a masked buffer cannot be applied over updates folded one by one");
+            long tau = _current.Version - baseVersion;
+            string buffer = $"masked buffer from version {baseVersion}";
+            if (tau < 0) throw new InvalidUpdateException(buffer, $"base version {baseVersion} is newer than the server's {_current.Version}.");
+            if (tau > _maxStaleness) throw new InvalidUpdateException(buffer, $"staleness {tau} exceeds the limit {_maxStaleness}.");
+            double weight = _staleness(tau);
+            if (!double.IsFinite(weight) || weight <= 0)
+                throw new InvalidOperationException($"Staleness function gave {weight} for τ={tau}; it must be finite and positive.");
+            var scaled = (float[])mean.Delta.Clone();
+            System.Numerics.Tensors.TensorPrimitives.Multiply(scaled, (float)weight, scaled);
+            _current = _server.Apply(_current, mean with { Round = (int)Math.Min(_current.Version, int.MaxValue), Delta = scaled });
+            return _current.Version;
         }
     }
 }

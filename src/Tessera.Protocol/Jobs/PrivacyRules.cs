@@ -49,21 +49,26 @@ internal static class PrivacyRules
         const string Path = "privacy.secure_aggregation";
         string? why = spec.Strategy.Name switch
         {
-            "fedbuff" => "fedbuff folds stale updates one by one as they come; secure aggregation needs a cohort that masks together (per buffer is not built yet)",
             "fedsgd" => "the coordinator does not serve full-batch jobs",
             _ => null,
         };
         if (why is not null) throw new JobSpecException(Path, $"cannot be used with strategy.name {spec.Strategy.Name}: {why}");
-        if (spec.ClientsPerRound is not >= 3)
-            throw new JobSpecException("clients_per_round", $"{Path} needs a fixed cohort of at least 3 (clients mask in pairs; two could unmask each other)");
+        // FedBuff masks each buffer of K together: its cohort is buffer_size, and clients_per_round only caps how many train at once.
+        bool buffered = spec.Strategy.Name == "fedbuff";
+        var (cohortField, cohort) = buffered ? ("strategy.buffer_size", (int?)spec.Strategy.BufferSize) : ("clients_per_round", spec.ClientsPerRound);
+        if (cohort is not >= 3)
+            throw new JobSpecException(cohortField, $"{Path} needs a fixed cohort of at least 3 (clients mask in pairs; two could unmask each other)" +
+                (buffered ? "; with fedbuff each buffer of buffer_size updates is one cohort" : ""));
+        if (buffered && spec.ClientsPerRound is { } concurrency && concurrency < cohort)
+            throw new JobSpecException("clients_per_round", $"{Path} with fedbuff masks each buffer of {cohort} together, so at least {cohort} clients must train at once (clients_per_round {concurrency})");
         if (spec.OverSelection > 1)
             throw new JobSpecException("over_selection", $"{Path} masks one fixed cohort: clients past the quorum could not be left out without unmasking them; use 1");
-        int n = spec.ClientsPerRound.Value;
+        int n = cohort.Value;
         int b = secure.Bits + (int)Math.Ceiling(Math.Log2(n)) + 1;
         if (b > 32)
-            throw new JobSpecException($"{Path}.bits", $"{secure.Bits} bits for {n} clients per round need a {b}-bit modulus; the most is 32 (use at most {31 - (int)Math.Ceiling(Math.Log2(n))})");
+            throw new JobSpecException($"{Path}.bits", $"{secure.Bits} bits for {n} clients {(buffered ? "per buffer" : "per round")} need a {b}-bit modulus; the most is 32 (use at most {31 - (int)Math.Ceiling(Math.Log2(n))})");
         if (secure.Neighbours is { } k && k > n - 1)
-            throw new JobSpecException($"{Path}.neighbours", $"{k} neighbours of {n} clients per round: a client has at most {n - 1}");
+            throw new JobSpecException($"{Path}.neighbours", $"{k} neighbours of {n} clients {(buffered ? "per buffer" : "per round")}: a client has at most {n - 1}");
         if (secure.Clip is not null && spec.Privacy.Dp is not null)
             throw new JobSpecException($"{Path}.clip", "with privacy.dp the bound is privacy.dp.clip; give it there");
     }

@@ -68,11 +68,14 @@ public static class SecureRoundTerms
         spec.Strategy.Name == "fednova" ? Math.Max(1, steps.DefaultIfEmpty(1).Max()) : 0;
 
     /// <summary>
-    /// DP bounds each client's influence, so the mean is unweighted (0), as SCAFFOLD's means are; otherwise clients weigh
-    /// by samples, up to the largest of the cohort's.
+    /// DP bounds each client's influence, so the mean is unweighted (0), as SCAFFOLD's and FedBuff's means are;
+    /// otherwise clients weigh by samples, up to the largest of the cohort's.
     /// </summary>
     public static double WeightCap(JobSpec spec, PrivacyPlan? dp, IEnumerable<long> samples) =>
-        dp is null && !HasControls(spec) ? samples.DefaultIfEmpty(1).Max() : 0;
+        dp is null && !HasControls(spec) && !IsBuffered(spec) ? samples.DefaultIfEmpty(1).Max() : 0;
+
+    /// <summary>FedBuff masks per buffer: its cohort is the buffer's K members, whatever clients_per_round (its concurrency) says.</summary>
+    public static bool IsBuffered(JobSpec spec) => spec.Strategy.Name == "fedbuff";
 
     /// <summary>The bound updates are clipped to: DP's (this round's, with adaptive clipping), else privacy.secure_aggregation.clip.</summary>
     public static double Clip(JobSpec spec, IStrategy strategy, GlobalModel model) =>
