@@ -11,7 +11,7 @@ namespace Tessera.Browser.Tests;
 /// One job is FedNova on shards of very different sizes, so every party also scales its update by the round's
 /// reference steps over its own before masking (plain FedAvg is the same path without that scaling). The other is
 /// SCAFFOLD on label-skewed shards: every party masks its control-variate delta beside its update, keeps c_i itself,
-/// and asks whether the round counted it before it keeps the new one.
+/// and asks whether the round counted it before it keeps the new one. FedBuff runs the same stages per buffer.
 /// </summary>
 [Collection("browser")]
 public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
@@ -23,6 +23,8 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
     [InlineData("scaffold", "pathological", 0.6, null)]
     // Distributed DP: the tabs and the .NET workers add Skellam shares to their masked words (noise on the mean z·C/m = 0.005).
     [InlineData("fedavg", "iid", 0.75, "dp: { mode: distributed, noise_multiplier: 0.01, clip: 2 }")]
+    // FedBuff masks per buffer: each server step is one buffer of all four, handed out together from one version.
+    [InlineData("fedbuff", "iid", 0.75, null)]
     public async Task Two_browser_tabs_and_two_dotnet_workers_train_with_secure_aggregation_and_the_tabs_never_upload_in_the_clear(
         string strategy, string partition, double accuracy, string? dp)
     {
@@ -36,7 +38,7 @@ public sealed class BrowserSecureAggregationTests(ITestOutputHelper output)
             min_clients: 4
             deadline_seconds: 180
             data: { clients: 4, train_samples: 4000, partition: {{partition}} }
-            strategy: { name: {{strategy}} }
+            strategy: { name: {{strategy}}{{(strategy == "fedbuff" ? ", buffer_size: 4" : "")}} }
             local: { epochs: 1, batch_size: 20, lr: 0.1 }
             verification: { replay: off }
             privacy: { secure_aggregation: { {{(dp is null ? "clip: 100, " : "")}}stage_seconds: 30 }{{(dp is null ? "" : ", " + dp)}} }
