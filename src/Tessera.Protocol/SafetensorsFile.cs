@@ -43,6 +43,13 @@ public sealed class SafetensorsFile
 
     public void Write(Stream stream) => SafetensorsWriter.Write(this, stream);
 
+    /// <summary>
+    /// Writes F32 tensors laid out one after another in <paramref name="flat"/> (a model's flat weights) as the file
+    /// <c>new SafetensorsFile(...).Write</c> would, without copying them first.
+    /// </summary>
+    public static void WriteF32(Stream stream, IReadOnlyList<(string Name, long[] Shape)> layout, ReadOnlySpan<float> flat, IReadOnlyDictionary<string, string>? metadata = null) =>
+        SafetensorsWriter.WriteF32(stream, layout, flat, metadata ?? new Dictionary<string, string>());
+
     public byte[] ToBytes()
     {
         using var ms = new MemoryStream();

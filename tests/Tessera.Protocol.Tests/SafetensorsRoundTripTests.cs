@@ -1,3 +1,4 @@
+using CsCheck;
 using Tessera.Protocol;
 
 namespace Tessera.Protocol.Tests;
@@ -115,5 +116,40 @@ public class SafetensorsRoundTripTests
         Assert.Throws<ArgumentException>(() => new NamedTensor("x", SafetensorsDType.F32, [3], new byte[8]));
         Assert.Throws<ArgumentException>(() => new SafetensorsFile([
             NamedTensor.FromFloats("x", [1], [1f]), NamedTensor.FromFloats("x", [1], [2f])]));
+    }
+
+    [Fact]
+    public void Floats_written_straight_from_a_flat_array_are_the_bytes_the_copying_writer_makes()
+    {
+        // Any layout of 1–5 tensors of rank 0–3 (zero-sized dimensions included), with or without metadata.
+        var shapes = Gen.Long[0, 5].Array[0, 3].Array[1, 5];
+        Gen.Select(shapes, Gen.Bool).Sample((layoutShapes, withMetadata) =>
+        {
+            var layout = layoutShapes.Select((shape, i) => ($"layer{i}.w", shape)).ToList();
+            int total = (int)layoutShapes.Sum(shape => shape.Aggregate(1L, (n, d) => n * d));
+            var flat = Enumerable.Range(0, total).Select(i => i * 0.37f - 3f).ToArray();
+            var metadata = withMetadata ? new Dictionary<string, string> { ["version"] = "7", ["job"] = "j" } : null;
+            int at = 0;
+            var copied = new SafetensorsFile(layout.Select(t =>
+            {
+                int n = (int)t.shape.Aggregate(1L, (a, d) => a * d);
+                var tensor = NamedTensor.FromFloats(t.Item1, t.shape, flat.AsSpan(at, n));
+                at += n;
+                return tensor;
+            }), metadata).ToBytes();
+            using var streamed = new MemoryStream();
+            SafetensorsFile.WriteF32(streamed, layout, flat, metadata);
+            Assert.Equal(copied, streamed.ToArray());
+        }, iter: 300, threads: 1);
+    }
+
+    [Fact]
+    public void Floats_that_do_not_fill_the_layout_are_refused_before_a_byte_is_written()
+    {
+        using var stream = new MemoryStream();
+        var e = Assert.Throws<ArgumentException>(() => SafetensorsFile.WriteF32(stream, [("w", [2L, 3L])], new float[5]));
+        Assert.Contains("holds 6 values; 5 were given", e.Message);
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.WriteF32(stream, [("w", [1L]), ("w", [1L])], new float[2]));
+        Assert.Equal(0, stream.Length);
     }
 }

@@ -80,13 +80,17 @@ public sealed class BlobStore(string root)
     /// <summary>Writes the weights (named and shaped like the parameters) and the server state of one version.</summary>
     public void PutCheckpoint(string job, ParameterSet template, GlobalModel model)
     {
-        var weights = template.WithValues(model.Weights);
-        var file = new SafetensorsFile(weights.Tensors.Select(t => Protocol.NamedTensor.FromFloats(t.Name, t.Shape, t.Values)),
-            new Dictionary<string, string> { ["version"] = model.Version.ToString(), ["job"] = job });
-        var state = new SafetensorsFile(model.State.Names.Select(n => Protocol.NamedTensor.FromFloats(n, [model.State.Get(n)!.LongLength], model.State.Get(n)!)));
-        // State first: the weights file is what marks a version as present.
-        WriteAtomic(ServerStatePath(job, model.Version), state.ToBytes());
-        WriteAtomic(WeightsPath(job, model.Version), file.ToBytes());
+        // State first: the weights file is what marks a version as present. A strategy without server state (FedAvg)
+        // writes no state file; a missing one loads as empty.
+        if (model.State.Names.Any())
+        {
+            var state = new SafetensorsFile(model.State.Names.Select(n => Protocol.NamedTensor.FromFloats(n, [model.State.Get(n)!.LongLength], model.State.Get(n)!)));
+            WriteAtomic(ServerStatePath(job, model.Version), state.ToBytes());
+        }
+        // Written straight from the model's flat weights: a round's close waits for this file, and copies of a CNN cost more than its fsync.
+        var layout = template.Tensors.Select(t => (t.Name, t.Shape)).ToList();
+        var metadata = new Dictionary<string, string> { ["version"] = model.Version.ToString(), ["job"] = job };
+        WriteAtomic(WeightsPath(job, model.Version), stream => SafetensorsFile.WriteF32(stream, layout, model.Weights, metadata));
     }
 
     public GlobalModel LoadCheckpoint(string job, long version, ParameterSet template)
@@ -120,5 +124,26 @@ public sealed class BlobStore(string root)
             f.Flush(flushToDisk: true);
         }
         File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>As <see cref="WriteAtomic(string, ReadOnlySpan{byte})"/>, for content written to a stream (no buffer of the whole file).</summary>
+    public static void WriteAtomic(string path, Action<Stream> write)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var f = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            {
+                write(f);
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
     }
 }
