@@ -51,5 +51,5 @@ public sealed partial class JobGrain
     }
 
     /// <summary>A secure round's task is done once it unmasked: it is not handed out again while the round finishes.</summary>
-    bool SecureDone(RoundTask t) => (_round?.Secure ?? Buffers?.Of(t.Id)?.Round)?.Done(t.Id) == true;
+    bool SecureDone(RoundTask t) => _round?.Secure?.Done(t.Id) == true || Buffers?.Done(t.Id) == true;
 }

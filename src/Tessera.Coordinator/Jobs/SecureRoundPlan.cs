@@ -26,6 +26,18 @@ public static class SecureRoundPlan
         return Open(setup, jobId, r.Round, tasks, now, r.Deadline);
     }
 
+    /// <summary>
+    /// Numbers a FedBuff buffer's tasks 1..K and opens its SecAgg+ round, under the buffer's serial (each buffer masks in
+    /// an instance of its own); the masked input is due at the tasks' deadline.
+    /// </summary>
+    public static SecureRound OpenBuffer(JobSetup setup, string jobId, int serial, IReadOnlyList<RoundTask> tasks, Federation.GlobalModel model, DateTimeOffset now)
+    {
+        double clip = SecureRoundTerms.Clip(setup.Spec, setup.Strategy, model);
+        double cap = SecureRoundTerms.WeightCap(setup.Spec, setup.Plan.Privacy, tasks.Select(t => (long)t.Samples));   // 0: FedBuff's mean is unweighted
+        for (int i = 0; i < tasks.Count; i++) tasks[i].Secure = new SecureSlot(i + 1, tasks.Count, serial, cap, clip, Instance: serial);
+        return Open(setup, jobId, serial, tasks, now, tasks.Max(t => t.Deadline));
+    }
+
     /// <summary>Opens the SecAgg+ round of <paramref name="tasks"/>, whose slots are numbered; the masked input is due at <paramref name="inputDeadline"/>.</summary>
     public static SecureRound Open(JobSetup setup, string jobId, int round, IReadOnlyList<RoundTask> tasks, DateTimeOffset now, DateTimeOffset inputDeadline)
     {

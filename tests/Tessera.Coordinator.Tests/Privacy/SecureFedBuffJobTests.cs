@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Tessera.Coordinator.Tests.Trust;
+using Tessera.Federation.Privacy.SecureAggregation;
+using Tessera.Protocol.Wire.SecureAggregation;
 
 namespace Tessera.Coordinator.Tests.Privacy;
 
@@ -52,7 +54,7 @@ public sealed class SecureFedBuffJobTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_plain_upload_is_taken_by_plain_fedbuff_but_refused_from_a_secure_buffer()
+    public async Task Attacker_reading_updates_in_the_clear_gets_them_from_plain_fedbuff_and_not_from_a_secure_buffer()
     {
         using var admin = new AdminApi(_host.BaseUrl, "k");
         // The attack: a worker's update arrives in the clear and the coordinator keeps it. Plain FedBuff takes it.
@@ -80,6 +82,46 @@ public sealed class SecureFedBuffJobTests : IAsyncLifetime
         Assert.Contains("secure buffer", JsonDocument.Parse(await refused.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString());
         Assert.Equal(0, (await admin.Job(secure.Id)).Version);
         Assert.Empty(await admin.Ledger(secure.Id));
+    }
+
+    [Fact]
+    public async Task Attacker_inside_a_buffer_cannot_speak_for_another_member_replay_or_stall_it_and_is_unmasked_around()
+    {
+        // A stranger speaking the raw protocol takes one of a buffer's four tasks: it tries to speak as another member,
+        // replays its keys, then vanishes after sharing them (to stall the buffer or leave a mask in the sum).
+        using var admin = new AdminApi(_host.BaseUrl, "k");
+        var job = await admin.CreateJob(Spec("fedbuff-secagg-stranger", "privacy: { secure_aggregation: { clip: 100, stage_seconds: 15 } }", rounds: 1)
+            .Replace("buffer_size: 3", "buffer_size: 4").Replace("clients_per_round: 6", "clients_per_round: 4\ndeadline_seconds: 30"));
+        using var stranger = new SecAggProbe(_host.BaseUrl, job.JoinToken);
+        await stranger.Join("stranger");
+        await using var pool = new WorkerPool();
+        for (int i = 0; i < 3; i++) pool.Add(_host.BaseUrl, job.JoinToken, $"worker-{i}");
+
+        var task = await stranger.NextTask(TimeSpan.FromSeconds(60));
+        var sa = task.SecureAggregation!;
+        Assert.Equal(4, sa.Parameters.Clients);
+        var me = new SecAggClient(sa.Parameters, sa.Client);
+        var keys = me.AdvertiseKeys();
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.Post(task, "keys", keys with { Client = sa.Client % 4 + 1 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await stranger.Post(task, "keys", keys)).Status);
+        var (status, body) = await stranger.Post(task, "keys", keys);
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Matches("already advertised|belongs to stage", SecAggProbe.Error(body));
+        Assert.Equal(HttpStatusCode.OK, (await stranger.Post(task, "shares", me.ShareKeys(await stranger.Await<NeighbourKeys>(task, "neighbours")))).Status);
+        await stranger.Await<AddressedShares>(task, "shares");
+
+        // Gone before its masked input: the three honest members' sum is unmasked with its shares, and steps the model.
+        var done = await admin.WaitFor(job.Id, s => s.Status is "completed" or "failed", maxSeconds: 180);
+        Assert.True(done.Status == "completed", $"{done.Status}: {done.Error}");
+        Assert.Equal(1, done.Version);
+        Assert.Equal(3, Assert.Single(await admin.Rounds(job.Id), r => r.Status == "closed").Updates);
+        Assert.True(done.LastAccuracy > 0.5, $"a mask left in the sum would leave chance accuracy; got {done.LastAccuracy:P1}");
+        var ledger = await admin.Ledger(job.Id);
+        Assert.Equal(3, ledger.Sum(l => l.Updates));
+        Assert.DoesNotContain(ledger, l => l.Name == "stranger" && l.Updates > 0);
+        // Too late now: its buffer is over.
+        (status, _) = await stranger.Post(task, "input", new MaskedUpload { Input = new MaskedInput(sa.Client, new byte[4 * sa.Parameters.Length]) });
+        Assert.Equal(HttpStatusCode.Conflict, status);
     }
 
     public async Task DisposeAsync()
