@@ -74,12 +74,7 @@ internal sealed class FedBuffLoop(Simulator sim)
                 else if (next.Work is null) tally.Dropped++;
                 else
                 {
-                    var outcome = next.Work.GetAwaiter().GetResult();
-                    // Not picked again from this version, diverged or not: a model every client diverges from ends the
-                    // run instead of spinning. (A too-stale update's base is behind the current version: no effect.)
-                    _lastBase[next.Client] = next.BaseVersion;
-                    // FedBN: kept on arrival, as a worker keeps them after training whether or not its update is folded.
-                    if (!outcome.Diverged && outcome.NewLocalTensors is { } own) sim.Local!.Keep(next.Client, own);
+                    var outcome = Arrive(next, next.Work);
                     if (outcome.Diverged) tally.Dropped++;
                     else try
                     {
@@ -134,6 +129,18 @@ internal sealed class FedBuffLoop(Simulator sim)
         _running.Enqueue(new Pending(client, model.Version, work, now + seconds, into), (now + seconds, seq));
     }
 
+    /// <summary>A client's training, arrived: it is not picked again from that version, and keeps its own local tensors.</summary>
+    ClientOutcome Arrive(Pending p, Task<ClientOutcome> work)
+    {
+        var outcome = work.GetAwaiter().GetResult();
+        // Not picked again from this version, diverged or not: a model every client diverges from ends the
+        // run instead of spinning. (A too-stale update's base is behind the current version: no effect.)
+        _lastBase[p.Client] = p.BaseVersion;
+        // FedBN: kept on arrival, as a worker keeps them after training whether or not its update is folded.
+        if (!outcome.Diverged && outcome.NewLocalTensors is { } own) sim.Local!.Keep(p.Client, own);
+        return outcome;
+    }
+
     /// <summary>Starts up to <paramref name="count"/> secure buffers of K idle clients each from <paramref name="model"/>.</summary>
     void StartBuffers(DeterministicRandom rng, GlobalModel model, double now, SemaphoreSlim slots, int count)
     {
@@ -164,13 +171,7 @@ internal sealed class FedBuffLoop(Simulator sim)
     bool Arrived(SecureBuffer b, Pending member, FedBuffAggregator fedBuff, RoundTally tally, int version)
     {
         b.Left--;
-        if (member.Work is not null)
-        {
-            var outcome = member.Work.GetAwaiter().GetResult();
-            _lastBase[member.Client] = member.BaseVersion;
-            if (!outcome.Diverged && outcome.NewLocalTensors is { } own) sim.Local!.Keep(member.Client, own);
-            if (!outcome.Diverged) b.Outcomes.Add(outcome);
-        }
+        if (member.Work is not null && Arrive(member, member.Work) is { Diverged: false } outcome) b.Outcomes.Add(outcome);
         if (b.Left > 0) return false;
         // Its members stay busy until the buffer is unmasked, as the coordinator's do.
         foreach (var c in b.Clients) _active.Remove(c);

@@ -75,16 +75,9 @@ public sealed class FedBuffAggregator
         UpdateValidator.Validate(update, _buffer.Length);
         lock (_gate)
         {
-            long tau = _current.Version - update.BaseVersion;
-            if (tau < 0)
-                throw new InvalidUpdateException(update.ClientId, $"base version {update.BaseVersion} is newer than the server's {_current.Version}.");
-            if (tau > _maxStaleness)
-                throw new InvalidUpdateException(update.ClientId, $"staleness {tau} exceeds the limit {_maxStaleness}.");
+            double weight = StalenessWeight(update.ClientId, update.BaseVersion);
             if (_lastBaseVersion.TryGetValue(update.ClientId, out long last) && update.BaseVersion <= last)
                 throw new InvalidUpdateException(update.ClientId, $"already contributed an update trained from version {last}; one per version.");
-            double weight = _staleness(tau);
-            if (!double.IsFinite(weight) || weight <= 0)
-                throw new InvalidOperationException($"Staleness function gave {weight} for τ={tau}; it must be finite and positive.");
 
             _lastBaseVersion[update.ClientId] = update.BaseVersion;
             _buffer.Add(update.Delta, weight);
@@ -115,17 +108,23 @@ public sealed class FedBuffAggregator
         lock (_gate)
         {
             if (_buffer.Count > 0) throw new InvalidOperationException("a masked buffer cannot be applied over updates folded one by one");
-            long tau = _current.Version - baseVersion;
-            string buffer = $"masked buffer from version {baseVersion}";
-            if (tau < 0) throw new InvalidUpdateException(buffer, $"base version {baseVersion} is newer than the server's {_current.Version}.");
-            if (tau > _maxStaleness) throw new InvalidUpdateException(buffer, $"staleness {tau} exceeds the limit {_maxStaleness}.");
-            double weight = _staleness(tau);
-            if (!double.IsFinite(weight) || weight <= 0)
-                throw new InvalidOperationException($"Staleness function gave {weight} for τ={tau}; it must be finite and positive.");
+            double weight = StalenessWeight($"masked buffer from version {baseVersion}", baseVersion);
             var scaled = (float[])mean.Delta.Clone();
             System.Numerics.Tensors.TensorPrimitives.Multiply(scaled, (float)weight, scaled);
             _current = _server.Apply(_current, mean with { Round = (int)Math.Min(_current.Version, int.MaxValue), Delta = scaled });
             return _current.Version;
         }
+    }
+
+    /// <summary>s(τ) for an update trained from <paramref name="baseVersion"/>; too stale or from the future throws <see cref="InvalidUpdateException"/>. Call under the gate.</summary>
+    private double StalenessWeight(string who, long baseVersion)
+    {
+        long tau = _current.Version - baseVersion;
+        if (tau < 0) throw new InvalidUpdateException(who, $"base version {baseVersion} is newer than the server's {_current.Version}.");
+        if (tau > _maxStaleness) throw new InvalidUpdateException(who, $"staleness {tau} exceeds the limit {_maxStaleness}.");
+        double weight = _staleness(tau);
+        if (!double.IsFinite(weight) || weight <= 0)
+            throw new InvalidOperationException($"Staleness function gave {weight} for τ={tau}; it must be finite and positive.");
+        return weight;
     }
 }

@@ -75,7 +75,7 @@ public static class SecureRoundTerms
         dp is null && !HasControls(spec) && !IsBuffered(spec) ? samples.DefaultIfEmpty(1).Max() : 0;
 
     /// <summary>FedBuff masks per buffer: its cohort is the buffer's K members, whatever clients_per_round (its concurrency) says.</summary>
-    public static bool IsBuffered(JobSpec spec) => spec.Strategy.Name == "fedbuff";
+    static bool IsBuffered(JobSpec spec) => spec.Strategy.Name == "fedbuff";
 
     /// <summary>The bound updates are clipped to: DP's (this round's, with adaptive clipping), else privacy.secure_aggregation.clip.</summary>
     public static double Clip(JobSpec spec, IStrategy strategy, GlobalModel model) =>
