@@ -50,7 +50,7 @@ internal static class TrainCommand
         CliOptions.Require(stepsPerCall >= 1, "--steps-per-call", "must be at least 1");
         CliOptions.Require(subset >= 0, "--train-samples", "must be 0 (all) or positive");
         var model = ModelZoo.Create(modelName, seed);
-        CliOptions.Require(model.Name is "2nn" or "cnn" or "logreg", "--model", $"'{modelName}' does not train on MNIST; use logreg, 2nn or cnn");
+        CliOptions.Require(model.Name is "2nn" or "cnn" or "lenet" or "logreg", "--model", $"'{modelName}' does not train on MNIST; use logreg, 2nn, cnn or lenet");
         var layout = model.SampleShape.Length == 1 ? MnistLayout.Flat : MnistLayout.Image;
         var train = MnistLoader.LoadTrain(layout);
         var test = MnistLoader.LoadTest(layout);

@@ -5,13 +5,14 @@ namespace Tessera.Graphs.Zoo;
 /// <summary>The models Tessera ships, built as ONNX forward graphs with deterministic initial weights.</summary>
 public static class ModelZoo
 {
-    public static IReadOnlyList<string> Names { get; } = ["logreg", "2nn", "cnn", "chartransformer"];
+    public static IReadOnlyList<string> Names { get; } = ["logreg", "2nn", "cnn", "lenet", "chartransformer"];
 
     public static TrainableModel Create(string name, ulong seed = 1) => name.ToLowerInvariant() switch
     {
         "logreg" => LogisticRegression(seed: seed),
         "2nn" or "mlp" => Mnist2NN(seed),
         "cnn" => MnistCnn(seed),
+        "lenet" => MnistLeNet(seed),
         "chartransformer" or "transformer" => CharTransformer(seed: seed),
         _ => throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}"),
     };
@@ -47,6 +48,22 @@ public static class ModelZoo
         h = l.Relu(l.Linear(h, 7 * 7 * 64, 512, "fc1"));
         l.Output(l.Linear(h, 512, 10, "fc2"), 10);
         return new TrainableModel("cnn", l.Graph, LossKind.SoftmaxCrossEntropy);
+    }
+
+    /// <summary>
+    /// PyTorch's classic MNIST example, which ByzFL benchmarks as <c>cnn_mnist</c>: two valid 5x5 convs (20, 50) each
+    /// with ReLU and 2x2 max pooling, fc 800→500 ReLU, fc 10: 431,080 parameters, about a fifth of the McMahan CNN's FLOPs.
+    /// </summary>
+    public static TrainableModel MnistLeNet(ulong seed = 1)
+    {
+        var l = new LayerBuilder("lenet", seed);
+        var x = l.Input("input", DType.Float, 1, 28, 28);
+        var h = l.MaxPool2d(l.Relu(l.Conv2d(x, 1, 20, 5, 0, "conv1")), 2);
+        h = l.MaxPool2d(l.Relu(l.Conv2d(h, 20, 50, 5, 0, "conv2")), 2);
+        h = l.B.Op("Flatten", [h], ("axis", 1L));
+        h = l.Relu(l.Linear(h, 4 * 4 * 50, 500, "fc1"));
+        l.Output(l.Linear(h, 500, 10, "fc2"), 10);
+        return new TrainableModel("lenet", l.Graph, LossKind.SoftmaxCrossEntropy);
     }
 
     /// <summary>
