@@ -10,6 +10,7 @@ public class ArtifactTests
     [Theory]
     [InlineData("2nn", 199_210)]
     [InlineData("cnn", 1_663_370)]
+    [InlineData("lenet", 431_080)]
     [InlineData("logreg", 7_850)]
     public void Zoo_models_have_the_papers_parameter_counts(string name, long expected) =>
         Assert.Equal(expected, ModelZoo.Create(name).ParameterCount);

@@ -10,6 +10,7 @@ public class SmokeTests
     [InlineData("logreg")]
     [InlineData("2nn")]
     [InlineData("cnn")]
+    [InlineData("lenet")]
     [InlineData("chartransformer")]
     public void Every_zoo_model_compiles_and_runs_a_training_call(string name)
     {
