@@ -91,6 +91,8 @@ public sealed class NamedTensor
         switch (DType)
         {
             case SafetensorsDType.F32:
+                // The wire is little-endian: on such a host it is one block copy (a model's weights are megabytes).
+                if (BitConverter.IsLittleEndian) return MemoryMarshal.Cast<byte, float>(d).ToArray();
                 var f = new float[d.Length / 4];
                 for (int i = 0; i < f.Length; i++)
                     f[i] = BinaryPrimitives.ReadSingleLittleEndian(d.Slice(4 * i, 4));

@@ -96,7 +96,15 @@ public sealed class BlobStore(string root)
     public GlobalModel LoadCheckpoint(string job, long version, ParameterSet template)
     {
         var weights = SafetensorsFile.Read(File.ReadAllBytes(WeightsPath(job, version)));
-        var flat = template.Tensors.SelectMany(t => weights.GetFloats(t.Name)).ToArray();
+        // Tensor by tensor into one flat array (a LINQ flatten of a CNN's 1.66M floats cost more than reading the file).
+        var flat = new float[template.Count];
+        int offset = 0;
+        foreach (var t in template.Tensors)
+        {
+            var values = weights.GetFloats(t.Name);
+            values.CopyTo(flat, offset);
+            offset += values.Length;
+        }
         var state = ServerState.Empty;
         var statePath = ServerStatePath(job, version);
         if (File.Exists(statePath))
