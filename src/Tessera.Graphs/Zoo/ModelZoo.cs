@@ -38,32 +38,26 @@ public static class ModelZoo
     }
 
     /// <summary>McMahan et al. 2017 "CNN": two 5x5 convs (32, 64, same padding) with 2x2 max pooling, fc 512, fc 10: 1,663,370 parameters.</summary>
-    public static TrainableModel MnistCnn(ulong seed = 1)
-    {
-        var l = new LayerBuilder("cnn", seed);
-        var x = l.Input("input", DType.Float, 1, 28, 28);
-        var h = l.MaxPool2d(l.Relu(l.Conv2d(x, 1, 32, 5, 2, "conv1")), 2);
-        h = l.MaxPool2d(l.Relu(l.Conv2d(h, 32, 64, 5, 2, "conv2")), 2);
-        h = l.B.Op("Flatten", [h], ("axis", 1L));
-        h = l.Relu(l.Linear(h, 7 * 7 * 64, 512, "fc1"));
-        l.Output(l.Linear(h, 512, 10, "fc2"), 10);
-        return new TrainableModel("cnn", l.Graph, LossKind.SoftmaxCrossEntropy);
-    }
+    public static TrainableModel MnistCnn(ulong seed = 1) => TwoConvNet("cnn", 32, 64, padding: 2, hidden: 512, seed);
 
     /// <summary>
-    /// PyTorch's classic MNIST example, which ByzFL benchmarks as <c>cnn_mnist</c>: two valid 5x5 convs (20, 50) each
-    /// with ReLU and 2x2 max pooling, fc 800→500 ReLU, fc 10: 431,080 parameters, about a fifth of the McMahan CNN's FLOPs.
+    /// PyTorch's classic MNIST example, which ByzFL benchmarks as <c>cnn_mnist</c>: two valid 5x5 convs (20, 50),
+    /// fc 800→500, fc 10: 431,080 parameters, about a fifth of the McMahan CNN's FLOPs.
     /// </summary>
-    public static TrainableModel MnistLeNet(ulong seed = 1)
+    public static TrainableModel MnistLeNet(ulong seed = 1) => TwoConvNet("lenet", 20, 50, padding: 0, hidden: 500, seed);
+
+    /// <summary>Two 5x5 convs on 28x28 MNIST, each ReLU then 2x2 max pooling, then a ReLU hidden layer and 10 classes.</summary>
+    static TrainableModel TwoConvNet(string name, long c1, long c2, long padding, long hidden, ulong seed)
     {
-        var l = new LayerBuilder("lenet", seed);
+        var l = new LayerBuilder(name, seed);
         var x = l.Input("input", DType.Float, 1, 28, 28);
-        var h = l.MaxPool2d(l.Relu(l.Conv2d(x, 1, 20, 5, 0, "conv1")), 2);
-        h = l.MaxPool2d(l.Relu(l.Conv2d(h, 20, 50, 5, 0, "conv2")), 2);
+        var h = l.MaxPool2d(l.Relu(l.Conv2d(x, 1, c1, 5, padding, "conv1")), 2);
+        h = l.MaxPool2d(l.Relu(l.Conv2d(h, c1, c2, 5, padding, "conv2")), 2);
         h = l.B.Op("Flatten", [h], ("axis", 1L));
-        h = l.Relu(l.Linear(h, 4 * 4 * 50, 500, "fc1"));
-        l.Output(l.Linear(h, 500, 10, "fc2"), 10);
-        return new TrainableModel("lenet", l.Graph, LossKind.SoftmaxCrossEntropy);
+        long side = ((28 + 2 * padding - 4) / 2 + 2 * padding - 4) / 2;
+        h = l.Relu(l.Linear(h, side * side * c2, hidden, "fc1"));
+        l.Output(l.Linear(h, hidden, 10, "fc2"), 10);
+        return new TrainableModel(name, l.Graph, LossKind.SoftmaxCrossEntropy);
     }
 
     /// <summary>
