@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -58,9 +57,6 @@ public sealed class CoordinatorHost : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 512L << 20;
             k.Limits.MaxConcurrentConnections = null;
         });
-        // Uploads are megabytes: receive them in large blocks (LargeBlockMemoryPool says why). Registered after
-        // UseKestrel, so it replaces Kestrel's own factory.
-        builder.Services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
         builder.Services.ConfigureHttpJsonOptions(j => WireJson.Configure(j.SerializerOptions));
 
         // The silo comes first so it is up before the job registry's ticks call the grains. Each coordinator gets its
