@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Tessera.Federation.Privacy.SecureAggregation;
 using Tessera.Protocol.Wire;
 
 namespace Tessera.Coordinator.Tests.Privacy;
@@ -28,6 +29,20 @@ public sealed class SecAggProbe(string baseUrl, string token) : IDisposable
             if (poll.StatusCode == HttpStatusCode.OK) return (await poll.Content.ReadFromJsonAsync<TaskMessage>(WireJson.Options))!;
         }
         throw new TimeoutException("no task came");
+    }
+
+    /// <summary>
+    /// Joins as "stranger", starts three honest workers beside it (in <paramref name="pool"/>, speaking to
+    /// <paramref name="workerUrl"/>, which may be a proxy) and takes its task of the four-client secure round.
+    /// </summary>
+    public async Task<(TaskMessage Task, SecAggClient Me)> TakeTaskBesideThreeWorkers(WorkerPool pool, string workerUrl)
+    {
+        await Join("stranger");
+        for (int i = 0; i < 3; i++) pool.Add(workerUrl, token, $"worker-{i}");
+        var task = await NextTask(TimeSpan.FromSeconds(60));
+        var sa = task.SecureAggregation!;
+        Assert.Equal(4, sa.Parameters.Clients);
+        return (task, new SecAggClient(sa.Parameters, sa.Client));
     }
 
     public Task<(HttpStatusCode Status, string Body)> Post<T>(TaskMessage task, string stage, T message) =>

@@ -93,14 +93,9 @@ public sealed class SecureFedBuffJobTests : IAsyncLifetime
         var job = await admin.CreateJob(Spec("fedbuff-secagg-stranger", "privacy: { secure_aggregation: { clip: 100, stage_seconds: 15 } }", rounds: 1)
             .Replace("buffer_size: 3", "buffer_size: 4").Replace("clients_per_round: 6", "clients_per_round: 4\ndeadline_seconds: 30"));
         using var stranger = new SecAggProbe(_host.BaseUrl, job.JoinToken);
-        await stranger.Join("stranger");
         await using var pool = new WorkerPool();
-        for (int i = 0; i < 3; i++) pool.Add(_host.BaseUrl, job.JoinToken, $"worker-{i}");
-
-        var task = await stranger.NextTask(TimeSpan.FromSeconds(60));
+        var (task, me) = await stranger.TakeTaskBesideThreeWorkers(pool, _host.BaseUrl);
         var sa = task.SecureAggregation!;
-        Assert.Equal(4, sa.Parameters.Clients);
-        var me = new SecAggClient(sa.Parameters, sa.Client);
         var keys = me.AdvertiseKeys();
         Assert.Equal(HttpStatusCode.Forbidden, (await stranger.Post(task, "keys", keys with { Client = sa.Client % 4 + 1 })).Status);
         Assert.Equal(HttpStatusCode.OK, (await stranger.Post(task, "keys", keys)).Status);

@@ -37,14 +37,9 @@ public sealed class SecureHostileTests : IDisposable
         var job = await admin.CreateJob(Spec);
         await using var proxy = new RecordingProxy(coordinator.Url);
         using var probe = new SecAggProbe(coordinator.Url, job.JoinToken);
-        await probe.Join("stranger");
         await using var pool = new WorkerPool();
-        for (int i = 0; i < 3; i++) pool.Add(proxy.Url, job.JoinToken, $"worker-{i}");
-
-        var task = await probe.NextTask(TimeSpan.FromSeconds(60));
+        var (task, me) = await probe.TakeTaskBesideThreeWorkers(pool, proxy.Url);
         var sa = task.SecureAggregation!;
-        Assert.Equal(4, sa.Parameters.Clients);
-        var me = new SecAggClient(sa.Parameters, sa.Client);
         var keys = me.AdvertiseKeys();
 
         // Stage 1: garbage, a point off the curve, another client's number, a stage out of order; then the real keys, once.
