@@ -10,6 +10,7 @@ namespace Tessera.Federation;
 public sealed class WeightedSum
 {
     private readonly float[] _sum;
+    private bool _taken;
 
     public WeightedSum(int length)
     {
@@ -23,14 +24,14 @@ public sealed class WeightedSum
 
     public double TotalWeight { get; private set; }
 
-    public ReadOnlySpan<float> Sum => _sum;
+    public ReadOnlySpan<float> Sum => Live();
 
     /// <summary>acc += weight·x, one fused SIMD pass.</summary>
     public void Add(ReadOnlySpan<float> x, double weight)
     {
         if (x.Length != _sum.Length)
             throw new ArgumentException($"Expected {_sum.Length} elements, got {x.Length}.", nameof(x));
-        TensorPrimitives.MultiplyAdd(x, (float)weight, _sum, _sum);
+        TensorPrimitives.MultiplyAdd(x, (float)weight, Live(), _sum);
         TotalWeight += weight;
         Count++;
     }
@@ -40,7 +41,7 @@ public sealed class WeightedSum
     {
         if (weightedSum.Length != _sum.Length)
             throw new ArgumentException($"Expected {_sum.Length} elements, got {weightedSum.Length}.", nameof(weightedSum));
-        TensorPrimitives.Add(_sum, weightedSum, _sum);
+        TensorPrimitives.Add(Live(), weightedSum, _sum);
         TotalWeight += totalWeight;
         Count += count;
     }
@@ -49,8 +50,20 @@ public sealed class WeightedSum
     public float[] Scaled(double scale)
     {
         var result = new float[_sum.Length];
-        TensorPrimitives.Multiply(_sum, (float)scale, result);
+        TensorPrimitives.Multiply(Live(), (float)scale, result);
         return result;
+    }
+
+    /// <summary>
+    /// The sum times <paramref name="scale"/>, scaled in place and handed over: the caller owns the array and this
+    /// accumulator is done (a finished round's, whose result would otherwise be one more model-sized copy).
+    /// </summary>
+    public float[] TakeScaled(double scale)
+    {
+        Live();
+        if (scale != 1.0) TensorPrimitives.Multiply(_sum, (float)scale, _sum);
+        _taken = true;
+        return _sum;
     }
 
     /// <summary>Σ w_i·x_i / Σ w_i.</summary>
@@ -61,10 +74,20 @@ public sealed class WeightedSum
         return Scaled(1.0 / TotalWeight);
     }
 
+    /// <summary><see cref="Mean"/>, handed over as <see cref="TakeScaled"/> is.</summary>
+    public float[] TakeMean()
+    {
+        if (Count == 0 || TotalWeight <= 0)
+            throw new InvalidOperationException("Mean of an empty weighted sum.");
+        return TakeScaled(1.0 / TotalWeight);
+    }
+
     public void Clear()
     {
-        Array.Clear(_sum);
+        Array.Clear(Live());
         TotalWeight = 0;
         Count = 0;
     }
+
+    private float[] Live() => _taken ? throw new InvalidOperationException("The sum was handed over (TakeScaled); this accumulator is done.") : _sum;
 }

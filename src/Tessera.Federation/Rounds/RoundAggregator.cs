@@ -104,7 +104,7 @@ public sealed class RoundAggregator : IRoundAggregator
         {
             ThrowIfFinished();
             _finished = true;
-            return new RoundPartial(Round, _deltas.Scaled(1.0), _controlVariates?.Scaled(1.0), Totals(), _seen.ToArray());
+            return new RoundPartial(Round, _deltas.TakeScaled(1.0), _controlVariates?.TakeScaled(1.0), Totals(), _seen.ToArray());
         }
     }
 
@@ -117,8 +117,8 @@ public sealed class RoundAggregator : IRoundAggregator
                 throw new InvalidOperationException($"Round {Round} has no updates to aggregate.");
             _finished = true;
 
-            float[] delta = _deltas.Scaled(1.0 / _normalizer(Totals()));
-            float[]? dc = _controlVariates?.Mean();
+            float[] delta = _deltas.TakeScaled(1.0 / _normalizer(Totals()));
+            float[]? dc = _controlVariates?.TakeMean();
             return new RoundAggregate(Round, delta, _deltas.Count, _samples, dc);
         }
     }
