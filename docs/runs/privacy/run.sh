@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The "Utility of differential privacy" runs of docs/PRIVACY.md. Usage: [PREFIX=mnist-lenet-iid] run.sh "SEEDS" [JOBS...]
-# (default: seeds "1 2 3", every $PREFIX-*.yaml here; PREFIX mnist-2nn-iid unless set). Each run writes <job>-s<seed>/metrics.csv; a finished run is skipped,
-# so seeds can be added later. summarize.py makes the table, plot.sh the curves.
+# (defaults: PREFIX mnist-2nn-iid, seeds "1 2 3", jobs nodp dp-eps8 dp-eps4 dp-eps2 dp-eps1, i.e. $PREFIX-<job>.yaml
+# here). Each run writes $PREFIX-<job>-s<seed>/metrics.csv; a finished run is skipped, so seeds can be added later.
+# summarize.py makes the table, plot.sh the curves.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"

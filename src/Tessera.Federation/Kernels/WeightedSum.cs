@@ -67,20 +67,13 @@ public sealed class WeightedSum
     }
 
     /// <summary>Σ w_i·x_i / Σ w_i.</summary>
-    public float[] Mean()
-    {
-        if (Count == 0 || TotalWeight <= 0)
-            throw new InvalidOperationException("Mean of an empty weighted sum.");
-        return Scaled(1.0 / TotalWeight);
-    }
+    public float[] Mean() => Scaled(MeanScale());
 
     /// <summary><see cref="Mean"/>, handed over as <see cref="TakeScaled"/> is.</summary>
-    public float[] TakeMean()
-    {
-        if (Count == 0 || TotalWeight <= 0)
-            throw new InvalidOperationException("Mean of an empty weighted sum.");
-        return TakeScaled(1.0 / TotalWeight);
-    }
+    public float[] TakeMean() => TakeScaled(MeanScale());
+
+    private double MeanScale() =>
+        Count == 0 || TotalWeight <= 0 ? throw new InvalidOperationException("Mean of an empty weighted sum.") : 1.0 / TotalWeight;
 
     public void Clear()
     {
